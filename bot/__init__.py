@@ -1,0 +1,1 @@
+"""Community Liaison Bot: the runtime (config, wiring, core, platforms)."""

@@ -1,0 +1,65 @@
+"""The composition root: the only place that builds objects and wires them together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from bot.config import Config
+from bot.core.clock import Clock, system_clock
+from bot.core.context import Repositories, Services
+from bot.core.dispatcher import Dispatcher
+from bot.i18n import Languages
+from bot.outbox import Outbox, OutboxDispatcher
+from bot.privacy import Hasher, load_or_create_key
+from handlers import ROUTERS
+from storage.conversations import ConversationRepository
+from storage.database import connect
+from storage.outbox import OutboxRepository
+from storage.people import PeopleRepository
+
+
+@dataclass(slots=True)
+class App:
+    """Everything a running bot holds; platforms attach to `dispatcher` and `delivery`."""
+
+    db: aiosqlite.Connection
+    services: Services
+    dispatcher: Dispatcher
+    delivery: OutboxDispatcher
+
+    async def close(self) -> None:
+        await self.delivery.stop()
+        await self.db.close()
+
+
+def build_languages(config: Config) -> Languages:
+    return Languages(config.bot.languages, config.bot.default_locale)
+
+
+async def build_app(
+    config: Config, clock: Clock = system_clock, languages: Languages | None = None
+) -> App:
+    """Open storage and build every service; the caller starts platforms and delivery."""
+    db = await connect(config.storage.path)
+    repos = Repositories(
+        people=PeopleRepository(db),
+        conversations=ConversationRepository(db),
+        outbox=OutboxRepository(db),
+    )
+    key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
+    outbox = Outbox(repos.outbox, clock)
+    services = Services(
+        config=config,
+        languages=languages or build_languages(config),
+        repos=repos,
+        outbox=outbox,
+        hasher=Hasher(key),
+        clock=clock,
+    )
+    dispatcher = Dispatcher(services)
+    dispatcher.include(*ROUTERS)
+    delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock)
+    return App(db=db, services=services, dispatcher=dispatcher, delivery=delivery)

@@ -1,0 +1,100 @@
+"""The `liaison` command: run the bot, open the terminal chat, check catalogs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config
+from bot.logging_setup import configure_logging
+from storage.people import Role
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="liaison", description=__doc__)
+    parser.add_argument(
+        "--config", type=Path, default=None, help="TOML file (default ./config.toml if present)"
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="start every configured platform (terminal chat if none)")
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--user", default=None, help="who you are in this terminal")
+    chat.add_argument(
+        "--role", choices=[r.value for r in Role if r is not Role.RESIDENT], default=None
+    )
+    i18n = commands.add_parser("i18n", help="translation catalogs")
+    i18n.add_argument("action", choices=["check"])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(f"liaison: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(config.logging.level, _secrets(config))
+    command = args.command or "run"
+    if command == "i18n":
+        return _i18n_check()
+    if command == "chat":
+        user = args.user or _default_user()
+        role = Role(args.role) if args.role else None
+        return asyncio.run(_chat(config, user, role))
+    return asyncio.run(_run(config))
+
+
+def _secrets(config: Config) -> list[str]:
+    return [config.telegram.token, config.discord.token, config.telegram.webhook_secret,
+            config.privacy.hash_key]
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
+
+
+def _i18n_check() -> int:
+    from bot.i18n_check import check_all
+
+    problems = check_all()
+    for problem in problems:
+        print(problem)
+    print(f"i18n check: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+async def _chat(config: Config, user: str, role: Role | None) -> int:
+    from bot.app import build_app
+    from bot.platforms.console import open_console
+
+    app = await build_app(config)
+    try:
+        await open_console(app, user).run(role)
+    finally:
+        await app.close()
+    return 0
+
+
+async def _run(config: Config) -> int:
+    from bot.runner import run_platforms
+
+    if not (config.telegram.token or config.discord.token):
+        logging.getLogger(__name__).info("no platform token configured: terminal chat")
+        print("No Telegram or Discord token is configured: starting the terminal chat.")
+        return await _chat(config, _default_user(), None)
+    return await run_platforms(config)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

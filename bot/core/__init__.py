@@ -1,0 +1,1 @@
+"""Platform-neutral core: events, router, context and the ports adapters implement."""

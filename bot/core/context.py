@@ -1,0 +1,132 @@
+"""The context handed to every handler: who is speaking, in which language, and tools."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.core.clock import Clock
+from bot.core.events import Button, Incoming, Outgoing
+from bot.core.ports import Recipient, Responder
+from bot.i18n import RLM, Languages, Translator
+from storage.conversations import ConversationRepository, ConversationState
+from storage.outbox import OutboxRepository
+from storage.people import PeopleRepository, Person, Role
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.outbox import Outbox
+    from bot.privacy import Hasher
+
+
+@dataclass(frozen=True, slots=True)
+class Repositories:
+    """Every repository, built once by the composition root."""
+
+    people: PeopleRepository
+    conversations: ConversationRepository
+    outbox: OutboxRepository
+
+
+@dataclass(frozen=True, slots=True)
+class MenuEntry:
+    """A command as menus list it: name, untranslated description, who may use it."""
+
+    name: str
+    description: str
+    roles: tuple[Role, ...]
+
+    def visible_to(self, person: Person) -> bool:
+        return not self.roles or person.is_at_least(*self.roles)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Long-lived collaborators shared by all handlers (built in `bot.app`)."""
+
+    config: Config
+    languages: Languages
+    repos: Repositories
+    outbox: Outbox
+    hasher: Hasher
+    clock: Clock
+    # Filled by the dispatcher as routers are included; read by /help and platform menus.
+    menu: list[MenuEntry] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Context:
+    """One turn of conversation: the person, their translator, and how to answer."""
+
+    person: Person
+    event: Incoming
+    t: Translator
+    services: Services
+    _responder: Responder
+    replies_sent: int = 0
+
+    # Shortcuts read as the gettext functions they are, so extraction finds the strings.
+    def _(self, message: str) -> str:
+        return self.t._(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return self.t.ngettext(singular, plural, count)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return self.t.pgettext(context, message)
+
+    @property
+    def repos(self) -> Repositories:
+        return self.services.repos
+
+    @property
+    def config(self) -> Config:
+        return self.services.config
+
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    async def reply(
+        self,
+        text: str | Outgoing,
+        buttons: tuple[tuple[Button, ...], ...] | list[list[Button]] = (),
+        **options: Any,
+    ) -> None:
+        """Answer in the chat the event came from, marking RTL text for the adapter."""
+        if isinstance(text, Outgoing):
+            message = text
+        else:
+            rows = tuple(tuple(row) for row in buttons)
+            message = Outgoing(text=text, buttons=rows, **options)
+        if self.t.is_rtl and not message.rtl:
+            message = replace(message, rtl=True)
+        self.replies_sent += 1
+        await self._responder(message)
+
+    async def enqueue(
+        self,
+        recipient: Recipient,
+        message: Outgoing,
+        dedupe_key: str,
+        not_before: datetime | None = None,
+        broadcast_id: str | None = None,
+    ) -> bool:
+        """Queue a message for someone else through the durable outbox."""
+        return await self.services.outbox.enqueue(
+            recipient, message, dedupe_key, not_before=not_before, broadcast_id=broadcast_id
+        )
+
+    async def state(self) -> ConversationState | None:
+        return await self.repos.conversations.get(self.person.id)
+
+    async def set_state(self, flow: str, step: str, data: dict[str, Any]) -> None:
+        await self.repos.conversations.put(self.person.id, flow, step, data, self.now())
+
+    async def clear_state(self) -> None:
+        await self.repos.conversations.clear(self.person.id)
+
+
+def mark_rtl(text: str) -> str:
+    """Prefix every line with RLM so Arabic lines starting with digits or Latin stay RTL."""
+    return "\n".join(RLM + line if line else line for line in text.split("\n"))

@@ -1,0 +1,152 @@
+"""The dispatcher: one neutral event in, the right handler run, the bot never dies.
+
+Each event passes three steps in order: the error boundary (outermost), identify (upsert
+the person), localize (pick their translator); then guards (flood control and the like)
+and finally the route to a command, button action, active flow or free-text handler.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from bot.core.context import Context, MenuEntry, Services
+from bot.core.events import EventKind, Incoming, Outgoing, PayloadError, decode_payload
+from bot.core.ports import Responder
+from bot.core.router import ButtonAction, Command, Handler, Router, TextHandler
+from bot.i18n import negotiate
+
+log = logging.getLogger(__name__)
+
+# Buttons with this action run the command named by their argument (menus on /start).
+COMMAND_BUTTON = "cmd"
+# A guard sees every event after the person is known; returning False stops the event.
+Guard = Callable[[Context, Incoming], Awaitable[bool]]
+
+
+class Dispatcher:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.commands: dict[str, Command] = {}
+        self.buttons: dict[str, ButtonAction] = {}
+        self.flows: dict[str, Handler] = {}
+        self.text_handlers: list[TextHandler] = []
+        self.guards: list[Guard] = []
+
+    def include(self, *routers: Router) -> None:
+        """Add routers in priority order; a duplicate registration is a programming error."""
+        for router in routers:
+            for command in router.commands:
+                if command.name in self.commands:
+                    raise ValueError(f"command /{command.name} registered twice")
+                self.commands[command.name] = command
+                if command.description is not None:
+                    self.services.menu.append(
+                        MenuEntry(command.name, command.description, command.roles)
+                    )
+            for button in router.buttons:
+                if button.action in self.buttons:
+                    raise ValueError(f"button action {button.action} registered twice")
+                self.buttons[button.action] = button
+            for flow, handler in router.flows.items():
+                if flow in self.flows:
+                    raise ValueError(f"flow {flow} registered twice")
+                self.flows[flow] = handler
+            self.text_handlers.extend(router.text_handlers)
+
+    async def feed(self, event: Incoming, responder: Responder) -> None:
+        """Handle one event. Exceptions end here, logged without any message text."""
+        ctx: Context | None = None
+        try:
+            ctx = await self._context(event, responder)
+            for guard in self.guards:
+                if not await guard(ctx, event):
+                    return
+            await self._route(ctx, event)
+        except Exception as error:
+            who = self.services.hasher.log_id(event.platform, event.user_id)
+            log.error(
+                "handler failed: kind=%s command=%s action=%s person=%s error=%s",
+                event.kind.value,
+                event.command,
+                event.action,
+                who,
+                type(error).__name__,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+            await self._apologize(ctx, event, responder)
+
+    async def _context(self, event: Incoming, responder: Responder) -> Context:
+        """Identify the person (upsert) and localize (their stored choice, else the hint)."""
+        services = self.services
+        hint = negotiate(event.language_hint, services.languages.codes)
+        person = await services.repos.people.upsert_seen(
+            event.platform, event.user_id, hint, services.clock()
+        )
+        translator = services.languages.translator(person.locale)
+        return Context(person, event, translator, services, responder)
+
+    async def _route(self, ctx: Context, event: Incoming) -> None:
+        if event.kind is EventKind.COMMAND:
+            await self._route_command(ctx, event)
+        elif event.kind is EventKind.BUTTON:
+            await self._route_button(ctx, event)
+        else:
+            await self._route_text(ctx, event)
+
+    async def _route_command(self, ctx: Context, event: Incoming) -> None:
+        command = self.commands.get((event.command or "").lower())
+        if command is None:
+            await ctx.reply(ctx._("I don't know that command. Send /help to see what I can do."))
+            return
+        if command.roles and not ctx.person.is_at_least(*command.roles):
+            await ctx.reply(ctx._("Sorry, this command is only for the service's staff."))
+            return
+        await command.handler(ctx, event)
+
+    async def _route_button(self, ctx: Context, event: Incoming) -> None:
+        try:
+            action, arg = decode_payload(event.payload)
+        except PayloadError:
+            action, arg = "", ""
+        if action == COMMAND_BUTTON:
+            await self._route_menu_button(ctx, event, arg)
+            return
+        button = self.buttons.get(action)
+        if button is None:
+            await ctx.reply(ctx._("This button no longer works. Send /start to begin again."))
+            return
+        if button.roles and not ctx.person.is_at_least(*button.roles):
+            await ctx.reply(ctx._("Sorry, this button is only for the service's staff."))
+            return
+        await button.handler(ctx, event)
+
+    async def _route_menu_button(self, ctx: Context, event: Incoming, name: str) -> None:
+        """A menu button that runs a command, checked exactly as if it were typed."""
+        if name not in self.commands:
+            await ctx.reply(
+                ctx._("This part of the service is not available yet. Send /help to see what is.")
+            )
+            return
+        await self._route_command(ctx, replace(event, kind=EventKind.COMMAND, command=name))
+
+    async def _route_text(self, ctx: Context, event: Incoming) -> None:
+        state = await ctx.state()
+        if state is not None and state.flow in self.flows:
+            await self.flows[state.flow](ctx, event)
+            return
+        for handler in self.text_handlers:
+            if await handler(ctx, event):
+                return
+
+    async def _apologize(self, ctx: Context | None, event: Incoming, responder: Responder) -> None:
+        languages = self.services.languages
+        translator = ctx.t if ctx else languages.translator(negotiate(event.language_hint))
+        text = translator._(
+            "Sorry, something went wrong on our side. Please try again in a moment."
+        )
+        try:
+            await responder(Outgoing(text=text, rtl=translator.is_rtl))
+        except Exception as error:  # the apology itself failed: log, never raise
+            log.error("could not send apology: %s", type(error).__name__)

@@ -1,0 +1,123 @@
+"""Platform-neutral events and replies: the only shapes that cross the adapter seam.
+
+Adapters build `Incoming` from platform updates and render `Outgoing`; everything
+between them (router, handlers, storage) never sees a platform object.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+# Button payloads travel as "action|arg". Telegram caps callback_data at 64 bytes,
+# Discord custom_id at 100 characters: the smaller limit governs.
+PAYLOAD_MAX_BYTES = 64
+PAYLOAD_SEPARATOR = "|"
+
+
+class EventKind(enum.Enum):
+    """What the person did."""
+
+    TEXT = "text"
+    COMMAND = "command"
+    BUTTON = "button"
+
+
+class ChatKind(enum.Enum):
+    """Where it happened: a private conversation or a shared room."""
+
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file travelling with a message, in either direction."""
+
+    filename: str
+    data: bytes
+    mime_type: str
+    is_image: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One thing a person did, as every platform describes it."""
+
+    platform: str
+    chat_id: str
+    user_id: str
+    kind: EventKind
+    display_name: str = ""
+    language_hint: str | None = None
+    text: str = ""
+    command: str | None = None
+    args: str = ""
+    action: str | None = None
+    payload: str = ""
+    message_id: str | None = None
+    chat_kind: ChatKind = ChatKind.PRIVATE
+    thread_id: str | None = None
+    reply_to_message_id: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+    @property
+    def is_private(self) -> bool:
+        return self.chat_kind is ChatKind.PRIVATE
+
+    @property
+    def button_arg(self) -> str:
+        """The argument of a pressed button; untrusted, so handlers re-check what it names."""
+        return self.payload.partition(PAYLOAD_SEPARATOR)[2]
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A choice offered under a reply; `action` routes it, `arg` names what it acts on."""
+
+    label: str
+    action: str
+    arg: str = ""
+
+    def payload(self) -> str:
+        return encode_payload(self.action, self.arg)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A reply as the handler means it; the adapter decides how it looks."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    attachment: Attachment | None = None
+    # Replace the message the pressed button sits on, where the platform can.
+    edit: bool = False
+    # Show only to the person who pressed (Discord ephemeral); others ignore it.
+    ephemeral: bool = False
+    # Right-to-left text; adapters that can mark direction do so.
+    rtl: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class PayloadError(ValueError):
+    """A button payload that cannot be a payload this bot made."""
+
+
+def encode_payload(action: str, arg: str = "") -> str:
+    """Pack a button's action and argument into the platform's callback field."""
+    if PAYLOAD_SEPARATOR in action:
+        raise PayloadError("action must not contain the separator")
+    payload = f"{action}{PAYLOAD_SEPARATOR}{arg}" if arg else action
+    if len(payload.encode("utf-8")) > PAYLOAD_MAX_BYTES:
+        raise PayloadError("payload too long for the platforms' callback limits")
+    return payload
+
+
+def decode_payload(payload: str) -> tuple[str, str]:
+    """Split a callback payload; anything malformed is refused, never guessed at."""
+    if not payload or len(payload.encode("utf-8", "surrogatepass")) > PAYLOAD_MAX_BYTES:
+        raise PayloadError("empty or oversized payload")
+    action, _, arg = payload.partition(PAYLOAD_SEPARATOR)
+    if not action or not action.replace(".", "").replace("_", "").isalnum() or not action.isascii():
+        raise PayloadError("malformed action")
+    return action, arg

@@ -1,0 +1,60 @@
+"""What the core needs from the outside world, stated as small protocols."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.core.events import Outgoing
+
+# Sends a reply into the conversation the event came from (adapters bind it per event).
+Responder = Callable[[Outgoing], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Where a proactive message goes: a person's private chat, or a room/thread."""
+
+    platform: str
+    chat_id: str
+    thread_id: str | None = None
+    person_id: int | None = None
+
+
+class DeliveryError(Exception):
+    """Base of the outcomes a sender reports instead of a successful delivery."""
+
+
+class RetryAfter(DeliveryError):
+    """The platform said 'too many requests': wait exactly this long, then retry."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class TemporaryFailure(DeliveryError):
+    """A timeout or 5xx: retry with backoff."""
+
+
+class Unreachable(DeliveryError):
+    """The person blocked the bot or closed DMs: never retry, skip in broadcasts."""
+
+
+class PermanentFailure(DeliveryError):
+    """The platform refused this message for good (bad chat id, message rejected)."""
+
+
+class NotConnected(DeliveryError):
+    """The recipient cannot be reached from this process right now (terminal chat closed)."""
+
+
+class Sender(Protocol):
+    """One platform's way of delivering an outbox message."""
+
+    platform: str
+
+    async def deliver(self, recipient: Recipient, message: Outgoing) -> None:
+        """Deliver or raise a `DeliveryError` subclass saying why not."""
+        ...

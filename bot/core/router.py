@@ -1,0 +1,80 @@
+"""Routers: each feature registers its commands, button actions, flows and text handlers.
+
+The dispatcher includes routers in an explicit order (see `handlers/__init__.py`), so
+which handler wins is visible in one place rather than decided by import order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.core.context import Context
+from bot.core.events import Incoming
+from storage.people import Role
+
+Handler = Callable[[Context, Incoming], Awaitable[None]]
+# A text handler may decline (return False) so the next one in order is tried.
+TextHandler = Callable[[Context, Incoming], Awaitable[bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A slash command; `description` is an untranslated msgid shown in platform menus."""
+
+    name: str
+    handler: Handler
+    description: str | None
+    roles: tuple[Role, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonAction:
+    action: str
+    handler: Handler
+    roles: tuple[Role, ...]
+
+
+class Router:
+    """One feature's registrations."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.commands: list[Command] = []
+        self.buttons: list[ButtonAction] = []
+        self.flows: dict[str, Handler] = {}
+        self.text_handlers: list[TextHandler] = []
+
+    def command(
+        self, name: str, description: str | None = None, roles: tuple[Role, ...] = ()
+    ) -> Callable[[Handler], Handler]:
+        """Register `/name`. `roles` empty means anyone; otherwise admins and these roles."""
+
+        def register(handler: Handler) -> Handler:
+            self.commands.append(Command(name, handler, description, roles))
+            return handler
+
+        return register
+
+    def button(self, action: str, roles: tuple[Role, ...] = ()) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.buttons.append(ButtonAction(action, handler, roles))
+            return handler
+
+        return register
+
+    def flow(self, flow: str) -> Callable[[Handler], Handler]:
+        """Register the handler for free text while a person is in `flow`."""
+
+        def register(handler: Handler) -> Handler:
+            self.flows[flow] = handler
+            return handler
+
+        return register
+
+    def text(self) -> Callable[[TextHandler], TextHandler]:
+        def register(handler: TextHandler) -> TextHandler:
+            self.text_handlers.append(handler)
+            return handler
+
+        return register

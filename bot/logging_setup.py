@@ -1,0 +1,43 @@
+"""Logging that cannot leak secrets: known secret values are masked in every record.
+
+Platform libraries log request URLs, and Telegram's URLs contain the bot token; rather
+than trusting every library, a filter on the root handler masks each configured secret.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+
+MASK = "[secret]"
+# Libraries that log every HTTP request (with tokens in URLs) are kept at WARNING.
+NOISY_LOGGERS = ("httpx", "httpcore", "telegram.ext.Updater", "discord.http", "discord.gateway")
+
+
+class SecretMaskingFilter(logging.Filter):
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secrets:
+            return True
+        message = record.getMessage()
+        masked = message
+        for secret in self._secrets:
+            masked = masked.replace(secret, MASK)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def configure_logging(level: str, secrets: Iterable[str]) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(SecretMaskingFilter(secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -1,0 +1,100 @@
+"""The terminal chat: the embedded default, usable interactively or from a script.
+
+Buttons are shown as numbered choices (`[1] Español`) and pressed by typing the number.
+Messages queued for this terminal user while they were away (a liaison's reply, a
+reminder) sit in the outbox and are shown when the user next opens the chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.app import App
+from bot.core.events import Button, EventKind, Incoming, Outgoing
+from bot.core.ports import NotConnected, Recipient
+from storage.people import Role
+
+PLATFORM = "console"
+PROMPT = "> "
+
+
+class ConsoleChat:
+    """One person's terminal session against the shared database."""
+
+    platform = PLATFORM
+
+    def __init__(self, app: App, user: str, stdin: TextIO, stdout: TextIO) -> None:
+        self._app = app
+        self._user = user
+        self._stdin = stdin
+        self._stdout = stdout
+        self._choices: list[Button] = []
+        self._interactive = stdin.isatty()
+
+    # Sender protocol: only this terminal's own user can be reached from this process.
+    async def deliver(self, recipient: Recipient, message: Outgoing) -> None:
+        if recipient.chat_id != self._user:
+            raise NotConnected(recipient.chat_id)
+        self._render(message)
+
+    def _render(self, message: Outgoing) -> None:
+        lines = [message.text]
+        buttons = [button for row in message.buttons for button in row]
+        if buttons:
+            self._choices = buttons
+            lines.extend(f"[{number}] {button.label}" for number, button in enumerate(buttons, 1))
+        if message.attachment is not None:
+            lines.append(f"(file: {message.attachment.filename})")
+        self._stdout.write("\n".join(lines) + "\n\n")
+        self._stdout.flush()
+
+    def to_incoming(self, line: str) -> Incoming | None:
+        """Map one typed line to an event: a number presses a shown button."""
+        text = line.strip()
+        if not text:
+            return None
+        base = {"platform": PLATFORM, "chat_id": self._user, "user_id": self._user}
+        if text.isdigit() and 1 <= int(text) <= len(self._choices):
+            button = self._choices[int(text) - 1]
+            return Incoming(kind=EventKind.BUTTON, payload=button.payload(), **base)
+        if text.startswith("/") and len(text) > 1:
+            command, _, args = text[1:].partition(" ")
+            return Incoming(
+                kind=EventKind.COMMAND, text=text, command=command.lower(), args=args.strip(),
+                **base,
+            )
+        return Incoming(kind=EventKind.TEXT, text=text, **base)
+
+    async def run(self, role: Role | None = None) -> None:
+        """Serve until end of input; queued messages are delivered on open and on the way."""
+        app = self._app
+        app.delivery.register(self, pacing=None)
+        person = await app.services.repos.people.upsert_seen(
+            PLATFORM, self._user, None, app.services.clock()
+        )
+        if role is not None and person.role is not role:
+            await app.services.repos.people.set_role(person.id, role)
+        await app.delivery.drain()
+        app.delivery.start()
+        loop = asyncio.get_running_loop()
+        while True:
+            if self._interactive:
+                self._stdout.write(PROMPT)
+                self._stdout.flush()
+            line = await loop.run_in_executor(None, self._stdin.readline)
+            if not line:
+                break
+            event = self.to_incoming(line)
+            if event is None:
+                continue
+            await app.dispatcher.feed(event, self._reply)
+            await app.delivery.drain()
+
+    async def _reply(self, message: Outgoing) -> None:
+        self._render(message)
+
+
+def open_console(app: App, user: str) -> ConsoleChat:
+    return ConsoleChat(app, user, sys.stdin, sys.stdout)

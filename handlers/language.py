@@ -1,0 +1,41 @@
+"""/language: each language in its own name; the choice is stored and always wins."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.events import Button, Incoming
+from bot.core.router import Router
+from bot.i18n import LANGUAGE_NAMES, N_
+
+router = Router("language")
+
+CHOOSE_LANGUAGE = "lang"
+
+
+def language_buttons(codes: tuple[str, ...]) -> list[list[Button]]:
+    """Two languages per row keeps ten choices on one phone screen."""
+    buttons = [Button(LANGUAGE_NAMES[code], CHOOSE_LANGUAGE, code) for code in codes]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+@router.command("language", N_("Choose your language"))
+async def choose_language(ctx: Context, event: Incoming) -> None:
+    await ctx.reply(
+        ctx._("Choose your language:"), language_buttons(ctx.services.languages.codes)
+    )
+
+
+@router.button(CHOOSE_LANGUAGE)
+async def language_chosen(ctx: Context, event: Incoming) -> None:
+    code = event.button_arg
+    if code not in ctx.services.languages.codes:
+        await ctx.reply(ctx._("That language is not available. Send /language to choose again."))
+        return
+    await ctx.repos.people.set_locale(ctx.person.id, code)
+    ctx.t = ctx.services.languages.translator(code)
+    await ctx.reply(
+        ctx._("Done: I will speak {language} with you. Send /help to see what I can do.").format(
+            language=LANGUAGE_NAMES[code]
+        ),
+        edit=True,
+    )

@@ -1,0 +1,1 @@
+"""Translation catalogs and knowledge content, shipped as package data."""

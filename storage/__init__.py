@@ -1,0 +1,1 @@
+"""The database: connection, numbered migrations and one repository per aggregate."""

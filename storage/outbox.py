@@ -1,0 +1,157 @@
+"""The durable outbox: every proactive message is a row before it is a send.
+
+A unique dedupe key makes enqueueing idempotent (a retried broadcast or a replayed
+relay cannot produce a second row); the status column makes delivery resumable.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.timestamps import from_db, to_db
+
+
+class OutboxStatus(enum.Enum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    dedupe_key: str
+    platform: str
+    chat_id: str
+    thread_id: str | None
+    person_id: int | None
+    payload: str
+    status: OutboxStatus
+    attempts: int
+    not_before: datetime
+    created_at: datetime
+    broadcast_id: str | None
+
+
+_COLUMNS = (
+    "id, dedupe_key, platform, chat_id, thread_id, person_id, payload, status, attempts, "
+    "not_before, created_at, broadcast_id"
+)
+
+
+def _item(row: aiosqlite.Row | tuple[object, ...]) -> OutboxItem:
+    return OutboxItem(
+        id=int(str(row[0])),
+        dedupe_key=str(row[1]),
+        platform=str(row[2]),
+        chat_id=str(row[3]),
+        thread_id=None if row[4] is None else str(row[4]),
+        person_id=None if row[5] is None else int(str(row[5])),
+        payload=str(row[6]),
+        status=OutboxStatus(str(row[7])),
+        attempts=int(str(row[8])),
+        not_before=from_db(str(row[9])),
+        created_at=from_db(str(row[10])),
+        broadcast_id=None if row[11] is None else str(row[11]),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NewOutboxItem:
+    """What a feature asks to send; the row gets its id and status on insert."""
+
+    dedupe_key: str
+    platform: str
+    chat_id: str
+    payload: str
+    not_before: datetime
+    thread_id: str | None = None
+    person_id: int | None = None
+    broadcast_id: str | None = None
+
+
+class OutboxRepository:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def add(self, item: NewOutboxItem, now: datetime) -> bool:
+        """Insert unless the dedupe key exists; True when a new row was written."""
+        cursor = await self._db.execute(
+            "INSERT INTO outbox (dedupe_key, platform, chat_id, thread_id, person_id, payload, "
+            "not_before, created_at, broadcast_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (dedupe_key) DO NOTHING",
+            (
+                item.dedupe_key,
+                item.platform,
+                item.chat_id,
+                item.thread_id,
+                item.person_id,
+                item.payload,
+                to_db(item.not_before),
+                to_db(now),
+                item.broadcast_id,
+            ),
+        )
+        await self._db.commit()
+        return cursor.rowcount == 1
+
+    async def due(self, platform: str, now: datetime, limit: int) -> list[OutboxItem]:
+        """Pending rows whose time has come, oldest first (per-chat order is id order)."""
+        async with self._db.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND status = 'pending' "
+            "AND not_before <= ? ORDER BY id LIMIT ?",
+            (platform, to_db(now), limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_item(row) for row in rows]
+
+    async def pending_for_chat(self, platform: str, chat_id: str) -> list[OutboxItem]:
+        async with self._db.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND chat_id = ? "
+            "AND status = 'pending' ORDER BY id",
+            (platform, chat_id),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_item(row) for row in rows]
+
+    async def mark_sent(self, item_id: int, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "
+            "WHERE id = ?",
+            (to_db(now), item_id),
+        )
+        await self._db.commit()
+
+    async def mark_final(self, item_id: int, status: OutboxStatus, error: str) -> None:
+        """A row that will never be delivered: failed (gave up) or skipped (unreachable)."""
+        await self._db.execute(
+            "UPDATE outbox SET status = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?",
+            (status.value, error, item_id),
+        )
+        await self._db.commit()
+
+    async def retry_later(self, item_id: int, not_before: datetime, error: str) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? "
+            "WHERE id = ?",
+            (to_db(not_before), error, item_id),
+        )
+        await self._db.commit()
+
+    async def counts_by_status(self, broadcast_id: str | None = None) -> dict[OutboxStatus, int]:
+        sql = "SELECT status, COUNT(*) FROM outbox"
+        params: tuple[str, ...] = ()
+        if broadcast_id is not None:
+            sql += " WHERE broadcast_id = ?"
+            params = (broadcast_id,)
+        async with self._db.execute(sql + " GROUP BY status", params) as cursor:
+            rows = await cursor.fetchall()
+        counts = {status: 0 for status in OutboxStatus}
+        for status, count in rows:
+            counts[OutboxStatus(str(status))] = int(count)
+        return counts

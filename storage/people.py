@@ -1,0 +1,136 @@
+"""People: who talks to the bot, in which language, with which role."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.timestamps import from_db, to_db
+
+
+class Role(enum.Enum):
+    """What a person may do; ordered from least to most privileged."""
+
+    RESIDENT = "resident"
+    LIAISON = "liaison"
+    ORGANIZER = "organizer"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: int
+    platform: str
+    platform_user_id: str
+    locale: str | None
+    locale_chosen: bool
+    role: Role
+    timezone: str | None
+    unreachable: bool
+    created_at: datetime
+    last_seen_at: datetime
+
+    def is_at_least(self, *roles: Role) -> bool:
+        """True when the person holds one of `roles` or is an admin (admins may do all)."""
+        return self.role is Role.ADMIN or self.role in roles
+
+
+_COLUMNS = (
+    "id, platform, platform_user_id, locale, locale_chosen, role, timezone, unreachable, "
+    "created_at, last_seen_at"
+)
+
+
+def _person(row: aiosqlite.Row | tuple[object, ...]) -> Person:
+    return Person(
+        id=int(str(row[0])),
+        platform=str(row[1]),
+        platform_user_id=str(row[2]),
+        locale=None if row[3] is None else str(row[3]),
+        locale_chosen=bool(row[4]),
+        role=Role(str(row[5])),
+        timezone=None if row[6] is None else str(row[6]),
+        unreachable=bool(row[7]),
+        created_at=from_db(str(row[8])),
+        last_seen_at=from_db(str(row[9])),
+    )
+
+
+class PeopleRepository:
+    """Reads and writes `people`; every method is one short statement."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def upsert_seen(
+        self, platform: str, platform_user_id: str, locale_hint: str | None, now: datetime
+    ) -> Person:
+        """Create the person on first contact, else refresh last-seen and reachability.
+
+        The platform's language hint seeds the locale of new people only: a stored
+        choice always wins over the hint.
+        """
+        stamp = to_db(now)
+        await self._db.execute(
+            "INSERT INTO people (platform, platform_user_id, locale, created_at, last_seen_at) "
+            "VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (platform, platform_user_id) DO UPDATE SET "
+            "last_seen_at = excluded.last_seen_at, unreachable = 0, "
+            "locale = CASE WHEN people.locale_chosen THEN people.locale "
+            "ELSE COALESCE(people.locale, excluded.locale) END",
+            (platform, platform_user_id, locale_hint, stamp, stamp),
+        )
+        await self._db.commit()
+        person = await self.find(platform, platform_user_id)
+        assert person is not None  # just written
+        return person
+
+    async def find(self, platform: str, platform_user_id: str) -> Person | None:
+        async with self._db.execute(
+            f"SELECT {_COLUMNS} FROM people WHERE platform = ? AND platform_user_id = ?",
+            (platform, platform_user_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else _person(row)
+
+    async def get(self, person_id: int) -> Person | None:
+        async with self._db.execute(
+            f"SELECT {_COLUMNS} FROM people WHERE id = ?", (person_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else _person(row)
+
+    async def set_locale(self, person_id: int, locale: str) -> None:
+        """Store an explicit language choice; it wins over every later platform hint."""
+        await self._db.execute(
+            "UPDATE people SET locale = ?, locale_chosen = 1 WHERE id = ?", (locale, person_id)
+        )
+        await self._db.commit()
+
+    async def set_role(self, person_id: int, role: Role) -> None:
+        await self._db.execute("UPDATE people SET role = ? WHERE id = ?", (role.value, person_id))
+        await self._db.commit()
+
+    async def set_timezone(self, person_id: int, timezone: str) -> None:
+        await self._db.execute(
+            "UPDATE people SET timezone = ? WHERE id = ?", (timezone, person_id)
+        )
+        await self._db.commit()
+
+    async def mark_unreachable(self, platform: str, platform_user_id: str) -> None:
+        """The platform refused delivery (blocked bot, closed DMs): skip in broadcasts."""
+        await self._db.execute(
+            "UPDATE people SET unreachable = 1 WHERE platform = ? AND platform_user_id = ?",
+            (platform, platform_user_id),
+        )
+        await self._db.commit()
+
+    async def with_role(self, role: Role) -> list[Person]:
+        async with self._db.execute(
+            f"SELECT {_COLUMNS} FROM people WHERE role = ? ORDER BY id", (role.value,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_person(row) for row in rows]
