@@ -53,8 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _secrets(config: Config) -> list[str]:
-    return [config.telegram.token, config.discord.token, config.telegram.webhook_secret,
-            config.privacy.hash_key]
+    return [
+        config.telegram.token,
+        config.discord.token,
+        config.telegram.webhook_secret,
+        config.privacy.hash_key,
+    ]
 
 
 def _default_user() -> str:

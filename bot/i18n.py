@@ -7,10 +7,10 @@ instead of silently falling back to English.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import io
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
 from importlib import resources
 
 from babel import Locale
@@ -40,7 +40,7 @@ LANGUAGE_NAMES: dict[str, str] = {
 RLM = "\u200f"
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(message: str) -> str:
     """Mark a string for extraction where it is defined; translate it where it is shown."""
     return message
 
@@ -112,14 +112,14 @@ class Translator:
     def pgettext(self, context: str, message: str) -> str:
         return self._catalog.pgettext(context, message)
 
-    def datetime(self, moment: datetime, zone: tzinfo, style: str = "full") -> str:
+    def datetime(self, moment: dt.datetime, zone: dt.tzinfo, style: str = "full") -> str:
         """A date and time as this language writes it, in `zone`."""
         return format_datetime(moment, format=_style(style), tzinfo=zone, locale=self._babel)
 
-    def date(self, moment: datetime, zone: tzinfo, style: str = "full") -> str:
+    def date(self, moment: dt.datetime, zone: dt.tzinfo, style: str = "full") -> str:
         return format_date(moment.astimezone(zone), format=_style(style), locale=self._babel)
 
-    def time(self, moment: datetime, zone: tzinfo, style: str = "short") -> str:
+    def time(self, moment: dt.datetime, zone: dt.tzinfo, style: str = "short") -> str:
         return format_time(moment, format=_style(style), tzinfo=zone, locale=self._babel)
 
     def number(self, value: float) -> str:

@@ -24,7 +24,9 @@ def placeholders(text: str) -> set[str]:
 
 
 def _ids(message: Message) -> tuple[str, ...]:
-    return message.id if isinstance(message.id, tuple) else (message.id,)
+    if isinstance(message.id, tuple | list):
+        return tuple(str(part) for part in message.id)
+    return (str(message.id),)
 
 
 def _strings(message: Message) -> tuple[str, ...]:
@@ -54,9 +56,10 @@ def check_catalog(locale: str, template: Catalog, catalog: Catalog) -> list[str]
         for translated in translations:
             if placeholders(translated) != expected:
                 problems.append(f"{label} placeholders differ: {sorted(placeholders(translated))}")
-        if locale != SOURCE_LOCALE and translations[0] == _ids(source)[0]:
-            if _WORDS.search(translations[0]) and "same-as-source" not in found.user_comments:
-                problems.append(f"{label} is an untranslated English copy")
+        copied = locale != SOURCE_LOCALE and translations[0] == _ids(source)[0]
+        allowed = "same-as-source" in found.user_comments
+        if copied and _WORDS.search(translations[0]) and not allowed:
+            problems.append(f"{label} is an untranslated English copy")
     return problems
 
 

@@ -20,9 +20,7 @@ def language_buttons(codes: tuple[str, ...]) -> list[list[Button]]:
 
 @router.command("language", N_("Choose your language"))
 async def choose_language(ctx: Context, event: Incoming) -> None:
-    await ctx.reply(
-        ctx._("Choose your language:"), language_buttons(ctx.services.languages.codes)
-    )
+    await ctx.reply(ctx._("Choose your language:"), language_buttons(ctx.services.languages.codes))
 
 
 @router.button(CHOOSE_LANGUAGE)

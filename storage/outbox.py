@@ -121,8 +121,7 @@ class OutboxRepository:
 
     async def mark_sent(self, item_id: int, now: datetime) -> None:
         await self._db.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "
-            "WHERE id = ?",
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
             (to_db(now), item_id),
         )
         await self._db.commit()

@@ -115,9 +115,7 @@ class PeopleRepository:
         await self._db.commit()
 
     async def set_timezone(self, person_id: int, timezone: str) -> None:
-        await self._db.execute(
-            "UPDATE people SET timezone = ? WHERE id = ?", (timezone, person_id)
-        )
+        await self._db.execute("UPDATE people SET timezone = ? WHERE id = ?", (timezone, person_id))
         await self._db.commit()
 
     async def mark_unreachable(self, platform: str, platform_user_id: str) -> None:

@@ -55,17 +55,22 @@ class ConsoleChat:
         text = line.strip()
         if not text:
             return None
-        base = {"platform": PLATFORM, "chat_id": self._user, "user_id": self._user}
+        user = self._user
         if text.isdigit() and 1 <= int(text) <= len(self._choices):
             button = self._choices[int(text) - 1]
-            return Incoming(kind=EventKind.BUTTON, payload=button.payload(), **base)
+            return Incoming(PLATFORM, user, user, EventKind.BUTTON, payload=button.payload())
         if text.startswith("/") and len(text) > 1:
             command, _, args = text[1:].partition(" ")
             return Incoming(
-                kind=EventKind.COMMAND, text=text, command=command.lower(), args=args.strip(),
-                **base,
+                PLATFORM,
+                user,
+                user,
+                EventKind.COMMAND,
+                text=text,
+                command=command.lower(),
+                args=args.strip(),
             )
-        return Incoming(kind=EventKind.TEXT, text=text, **base)
+        return Incoming(PLATFORM, user, user, EventKind.TEXT, text=text)
 
     async def run(self, role: Role | None = None) -> None:
         """Serve until end of input; queued messages are delivered on open and on the way."""
