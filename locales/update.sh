@@ -8,7 +8,7 @@ pybabel extract -F locales/babel.cfg -k N_ -k _ -k ngettext:1,2 -k pgettext:1c,2
 for lang in en es fr ar zh_Hans vi ht ru pt so; do
   po="locales/$lang/LC_MESSAGES/messages.po"
   if [ -f "$po" ]; then
-    pybabel update --no-fuzzy-matching --ignore-obsolete --omit-header -l "$lang" -D messages \
+    pybabel update --no-fuzzy-matching --ignore-obsolete -l "$lang" -D messages \
       -i locales/messages.pot -o "$po"
   else
     pybabel init -l "$lang" -D messages -i locales/messages.pot -o "$po"
