@@ -12,11 +12,13 @@ from bot.core.clock import Clock, system_clock
 from bot.core.context import Repositories, Services
 from bot.core.dispatcher import Dispatcher
 from bot.i18n import Languages
+from bot.knowledge.base import KnowledgeBase
 from bot.outbox import Outbox, OutboxDispatcher
 from bot.privacy import Hasher, load_or_create_key
 from handlers import ROUTERS
 from storage.conversations import ConversationRepository
 from storage.database import connect
+from storage.knowledge import KnowledgeRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 
@@ -40,7 +42,10 @@ def build_languages(config: Config) -> Languages:
 
 
 async def build_app(
-    config: Config, clock: Clock = system_clock, languages: Languages | None = None
+    config: Config,
+    clock: Clock = system_clock,
+    languages: Languages | None = None,
+    knowledge: KnowledgeBase | None = None,
 ) -> App:
     """Open storage and build every service; the caller starts platforms and delivery."""
     db = await connect(config.storage.path)
@@ -48,6 +53,7 @@ async def build_app(
         people=PeopleRepository(db),
         conversations=ConversationRepository(db),
         outbox=OutboxRepository(db),
+        knowledge=KnowledgeRepository(db),
     )
     key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
     outbox = Outbox(repos.outbox, clock)
@@ -58,6 +64,7 @@ async def build_app(
         outbox=outbox,
         hasher=Hasher(key),
         clock=clock,
+        knowledge=knowledge or KnowledgeBase(config),
     )
     dispatcher = Dispatcher(services)
     dispatcher.include(*ROUTERS)

@@ -31,6 +31,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     i18n = commands.add_parser("i18n", help="translation catalogs")
     i18n.add_argument("action", choices=["check"])
+    kb = commands.add_parser("kb", help="knowledge content")
+    kb.add_argument("action", choices=["check"])
+    ask = commands.add_parser("ask", help="answer a question as the chat would")
+    ask.add_argument("question", nargs="?", default=None)
+    ask.add_argument("--lang", default=None, help="language code (en, es, zh-CN, pt-BR ...)")
+    ask.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    ask.add_argument("--jsonl", action="store_true", help="read {q, lang} lines from stdin")
     return parser
 
 
@@ -45,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "run"
     if command == "i18n":
         return _i18n_check()
+    if command == "kb":
+        return _kb_check(config)
+    if command == "ask":
+        return _ask(config, args)
     if command == "chat":
         user = args.user or _default_user()
         role = Role(args.role) if args.role else None
@@ -76,6 +87,27 @@ def _i18n_check() -> int:
         print(problem)
     print(f"i18n check: {len(problems)} problem(s)")
     return 1 if problems else 0
+
+
+def _kb_check(config: Config) -> int:
+    from bot.knowledge.check import check_content
+
+    problems = check_content(config.bot.languages, config.knowledge.extra_path)
+    for problem in problems:
+        print(problem)
+    print(f"kb check: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def _ask(config: Config, args: argparse.Namespace) -> int:
+    from bot.ask import ask_chat, ask_jsonl
+
+    if args.jsonl:
+        return ask_jsonl(config, sys.stdin, sys.stdout)
+    if not args.question:
+        print("liaison ask: give a question, or --jsonl to read them from stdin", file=sys.stderr)
+        return EXIT_CONFIG
+    return asyncio.run(ask_chat(config, args.question, args.lang, args.json))
 
 
 async def _chat(config: Config, user: str, role: Role | None) -> int:

@@ -119,6 +119,10 @@ class Translator:
     def date(self, moment: dt.datetime, zone: dt.tzinfo, style: str = "full") -> str:
         return format_date(moment.astimezone(zone), format=_style(style), locale=self._babel)
 
+    def day(self, value: dt.date, style: str = "long") -> str:
+        """A calendar date (no time of day) as this language writes it."""
+        return format_date(value, format=_style(style), locale=self._babel)
+
     def time(self, moment: dt.datetime, zone: dt.tzinfo, style: str = "short") -> str:
         return format_time(moment, format=_style(style), tzinfo=zone, locale=self._babel)
 

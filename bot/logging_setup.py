@@ -12,7 +12,14 @@ from collections.abc import Iterable
 
 MASK = "[secret]"
 # Libraries that log every HTTP request (with tokens in URLs) are kept at WARNING.
-NOISY_LOGGERS = ("httpx", "httpcore", "telegram.ext.Updater", "discord.http", "discord.gateway")
+NOISY_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "telegram.ext.Updater",
+    "discord.http",
+    "discord.gateway",
+    "bm25s",
+)
 
 
 class SecretMaskingFilter(logging.Filter):

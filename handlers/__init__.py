@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from bot.core.router import Router
-from handlers import language, start
+from handlers import complaint_navigator, knowledge, language, start
 
 ROUTERS: tuple[Router, ...] = (
     start.router,
     language.router,
+    complaint_navigator.router,
+    # Last: its free-text search answers whatever no earlier feature claimed.
+    knowledge.router,
 )

@@ -6,22 +6,22 @@ from bot.core.context import Context
 from bot.core.dispatcher import COMMAND_BUTTON
 from bot.core.events import Button, Incoming
 from bot.core.router import Router
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 
 router = Router("start")
 
 
-def main_menu(ctx: Context) -> list[list[Button]]:
+def main_menu(t: Translator) -> list[list[Button]]:
     """What the bot can do, as buttons that run the matching command."""
     return [
-        [Button(ctx._("Know your rights"), COMMAND_BUTTON, "rights")],
-        [Button(ctx._("Complaints about police"), COMMAND_BUTTON, "complaint")],
+        [Button(t._("Know your rights"), COMMAND_BUTTON, "rights")],
+        [Button(t._("Complaints about police"), COMMAND_BUTTON, "complaint")],
         [
-            Button(ctx._("Meetings"), COMMAND_BUTTON, "meetings"),
-            Button(ctx._("Polls"), COMMAND_BUTTON, "poll"),
+            Button(t._("Meetings"), COMMAND_BUTTON, "meetings"),
+            Button(t._("Polls"), COMMAND_BUTTON, "poll"),
         ],
-        [Button(ctx._("Talk to a person"), COMMAND_BUTTON, "human")],
-        [Button(ctx._("Language"), COMMAND_BUTTON, "language")],
+        [Button(t._("Talk to a person"), COMMAND_BUTTON, "human")],
+        [Button(t._("Language"), COMMAND_BUTTON, "language")],
     ]
 
 
@@ -33,7 +33,7 @@ async def start(ctx: Context, event: Incoming) -> None:
         "help you make a complaint, tell you about community meetings, and put you in touch "
         "with a person. What do you need?"
     ).format(service=ctx.config.bot.service_name)
-    await ctx.reply(greeting, main_menu(ctx))
+    await ctx.reply(greeting, main_menu(ctx.t))
 
 
 @router.command("help", N_("What I can do and how to use me"))
@@ -65,3 +65,14 @@ async def about(ctx: Context, event: Incoming) -> None:
     if local.privacy_notice_url:
         lines.append(ctx._("Privacy notice: {url}").format(url=local.privacy_notice_url))
     await ctx.reply("\n\n".join(lines))
+
+
+@router.command("cancel", N_("Stop what you are doing"))
+async def cancel(ctx: Context, event: Incoming) -> None:
+    """Leave any multi-step form; nothing half-typed is kept."""
+    had_flow = await ctx.state() is not None
+    await ctx.clear_state()
+    if had_flow:
+        await ctx.reply(ctx._("Cancelled. Send /start to see what I can do."))
+    else:
+        await ctx.reply(ctx._("There is nothing to cancel. Send /start to see what I can do."))

@@ -11,9 +11,11 @@ import pytest
 from bot.app import App, build_app
 from bot.config import Config, load_config
 from bot.i18n import Languages
+from bot.knowledge.base import KnowledgeBase
 from tests.harness import FakeClock
 
 _LANGUAGES: Languages | None = None
+_KNOWLEDGE: dict[tuple[str, str], KnowledgeBase] = {}
 
 
 def languages() -> Languages:
@@ -22,6 +24,14 @@ def languages() -> Languages:
     if _LANGUAGES is None:
         _LANGUAGES = Languages()
     return _LANGUAGES
+
+
+def knowledge(config: Config) -> KnowledgeBase:
+    """Search indexes take a second to build: one per distinct content setup."""
+    key = (config.knowledge.extra_path, repr(config.local))
+    if key not in _KNOWLEDGE:
+        _KNOWLEDGE[key] = KnowledgeBase(config)
+    return _KNOWLEDGE[key]
 
 
 @pytest.fixture
@@ -54,7 +64,10 @@ async def make_app(config: Config, clock: FakeClock) -> AsyncIterator[AppFactory
     apps: list[App] = []
 
     async def factory(cfg: Config | None = None) -> App:
-        app = await build_app(cfg or config, clock=clock, languages=languages())
+        chosen = cfg or config
+        app = await build_app(
+            chosen, clock=clock, languages=languages(), knowledge=knowledge(chosen)
+        )
         apps.append(app)
         return app
 

@@ -11,11 +11,13 @@ from bot.core.events import Button, Incoming, Outgoing
 from bot.core.ports import Recipient, Responder
 from bot.i18n import RLM, Languages, Translator
 from storage.conversations import ConversationRepository, ConversationState
+from storage.knowledge import KnowledgeRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository, Person, Role
 
 if TYPE_CHECKING:
     from bot.config import Config
+    from bot.knowledge.base import KnowledgeBase
     from bot.outbox import Outbox
     from bot.privacy import Hasher
 
@@ -27,6 +29,7 @@ class Repositories:
     people: PeopleRepository
     conversations: ConversationRepository
     outbox: OutboxRepository
+    knowledge: KnowledgeRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,7 @@ class Services:
     outbox: Outbox
     hasher: Hasher
     clock: Clock
+    knowledge: KnowledgeBase
     # Filled by the dispatcher as routers are included; read by /help and platform menus.
     menu: list[MenuEntry] = field(default_factory=list)
 

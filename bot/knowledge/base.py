@@ -1,0 +1,59 @@
+"""The knowledge base as handlers use it: topics per language, search, answer text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Config
+from bot.knowledge.catalog import CATALOG
+from bot.knowledge.content import Topic, fill_placeholders, load_search_hints, load_topics
+from bot.knowledge.search import KnowledgeSearch, SearchResult
+
+
+@dataclass(frozen=True, slots=True)
+class Localized:
+    """A topic in the language it could be found in (maybe the default, as a fallback)."""
+
+    topic: Topic
+    fallback: bool
+
+
+class KnowledgeBase:
+    def __init__(self, config: Config) -> None:
+        langs = config.bot.languages
+        self.default = config.bot.default_locale
+        self._local = config.local
+        self._topics = load_topics(langs, config.knowledge.extra_path)
+        self.search_engine = KnowledgeSearch(
+            self._topics, {lang: load_search_hints(lang) for lang in langs}
+        )
+        known = set().union(*(set(t) for t in self._topics.values()))
+        extras = sorted(known - set(CATALOG))
+        self.order = tuple(tid for tid in (*CATALOG, *extras) if tid in known)
+
+    def topic(self, topic_id: str, lang: str) -> Localized | None:
+        """The topic in `lang`, else in the default language (flagged as a fallback)."""
+        found = self._topics.get(lang, {}).get(topic_id)
+        if found is not None:
+            return Localized(found, fallback=False)
+        default = self._topics.get(self.default, {}).get(topic_id)
+        return None if default is None else Localized(default, fallback=True)
+
+    def section(self, sections: tuple[str, ...], lang: str) -> list[Topic]:
+        """Topics of the given sections in menu order, localized where possible."""
+        found = [self.topic(tid, lang) for tid in self.order]
+        return [item.topic for item in found if item and item.topic.section in sections]
+
+    def answer_text(self, topic: Topic) -> str:
+        return fill_placeholders(topic.answer, self._local)
+
+    def search(self, text: str, lang: str) -> SearchResult:
+        return self.search_engine.search(text, lang)
+
+    def is_urgent(self, result: SearchResult) -> bool:
+        """Emergency contacts come first: danger described now, or an urgent topic."""
+        if result.danger:
+            return True
+        best = result.best
+        found = None if best is None else self.topic(best.topic_id, result.lang)
+        return found is not None and found.topic.urgent

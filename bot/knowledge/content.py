@@ -1,0 +1,166 @@
+"""Loading topic files (`locales/<lang>/knowledge/<id>.toml`) into frozen topics.
+
+Content ships as package data and may be extended or overridden per deployment from
+`[knowledge] extra_path` (same `<lang>/<id>.toml` layout), so a city adapts answers
+without touching code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from bot.config import LocalSection
+
+SECTIONS = ("encounters", "complaints", "safety", "service")
+PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
+# Placeholder name -> the `[local]` setting that fills it.
+PLACEHOLDER_SETTINGS = {
+    "EMERGENCY_NUMBER": "emergency_number",
+    "NON_EMERGENCY_NUMBER": "non_emergency_number",
+    "OVERSIGHT_AGENCY": "oversight_agency",
+    "OVERSIGHT_PHONE": "oversight_phone",
+    "OVERSIGHT_URL": "oversight_url",
+    "COMPLAINT_DEADLINE": "complaint_deadline",
+    "LIAISON_CONTACT": "liaison_contact",
+    "LIAISON_LANGUAGES": "liaison_languages",
+    "CRISIS_LINE": "crisis_line",
+    "LEGAL_AID_CONTACTS": "legal_aid",
+    "MEETINGS_URL": "meetings_url",
+    "PRIVACY_NOTICE_URL": "privacy_notice_url",
+}
+# An unset URL is replaced by the liaison contact: a person can always ask them.
+URL_FALLBACK = "liaison_contact"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    lang: str
+    section: str
+    urgent: bool
+    last_reviewed: dt.date
+    title: str
+    examples: tuple[str, ...]
+    keywords: tuple[str, ...]
+    related: tuple[str, ...]
+    answer: str
+    sources: tuple[Source, ...]
+
+
+class ContentError(ValueError):
+    """A topic file that cannot be loaded; the message names the file and the field."""
+
+
+def _require(data: dict[str, Any], key: str, kind: type, where: str) -> Any:
+    if key not in data:
+        raise ContentError(f"{where}: missing {key}")
+    value = data[key]
+    if not isinstance(value, kind):
+        raise ContentError(f"{where}: {key} must be {kind.__name__}")
+    return value
+
+
+def _strings(data: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    values = _require(data, key, list, where)
+    if not all(isinstance(v, str) and v.strip() for v in values):
+        raise ContentError(f"{where}: {key} must be a list of non-empty texts")
+    return tuple(v.strip() for v in values)
+
+
+def parse_topic(text: str, lang: str, where: str) -> Topic:
+    """Parse one topic file; every field is required and typed."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ContentError(f"{where}: not valid TOML ({error})") from error
+    reviewed = _require(data, "last_reviewed", dt.date, where)
+    sources = tuple(
+        Source(_require(s, "name", str, where), _require(s, "url", str, where))
+        for s in _require(data, "sources", list, where)
+    )
+    return Topic(
+        id=_require(data, "id", str, where),
+        lang=lang,
+        section=_require(data, "section", str, where),
+        urgent=_require(data, "urgent", bool, where),
+        last_reviewed=reviewed,
+        title=_require(data, "title", str, where).strip(),
+        examples=_strings(data, "examples", where),
+        keywords=_strings(data, "keywords", where),
+        related=_strings(data, "related", where),
+        answer=_require(data, "answer", str, where).strip(),
+        sources=sources,
+    )
+
+
+def _topic_files(root: Traversable, lang: str, nested: bool) -> Iterator[Traversable]:
+    folder = root.joinpath(lang, "knowledge") if nested else root.joinpath(lang)
+    if not folder.is_dir():
+        return
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            yield entry
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHints:
+    """Per-language search resources: off-topic examples and danger phrases."""
+
+    offtopic: tuple[str, ...]
+    danger: tuple[str, ...]
+
+
+def load_topics(langs: tuple[str, ...], extra_path: str = "") -> dict[str, dict[str, Topic]]:
+    """Every topic per language: shipped content, then the deployment's overrides."""
+    shipped = resources.files("locales")
+    extra = Path(extra_path) if extra_path else None
+    pack: dict[str, dict[str, Topic]] = {}
+    for lang in langs:
+        topics: dict[str, Topic] = {}
+        sources: list[tuple[Traversable, bool]] = [(shipped, True)]
+        if extra is not None:
+            sources.append((extra, False))
+        for root, nested in sources:
+            for entry in _topic_files(root, lang, nested):
+                topic = parse_topic(entry.read_text(encoding="utf-8"), lang, f"{lang}/{entry.name}")
+                if entry.name != f"{topic.id}.toml":
+                    raise ContentError(f"{lang}/{entry.name}: id {topic.id} differs from file name")
+                topics[topic.id] = topic
+        pack[lang] = topics
+    return pack
+
+
+def load_search_hints(lang: str) -> SearchHints:
+    entry = resources.files("locales").joinpath(lang, "search.toml")
+    if not entry.is_file():
+        return SearchHints((), ())
+    data = tomllib.loads(entry.read_text(encoding="utf-8"))
+    where = f"{lang}/search.toml"
+    return SearchHints(_strings(data, "offtopic", where), _strings(data, "danger", where))
+
+
+def fill_placeholders(text: str, local: LocalSection) -> str:
+    """Replace `{{NAME}}` with the city's value; unknown names are left for `kb check`."""
+
+    def value(match: re.Match[str]) -> str:
+        setting = PLACEHOLDER_SETTINGS.get(match.group(1))
+        if setting is None:
+            return match.group(0)
+        filled = str(getattr(local, setting))
+        return filled or str(getattr(local, URL_FALLBACK))
+
+    return PLACEHOLDER.sub(value, text)

@@ -1,0 +1,187 @@
+"""Free-text search: the best topic for a message, with an honest confidence.
+
+Ranking is BM25 (the `bm25s` library) over one small document per example phrasing,
+title and keyword of each topic, in the question's language, with words and character
+n-grams as terms; a topic scores as its best-matching document. Off-topic examples are
+indexed as a class of their own, so "my landlord won't fix the heat" lands there instead
+of on the nearest police topic. Confidence is the BM25 score divided by the score the
+question would get against itself, so it reads as "how much of what was asked matched",
+between 0 and 1. See docs/SEARCH.md for the reasons and the measured figures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+
+from bot.knowledge.content import SearchHints, Topic
+from bot.knowledge.language_id import LanguageIdentifier
+from bot.knowledge.text import normalize, runs, tokens
+
+OFFTOPIC = "__offtopic__"
+K1 = 1.2
+B = 0.75
+# At or above: answer with the topic. Between the two: offer the top three. Below: off-topic.
+ANSWER_CONFIDENCE = 0.30
+CHOICES_CONFIDENCE = 0.14
+# The winner must beat the runner-up by this share of its score to be answered directly.
+ANSWER_MARGIN = 0.10
+# Weight of the whole-topic view against the best single phrasing (see docs/SEARCH.md).
+WHOLE_WEIGHT = 0.7
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    topic_id: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """What the search concluded; `best` is None when the message is off-topic."""
+
+    lang: str
+    detected_lang: str | None
+    ranked: tuple[Match, ...]
+    offtopic: bool
+    danger: bool
+
+    @property
+    def best(self) -> Match | None:
+        return None if self.offtopic or not self.ranked else self.ranked[0]
+
+    @property
+    def confident(self) -> bool:
+        """Clear enough to answer directly rather than offer choices."""
+        if self.best is None or self.best.confidence < ANSWER_CONFIDENCE:
+            return False
+        if len(self.ranked) < 2:
+            return True
+        return self.ranked[0].confidence - self.ranked[1].confidence >= ANSWER_MARGIN * max(
+            self.ranked[0].confidence, 1e-9
+        )
+
+
+class LanguageIndex:
+    """BM25 over one language's topic documents plus its off-topic examples."""
+
+    def __init__(self, topics: dict[str, Topic], hints: SearchHints) -> None:
+        labels: list[str] = []
+        corpus: list[list[str]] = []
+        for topic in topics.values():
+            for text in (topic.title, *topic.examples, *topic.keywords):
+                labels.append(topic.id)
+                corpus.append(tokens(text))
+        for text in hints.offtopic:
+            labels.append(OFFTOPIC)
+            corpus.append(tokens(text))
+        self.labels = np.array(labels)
+        self.topic_ids = sorted(set(labels))
+        self._rows = {tid: np.flatnonzero(self.labels == tid) for tid in self.topic_ids}
+        self._retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
+        self._retriever.index(corpus, show_progress=False)
+        self._vocab: dict[str, int] = dict(self._retriever.vocab_dict)
+        frequency: Counter[str] = Counter(t for doc in corpus for t in set(doc))
+        self._docs = len(corpus)
+        self._df = frequency
+        self._avg_len = sum(len(doc) for doc in corpus) / max(len(corpus), 1)
+        self._danger = tuple(normalize(term) for term in hints.danger)
+        # A second view: one document per topic, so evidence spread over several
+        # phrasings ("ICE" in one, "door" in another) adds up.
+        self._topic_order = list(self.topic_ids)
+        topic_docs: dict[str, list[str]] = {tid: [] for tid in self.topic_ids}
+        for label, doc in zip(labels, corpus, strict=True):
+            topic_docs[label].extend(doc)
+        self._whole = bm25s.BM25(k1=K1, b=B, method="lucene")
+        self._whole.index([topic_docs[tid] for tid in self._topic_order], show_progress=False)
+        self._whole_vocab: dict[str, int] = dict(self._whole.vocab_dict)
+
+    def _idf(self, term: str) -> float:
+        df = self._df.get(term, 0)
+        return math.log(1 + (self._docs - df + 0.5) / (df + 0.5))
+
+    def _self_score(self, query: list[str]) -> float:
+        """BM25 of the question against itself: the most any document could score."""
+        counts = Counter(query)
+        length_norm = 1 - B + B * len(query) / self._avg_len
+        return sum(
+            self._idf(term) * tf * (K1 + 1) / (tf + K1 * length_norm) for term, tf in counts.items()
+        )
+
+    def rank(self, text: str) -> list[Match]:
+        query = tokens(text)
+        known = [t for t in query if t in self._vocab]
+        if not known:
+            return []
+        scores = self._retriever.get_scores(known)
+        ceiling = self._self_score(query) or 1.0
+        whole = self._whole.get_scores([t for t in query if t in self._whole_vocab] or known[:1])
+        whole_max = float(whole.max()) or 1.0
+        matches = [
+            Match(
+                tid,
+                min(1.0, float(scores[rows].max()) / ceiling)
+                * (1 - WHOLE_WEIGHT + WHOLE_WEIGHT * float(whole[i]) / whole_max),
+            )
+            for i, (tid, rows) in enumerate(self._rows.items())
+        ]
+        matches.sort(key=lambda m: m.confidence, reverse=True)
+        return matches
+
+    def mentions_danger(self, text: str) -> bool:
+        """Danger happening now: a listed phrase appears as whole words (or Han characters)."""
+        padded = " " + " ".join(runs(text)) + " "
+        return any(
+            (f" {term} " in padded) if term.isascii() or " " in term else (term in padded)
+            for term in self._danger
+        )
+
+
+class KnowledgeSearch:
+    """Searches in the question's language, falling back to the person's."""
+
+    def __init__(
+        self,
+        topics: dict[str, dict[str, Topic]],
+        hints: dict[str, SearchHints],
+    ) -> None:
+        self._indexes = {
+            lang: LanguageIndex(by_id, hints[lang]) for lang, by_id in topics.items() if by_id
+        }
+        corpora = {
+            lang: [
+                text
+                for topic in by_id.values()
+                for text in (topic.title, topic.answer, *topic.examples, *topic.keywords)
+            ]
+            + list(hints[lang].offtopic)
+            for lang, by_id in topics.items()
+            if lang in self._indexes
+        }
+        self._languages = LanguageIdentifier(corpora)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self._indexes)
+
+    def search(self, text: str, person_lang: str) -> SearchResult:
+        """Rank topics for `text`; a clearly different language wins over `person_lang`."""
+        guess = self._languages.guess(text)
+        lang = person_lang if person_lang in self._indexes else next(iter(self._indexes))
+        detected = guess.lang if guess is not None and guess.clear else None
+        if detected is not None and detected != lang:
+            lang = detected
+        index = self._indexes[lang]
+        ranked = index.rank(text)
+        danger = index.mentions_danger(text)
+        topics_only = tuple(m for m in ranked if m.topic_id != OFFTOPIC)
+        offtopic = (
+            not topics_only
+            or topics_only[0].confidence < CHOICES_CONFIDENCE
+            or (bool(ranked) and ranked[0].topic_id == OFFTOPIC)
+        )
+        return SearchResult(lang, detected, topics_only[:3], offtopic and not danger, danger)

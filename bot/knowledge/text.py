@@ -1,0 +1,83 @@
+"""Text normalisation and tokens for search and language identification.
+
+People type on phones in a hurry: missing accents, Arabic without hamza, Russian ё as е,
+Vietnamese without diacritics, mixed scripts, zero-width and direction marks. Folding all
+of that away and matching on character n-grams as well as words makes a typo or a
+different word ending still share most of its tokens with the content.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Invisible characters a platform can deliver: zero-width, bidi controls, BOM, surrogates.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+# Letters that accent stripping (NFD + drop marks) does not reach.
+_FOLD = str.maketrans(
+    {
+        "đ": "d",
+        "ð": "d",
+        "ø": "o",
+        "ł": "l",
+        "æ": "ae",
+        "œ": "oe",
+        "ß": "ss",
+        "ё": "е",
+        "й": "и",
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ى": "ي",
+        "ة": "ه",
+        "ؤ": "و",
+        "ئ": "ي",
+        "ـ": "",
+        "'": "",
+        "’": "",
+        "`": "",
+    }
+)
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUNS = re.compile(rf"[{_HAN}]+|[^\W{_HAN}]+")
+_IS_HAN = re.compile(rf"[{_HAN}]")
+NGRAM_SIZES = (3, 4, 5)
+
+
+def normalize(text: str) -> str:
+    """Casefold, strip accents and invisible characters, unify letter variants."""
+    text = _INVISIBLE.sub("", text)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.translate(_FOLD)
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def runs(text: str) -> list[str]:
+    """Word runs of the normalised text; Han characters form runs of their own."""
+    return _RUNS.findall(normalize(text).replace("_", " "))
+
+
+def tokens(text: str) -> list[str]:
+    """Search tokens: whole words plus character n-grams (Han: single characters and pairs)."""
+    found: list[str] = []
+    for run in runs(text):
+        if _IS_HAN.match(run):
+            found.extend(run)
+            found.extend(run[i : i + 2] for i in range(len(run) - 1))
+            continue
+        found.append("w:" + run)
+        padded = f"<{run}>"
+        for size in NGRAM_SIZES:
+            if len(padded) > size:
+                found.extend(padded[i : i + size] for i in range(len(padded) - size + 1))
+    return found
+
+
+def language_features(text: str) -> list[str]:
+    """Character 1-3-grams across word boundaries (accents kept: they identify languages)."""
+    cleaned = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text).casefold())
+    padded = " " + " ".join(re.findall(r"\w+", cleaned)) + " "
+    return [padded[i : i + n] for n in (1, 2, 3) for i in range(len(padded) - n + 1)]

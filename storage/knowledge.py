@@ -1,0 +1,71 @@
+"""Knowledge usage: anonymous feedback counts, and each person's recent topic views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.timestamps import from_db, to_db
+
+# Views kept per person: enough to show a liaison what someone read just before asking.
+VIEWS_KEPT = 10
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackCount:
+    topic_id: str
+    lang: str
+    helpful: int
+    unhelpful: int
+
+
+@dataclass(frozen=True, slots=True)
+class TopicView:
+    topic_id: str
+    urgent: bool
+    viewed_at: datetime
+
+
+class KnowledgeRepository:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def count_feedback(self, topic_id: str, lang: str, helpful: bool) -> None:
+        column = "helpful" if helpful else "unhelpful"
+        await self._db.execute(
+            f"INSERT INTO kb_feedback (topic_id, lang, {column}) VALUES (?, ?, 1) "
+            f"ON CONFLICT (topic_id, lang) DO UPDATE SET {column} = {column} + 1",
+            (topic_id, lang),
+        )
+        await self._db.commit()
+
+    async def feedback(self) -> list[FeedbackCount]:
+        async with self._db.execute(
+            "SELECT topic_id, lang, helpful, unhelpful FROM kb_feedback ORDER BY topic_id, lang"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [FeedbackCount(str(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+    async def record_view(self, person_id: int, topic_id: str, urgent: bool, now: datetime) -> None:
+        """Remember a viewed topic, keeping only the most recent few per person."""
+        await self._db.execute(
+            "INSERT INTO topic_views (person_id, topic_id, urgent, viewed_at) VALUES (?, ?, ?, ?)",
+            (person_id, topic_id, int(urgent), to_db(now)),
+        )
+        await self._db.execute(
+            "DELETE FROM topic_views WHERE person_id = ? AND id NOT IN ("
+            "SELECT id FROM topic_views WHERE person_id = ? ORDER BY id DESC LIMIT ?)",
+            (person_id, person_id, VIEWS_KEPT),
+        )
+        await self._db.commit()
+
+    async def recent_views(self, person_id: int, since: datetime) -> list[TopicView]:
+        async with self._db.execute(
+            "SELECT topic_id, urgent, viewed_at FROM topic_views "
+            "WHERE person_id = ? AND viewed_at >= ? ORDER BY id DESC",
+            (person_id, to_db(since)),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [TopicView(str(r[0]), bool(r[1]), from_db(str(r[2]))) for r in rows]
