@@ -27,7 +27,10 @@ K1 = 1.2
 B = 0.75
 # At or above: answer with the topic. Between the two: offer the top three. Below: off-topic.
 ANSWER_CONFIDENCE = 0.30
-CHOICES_CONFIDENCE = 0.14
+CHOICES_CONFIDENCE = 0.15
+# Off-topic wins once its examples score this share of the best topic's score (calibrated
+# by cross-validation on the content's own examples, see docs/SEARCH.md).
+OFFTOPIC_RATIO = 0.6
 # The winner must beat the runner-up by this share of its score to be answered directly.
 ANSWER_MARGIN = 0.10
 # Weight of the whole-topic view against the best single phrasing (see docs/SEARCH.md).
@@ -179,9 +182,10 @@ class KnowledgeSearch:
         ranked = index.rank(text)
         danger = index.mentions_danger(text)
         topics_only = tuple(m for m in ranked if m.topic_id != OFFTOPIC)
+        offtopic_score = next((m.confidence for m in ranked if m.topic_id == OFFTOPIC), 0.0)
         offtopic = (
             not topics_only
             or topics_only[0].confidence < CHOICES_CONFIDENCE
-            or (bool(ranked) and ranked[0].topic_id == OFFTOPIC)
+            or offtopic_score >= OFFTOPIC_RATIO * topics_only[0].confidence
         )
         return SearchResult(lang, detected, topics_only[:3], offtopic and not danger, danger)
