@@ -15,7 +15,9 @@ from bot.i18n import Languages
 from bot.knowledge.base import KnowledgeBase
 from bot.outbox import Outbox, OutboxDispatcher
 from bot.privacy import Hasher, load_or_create_key
-from handlers import ROUTERS
+from bot.scheduler import Scheduler
+from handlers import JOBS, ROUTERS
+from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository
 from storage.database import connect
 from storage.knowledge import KnowledgeRepository
@@ -31,8 +33,15 @@ class App:
     services: Services
     dispatcher: Dispatcher
     delivery: OutboxDispatcher
+    scheduler: Scheduler
+
+    def start_background(self) -> None:
+        """Outbox delivery and timed jobs: started once platforms are registered."""
+        self.delivery.start()
+        self.scheduler.start()
 
     async def close(self) -> None:
+        self.scheduler.stop()
         await self.delivery.stop()
         await self.db.close()
 
@@ -54,6 +63,9 @@ async def build_app(
         conversations=ConversationRepository(db),
         outbox=OutboxRepository(db),
         knowledge=KnowledgeRepository(db),
+        cases=CaseRepository(db),
+        audit=AuditLog(db),
+        snippets=SnippetRepository(db),
     )
     key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
     outbox = Outbox(repos.outbox, clock)
@@ -69,4 +81,10 @@ async def build_app(
     dispatcher = Dispatcher(services)
     dispatcher.include(*ROUTERS)
     delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock)
-    return App(db=db, services=services, dispatcher=dispatcher, delivery=delivery)
+    return App(
+        db=db,
+        services=services,
+        dispatcher=dispatcher,
+        delivery=delivery,
+        scheduler=Scheduler(services, JOBS),
+    )

@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--lang", default=None, help="language code (en, es, zh-CN, pt-BR ...)")
     ask.add_argument("--json", action="store_true", help="print the verdict as JSON")
     ask.add_argument("--jsonl", action="store_true", help="read {q, lang} lines from stdin")
+    cases = commands.add_parser("cases", help="escalation cases")
+    cases.add_argument("action", choices=["stats"])
     return parser
 
 
@@ -56,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _kb_check(config)
     if command == "ask":
         return _ask(config, args)
+    if command == "cases":
+        return asyncio.run(_case_stats(config))
     if command == "chat":
         user = args.user or _default_user()
         role = Role(args.role) if args.role else None
@@ -108,6 +112,31 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
         print("liaison ask: give a question, or --jsonl to read them from stdin", file=sys.stderr)
         return EXIT_CONFIG
     return asyncio.run(ask_chat(config, args.question, args.lang, args.json))
+
+
+async def _case_stats(config: Config) -> int:
+    """Anonymous aggregates only; never a person, a message or an id."""
+    from bot.app import build_app
+    from handlers.escalation.service import case_stats
+
+    app = await build_app(config)
+    try:
+        stats = await case_stats(app.services)
+    finally:
+        await app.close()
+    print(f"cases opened: {stats.opened}, closed: {stats.closed}")
+    if stats.first_reply_median_min is not None:
+        print(
+            f"time to first reply: median {stats.first_reply_median_min:.0f} min, "
+            f"p90 {stats.first_reply_p90_min:.0f} min"
+        )
+    for outcome, count in sorted(stats.outcomes.items()):
+        print(f"outcome {outcome}: {count}")
+    if stats.satisfaction_mean is not None:
+        print(f"satisfaction (1-5): mean {stats.satisfaction_mean:.2f}")
+    for lang, count in sorted(stats.per_language.items()):
+        print(f"language {lang}: {count}")
+    return 0
 
 
 async def _chat(config: Config, user: str, role: Role | None) -> int:

@@ -147,6 +147,45 @@ class LocalSection:
     privacy_notice_url: str = _setting("", _http_url)
 
 
+def _clock_time(value: str) -> str | None:
+    hours, _, minutes = value.partition(":")
+    if hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60:
+        return None
+    return "must be a time of day as HH:MM"
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekdays(value: tuple[str, ...]) -> str | None:
+    unknown = [day for day in value if day not in WEEKDAYS]
+    return f"unknown day(s) {', '.join(unknown)} (use {', '.join(WEEKDAYS)})" if unknown else None
+
+
+def _non_negative(value: float) -> str | None:
+    return None if value >= 0 else "must not be negative"
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationSection:
+    """Talking to a person: promises made to residents and limits that protect liaisons."""
+
+    response_hours: int = _setting(24, _positive)
+    office_days: tuple[str, ...] = _setting(("mon", "tue", "wed", "thu", "fri"), _weekdays)
+    office_open: str = _setting("09:00", _clock_time)
+    office_close: str = _setting("17:00", _clock_time)
+    remind_unclaimed_minutes: int = _setting(15, _positive)
+    tell_resident_minutes: int = _setting(60, _positive)
+    reopen_days: int = _setting(7, _non_negative)
+    max_open_cases: int = _setting(1, _positive)
+    note_prefix: str = _setting("!note")
+    attachment_types: tuple[str, ...] = _setting(
+        ("image/jpeg", "image/png", "image/webp", "application/pdf")
+    )
+    attachment_max_bytes: int = _setting(10_000_000, _positive)
+    max_message_chars: int = _setting(4000, _positive)
+
+
 @dataclass(frozen=True, slots=True)
 class KnowledgeSection:
     extra_path: str = _setting("")
@@ -162,6 +201,7 @@ class Config:
     discord: DiscordSection = field(default_factory=DiscordSection)
     local: LocalSection = field(default_factory=LocalSection)
     knowledge: KnowledgeSection = field(default_factory=KnowledgeSection)
+    escalation: EscalationSection = field(default_factory=EscalationSection)
 
 
 def _coerce(key: str, kind: Any, raw: Any, from_env: bool) -> Any:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from bot.core.router import Router
+from bot.scheduler import PeriodicJob
 from handlers import complaint_navigator, knowledge, language, start
+from handlers.escalation import liaison, resident
+from handlers.escalation.service import check_sla
 
 ROUTERS: tuple[Router, ...] = (
     start.router,
     language.router,
     complaint_navigator.router,
+    # Before the search: messages in a case thread, and a resident's open case, go to people.
+    liaison.router,
+    resident.router,
     # Last: its free-text search answers whatever no earlier feature claimed.
     knowledge.router,
 )
+
+# Timed jobs: (name, job, every N seconds). Minute-accurate SLA reminders.
+JOBS: tuple[PeriodicJob, ...] = (("escalation-sla", check_sla, 60),)

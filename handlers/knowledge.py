@@ -14,8 +14,8 @@ from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.knowledge.content import Topic
 from bot.knowledge.search import SearchResult
+from handlers.common import emergency_lines, main_menu
 from handlers.language import CHOOSE_LANGUAGE
-from handlers.start import main_menu
 
 router = Router("knowledge")
 
@@ -24,20 +24,6 @@ FEEDBACK = "kbf"
 PREPARE_COMPLAINT = "cn.start"
 RIGHTS_SECTIONS = ("encounters", "safety", "service")
 COMPLAINT_SECTIONS = ("complaints",)
-
-
-def emergency_lines(t: Translator, ctx: Context) -> str:
-    local = ctx.config.local
-    return "\n".join(
-        [
-            "🚨 "
-            + t._("If you are in danger now, call {number}.").format(number=local.emergency_number),
-            t._("Mental health crisis: {line}.").format(line=local.crisis_line),
-            t._("To reach a person from our service: {contact}.").format(
-                contact=local.liaison_contact
-            ),
-        ]
-    )
 
 
 def topic_buttons(topics: list[Topic]) -> list[list[Button]]:
@@ -73,7 +59,7 @@ async def send_answer(ctx: Context, topic_id: str, t: Translator, danger: bool) 
     topic = found.topic
     parts: list[str] = []
     if topic.urgent or danger:
-        parts.append(emergency_lines(t, ctx))
+        parts.append(emergency_lines(t, ctx.config.local))
     if found.fallback:
         parts.append(
             t._(
@@ -153,7 +139,7 @@ async def _choices(ctx: Context, t: Translator, result: SearchResult) -> None:
     rows.append([Button(t._("Talk to a person"), COMMAND_BUTTON, "human")])
     text = t._("I am not sure I understood. Is it one of these?")
     if result.danger:
-        text = emergency_lines(t, ctx) + "\n\n" + text
+        text = emergency_lines(t, ctx.config.local) + "\n\n" + text
     await ctx.reply(text, rows, rtl=t.is_rtl)
 
 

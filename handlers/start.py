@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 from bot.core.context import Context
-from bot.core.dispatcher import COMMAND_BUTTON
-from bot.core.events import Button, Incoming
+from bot.core.events import Incoming
 from bot.core.router import Router
-from bot.i18n import N_, Translator
+from bot.i18n import N_
+from handlers.common import main_menu
+from handlers.escalation.resident import withdraw_open_case
 
 router = Router("start")
-
-
-def main_menu(t: Translator) -> list[list[Button]]:
-    """What the bot can do, as buttons that run the matching command."""
-    return [
-        [Button(t._("Know your rights"), COMMAND_BUTTON, "rights")],
-        [Button(t._("Complaints about police"), COMMAND_BUTTON, "complaint")],
-        [
-            Button(t._("Meetings"), COMMAND_BUTTON, "meetings"),
-            Button(t._("Polls"), COMMAND_BUTTON, "poll"),
-        ],
-        [Button(t._("Talk to a person"), COMMAND_BUTTON, "human")],
-        [Button(t._("Language"), COMMAND_BUTTON, "language")],
-    ]
 
 
 @router.command("start", N_("Start over and see what I can do"))
@@ -72,6 +59,8 @@ async def cancel(ctx: Context, event: Incoming) -> None:
     """Leave any multi-step form; nothing half-typed is kept."""
     had_flow = await ctx.state() is not None
     await ctx.clear_state()
+    if await withdraw_open_case(ctx):
+        return
     if had_flow:
         await ctx.reply(ctx._("Cancelled. Send /start to see what I can do."))
     else:

@@ -32,6 +32,8 @@ class Person:
     unreachable: bool
     created_at: datetime
     last_seen_at: datetime
+    blocked: bool = False
+    public_name: str | None = None
 
     def is_at_least(self, *roles: Role) -> bool:
         """True when the person holds one of `roles` or is an admin (admins may do all)."""
@@ -40,7 +42,7 @@ class Person:
 
 _COLUMNS = (
     "id, platform, platform_user_id, locale, locale_chosen, role, timezone, unreachable, "
-    "created_at, last_seen_at"
+    "created_at, last_seen_at, blocked, public_name"
 )
 
 
@@ -56,6 +58,8 @@ def _person(row: aiosqlite.Row | tuple[object, ...]) -> Person:
         unreachable=bool(row[7]),
         created_at=from_db(str(row[8])),
         last_seen_at=from_db(str(row[9])),
+        blocked=bool(row[10]),
+        public_name=None if row[11] is None else str(row[11]),
     )
 
 
@@ -132,3 +136,14 @@ class PeopleRepository:
         ) as cursor:
             rows = await cursor.fetchall()
         return [_person(row) for row in rows]
+
+    async def set_blocked(self, person_id: int, blocked: bool) -> None:
+        await self._db.execute(
+            "UPDATE people SET blocked = ? WHERE id = ?", (int(blocked), person_id)
+        )
+        await self._db.commit()
+
+    async def set_public_name(self, person_id: int, name: str | None) -> None:
+        """The name a liaison chooses to show residents (None: shown as 'Liaison')."""
+        await self._db.execute("UPDATE people SET public_name = ? WHERE id = ?", (name, person_id))
+        await self._db.commit()

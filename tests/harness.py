@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.app import App
-from bot.core.events import Button, EventKind, Incoming, Outgoing
+from bot.core.events import Attachment, Button, EventKind, Incoming, Outgoing
 from bot.core.ports import Recipient
 
 
@@ -48,6 +48,7 @@ class Conversation:
         self.user = user
         self.platform = platform
         self.language_hint = language_hint
+        self.display_name = user.title()
         self.transcript: list[Outgoing] = []
 
     async def _feed(self, event: Incoming) -> list[Outgoing]:
@@ -66,7 +67,7 @@ class Conversation:
             chat_id=self.user,
             user_id=self.user,
             language_hint=self.language_hint,
-            display_name=self.user.title(),
+            display_name=self.display_name,
             **fields,  # type: ignore[arg-type]
         )
 
@@ -76,6 +77,10 @@ class Conversation:
             event = self._event(kind=EventKind.COMMAND, text=text, command=command, args=args)
         else:
             event = self._event(kind=EventKind.TEXT, text=text)
+        return await self._feed(event)
+
+    async def send_attachment(self, attachment: Attachment, caption: str = "") -> list[Outgoing]:
+        event = self._event(kind=EventKind.TEXT, text=caption, attachments=(attachment,))
         return await self._feed(event)
 
     async def press_payload(self, payload: str) -> list[Outgoing]:

@@ -77,7 +77,8 @@ async def test_question_in_another_language_is_answered_in_it_with_switch_offer(
     app: App,
 ) -> None:
     """An English-speaking person asking in Spanish gets Spanish plus a one-tap switch."""
-    replies = await Conversation(app).send("la policía me paró en el carro, tengo que enseñar la licencia?")
+    question = "la policía me paró en el carro, tengo que enseñar la licencia?"
+    replies = await Conversation(app).send(question)
     assert "Información general, no asesoría legal." in replies[0].text
     assert replies[-1].buttons[0][0].label == "Español"
     assert replies[-1].buttons[0][0].payload() == "lang|es"
@@ -94,7 +95,8 @@ async def test_feedback_is_counted_per_topic_and_language(app: App) -> None:
     assert [(c.topic_id, c.lang, c.helpful, c.unhelpful) for c in counts] == [
         ("rights.traffic_stop", "es", 2, 1)
     ]
-    assert "no longer works" in texts(await Conversation(app, user="zed").press_payload("kbf|nope:1"))
+    stale = await Conversation(app, user="zed").press_payload("kbf|nope:1")
+    assert "no longer works" in texts(stale)
 
 
 async def test_local_facts_come_from_config(tmp_path: Path, make_app: AppFactory) -> None:
@@ -108,12 +110,10 @@ def test_deployment_topic_falls_back_to_default_language(tmp_path: Path) -> None
     """A topic a city added only in English is shown in English to a Spanish speaker."""
     extra = tmp_path / "extra" / "en"
     extra.mkdir(parents=True)
-    shipped = (Path(__file__).parent.parent / "locales/en/knowledge/safety.non_emergency.toml")
+    shipped = Path(__file__).parent.parent / "locales/en/knowledge/safety.non_emergency.toml"
     text = shipped.read_text("utf-8").replace('id = "safety.non_emergency"', 'id = "local.parking"')
     (extra / "local.parking.toml").write_text(text, "utf-8")
-    config = load_config(
-        None, env={"LIAISON_KNOWLEDGE_EXTRA_PATH": str(tmp_path / "extra")}
-    )
+    config = load_config(None, env={"LIAISON_KNOWLEDGE_EXTRA_PATH": str(tmp_path / "extra")})
     kb = KnowledgeBase(config)
     found = kb.topic("local.parking", "es")
     assert found is not None and found.fallback and found.topic.lang == "en"

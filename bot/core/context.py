@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.clock import Clock
 from bot.core.events import Button, Incoming, Outgoing
-from bot.core.ports import Recipient, Responder
+from bot.core.ports import Recipient, Responder, ThreadOpener
 from bot.i18n import RLM, Languages, Translator
+from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository, ConversationState
 from storage.knowledge import KnowledgeRepository
 from storage.outbox import OutboxRepository
@@ -30,6 +31,9 @@ class Repositories:
     conversations: ConversationRepository
     outbox: OutboxRepository
     knowledge: KnowledgeRepository
+    cases: CaseRepository
+    audit: AuditLog
+    snippets: SnippetRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,8 @@ class Services:
     knowledge: KnowledgeBase
     # Filled by the dispatcher as routers are included; read by /help and platform menus.
     menu: list[MenuEntry] = field(default_factory=list)
+    # Filled by adapters that can open a thread in a room (escalation: one per case).
+    thread_openers: dict[str, ThreadOpener] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

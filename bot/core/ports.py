@@ -10,6 +10,9 @@ from bot.core.events import Outgoing
 
 # Sends a reply into the conversation the event came from (adapters bind it per event).
 Responder = Callable[[Outgoing], Awaitable[None]]
+# Opens a thread titled `title` in room `chat_id`; returns its id, or None if the room
+# cannot have threads (a Telegram group without topics).
+ThreadOpener = Callable[[str, str], Awaitable[str | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,4 +60,18 @@ class Sender(Protocol):
 
     async def deliver(self, recipient: Recipient, message: Outgoing) -> None:
         """Deliver or raise a `DeliveryError` subclass saying why not."""
+        ...
+
+
+class PlatformAdapter(Protocol):
+    """A running connection to one platform; also the `Sender` for its outbox rows."""
+
+    platform: str
+
+    async def start(self) -> None:
+        """Connect and begin receiving; returns once the platform is serving."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop receiving and release connections; pending outbox rows stay pending."""
         ...

@@ -82,7 +82,7 @@ class ConsoleChat:
         if role is not None and person.role is not role:
             await app.services.repos.people.set_role(person.id, role)
         await app.delivery.drain()
-        app.delivery.start()
+        app.start_background()
         loop = asyncio.get_running_loop()
         while True:
             if self._interactive:

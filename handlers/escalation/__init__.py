@@ -1,0 +1,1 @@
+"""Escalation to human liaisons: residents open cases, liaisons answer from any platform."""

@@ -1,0 +1,357 @@
+"""The liaison side: claim, answer, note, snippets, close, block — from any platform.
+
+Every action re-checks what the button or command names: the case exists, is still
+open, and this person may act on it. A forged, forwarded or stale button changes nothing.
+"""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.events import Button, Incoming, Outgoing
+from bot.core.router import Router
+from bot.i18n import N_
+from handlers.escalation.service import (
+    BLOCK,
+    CLAIM,
+    CLOSE,
+    OUTCOME,
+    close_case,
+    liaison_code,
+    liaison_label,
+    outcome_label,
+    relay_from_liaison,
+    room_translator,
+    to_liaisons,
+    who,
+)
+from storage.cases import Case, MessageKind, Outcome
+from storage.people import Person, Role
+
+router = Router("escalation.liaison")
+
+STAFF = (Role.LIAISON,)
+CLOSING_OUTCOMES = (
+    Outcome.ANSWERED,
+    Outcome.OVERSIGHT,
+    Outcome.LEGAL_AID,
+    Outcome.NO_RESPONSE,
+    Outcome.OTHER,
+)
+
+
+def _number(text: str) -> int | None:
+    cleaned = text.strip().lstrip("#")
+    return int(cleaned) if cleaned.isdigit() and len(cleaned) < 10 else None
+
+
+async def _case_from_event(ctx: Context, event: Incoming) -> Case | None:
+    """The case an event is about: its thread, else a leading case number in the args."""
+    if event.thread_id is not None:
+        case_id = await ctx.repos.cases.case_for_thread(
+            event.platform, event.chat_id, event.thread_id
+        )
+        if case_id is not None:
+            return await ctx.repos.cases.get(case_id)
+    return None
+
+
+async def _open_case(ctx: Context, case_id: int | None) -> Case | None:
+    """An open case by number, or a translated refusal (and None)."""
+    case = None if case_id is None else await ctx.repos.cases.get(case_id)
+    if case is None:
+        await ctx.reply(ctx._("There is no such case."), ephemeral=True)
+        return None
+    if not case.is_open:
+        await ctx.reply(
+            ctx._("Case #{number} is already closed.").format(number=case.id), ephemeral=True
+        )
+        return None
+    return case
+
+
+def _may_manage(ctx: Context, case: Case) -> bool:
+    """The owner of a claimed case, or an admin; anyone of the staff if unclaimed."""
+    return (
+        ctx.person.role is Role.ADMIN or case.claimed_by is None or case.claimed_by == ctx.person.id
+    )
+
+
+@router.button(CLAIM, roles=STAFF)
+async def claim(ctx: Context, event: Incoming) -> None:
+    case = await _open_case(ctx, _number(event.button_arg))
+    if case is None:
+        return
+    if case.claimed_by is not None and case.claimed_by != ctx.person.id:
+        owner = await ctx.repos.people.get(case.claimed_by)
+        name = liaison_label(ctx.services, owner) if owner else "?"
+        await ctx.reply(
+            ctx._("Case #{number} is already claimed by {liaison}.").format(
+                number=case.id, liaison=name
+            ),
+            ephemeral=True,
+        )
+        return
+    await _assign(ctx, case, ctx.person)
+
+
+async def _assign(ctx: Context, case: Case, liaison: Person | None) -> None:
+    await ctx.repos.cases.claim(case.id, liaison.id if liaison else None, ctx.now())
+    action = "claimed" if liaison else "released"
+    await ctx.repos.audit.record(
+        ctx.person.id, action, case.id, ctx.now(), "" if liaison is None else str(liaison.id)
+    )
+    t = room_translator(ctx.services)
+    if liaison is None:
+        text = t._("Case #{number} was released: any liaison can claim it.").format(number=case.id)
+    else:
+        text = t._("Case #{number} claimed by {liaison}.").format(
+            number=case.id, liaison=liaison_label(ctx.services, liaison)
+        )
+    await to_liaisons(ctx.services, case, Outgoing(text), f"{action}:{ctx.now().timestamp()}")
+    await ctx.reply(text, ephemeral=True)
+
+
+@router.command("release", roles=STAFF)
+async def release(ctx: Context, event: Incoming) -> None:
+    case = await _case_from_event(ctx, event) or await _open_case(ctx, _number(event.args))
+    if case is None or not case.is_open:
+        return
+    if not _may_manage(ctx, case):
+        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        return
+    await _assign(ctx, case, None)
+
+
+@router.command("assign", roles=STAFF)
+async def assign(ctx: Context, event: Incoming) -> None:
+    """/assign <case> <liaison code>: hand a case to a colleague."""
+    parts = event.args.split()
+    case = await _open_case(ctx, _number(parts[0]) if parts else None)
+    if case is None:
+        return
+    if not _may_manage(ctx, case):
+        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        return
+    wanted = parts[1].upper() if len(parts) > 1 else ""
+    staff = [
+        p for role in (Role.LIAISON, Role.ADMIN) for p in await ctx.repos.people.with_role(role)
+    ]
+    target = next(
+        (
+            p
+            for p in staff
+            if wanted in {liaison_code(ctx.services, p), (p.public_name or "").upper()}
+        ),
+        None,
+    )
+    if target is None:
+        await ctx.reply(ctx._("No liaison has that code. Send /cases to see the codes."))
+        return
+    await _assign(ctx, case, target)
+
+
+@router.button(CLOSE, roles=STAFF)
+async def close_button(ctx: Context, event: Incoming) -> None:
+    """Closing needs an outcome: offer them to the presser only."""
+    case = await _open_case(ctx, _number(event.button_arg))
+    if case is None:
+        return
+    if not _may_manage(ctx, case):
+        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        return
+    rows = [
+        [Button(outcome_label(ctx.t, outcome), OUTCOME, f"{case.id}:{outcome.value}")]
+        for outcome in CLOSING_OUTCOMES
+    ]
+    await ctx.reply(
+        ctx._("How did case #{number} end?").format(number=case.id), rows, ephemeral=True
+    )
+
+
+@router.button(OUTCOME, roles=STAFF)
+async def choose_outcome(ctx: Context, event: Incoming) -> None:
+    case_arg, _, outcome_value = event.button_arg.partition(":")
+    outcome = next((o for o in CLOSING_OUTCOMES if o.value == outcome_value), None)
+    case = await _open_case(ctx, _number(case_arg))
+    if case is None or outcome is None:
+        return
+    if not _may_manage(ctx, case):
+        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        return
+    await close_case(ctx.services, case, ctx.person, outcome, None)
+
+
+@router.command("close", roles=STAFF)
+async def close_command(ctx: Context, event: Incoming) -> None:
+    """/close <case> <outcome> [note]"""
+    parts = event.args.split(maxsplit=2)
+    outcome = next(
+        (o for o in CLOSING_OUTCOMES if len(parts) > 1 and o.value == parts[1].lower()), None
+    )
+    if outcome is None:
+        await ctx.reply(
+            ctx._("Write /close, the case number, then one of: {outcomes}.").format(
+                outcomes=", ".join(o.value for o in CLOSING_OUTCOMES)
+            )
+        )
+        return
+    case = await _open_case(ctx, _number(parts[0]))
+    if case is None:
+        return
+    if not _may_manage(ctx, case):
+        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        return
+    await close_case(ctx.services, case, ctx.person, outcome, parts[2] if len(parts) > 2 else None)
+
+
+@router.button(BLOCK, roles=STAFF)
+async def block(ctx: Context, event: Incoming) -> None:
+    """Block the resident behind a case, without anyone learning who they are."""
+    case_id = _number(event.button_arg)
+    case = None if case_id is None else await ctx.repos.cases.get(case_id)
+    if case is None or case.person_id is None:
+        await ctx.reply(ctx._("There is no such case."), ephemeral=True)
+        return
+    await ctx.repos.people.set_blocked(case.person_id, True)
+    await ctx.repos.audit.record(ctx.person.id, "blocked", case.id, ctx.now())
+    if case.is_open:
+        await close_case(ctx.services, case, ctx.person, Outcome.OTHER, "blocked")
+    t = room_translator(ctx.services)
+    await ctx.reply(
+        t._(
+            "The resident of case #{number} is blocked. "
+            "An admin can undo it with /unblock {number}."
+        ).format(number=case.id),
+        ephemeral=True,
+    )
+
+
+@router.command("unblock", roles=(Role.ADMIN,))
+async def unblock(ctx: Context, event: Incoming) -> None:
+    case_id = _number(event.args)
+    case = None if case_id is None else await ctx.repos.cases.get(case_id)
+    if case is None or case.person_id is None:
+        await ctx.reply(ctx._("There is no such case."))
+        return
+    await ctx.repos.people.set_blocked(case.person_id, False)
+    await ctx.repos.audit.record(ctx.person.id, "unblocked", case.id, ctx.now())
+    await ctx.reply(ctx._("The resident of case #{number} is unblocked.").format(number=case.id))
+
+
+async def _answer(ctx: Context, case: Case, text: str, event: Incoming) -> None:
+    """A liaison's message for a case: an internal note, or a reply to the resident."""
+    prefix = ctx.config.escalation.note_prefix
+    if prefix and text.lower().startswith(prefix.lower()):
+        note = text[len(prefix) :].strip()
+        await ctx.repos.cases.add_message(
+            case.id, MessageKind.NOTE, ctx.person.id, note, None, ctx.now()
+        )
+        await ctx.repos.audit.record(ctx.person.id, "noted", case.id, ctx.now())
+        await ctx.reply(ctx._("Note saved. It was not sent to the resident."), ephemeral=True)
+        return
+    attachment = event.attachments[0] if event.attachments else None
+    settings = ctx.config.escalation
+    if attachment is not None and (
+        attachment.mime_type not in settings.attachment_types
+        or len(attachment.data) > settings.attachment_max_bytes
+    ):
+        await ctx.reply(
+            ctx._("Sorry, that kind of file cannot be passed on. Photos and PDF files can.")
+        )
+        return
+    if not text and attachment is None:
+        await ctx.reply(ctx._("Please write a message, or send a photo or a document."))
+        return
+    if case.claimed_by is None:
+        await ctx.repos.cases.claim(case.id, ctx.person.id, ctx.now())
+        await ctx.repos.audit.record(ctx.person.id, "claimed", case.id, ctx.now(), "by reply")
+    await relay_from_liaison(ctx.services, case, ctx.person, text, attachment)
+
+
+@router.command("reply", N_("Answer a case: /reply number message"), roles=STAFF)
+async def reply(ctx: Context, event: Incoming) -> None:
+    in_thread = await _case_from_event(ctx, event)
+    if in_thread is not None:
+        case, text = in_thread, event.args
+    else:
+        number, _, text = event.args.strip().partition(" ")
+        found = await _open_case(ctx, _number(number))
+        if found is None:
+            return
+        case = found
+    if not case.is_open:
+        await ctx.reply(ctx._("Case #{number} is already closed.").format(number=case.id))
+        return
+    await _answer(ctx, case, text.strip(), event)
+
+
+@router.text()
+async def thread_message(ctx: Context, event: Incoming) -> bool:
+    """A staff message inside a case thread is an answer to that case."""
+    if event.is_private or event.thread_id is None:
+        return False
+    case = await _case_from_event(ctx, event)
+    if case is None or not ctx.person.is_at_least(*STAFF):
+        return False
+    if not case.is_open:
+        await ctx.reply(ctx._("Case #{number} is already closed.").format(number=case.id))
+        return True
+    await _answer(ctx, case, event.text.strip(), event)
+    return True
+
+
+@router.command("snippet", roles=STAFF)
+async def snippet(ctx: Context, event: Incoming) -> None:
+    """/snippet <name> in a case thread, or /snippet <case> <name>: a saved reply."""
+    case = await _case_from_event(ctx, event)
+    parts = event.args.split()
+    if case is None and len(parts) >= 2:
+        case = await _open_case(ctx, _number(parts[0]))
+        parts = parts[1:]
+    if case is None or not parts:
+        names = ", ".join(await ctx.repos.snippets.names()) or "—"
+        await ctx.reply(ctx._("Saved replies: {names}").format(names=names))
+        return
+    body = await ctx.repos.snippets.get(parts[0], case.lang, ctx.config.bot.default_locale)
+    if body is None:
+        await ctx.reply(ctx._("There is no saved reply with that name."))
+        return
+    await _answer(ctx, case, body, event)
+
+
+@router.command("snippet_set", roles=(Role.ORGANIZER,))
+async def snippet_set(ctx: Context, event: Incoming) -> None:
+    """/snippet_set <name> <language> <text>: add or change one language of a saved reply."""
+    parts = event.args.split(maxsplit=2)
+    if len(parts) < 3 or parts[1] not in ctx.services.languages.codes:
+        await ctx.reply(ctx._("Write /snippet_set, a name, a language code, then the text."))
+        return
+    await ctx.repos.snippets.put(parts[0].lower(), parts[1], parts[2])
+    await ctx.repos.audit.record(ctx.person.id, "snippet", None, ctx.now(), parts[0].lower())
+    await ctx.reply(ctx._("Saved."))
+
+
+@router.command("cases", N_("Open cases (staff)"), roles=STAFF)
+async def list_cases(ctx: Context, event: Incoming) -> None:
+    cases = await ctx.repos.cases.list_open()
+    lines = [ctx._("Your liaison code: {code}").format(code=liaison_code(ctx.services, ctx.person))]
+    if not cases:
+        lines.append(ctx._("No open cases."))
+    for case in cases:
+        owner = await ctx.repos.people.get(case.claimed_by) if case.claimed_by else None
+        lines.append(
+            f"#{case.id} · {who(ctx.t, case)} · {case.lang} · "
+            + (liaison_label(ctx.services, owner) if owner else ctx._("unclaimed"))
+        )
+    await ctx.reply("\n".join(lines))
+
+
+@router.command("showname", roles=STAFF)
+async def show_name(ctx: Context, event: Incoming) -> None:
+    """/showname Ana: residents see 'Ana' instead of 'Liaison'; /showname alone undoes it."""
+    name = event.args.strip()[:40] or None
+    await ctx.repos.people.set_public_name(ctx.person.id, name)
+    if name:
+        await ctx.reply(ctx._("Residents will see your answers as from {name}.").format(name=name))
+    else:
+        await ctx.reply(ctx._("Residents will see your answers as from 'Liaison'."))

@@ -1,0 +1,355 @@
+"""Case operations shared by the resident side, the liaison side and the SLA job.
+
+Every message between a resident and the liaisons is stored on the case and then goes
+out through the durable outbox with a dedupe key per (message, recipient), so nothing is
+lost or sent twice across crashes and restarts.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.context import Services
+from bot.core.events import Attachment, Button, Outgoing
+from bot.core.ports import Recipient
+from bot.i18n import LANGUAGE_NAMES, Translator
+from handlers.escalation.rooms import liaison_recipients, open_case_rooms
+from storage.cases import Case, MessageKind, Outcome
+from storage.people import Person
+
+CLAIM, CLOSE, BLOCK = "esc.claim", "esc.close", "esc.block"
+OUTCOME, RATE, REOPEN = "esc.outcome", "esc.rate", "esc.reopen"
+# How far back viewed topics are shown to the liaison ("what they read just before").
+VIEWS_WINDOW = timedelta(hours=2)
+
+
+def pseudonym(services: Services, person: Person) -> str:
+    """A stable short code for a resident that reveals nothing about who they are."""
+    digest = services.hasher.digest("pseudonym", person.platform, person.platform_user_id)
+    return "R-" + digest[:6].upper()
+
+
+def liaison_code(services: Services, person: Person) -> str:
+    digest = services.hasher.digest("liaison", person.platform, person.platform_user_id)
+    return "L-" + digest[:4].upper()
+
+
+def liaison_label(services: Services, person: Person) -> str:
+    """How a liaison appears to colleagues: their chosen name, else a code."""
+    return person.public_name or liaison_code(services, person)
+
+
+def room_translator(services: Services) -> Translator:
+    return services.languages.translator(services.config.bot.default_locale)
+
+
+def resident_translator(services: Services, case: Case) -> Translator:
+    return services.languages.translator(case.lang)
+
+
+def who(t: Translator, case: Case) -> str:
+    if case.anonymous or not case.shown_name:
+        return t._("{code} (anonymous)").format(code=case.pseudonym)
+    return f"{case.shown_name} ({case.pseudonym})"
+
+
+def case_buttons(t: Translator, case_id: int) -> tuple[tuple[Button, ...], ...]:
+    arg = str(case_id)
+    return (
+        (
+            Button(t.pgettext("case", "Claim"), CLAIM, arg),
+            Button(t.pgettext("case", "Close"), CLOSE, arg),
+            Button(t.pgettext("case", "Block"), BLOCK, arg),
+        ),
+    )
+
+
+def outcome_label(t: Translator, outcome: Outcome) -> str:
+    labels = {
+        Outcome.ANSWERED: t._("answered"),
+        Outcome.OVERSIGHT: t._("referred to the oversight agency"),
+        Outcome.LEGAL_AID: t._("referred to legal aid"),
+        Outcome.NO_RESPONSE: t._("no response from the resident"),
+        Outcome.OTHER: t._("other"),
+        Outcome.WITHDRAWN: t._("closed by the resident"),
+    }
+    return labels[outcome]
+
+
+async def to_liaisons(services: Services, case: Case, message: Outgoing, key: str) -> None:
+    """Queue `message` for every place the case's liaisons look."""
+    for recipient in await liaison_recipients(services, case.id):
+        dedupe = f"case:{case.id}:{key}:{recipient.platform}:{recipient.chat_id}"
+        await services.outbox.enqueue(recipient, message, dedupe)
+
+
+async def to_resident(services: Services, case: Case, message: Outgoing, key: str) -> bool:
+    """Queue `message` for the resident behind the case (False if they were erased)."""
+    if case.person_id is None:
+        return False
+    person = await services.repos.people.get(case.person_id)
+    if person is None:
+        return False
+    t = resident_translator(services, case)
+    if t.is_rtl and not message.rtl:
+        message = Outgoing(message.text, message.buttons, message.attachment, rtl=True)
+    recipient = Recipient(person.platform, person.platform_user_id, None, person.id)
+    return await services.outbox.enqueue(recipient, message, f"case:{case.id}:{key}:resident")
+
+
+async def open_case(
+    services: Services,
+    person: Person,
+    lang: str,
+    anonymous: bool,
+    shown_name: str | None,
+    text: str,
+    attachment: Attachment | None,
+) -> Case:
+    """Open a case with the resident's first message and put its card in every room."""
+    now = services.clock()
+    views = await services.repos.knowledge.recent_views(person.id, now - VIEWS_WINDOW)
+    topics = tuple(dict.fromkeys(view.topic_id for view in views))
+    case = await services.repos.cases.open(
+        person.id,
+        pseudonym(services, person),
+        lang,
+        anonymous,
+        shown_name,
+        urgent=any(view.urgent for view in views),
+        topics=topics,
+        now=now,
+    )
+    await services.repos.audit.record(person.id, "opened", case.id, now)
+    t = room_translator(services)
+    await open_case_rooms(services, case.id, t._("Case #{number}").format(number=case.id))
+    await to_liaisons(services, case, card(services, case, text), "card")
+    if attachment is not None:
+        await relay_from_resident(services, case, "", attachment, stored=False)
+    await services.repos.cases.add_message(
+        case.id, MessageKind.RESIDENT, person.id, text, _name(attachment), now
+    )
+    return case
+
+
+def card(services: Services, case: Case, first_message: str) -> Outgoing:
+    """The case card liaisons see: never the platform name or id of an anonymous resident."""
+    t = room_translator(services)
+    knowledge = services.knowledge
+    titles = []
+    for topic_id in case.topics:
+        found = knowledge.topic(topic_id, t.locale)
+        titles.append(found.topic.title if found else topic_id)
+    lines = [
+        t._("New case #{number}").format(number=case.id),
+        t._("From: {who}").format(who=who(t, case)),
+        t._("Language: {language}").format(language=LANGUAGE_NAMES.get(case.lang, case.lang)),
+        t._("Urgent: {answer}").format(answer=t._("yes") if case.urgent else t._("no")),
+        t._("Read just before: {topics}").format(topics=", ".join(titles) or "—"),
+        "",
+        first_message,
+        "",
+        t._("Answer in this thread, or with /reply {number} followed by your message.").format(
+            number=case.id
+        ),
+    ]
+    return Outgoing("\n".join(lines), case_buttons(t, case.id))
+
+
+def _name(attachment: Attachment | None) -> str | None:
+    return None if attachment is None else attachment.filename
+
+
+async def relay_from_resident(
+    services: Services, case: Case, text: str, attachment: Attachment | None, stored: bool = True
+) -> None:
+    """A resident's message: stored on the case, then queued for the liaisons."""
+    now = services.clock()
+    message_id = (
+        await services.repos.cases.add_message(
+            case.id, MessageKind.RESIDENT, case.person_id, text or None, _name(attachment), now
+        )
+        if stored
+        else 0
+    )
+    t = room_translator(services)
+    header = t._("Case #{number} · {who}:").format(number=case.id, who=who(t, case))
+    body = f"{header}\n{text}" if text else header
+    key = f"in:{message_id}" if stored else "in:first-attachment"
+    await to_liaisons(services, case, Outgoing(body, attachment=attachment), key)
+
+
+async def relay_from_liaison(
+    services: Services, case: Case, liaison: Person, text: str, attachment: Attachment | None
+) -> None:
+    """A liaison's answer: stored, audited, and queued for the resident in their language."""
+    now = services.clock()
+    message_id = await services.repos.cases.add_message(
+        case.id, MessageKind.LIAISON, liaison.id, text or None, _name(attachment), now
+    )
+    await services.repos.cases.mark_first_reply(case.id, now)
+    await services.repos.audit.record(liaison.id, "replied", case.id, now)
+    t = resident_translator(services, case)
+    sender = liaison.public_name or t._("Liaison")
+    body = t._("{sender} (case #{number}):").format(sender=sender, number=case.id)
+    await to_resident(
+        services,
+        case,
+        Outgoing(f"{body}\n{text}" if text else body, attachment=attachment),
+        f"out:{message_id}",
+    )
+    room_t = room_translator(services)
+    echo = room_t._("{liaison} answered case #{number}:").format(
+        liaison=liaison_label(services, liaison), number=case.id
+    )
+    await to_liaisons(services, case, Outgoing(f"{echo}\n{text}"), f"echo:{message_id}")
+
+
+async def close_case(
+    services: Services, case: Case, actor: Person | None, outcome: Outcome, note: str | None
+) -> bool:
+    """Close once; tell the rooms and the resident, and ask the resident how it went."""
+    now = services.clock()
+    if not await services.repos.cases.close(case.id, outcome, note, now):
+        return False
+    await services.repos.audit.record(
+        actor.id if actor else None, "closed", case.id, now, outcome.value
+    )
+    room_t = room_translator(services)
+    closer = (
+        liaison_label(services, actor)
+        if actor and actor.id != case.person_id
+        else who(room_t, case)
+    )
+    await to_liaisons(
+        services,
+        case,
+        Outgoing(
+            room_t._("Case #{number} closed by {who}: {outcome}.").format(
+                number=case.id, who=closer, outcome=outcome_label(room_t, outcome)
+            )
+        ),
+        "closed",
+    )
+    t = resident_translator(services, case)
+    reopen_days = services.config.escalation.reopen_days
+    rows: list[tuple[Button, ...]] = [
+        tuple(Button(str(n), RATE, f"{case.id}:{n}") for n in range(1, 6))
+    ]
+    if reopen_days:
+        rows.append((Button(t._("Reopen"), REOPEN, str(case.id)),))
+    text = "\n\n".join(
+        [
+            t._("Your conversation #{number} is closed: {outcome}.").format(
+                number=case.id, outcome=outcome_label(t, outcome)
+            ),
+            t._("How satisfied are you with the help you got? 1 = not at all, 5 = very."),
+        ]
+    )
+    await to_resident(services, case, Outgoing(text, tuple(rows)), "closed")
+    return True
+
+
+def next_office_opening(services: Services, now: datetime) -> datetime | None:
+    """None when the office is open now; else the next opening time (in bot.timezone)."""
+    from zoneinfo import ZoneInfo
+
+    from bot.config import WEEKDAYS
+
+    settings = services.config.escalation
+    zone = ZoneInfo(services.config.bot.timezone)
+    local = now.astimezone(zone)
+    open_h, open_m = (int(x) for x in settings.office_open.split(":"))
+    close_h, close_m = (int(x) for x in settings.office_close.split(":"))
+    days = {WEEKDAYS.index(day) for day in settings.office_days}
+    if not days:
+        return None
+    opening = local.replace(hour=open_h, minute=open_m, second=0, microsecond=0)
+    closing = local.replace(hour=close_h, minute=close_m, second=0, microsecond=0)
+    if local.weekday() in days and opening <= local < closing:
+        return None
+    candidate = opening if local < opening else opening + timedelta(days=1)
+    while candidate.weekday() not in days:
+        candidate += timedelta(days=1)
+    return candidate
+
+
+async def check_sla(services: Services) -> tuple[int, int]:
+    """Remind rooms about unclaimed cases, then tell residents honestly it takes longer."""
+    now = services.clock()
+    settings = services.config.escalation
+    reminded = told = 0
+    room_t = room_translator(services)
+    for case in await services.repos.cases.unclaimed_since(
+        now - timedelta(minutes=settings.remind_unclaimed_minutes)
+    ):
+        if case.room_reminded_at is None:
+            minutes = int((now - case.opened_at).total_seconds() // 60)
+            text = room_t.ngettext(
+                "Case #{number} has waited {minutes} minute without a liaison.",
+                "Case #{number} has waited {minutes} minutes without a liaison.",
+                minutes,
+            ).format(number=case.id, minutes=minutes)
+            await to_liaisons(
+                services, case, Outgoing(text, case_buttons(room_t, case.id)), "sla-room"
+            )
+            await services.repos.cases.mark_room_reminded(case.id, now)
+            reminded += 1
+    for case in await services.repos.cases.unclaimed_since(
+        now - timedelta(minutes=settings.tell_resident_minutes)
+    ):
+        if case.resident_told_at is None:
+            t = resident_translator(services, case)
+            local = services.config.local
+            text = "\n".join(
+                [
+                    t._(
+                        "It is taking longer than usual for a liaison to answer. Your message "
+                        "is safe with us and someone will reply."
+                    ),
+                    t._("If you are in danger now, call {number}.").format(
+                        number=local.emergency_number
+                    ),
+                    t._("Mental health crisis: {line}.").format(line=local.crisis_line),
+                ]
+            )
+            await to_resident(services, case, Outgoing(text), "sla-resident")
+            await services.repos.cases.mark_resident_told(case.id, now)
+            told += 1
+    return reminded, told
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStats:
+    opened: int
+    closed: int
+    first_reply_median_min: float | None
+    first_reply_p90_min: float | None
+    outcomes: dict[str, int]
+    satisfaction_mean: float | None
+    per_language: dict[str, int]
+
+
+async def case_stats(services: Services) -> CaseStats:
+    """Anonymous aggregates only: counts, durations, outcomes, satisfaction."""
+    cases = await services.repos.cases.all_cases()
+    waits = sorted(
+        (c.first_reply_at - c.opened_at).total_seconds() / 60
+        for c in cases
+        if c.first_reply_at is not None
+    )
+    ratings = [c.satisfaction for c in cases if c.satisfaction is not None]
+    return CaseStats(
+        opened=len(cases),
+        closed=sum(not c.is_open for c in cases),
+        first_reply_median_min=statistics.median(waits) if waits else None,
+        first_reply_p90_min=waits[min(len(waits) - 1, round(0.9 * (len(waits) - 1)))]
+        if waits
+        else None,
+        outcomes=dict(Counter(c.outcome.value for c in cases if c.outcome is not None)),
+        satisfaction_mean=statistics.fmean(ratings) if ratings else None,
+        per_language=dict(Counter(c.lang for c in cases)),
+    )
