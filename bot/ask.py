@@ -37,7 +37,7 @@ def ask_jsonl(config: Config, stdin: TextIO, stdout: TextIO) -> int:
             question = str(request["q"])
             lang = negotiate(request.get("lang")) or config.bot.default_locale
         except (ValueError, KeyError, TypeError, AttributeError):
-            stdout.write(json.dumps({"error": "expected {\"q\": \"...\", \"lang\": \"xx\"}"}) + "\n")
+            stdout.write(json.dumps({"error": 'expected {"q": "...", "lang": "xx"}'}) + "\n")
             continue
         stdout.write(json.dumps(answer_json(kb, question, lang), ensure_ascii=False) + "\n")
     stdout.flush()

@@ -25,8 +25,15 @@ async def test_navigator_end_to_end_survives_a_restart(make_app: AppFactory) -> 
     final = await resumed.send("A video on my phone")
     summary = final[0]
     assert "Summary of your complaint" in summary.text
-    for piece in ("took my bag <b>for no reason</b>", "Yesterday around 6pm", "Main St",
-                  "Badge 4521", "(not given)", "A bruise", "A video"):
+    for piece in (
+        "took my bag <b>for no reason</b>",
+        "Yesterday around 6pm",
+        "Main St",
+        "Badge 4521",
+        "(not given)",
+        "A bruise",
+        "A video",
+    ):
         assert piece in summary.text
     assert "Deadline:" in summary.text
     assert summary.attachment is not None and b"Badge 4521" in summary.attachment.data
