@@ -17,12 +17,14 @@ from bot.outbox import Outbox, OutboxDispatcher
 from bot.privacy import Hasher, load_or_create_key
 from bot.scheduler import Scheduler
 from handlers import JOBS, ROUTERS
+from handlers.abuse import FloodGuard, length_guard
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository
 from storage.database import connect
 from storage.knowledge import KnowledgeRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
+from storage.privacy import PrivacyRepository
 
 
 @dataclass(slots=True)
@@ -66,6 +68,7 @@ async def build_app(
         cases=CaseRepository(db),
         audit=AuditLog(db),
         snippets=SnippetRepository(db),
+        privacy=PrivacyRepository(db),
     )
     key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
     outbox = Outbox(repos.outbox, clock)
@@ -80,6 +83,7 @@ async def build_app(
     )
     dispatcher = Dispatcher(services)
     dispatcher.include(*ROUTERS)
+    dispatcher.guards.extend((FloodGuard(config.abuse), length_guard))
     delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock)
     return App(
         db=db,

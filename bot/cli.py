@@ -40,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--jsonl", action="store_true", help="read {q, lang} lines from stdin")
     cases = commands.add_parser("cases", help="escalation cases")
     cases.add_argument("action", choices=["stats"])
+    roles = commands.add_parser("roles", help="staff roles (admins come from config)")
+    roles.add_argument("action", choices=["list", "grant", "revoke"])
+    roles.add_argument("identity", nargs="?", help="platform:user_id")
+    roles.add_argument("role", nargs="?", choices=["liaison", "organizer"])
     return parser
 
 
@@ -60,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _ask(config, args)
     if command == "cases":
         return asyncio.run(_case_stats(config))
+    if command == "roles":
+        return asyncio.run(_roles(config, args.action, args.identity, args.role))
     if command == "chat":
         user = args.user or _default_user()
         role = Role(args.role) if args.role else None
@@ -112,6 +118,36 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
         print("liaison ask: give a question, or --jsonl to read them from stdin", file=sys.stderr)
         return EXIT_CONFIG
     return asyncio.run(ask_chat(config, args.question, args.lang, args.json))
+
+
+async def _roles(config: Config, action: str, identity: str | None, role: str | None) -> int:
+    """Grant or revoke staff roles from the server's shell; audited like the chat command."""
+    from bot.app import build_app
+    from handlers.admin import change_role
+
+    app = await build_app(config)
+    try:
+        if action == "list":
+            for staff_role in (Role.ADMIN, Role.ORGANIZER, Role.LIAISON):
+                for person in await app.services.repos.people.with_role(staff_role):
+                    print(f"{staff_role.value}\t{person.platform}:{person.platform_user_id}")
+            return 0
+        if not identity or (action == "grant" and not role):
+            print("liaison roles: give platform:user_id (and a role to grant)", file=sys.stderr)
+            return EXIT_CONFIG
+        target = Role(role) if action == "grant" and role else Role.RESIDENT
+        person = await change_role(app.services, None, identity, target)
+        if person is None:
+            print(
+                "liaison roles: nobody with that id has written to the bot yet, "
+                "or it is an admin (admins come from config)",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{identity} is now {target.value}")
+        return 0
+    finally:
+        await app.close()
 
 
 async def _case_stats(config: Config) -> int:

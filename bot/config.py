@@ -75,6 +75,11 @@ def _setting(default: Any, check: Callable[[Any], str | None] | None = None) -> 
     return field(default=default, metadata={"check": check})
 
 
+def _identities(value: tuple[str, ...]) -> str | None:
+    bad = [item for item in value if ":" not in item or not item.split(":", 1)[1]]
+    return f"must be written platform:user_id, got {', '.join(bad)}" if bad else None
+
+
 @dataclass(frozen=True, slots=True)
 class BotSection:
     service_name: str = _setting("Community Liaison Service")
@@ -82,6 +87,7 @@ class BotSection:
     default_locale: str = _setting("en", _one_of(*SUPPORTED_LOCALES))
     languages: tuple[str, ...] = _setting(SUPPORTED_LOCALES, _locales)
     timezone: str = _setting("America/New_York", _timezone)
+    admins: tuple[str, ...] = _setting((), _identities)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,18 @@ class LoggingSection:
 class PrivacySection:
     hash_key: str = _setting("")
     hash_key_path: str = _setting("./liaison.key")
+    closed_case_retention_days: int = _setting(90, _positive)
+    conversation_expiry_hours: int = _setting(72, _positive)
+
+
+@dataclass(frozen=True, slots=True)
+class AbuseSection:
+    """Flood control: more than `flood_messages` in `flood_seconds` mutes for a while."""
+
+    flood_messages: int = _setting(8, _positive)
+    flood_seconds: float = _setting(10.0, _positive)
+    mute_seconds: float = _setting(60.0, _positive)
+    max_text_chars: int = _setting(4000, _positive)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +220,7 @@ class Config:
     local: LocalSection = field(default_factory=LocalSection)
     knowledge: KnowledgeSection = field(default_factory=KnowledgeSection)
     escalation: EscalationSection = field(default_factory=EscalationSection)
+    abuse: AbuseSection = field(default_factory=AbuseSection)
 
 
 def _coerce(key: str, kind: Any, raw: Any, from_env: bool) -> Any:

@@ -19,6 +19,9 @@ NOISY_LOGGERS = (
     "discord.http",
     "discord.gateway",
     "bm25s",
+    # Logs every SQL statement with its parameters (message text, platform ids) at DEBUG.
+    "aiosqlite",
+    "apscheduler",
 )
 
 
@@ -46,5 +49,10 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    quiet_noisy_libraries()
+
+
+def quiet_noisy_libraries() -> None:
+    """Keep libraries that log requests or SQL (with tokens, ids, text) at WARNING."""
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from bot.core.router import Router
 from bot.scheduler import PeriodicJob
-from handlers import complaint_navigator, knowledge, language, start
+from handlers import admin, complaint_navigator, knowledge, language, privacy, start
 from handlers.escalation import liaison, resident
 from handlers.escalation.service import check_sla
 
 ROUTERS: tuple[Router, ...] = (
     start.router,
     language.router,
+    admin.router,
+    privacy.router,
     complaint_navigator.router,
     # Before the search: messages in a case thread, and a resident's open case, go to people.
     liaison.router,
@@ -19,5 +21,8 @@ ROUTERS: tuple[Router, ...] = (
     knowledge.router,
 )
 
-# Timed jobs: (name, job, every N seconds). Minute-accurate SLA reminders.
-JOBS: tuple[PeriodicJob, ...] = (("escalation-sla", check_sla, 60),)
+# Timed jobs: (name, job, every N seconds). SLA reminders are minute-accurate.
+JOBS: tuple[PeriodicJob, ...] = (
+    ("escalation-sla", check_sla, 60),
+    ("retention", privacy.apply_retention, 24 * 3600),
+)

@@ -27,9 +27,7 @@ def emergency_lines(t: Translator, local: LocalSection) -> str:
     return "\n".join(
         [
             "🚨 "
-            + t._("If you are in danger now, call {number}.").format(
-                number=local.emergency_number
-            ),
+            + t._("If you are in danger now, call {number}.").format(number=local.emergency_number),
             t._("Mental health crisis: {line}.").format(line=local.crisis_line),
             t._("To reach a person from our service: {contact}.").format(
                 contact=local.liaison_contact

@@ -166,6 +166,15 @@ class CaseRepository:
             row = await cursor.fetchone()
         return None if row is None else _case(row)
 
+    async def of_person(self, person_id: int) -> list[Case]:
+        """Every case a person opened, newest first (for /mydata)."""
+        async with self._db.execute(
+            f"SELECT {_CASE_COLUMNS} FROM cases WHERE person_id = ? ORDER BY id DESC",
+            (person_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_case(row) for row in rows]
+
     async def list_open(self) -> list[Case]:
         async with self._db.execute(
             f"SELECT {_CASE_COLUMNS} FROM cases WHERE status = 'open' ORDER BY id"

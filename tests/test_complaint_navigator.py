@@ -72,8 +72,8 @@ async def test_cancel_command_leaves_the_form(app: App) -> None:
 
 
 async def test_overlong_answer_is_refused_kindly_and_step_kept(app: App) -> None:
-    """A 5,000-character answer is asked to be shortened; the step does not advance."""
+    """A 2,000-character answer is asked to be shortened; the step does not advance."""
     eve = Conversation(app, user="eve")
     await eve.press_payload("cn.start")
-    assert "shorten" in texts(await eve.send("x" * 5000))
+    assert "shorten" in texts(await eve.send("x" * 2000))
     assert "Question 2 of 7" in texts(await eve.send("short"))

@@ -15,6 +15,7 @@ from storage.conversations import ConversationRepository, ConversationState
 from storage.knowledge import KnowledgeRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository, Person, Role
+from storage.privacy import PrivacyRepository
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -34,6 +35,7 @@ class Repositories:
     cases: CaseRepository
     audit: AuditLog
     snippets: SnippetRepository
+    privacy: PrivacyRepository
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,12 @@ from bot.core.events import EventKind, Incoming, Outgoing, PayloadError, decode_
 from bot.core.ports import Responder
 from bot.core.router import ButtonAction, Command, Handler, Router, TextHandler
 from bot.i18n import negotiate
+from storage.people import Person, Role
 
 log = logging.getLogger(__name__)
 
+# The terminal chat runs on the operator's own machine: its --role is trusted as given.
+LOCAL_PLATFORM = "console"
 # Buttons with this action run the command named by their argument (menus on /start).
 COMMAND_BUTTON = "cmd"
 # A guard sees every event after the person is known; returning False stops the event.
@@ -84,8 +87,24 @@ class Dispatcher:
         person = await services.repos.people.upsert_seen(
             event.platform, event.user_id, hint, services.clock()
         )
+        person = await self._sync_admin(person)
         translator = services.languages.translator(person.locale)
         return Context(person, event, translator, services, responder)
+
+    async def _sync_admin(self, person: Person) -> Person:
+        """Admins come only from the config (the terminal's local --role excepted)."""
+        configured = (
+            f"{person.platform}:{person.platform_user_id}" in self.services.config.bot.admins
+        )
+        role = person.role
+        if configured and role is not Role.ADMIN:
+            role = Role.ADMIN
+        elif not configured and role is Role.ADMIN and person.platform != LOCAL_PLATFORM:
+            role = Role.RESIDENT
+        if role is person.role:
+            return person
+        await self.services.repos.people.set_role(person.id, role)
+        return replace(person, role=role)
 
     async def _route(self, ctx: Context, event: Incoming) -> None:
         if event.kind is EventKind.COMMAND:

@@ -1,0 +1,91 @@
+"""Roles: admins (from config) grant and revoke the liaison and organizer roles.
+
+People are named by `platform:user_id`, which each person can read with /whoami; every
+change lands in the audit log.
+"""
+
+from __future__ import annotations
+
+from bot.core.context import Context, Services
+from bot.core.events import Incoming
+from bot.core.router import Router
+from bot.i18n import N_
+from storage.people import Person, Role
+
+router = Router("admin")
+
+GRANTABLE = (Role.LIAISON, Role.ORGANIZER, Role.RESIDENT)
+
+
+async def find_person(services: Services, identity: str) -> Person | None:
+    platform, _, user_id = identity.strip().partition(":")
+    if not platform or not user_id:
+        return None
+    return await services.repos.people.find(platform, user_id)
+
+
+async def change_role(
+    services: Services, actor_id: int | None, identity: str, role: Role
+) -> Person | None:
+    """Set a person's role (never admin: admins come from config); None if unknown."""
+    if role not in GRANTABLE:
+        return None
+    person = await find_person(services, identity)
+    if person is None or person.role is Role.ADMIN:
+        return None
+    await services.repos.people.set_role(person.id, role)
+    await services.repos.audit.record(
+        actor_id, "role", None, services.clock(), f"{person.id}:{role.value}"
+    )
+    return person
+
+
+@router.command("whoami", N_("Show your account id (to give to an admin)"))
+async def whoami(ctx: Context, event: Incoming) -> None:
+    await ctx.reply(
+        ctx._("Your id: {identity}. Your role: {role}.").format(
+            identity=f"{ctx.person.platform}:{ctx.person.platform_user_id}",
+            role=ctx.person.role.value,
+        ),
+        ephemeral=True,
+    )
+
+
+async def _grant_or_revoke(ctx: Context, event: Incoming, grant: bool) -> None:
+    parts = event.args.split()
+    wanted = parts[1].lower() if len(parts) > 1 else ""
+    role = next((r for r in (Role.LIAISON, Role.ORGANIZER) if r.value == wanted), None)
+    if not parts or (grant and role is None):
+        await ctx.reply(
+            ctx._("Write /grant or /revoke, then platform:id, then liaison or organizer.")
+        )
+        return
+    target = role if grant and role is not None else Role.RESIDENT
+    person = await change_role(ctx.services, ctx.person.id, parts[0], target)
+    if person is None:
+        await ctx.reply(
+            ctx._("Nobody with that id has written to the bot yet (or it is an admin).")
+        )
+        return
+    await ctx.reply(
+        ctx._("Done: {identity} is now {role}.").format(identity=parts[0], role=target.value)
+    )
+
+
+@router.command("grant", roles=(Role.ADMIN,))
+async def grant(ctx: Context, event: Incoming) -> None:
+    await _grant_or_revoke(ctx, event, grant=True)
+
+
+@router.command("revoke", roles=(Role.ADMIN,))
+async def revoke(ctx: Context, event: Incoming) -> None:
+    await _grant_or_revoke(ctx, event, grant=False)
+
+
+@router.command("roles", N_("Who has which role (admins)"), roles=(Role.ADMIN,))
+async def roles(ctx: Context, event: Incoming) -> None:
+    lines = [ctx._("Staff:")]
+    for role in (Role.ADMIN, Role.ORGANIZER, Role.LIAISON):
+        for person in await ctx.repos.people.with_role(role):
+            lines.append(f"{role.value}: {person.platform}:{person.platform_user_id}")
+    await ctx.reply("\n".join(lines), ephemeral=True)

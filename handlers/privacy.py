@@ -1,0 +1,111 @@
+"""/mydata and /forget: a person sees what is stored about them and can erase it.
+
+Poll answers are stored without any link to the person, so they can neither be shown
+nor singled out for erasure; /mydata says so plainly.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.context import Context, Services
+from bot.core.events import Button, Incoming
+from bot.core.router import Router
+from bot.i18n import LANGUAGE_NAMES, N_
+from handlers.escalation.service import close_case
+from storage.cases import MessageKind, Outcome
+from storage.privacy import RetentionCounts
+
+router = Router("privacy")
+log = logging.getLogger(__name__)
+
+CONFIRM_FORGET, KEEP = "forget.yes", "forget.no"
+# Delivered outbox rows still hold message text: kept a week for delivery diagnostics.
+DELIVERED_KEPT = timedelta(days=7)
+
+
+@router.command("mydata", N_("See what is stored about you"))
+async def my_data(ctx: Context, event: Incoming) -> None:
+    person = ctx.person
+    zone = ZoneInfo(ctx.config.bot.timezone)
+    lines = [
+        ctx._("What we store about you:"),
+        "• "
+        + ctx._("Account: {platform}, language {language}, role {role}.").format(
+            platform=person.platform,
+            language=LANGUAGE_NAMES.get(person.locale or "", "—"),
+            role=person.role.value,
+        ),
+        "• "
+        + ctx._("First message: {first}. Last message: {last}.").format(
+            first=ctx.t.datetime(person.created_at, zone, "medium"),
+            last=ctx.t.datetime(person.last_seen_at, zone, "medium"),
+        ),
+    ]
+    cases = await ctx.repos.cases.of_person(person.id)
+    if not cases:
+        lines.append("• " + ctx._("Conversations with a liaison: none."))
+    for case in cases:
+        state = ctx._("open") if case.is_open else ctx._("closed")
+        lines.append(
+            "• " + ctx._("Conversation #{number} ({state}):").format(number=case.id, state=state)
+        )
+        for message in await ctx.repos.cases.messages(case.id):
+            if message.kind is MessageKind.NOTE or message.body is None:
+                continue
+            author = ctx._("You") if message.kind is MessageKind.RESIDENT else ctx._("Liaison")
+            lines.append(f"   {author}: {message.body}")
+    lines.append(
+        "• "
+        + ctx._(
+            "Poll answers: stored anonymously, with no link to you. Nobody, not even staff, "
+            "can see which answers are yours."
+        )
+    )
+    lines.append(ctx._("Send /forget to erase your data."))
+    await ctx.reply("\n".join(lines))
+
+
+@router.command("forget", N_("Erase your data"))
+async def forget(ctx: Context, event: Incoming) -> None:
+    await ctx.reply(
+        ctx._(
+            "This erases your profile, your settings and the text of your conversations with "
+            "liaisons. An open conversation will be closed first. Are you sure?"
+        ),
+        [[Button(ctx._("Yes, erase my data"), CONFIRM_FORGET), Button(ctx._("No"), KEEP)]],
+    )
+
+
+@router.button(CONFIRM_FORGET)
+async def forget_confirmed(ctx: Context, event: Incoming) -> None:
+    open_case = await ctx.repos.cases.open_for_person(ctx.person.id)
+    if open_case is not None:
+        await close_case(ctx.services, open_case, ctx.person, Outcome.WITHDRAWN, None)
+    await ctx.repos.privacy.erase_person(ctx.person.id)
+    await ctx.reply(ctx._("Your data has been erased. If you write again, we start fresh."))
+
+
+@router.button(KEEP)
+async def forget_cancelled(ctx: Context, event: Incoming) -> None:
+    await ctx.reply(ctx._("Nothing was erased."))
+
+
+async def apply_retention(services: Services) -> RetentionCounts:
+    """Daily: drop closed cases' text, abandoned forms and delivered message copies."""
+    now = services.clock()
+    privacy = services.config.privacy
+    counts = await services.repos.privacy.apply_retention(
+        closed_before=now - timedelta(days=privacy.closed_case_retention_days),
+        idle_before=now - timedelta(hours=privacy.conversation_expiry_hours),
+        delivered_before=now - DELIVERED_KEPT,
+    )
+    log.info(
+        "retention: %d case messages cleared, %d forms expired, %d delivered rows deleted",
+        counts.case_messages_cleared,
+        counts.conversations_expired,
+        counts.outbox_rows_deleted,
+    )
+    return counts

@@ -1,0 +1,74 @@
+"""Erasure and retention: what /forget and the daily retention job remove.
+
+Case rows stay (without content or a link to the person) so the service can still count
+cases, reply times and outcomes anonymously.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.timestamps import to_db
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionCounts:
+    case_messages_cleared: int
+    conversations_expired: int
+    outbox_rows_deleted: int
+
+
+class PrivacyRepository:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def erase_person(self, person_id: int) -> None:
+        """Remove the person and everything that could identify them or what they said."""
+        try:  # one implicit transaction: all of it is erased, or none of it
+            await self._db.execute(
+                "UPDATE case_messages SET body = NULL, attachment_name = NULL "
+                "WHERE case_id IN (SELECT id FROM cases WHERE person_id = ?)",
+                (person_id,),
+            )
+            await self._db.execute(
+                "DELETE FROM outbox WHERE person_id = ? OR dedupe_key IN ("
+                "SELECT o.dedupe_key FROM outbox o JOIN cases c "
+                "ON o.dedupe_key LIKE 'case:' || c.id || ':%' WHERE c.person_id = ?)",
+                (person_id, person_id),
+            )
+            await self._db.execute(
+                "UPDATE cases SET person_id = NULL, shown_name = NULL, close_note = NULL "
+                "WHERE person_id = ?",
+                (person_id,),
+            )
+            await self._db.execute("DELETE FROM people WHERE id = ?", (person_id,))
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+
+    async def apply_retention(
+        self, closed_before: datetime, idle_before: datetime, delivered_before: datetime
+    ) -> RetentionCounts:
+        cleared = await self._db.execute(
+            "UPDATE case_messages SET body = NULL, attachment_name = NULL "
+            "WHERE (body IS NOT NULL OR attachment_name IS NOT NULL) AND case_id IN "
+            "(SELECT id FROM cases WHERE status = 'closed' AND closed_at < ?)",
+            (to_db(closed_before),),
+        )
+        await self._db.execute(
+            "UPDATE cases SET close_note = NULL WHERE status = 'closed' AND closed_at < ?",
+            (to_db(closed_before),),
+        )
+        expired = await self._db.execute(
+            "DELETE FROM conversation_state WHERE updated_at < ?", (to_db(idle_before),)
+        )
+        delivered = await self._db.execute(
+            "DELETE FROM outbox WHERE status <> 'pending' AND created_at < ?",
+            (to_db(delivered_before),),
+        )
+        await self._db.commit()
+        return RetentionCounts(cleared.rowcount, expired.rowcount, delivered.rowcount)

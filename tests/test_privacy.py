@@ -1,0 +1,62 @@
+"""/mydata, /forget and the retention job."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.app import App
+from handlers.privacy import apply_retention
+from storage.people import Role
+from tests.harness import Conversation, FakeClock, RecordingSender, texts
+
+
+async def _case(app: App) -> tuple[Conversation, Conversation]:
+    app.delivery.register(RecordingSender("console"), None)
+    resident = Conversation(app, user="rita", platform="console")
+    liaison = Conversation(app, user="lee", platform="console")
+    await liaison.send("/start")
+    lee = await app.services.repos.people.find("console", "lee")
+    assert lee is not None
+    await app.services.repos.people.set_role(lee.id, Role.LIAISON)
+    await resident.send("/human")
+    await resident.press_payload("esc.anon")
+    await resident.send("my neighbour's son was beaten by an officer")
+    await liaison.send("/reply 1 I am sorry, can you tell me when?")
+    return resident, liaison
+
+
+async def test_mydata_shows_profile_cases_messages_and_poll_anonymity(app: App) -> None:
+    """/mydata lists the account, the conversation and its messages, and the poll promise."""
+    resident, _ = await _case(app)
+    shown = texts(await resident.send("/mydata"))
+    assert "beaten by an officer" in shown and "can you tell me when" in shown
+    assert "#1" in shown and "anonymously" in shown
+
+
+async def test_forget_closes_the_case_tells_the_liaison_and_erases_content(app: App) -> None:
+    """After /forget the person is gone, case text is gone, anonymous case numbers remain."""
+    resident, _ = await _case(app)
+    await resident.send("/forget")
+    assert "erased" in texts(await resident.press_payload("forget.yes"))
+    assert await app.services.repos.people.find("console", "rita") is None
+    case = await app.services.repos.cases.get(1)
+    assert case is not None and not case.is_open and case.person_id is None
+    assert all(m.body is None for m in await app.services.repos.cases.messages(1))
+    async with app.db.execute("SELECT payload FROM outbox") as cursor:
+        payloads = " ".join(str(row[0]) for row in await cursor.fetchall())
+    assert "beaten" not in payloads and "tell me when" not in payloads
+    assert "Nothing" in texts(await Conversation(app, user="x").press_payload("forget.no"))
+
+
+async def test_retention_clears_old_closed_cases_and_forms(app: App, clock: FakeClock) -> None:
+    """Closed-case text goes after the retention period; open cases are untouched."""
+    resident, liaison = await _case(app)
+    await liaison.send("/close 1 answered")
+    other = Conversation(app, user="olga", platform="console")
+    await other.press_payload("cn.start")  # an abandoned form
+    clock.advance(days=91)
+    counts = await apply_retention(app.services)
+    assert counts.case_messages_cleared >= 2 and counts.conversations_expired == 1
+    assert all(m.body is None for m in await app.services.repos.cases.messages(1))
+    clock.advance(seconds=timedelta(days=1).total_seconds())
+    assert (await apply_retention(app.services)).case_messages_cleared == 0
