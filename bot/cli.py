@@ -129,15 +129,14 @@ async def _roles(config: Config, action: str, identity: str | None, role: str | 
     try:
         if action == "list":
             for staff_role in (Role.ADMIN, Role.ORGANIZER, Role.LIAISON):
-                for person in await app.services.repos.people.with_role(staff_role):
-                    print(f"{staff_role.value}\t{person.platform}:{person.platform_user_id}")
+                for staff in await app.services.repos.people.with_role(staff_role):
+                    print(f"{staff_role.value}\t{staff.platform}:{staff.platform_user_id}")
             return 0
         if not identity or (action == "grant" and not role):
             print("liaison roles: give platform:user_id (and a role to grant)", file=sys.stderr)
             return EXIT_CONFIG
         target = Role(role) if action == "grant" and role else Role.RESIDENT
-        person = await change_role(app.services, None, identity, target)
-        if person is None:
+        if await change_role(app.services, None, identity, target) is None:
             print(
                 "liaison roles: nobody with that id has written to the bot yet, "
                 "or it is an admin (admins come from config)",

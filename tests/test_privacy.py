@@ -50,7 +50,7 @@ async def test_forget_closes_the_case_tells_the_liaison_and_erases_content(app: 
 
 async def test_retention_clears_old_closed_cases_and_forms(app: App, clock: FakeClock) -> None:
     """Closed-case text goes after the retention period; open cases are untouched."""
-    resident, liaison = await _case(app)
+    _, liaison = await _case(app)
     await liaison.send("/close 1 answered")
     other = Conversation(app, user="olga", platform="console")
     await other.press_payload("cn.start")  # an abandoned form
