@@ -22,6 +22,7 @@ from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository
 from storage.database import connect
 from storage.knowledge import KnowledgeRepository
+from storage.meetings import MeetingRepository, SubscriptionRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.privacy import PrivacyRepository
@@ -69,6 +70,8 @@ async def build_app(
         audit=AuditLog(db),
         snippets=SnippetRepository(db),
         privacy=PrivacyRepository(db),
+        meetings=MeetingRepository(db),
+        subscriptions=SubscriptionRepository(db),
     )
     key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
     outbox = Outbox(repos.outbox, clock)

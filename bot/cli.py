@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--jsonl", action="store_true", help="read {q, lang} lines from stdin")
     cases = commands.add_parser("cases", help="escalation cases")
     cases.add_argument("action", choices=["stats"])
+    broadcast = commands.add_parser("broadcast", help="announcement delivery")
+    broadcast.add_argument("action", choices=["status"])
     roles = commands.add_parser("roles", help="staff roles (admins come from config)")
     roles.add_argument("action", choices=["list", "grant", "revoke"])
     roles.add_argument("identity", nargs="?", help="platform:user_id")
@@ -64,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _ask(config, args)
     if command == "cases":
         return asyncio.run(_case_stats(config))
+    if command == "broadcast":
+        return asyncio.run(_broadcast_status(config))
     if command == "roles":
         return asyncio.run(_roles(config, args.action, args.identity, args.role))
     if command == "chat":
@@ -147,6 +151,32 @@ async def _roles(config: Config, action: str, identity: str | None, role: str | 
         return 0
     finally:
         await app.close()
+
+
+async def _broadcast_status(config: Config) -> int:
+    """One progress bar per broadcast: sent / pending / failed (and skipped)."""
+    from bot.app import build_app
+    from storage.outbox import OutboxStatus
+
+    app = await build_app(config)
+    try:
+        progress = await app.services.repos.outbox.broadcasts()
+    finally:
+        await app.close()
+    if not progress:
+        print("no broadcasts yet")
+    width = 30
+    for broadcast_id, counts in progress:
+        total = sum(counts.values()) or 1
+        done = counts[OutboxStatus.SENT] + counts[OutboxStatus.SKIPPED]
+        filled = round(width * done / total)
+        bar = "#" * filled + "-" * (width - filled)
+        print(
+            f"{broadcast_id:40} [{bar}] sent {counts[OutboxStatus.SENT]}, "
+            f"pending {counts[OutboxStatus.PENDING]}, failed {counts[OutboxStatus.FAILED]}, "
+            f"skipped {counts[OutboxStatus.SKIPPED]}"
+        )
+    return 0
 
 
 async def _case_stats(config: Config) -> int:

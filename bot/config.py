@@ -204,6 +204,25 @@ class EscalationSection:
     max_message_chars: int = _setting(4000, _positive)
 
 
+def _offsets(value: tuple[str, ...]) -> str | None:
+    if all(v.isdigit() and 0 < int(v) <= 60 * 24 * 30 for v in value):
+        return None
+    return "must be minutes before the meeting, between 1 and 43200"
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingsSection:
+    """Announcements and reminders."""
+
+    neighborhoods: tuple[str, ...] = _setting(())
+    reminder_minutes: tuple[str, ...] = _setting(("1440", "60"), _offsets)
+    # Non-urgent broadcasts wait for the morning inside these local hours.
+    quiet_start: str = _setting("21:00", _clock_time)
+    quiet_end: str = _setting("08:00", _clock_time)
+    # Domain part of calendar UIDs, so calendars recognise an update of the same meeting.
+    calendar_domain: str = _setting("liaison.invalid")
+
+
 @dataclass(frozen=True, slots=True)
 class KnowledgeSection:
     extra_path: str = _setting("")
@@ -221,6 +240,7 @@ class Config:
     knowledge: KnowledgeSection = field(default_factory=KnowledgeSection)
     escalation: EscalationSection = field(default_factory=EscalationSection)
     abuse: AbuseSection = field(default_factory=AbuseSection)
+    meetings: MeetingsSection = field(default_factory=MeetingsSection)
 
 
 def _coerce(key: str, kind: Any, raw: Any, from_env: bool) -> Any:

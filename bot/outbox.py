@@ -108,6 +108,7 @@ class Outbox:
         dedupe_key: str,
         not_before: datetime | None = None,
         broadcast_id: str | None = None,
+        expires_at: datetime | None = None,
     ) -> bool:
         now = self._clock()
         added = await self._repo.add(
@@ -120,6 +121,7 @@ class Outbox:
                 payload=serialize(message),
                 not_before=not_before or now,
                 broadcast_id=broadcast_id,
+                expires_at=expires_at,
             ),
             now,
         )
@@ -181,6 +183,7 @@ class OutboxDispatcher:
     async def pump(self) -> int:
         """Start delivery of every due row whose chat is idle; returns how many started."""
         started = 0
+        await self._repo.skip_expired(self._clock())
         for platform in self._senders:
             for item in await self._repo.due(platform, self._clock(), BATCH):
                 chat = (item.platform, item.chat_id)

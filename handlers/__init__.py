@@ -7,6 +7,7 @@ from bot.scheduler import PeriodicJob
 from handlers import admin, complaint_navigator, knowledge, language, privacy, start
 from handlers.escalation import liaison, resident
 from handlers.escalation.service import check_sla
+from handlers.meetings import organizer, subscriptions
 
 ROUTERS: tuple[Router, ...] = (
     start.router,
@@ -14,9 +15,12 @@ ROUTERS: tuple[Router, ...] = (
     admin.router,
     privacy.router,
     complaint_navigator.router,
+    organizer.router,
     # Before the search: messages in a case thread, and a resident's open case, go to people.
     liaison.router,
     resident.router,
+    # STOP in any language unsubscribes (before the search would treat it as a question).
+    subscriptions.router,
     # Last: its free-text search answers whatever no earlier feature claimed.
     knowledge.router,
 )

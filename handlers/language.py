@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from bot.core.context import Context
 from bot.core.events import Button, Incoming
 from bot.core.router import Router
@@ -37,3 +39,30 @@ async def language_chosen(ctx: Context, event: Incoming) -> None:
         ),
         edit=True,
     )
+
+
+@router.command("timezone", N_("Set your time zone, e.g. /timezone America/Chicago"))
+async def set_timezone(ctx: Context, event: Incoming) -> None:
+    """Meeting times and reminders are shown in each person's own time zone."""
+    name = event.args.strip()
+    if not _is_timezone(name):
+        current = ctx.person.timezone or ctx.config.bot.timezone
+        await ctx.reply(
+            ctx._(
+                "Your time zone is {zone}. To change it, write for example "
+                "/timezone America/Chicago."
+            ).format(zone=current)
+        )
+        return
+    await ctx.repos.people.set_timezone(ctx.person.id, name)
+    await ctx.reply(ctx._("Done: times will be shown in {zone}.").format(zone=name))
+
+
+def _is_timezone(name: str) -> bool:
+    if not name or len(name) > 64 or ".." in name or name.startswith("/"):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

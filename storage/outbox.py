@@ -73,6 +73,8 @@ class NewOutboxItem:
     thread_id: str | None = None
     person_id: int | None = None
     broadcast_id: str | None = None
+    # After this instant the message is pointless (a reminder for a started meeting).
+    expires_at: datetime | None = None
 
 
 class OutboxRepository:
@@ -83,8 +85,8 @@ class OutboxRepository:
         """Insert unless the dedupe key exists; True when a new row was written."""
         cursor = await self._db.execute(
             "INSERT INTO outbox (dedupe_key, platform, chat_id, thread_id, person_id, payload, "
-            "not_before, created_at, broadcast_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (dedupe_key) DO NOTHING",
+            "not_before, created_at, broadcast_id, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
             (
                 item.dedupe_key,
                 item.platform,
@@ -95,6 +97,7 @@ class OutboxRepository:
                 to_db(item.not_before),
                 to_db(now),
                 item.broadcast_id,
+                None if item.expires_at is None else to_db(item.expires_at),
             ),
         )
         await self._db.commit()
@@ -118,6 +121,39 @@ class OutboxRepository:
         ) as cursor:
             rows = await cursor.fetchall()
         return [_item(row) for row in rows]
+
+    async def skip_expired(self, now: datetime) -> int:
+        """Pending rows past their expiry are skipped, never sent late."""
+        cursor = await self._db.execute(
+            "UPDATE outbox SET status = 'skipped', last_error = 'expired' "
+            "WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?",
+            (to_db(now),),
+        )
+        await self._db.commit()
+        return cursor.rowcount
+
+    async def skip_pending(self, key_prefix: str) -> int:
+        """Withdraw queued messages whose dedupe key starts with `key_prefix` (a moved meeting)."""
+        cursor = await self._db.execute(
+            "UPDATE outbox SET status = 'skipped', last_error = 'withdrawn' "
+            "WHERE status = 'pending' AND dedupe_key >= ? AND dedupe_key < ?",
+            (key_prefix, key_prefix + "\uffff"),
+        )
+        await self._db.commit()
+        return cursor.rowcount
+
+    async def broadcasts(self) -> list[tuple[str, dict[OutboxStatus, int]]]:
+        """Progress of every broadcast: counts per status."""
+        async with self._db.execute(
+            "SELECT broadcast_id, status, COUNT(*) FROM outbox WHERE broadcast_id IS NOT NULL "
+            "GROUP BY broadcast_id, status ORDER BY broadcast_id"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        progress: dict[str, dict[OutboxStatus, int]] = {}
+        for broadcast_id, status, count in rows:
+            counts = progress.setdefault(str(broadcast_id), {s: 0 for s in OutboxStatus})
+            counts[OutboxStatus(str(status))] = int(count)
+        return list(progress.items())
 
     async def mark_sent(self, item_id: int, now: datetime) -> None:
         await self._db.execute(

@@ -13,6 +13,7 @@ from bot.i18n import RLM, Languages, Translator
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository, ConversationState
 from storage.knowledge import KnowledgeRepository
+from storage.meetings import MeetingRepository, SubscriptionRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository, Person, Role
 from storage.privacy import PrivacyRepository
@@ -36,6 +37,8 @@ class Repositories:
     audit: AuditLog
     snippets: SnippetRepository
     privacy: PrivacyRepository
+    meetings: MeetingRepository
+    subscriptions: SubscriptionRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +126,16 @@ class Context:
         dedupe_key: str,
         not_before: datetime | None = None,
         broadcast_id: str | None = None,
+        expires_at: datetime | None = None,
     ) -> bool:
         """Queue a message for someone else through the durable outbox."""
         return await self.services.outbox.enqueue(
-            recipient, message, dedupe_key, not_before=not_before, broadcast_id=broadcast_id
+            recipient,
+            message,
+            dedupe_key,
+            not_before=not_before,
+            broadcast_id=broadcast_id,
+            expires_at=expires_at,
         )
 
     async def state(self) -> ConversationState | None:

@@ -1,0 +1,431 @@
+"""Organizers create, list, change and cancel meetings; residents RSVP.
+
+Creating a meeting is a guided flow stored as conversation state (so a restart in the
+middle loses nothing) that ends in a preview; nothing is sent before "Publish".
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.context import Context
+from bot.core.events import Button, Incoming
+from bot.core.router import Router
+from bot.i18n import N_
+from handlers.meetings.broadcast import RSVP, announce, meeting_text, notify_change, rsvp_buttons
+from handlers.meetings.when import parse_meeting_time
+from storage.meetings import Meeting, MeetingStatus, Rsvp
+from storage.people import Role
+from storage.timestamps import from_db, to_db
+
+router = Router("meetings.organizer")
+
+ORGANIZERS = (Role.ORGANIZER,)
+FLOW, EDIT_FLOW = "meeting", "meeting_edit"
+SKIP, PUBLISH, DISCARD = "mtg.skip", "mtg.publish", "mtg.discard"
+AUDIENCE, REMINDERS = "mtg.aud", "mtg.rem"
+EDIT, CANCEL, CANCEL_YES, COUNTS = "mtg.edit", "mtg.cancel", "mtg.cancel_yes", "mtg.counts"
+EDITABLE = ("when", "place", "link", "title", "description")
+STEPS = ("title", "when", "place", "link", "description", "audience", "reminders", "languages")
+TEXT_LIMIT = 1000
+REMINDER_CHOICES = {"default": None, "1h": (60,), "24h": (1440,), "none": ()}
+
+
+def _zone(ctx: Context) -> ZoneInfo:
+    return ZoneInfo(ctx.config.bot.timezone)
+
+
+@router.command("meeting", N_("Create a meeting (organizers): /meeting new"), roles=ORGANIZERS)
+async def meeting_command(ctx: Context, event: Incoming) -> None:
+    if event.args.strip().lower() != "new":
+        await ctx.reply(ctx._("Send /meeting new to create a meeting, /meetings to see them."))
+        return
+    await _ask(ctx, "title", {})
+
+
+async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
+    await ctx.set_state(FLOW, step, data)
+    cancel = Button(ctx._("Cancel"), DISCARD)
+    skip = Button(ctx._("Skip"), SKIP)
+    if step == "title":
+        await ctx.reply(ctx._("What is the meeting called?"), [[cancel]])
+    elif step == "when":
+        await ctx.reply(
+            ctx._("When is it? Write the date and time, for example {example}.").format(
+                example=_example(ctx)
+            ),
+            [[cancel]],
+        )
+    elif step == "place":
+        await ctx.reply(ctx._("Where is it? (address or place)"), [[skip, cancel]])
+    elif step == "link":
+        await ctx.reply(ctx._("Is there an online link? Send it, or skip."), [[skip, cancel]])
+    elif step == "description":
+        await ctx.reply(
+            ctx._("A short description (what it is about, who should come)."), [[skip, cancel]]
+        )
+    elif step == "audience":
+        chosen = set(data.get("tags", []))
+        rows = [[Button(ctx._("Everyone subscribed"), AUDIENCE, "*")]]
+        rows.extend(
+            [Button(("✓ " if tag in chosen else "") + tag, AUDIENCE, tag)]
+            for tag in ctx.config.meetings.neighborhoods
+        )
+        rows.append([Button(ctx._("Done"), AUDIENCE, "!")])
+        await ctx.reply(ctx._("Who should hear about it?"), rows)
+    elif step == "reminders":
+        await ctx.reply(
+            ctx._("When should people be reminded?"),
+            [
+                [Button(ctx._("24 hours and 1 hour before"), REMINDERS, "default")],
+                [Button(ctx._("1 hour before"), REMINDERS, "1h")],
+                [Button(ctx._("24 hours before"), REMINDERS, "24h")],
+                [Button(ctx._("No reminders"), REMINDERS, "none")],
+            ],
+        )
+    elif step == "languages":
+        await ctx.reply(
+            ctx._(
+                "Optional: the title and description in other languages, one per line, like\n"
+                "es: Reunión del barrio | Hablamos de seguridad\nOr skip."
+            ),
+            [[skip, cancel]],
+        )
+
+
+def _example(ctx: Context) -> str:
+    sample = datetime(2026, 12, 25, 18, 30, tzinfo=_zone(ctx))
+    return ctx.t.datetime(sample, _zone(ctx), "short")
+
+
+@router.flow(FLOW)
+async def flow_text(ctx: Context, event: Incoming) -> None:
+    state = await ctx.state()
+    if state is None or not ctx.person.is_at_least(*ORGANIZERS):
+        await ctx.clear_state()
+        return
+    data = dict(state.data)
+    text = event.text.strip()
+    if not text or len(text) > TEXT_LIMIT:
+        await ctx.reply(
+            ctx._("Please write between 1 and {limit} characters.").format(limit=TEXT_LIMIT)
+        )
+        return
+    step = state.step
+    if step == "when":
+        moment = parse_meeting_time(text, ctx.t.locale, ctx.config.bot.timezone, ctx.now())
+        if moment is None:
+            await ctx.reply(
+                ctx._("I could not read that date and time. Write it like {example}.").format(
+                    example=_example(ctx)
+                )
+            )
+            return
+        if moment <= ctx.now():
+            await ctx.reply(ctx._("That time has already passed. Please give a future date."))
+            return
+        data["when"] = to_db(moment)
+    elif step == "link" and not text.startswith(("https://", "http://")):
+        await ctx.reply(ctx._("A link starts with https://. Send it again, or skip."))
+        return
+    elif step == "languages":
+        data["translations"] = _translations(ctx, text)
+    elif step in ("title", "place", "link", "description"):
+        data[step] = text
+    else:
+        await ctx.reply(ctx._("Please use the buttons above."))
+        return
+    await _next(ctx, step, data)
+
+
+def _translations(ctx: Context, text: str) -> dict[str, dict[str, str]]:
+    found: dict[str, dict[str, str]] = {}
+    for line in text.splitlines():
+        code, _, rest = line.partition(":")
+        if code.strip() in ctx.services.languages.codes and rest.strip():
+            title, _, description = rest.partition("|")
+            found[code.strip()] = {"title": title.strip(), "description": description.strip()}
+    return found
+
+
+async def _next(ctx: Context, step: str, data: dict[str, Any]) -> None:
+    index = STEPS.index(step)
+    if step == "link" and not (data.get("place") or data.get("link")):
+        await ctx.reply(ctx._("A meeting needs a place or an online link."))
+        await _ask(ctx, "place", data)
+        return
+    if step == "description" and not ctx.config.meetings.neighborhoods:
+        index += 1  # one city-wide list: no audience to choose
+    if index + 1 < len(STEPS):
+        await _ask(ctx, STEPS[index + 1], data)
+    else:
+        await _preview(ctx, data)
+
+
+@router.button(SKIP, roles=ORGANIZERS)
+async def skip(ctx: Context, event: Incoming) -> None:
+    state = await ctx.state()
+    if (
+        state is None
+        or state.flow != FLOW
+        or state.step not in ("place", "link", "description", "languages")
+    ):
+        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
+        return
+    await _next(ctx, state.step, dict(state.data))
+
+
+@router.button(AUDIENCE, roles=ORGANIZERS)
+async def audience(ctx: Context, event: Incoming) -> None:
+    state = await ctx.state()
+    if state is None or state.flow != FLOW or state.step != "audience":
+        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
+        return
+    data = dict(state.data)
+    choice = event.button_arg
+    if choice in ("*", "!"):
+        if choice == "*":
+            data["tags"] = []
+        await _next(ctx, "audience", data)
+        return
+    if choice in ctx.config.meetings.neighborhoods:
+        tags = set(data.get("tags", []))
+        tags ^= {choice}
+        data["tags"] = sorted(tags)
+    await _ask(ctx, "audience", data)
+
+
+@router.button(REMINDERS, roles=ORGANIZERS)
+async def reminders(ctx: Context, event: Incoming) -> None:
+    state = await ctx.state()
+    if (
+        state is None
+        or state.flow != FLOW
+        or state.step != "reminders"
+        or (event.button_arg not in REMINDER_CHOICES)
+    ):
+        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
+        return
+    data = dict(state.data)
+    chosen = REMINDER_CHOICES[event.button_arg]
+    default = tuple(int(m) for m in ctx.config.meetings.reminder_minutes)
+    data["reminders"] = list(default if chosen is None else chosen)
+    await _next(ctx, "reminders", data)
+
+
+def _draft(ctx: Context, data: dict[str, Any]) -> Meeting:
+    return Meeting(
+        id=0,
+        title=str(data["title"]),
+        description=str(data.get("description", "")),
+        place=str(data.get("place", "")),
+        link=str(data.get("link", "")),
+        starts_at=from_db(str(data["when"])),
+        timezone=ctx.config.bot.timezone,
+        audience_tags=tuple(data.get("tags", [])),
+        reminder_minutes=tuple(int(m) for m in data.get("reminders", [])),
+        translations=dict(data.get("translations", {})),
+    )
+
+
+async def _preview(ctx: Context, data: dict[str, Any]) -> None:
+    await ctx.set_state(FLOW, "preview", data)
+    draft = _draft(ctx, data)
+    audience_text = ", ".join(draft.audience_tags) or ctx._("everyone subscribed")
+    text = meeting_text(ctx.t, draft, _zone(ctx), ctx._("Preview. Nothing has been sent yet."))
+    text += "\n\n" + ctx._("Audience: {audience}").format(audience=audience_text)
+    await ctx.reply(
+        text,
+        [[Button(ctx._("Publish"), PUBLISH), Button(ctx._("Cancel"), DISCARD)]],
+    )
+
+
+@router.button(PUBLISH, roles=ORGANIZERS)
+async def publish(ctx: Context, event: Incoming) -> None:
+    state = await ctx.state()
+    if state is None or state.flow != FLOW or state.step != "preview":
+        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
+        return
+    draft = _draft(ctx, dict(state.data))
+    if draft.starts_at <= ctx.now():
+        await ctx.reply(ctx._("That time has already passed. Please give a future date."))
+        await _ask(ctx, "when", dict(state.data))
+        return
+    await ctx.clear_state()
+    meeting = await ctx.repos.meetings.create(draft, ctx.person.id, ctx.now())
+    count = await announce(ctx.services, meeting)
+    await ctx.reply(
+        ctx.ngettext(
+            "Published. The announcement is on its way to {count} person or channel.",
+            "Published. The announcement is on its way to {count} people and channels.",
+            count,
+        ).format(count=count)
+    )
+
+
+@router.button(DISCARD)
+async def discard(ctx: Context, event: Incoming) -> None:
+    await ctx.clear_state()
+    await ctx.reply(ctx._("Cancelled. Nothing was sent."))
+
+
+@router.command("meetings", N_("Upcoming community meetings"))
+async def list_meetings(ctx: Context, event: Incoming) -> None:
+    meetings = await ctx.repos.meetings.upcoming(ctx.now())
+    if not meetings:
+        await ctx.reply(
+            ctx._("No meetings are planned right now. Send /subscribe to hear about the next one.")
+        )
+        return
+    organizer = ctx.person.is_at_least(*ORGANIZERS)
+    for meeting in meetings:
+        rows = [list(row) for row in rsvp_buttons(ctx.t, meeting.id)]
+        if organizer:
+            rows.append(
+                [
+                    Button(ctx._("Answers"), COUNTS, str(meeting.id)),
+                    Button(ctx._("Change"), EDIT, f"{meeting.id}:menu"),
+                    Button(ctx._("Cancel meeting"), CANCEL, str(meeting.id)),
+                ]
+            )
+        await ctx.reply(meeting_text(ctx.t, meeting, _zone(ctx), f"#{meeting.id}"), rows)
+
+
+async def _upcoming(ctx: Context, arg: str) -> Meeting | None:
+    """The meeting a button names, if it exists, is published and has not started."""
+    meeting = await ctx.repos.meetings.get(int(arg)) if arg.isdigit() and len(arg) < 10 else None
+    if (
+        meeting is None
+        or meeting.status is not MeetingStatus.PUBLISHED
+        or (meeting.starts_at <= ctx.now())
+    ):
+        await ctx.reply(ctx._("This meeting is no longer open."))
+        return None
+    return meeting
+
+
+@router.button(RSVP)
+async def rsvp(ctx: Context, event: Incoming) -> None:
+    meeting_arg, _, answer = event.button_arg.partition(":")
+    choice = next((r for r in Rsvp if r.value == answer), None)
+    meeting = await _upcoming(ctx, meeting_arg)
+    if meeting is None or choice is None:
+        return
+    await ctx.repos.meetings.set_rsvp(meeting.id, ctx.person.id, choice)
+    await ctx.reply(
+        ctx._("Thank you, your answer is saved. You can change it any time."), ephemeral=True
+    )
+
+
+@router.button(COUNTS, roles=ORGANIZERS)
+async def counts(ctx: Context, event: Incoming) -> None:
+    meeting = await _upcoming(ctx, event.button_arg)
+    if meeting is None:
+        return
+    tally = await ctx.repos.meetings.rsvp_counts(meeting.id)
+    await ctx.reply(
+        ctx._("Meeting #{number}: going {going}, maybe {maybe}, can't go {no}.").format(
+            number=meeting.id,
+            going=tally[Rsvp.GOING],
+            maybe=tally[Rsvp.MAYBE],
+            no=tally[Rsvp.NO],
+        ),
+        ephemeral=True,
+    )
+
+
+@router.button(EDIT, roles=ORGANIZERS)
+async def edit(ctx: Context, event: Incoming) -> None:
+    meeting_arg, _, field = event.button_arg.partition(":")
+    meeting = await _upcoming(ctx, meeting_arg)
+    if meeting is None:
+        return
+    if field not in EDITABLE:
+        labels = {
+            "when": ctx._("Date and time"),
+            "place": ctx._("Place"),
+            "link": ctx._("Online link"),
+            "title": ctx._("Title"),
+            "description": ctx._("Description"),
+        }
+        await ctx.reply(
+            ctx._("What do you want to change?"),
+            [[Button(labels[f], EDIT, f"{meeting.id}:{f}")] for f in EDITABLE],
+            ephemeral=True,
+        )
+        return
+    await ctx.set_state(EDIT_FLOW, field, {"meeting": meeting.id})
+    await ctx.reply(ctx._("Send the new value."), [[Button(ctx._("Cancel"), DISCARD)]])
+
+
+@router.flow(EDIT_FLOW)
+async def edit_value(ctx: Context, event: Incoming) -> None:
+    state = await ctx.state()
+    if state is None or not ctx.person.is_at_least(*ORGANIZERS):
+        await ctx.clear_state()
+        return
+    meeting = await _upcoming(ctx, str(state.data.get("meeting", "")))
+    if meeting is None:
+        await ctx.clear_state()
+        return
+    text = event.text.strip()[:TEXT_LIMIT]
+    if state.step == "when":
+        moment = parse_meeting_time(text, ctx.t.locale, ctx.config.bot.timezone, ctx.now())
+        if moment is None or moment <= ctx.now():
+            await ctx.reply(
+                ctx._("I could not read that date and time. Write it like {example}.").format(
+                    example=_example(ctx)
+                )
+            )
+            return
+        changed = replace(meeting, starts_at=moment)
+    elif state.step == "place":
+        changed = replace(meeting, place=text)
+    elif state.step == "link":
+        changed = replace(meeting, link=text)
+    elif state.step == "title":
+        changed = replace(meeting, title=text)
+    else:
+        changed = replace(meeting, description=text)
+    await ctx.clear_state()
+    updated = await ctx.repos.meetings.update(changed)
+    count = await notify_change(ctx.services, updated)
+    await ctx.reply(
+        ctx.ngettext(
+            "Saved. {count} person or channel will be told.",
+            "Saved. {count} people and channels will be told.",
+            count,
+        ).format(count=count)
+    )
+
+
+@router.button(CANCEL, roles=ORGANIZERS)
+async def cancel(ctx: Context, event: Incoming) -> None:
+    meeting = await _upcoming(ctx, event.button_arg)
+    if meeting is None:
+        return
+    await ctx.reply(
+        ctx._(
+            "Cancel meeting #{number}? Everyone who was told will be told it is cancelled."
+        ).format(number=meeting.id),
+        [
+            [
+                Button(ctx._("Yes, cancel it"), CANCEL_YES, str(meeting.id)),
+                Button(ctx._("No"), DISCARD),
+            ]
+        ],
+        ephemeral=True,
+    )
+
+
+@router.button(CANCEL_YES, roles=ORGANIZERS)
+async def cancel_confirmed(ctx: Context, event: Incoming) -> None:
+    meeting = await _upcoming(ctx, event.button_arg)
+    if meeting is None:
+        return
+    updated = await ctx.repos.meetings.update(replace(meeting, status=MeetingStatus.CANCELLED))
+    await notify_change(ctx.services, updated)
+    await ctx.reply(ctx._("Meeting #{number} is cancelled.").format(number=meeting.id))

@@ -1,0 +1,79 @@
+"""/subscribe, /unsubscribe and STOP: nobody gets broadcasts they did not ask for."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.events import Button, Incoming
+from bot.core.router import Router
+from bot.i18n import N_
+
+router = Router("meetings.subscriptions")
+
+SUBSCRIBE = "sub"
+ALL = "*"
+
+
+@router.command("subscribe", N_("Get meeting announcements and reminders"))
+async def subscribe(ctx: Context, event: Incoming) -> None:
+    tags = ctx.config.meetings.neighborhoods
+    if not tags:
+        await _save(ctx, ())
+        return
+    rows = [[Button(ctx._("Whole city"), SUBSCRIBE, ALL)]]
+    rows.extend([Button(tag, SUBSCRIBE, tag)] for tag in tags)
+    await ctx.reply(ctx._("Which neighborhood do you want to hear about?"), rows)
+
+
+@router.button(SUBSCRIBE)
+async def subscribe_choice(ctx: Context, event: Incoming) -> None:
+    choice = event.button_arg
+    if choice == ALL:
+        await _save(ctx, ())
+    elif choice in ctx.config.meetings.neighborhoods:
+        current = await ctx.repos.subscriptions.tags_of(ctx.person.id) or ()
+        await _save(ctx, tuple(sorted({*current, choice})))
+    else:
+        await ctx.reply(ctx._("This button no longer works. Send /start to begin again."))
+
+
+async def _save(ctx: Context, tags: tuple[str, ...]) -> None:
+    await ctx.repos.subscriptions.subscribe(ctx.person.id, tags, ctx.now())
+    where = ", ".join(tags) if tags else ctx._("the whole city")
+    await ctx.reply(
+        ctx._(
+            "You will get meeting announcements and reminders for {where}. "
+            "Send /unsubscribe or STOP to stop them."
+        ).format(where=where)
+    )
+
+
+@router.command("unsubscribe", N_("Stop meeting announcements"))
+async def unsubscribe(ctx: Context, event: Incoming) -> None:
+    await _stop(ctx)
+
+
+async def _stop(ctx: Context) -> None:
+    await ctx.repos.subscriptions.unsubscribe(ctx.person.id)
+    await ctx.reply(
+        ctx._("You will not get any more announcements. Send /subscribe to start again.")
+    )
+
+
+def stop_words(ctx: Context) -> set[str]:
+    """'stop' and its translation in every shipped language ('parar', 'arrêter', 'توقف' …)."""
+    words = {"stop"}
+    for translator in ctx.services.languages.all():
+        words.add(translator.pgettext("keyword to unsubscribe", "STOP").casefold())
+    return words
+
+
+@router.text()
+async def stop_keyword(ctx: Context, event: Incoming) -> bool:
+    """A message that is only STOP, in any shipped language, unsubscribes."""
+    if not event.is_private:
+        return False
+    word = event.text.strip().strip("!.").casefold()
+    if word not in stop_words(ctx):
+        return False
+    await _stop(ctx)
+    return True

@@ -1,0 +1,207 @@
+"""Meetings: announce, reminders, changes, cancellation, quiet hours, subscriptions, .ics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from icalendar import Calendar
+
+from bot.app import App
+from bot.core.events import Outgoing
+from storage.outbox import OutboxStatus
+from storage.people import Role
+from tests.conftest import AppFactory
+from tests.harness import Conversation, FakeClock, RecordingSender, texts
+
+# 2026-10-25 is still summer time in New York; clocks go back on 2026-11-01.
+BEFORE_DST_END = datetime(2026, 10, 25, 16, 0, tzinfo=UTC)  # 12:00 EDT
+
+
+async def _people(app: App) -> tuple[Conversation, RecordingSender]:
+    sender = RecordingSender("console")
+    app.delivery.register(sender, None)
+    organizer = Conversation(app, user="olga", platform="console")
+    await organizer.send("/start")
+    person = await app.services.repos.people.find("console", "olga")
+    assert person is not None
+    await app.services.repos.people.set_role(person.id, Role.ORGANIZER)
+    for user, hint, zone in (("sofia", "es", "America/New_York"), ("amal", "ar", "Europe/Paris")):
+        resident = Conversation(app, user=user, platform="console", language_hint=hint)
+        await resident.send("/subscribe")
+        found = await app.services.repos.people.find("console", user)
+        assert found is not None
+        await app.services.repos.people.set_timezone(found.id, zone)
+    await Conversation(app, user="nobody", platform="console").send("/start")
+    return organizer, sender
+
+
+async def _create(organizer: Conversation, when: str = "11/5 6:30pm") -> None:
+    await organizer.send("/meeting new")
+    await organizer.send("Neighborhood safety meeting")
+    await organizer.send(when)
+    await organizer.send("Library, 12 Main St")
+    await organizer.press_payload("mtg.skip")  # no link
+    await organizer.send("Talk with the precinct about traffic stops")
+    await organizer.press_payload("mtg.rem|default")
+    preview = await organizer.press_payload("mtg.skip")  # no other languages
+    assert "Preview" in texts(preview)
+    published = texts(await organizer.press_payload("mtg.publish"))
+    assert "Published" in published
+
+
+def inbox(sender: RecordingSender, user: str) -> list[Outgoing]:
+    return [m for r, m in sender.delivered if r.chat_id == user]
+
+
+async def test_announcement_in_each_language_and_zone_across_dst(
+    app: App, clock: FakeClock
+) -> None:
+    """Spanish in New York and Arabic in Paris read their own local time, after DST ends."""
+    clock.now = BEFORE_DST_END
+    organizer, sender = await _people(app)
+    await _create(organizer)
+    await app.delivery.drain()
+    spanish = inbox(sender, "sofia")[-1]
+    arabic = inbox(sender, "amal")[-1]
+    assert "18:30" in spanish.text or "6:30" in spanish.text
+    assert "noviembre" in spanish.text
+    assert "نوفمبر" in arabic.text and arabic.rtl
+    assert "٠٠:٠٠" in arabic.text or "00:00" in arabic.text or "12:30" in arabic.text
+    assert inbox(sender, "nobody") == []
+    assert spanish.attachment is not None and spanish.attachment.filename.endswith(".ics")
+    event = Calendar.from_ical(spanish.attachment.data).walk("VEVENT")[0]
+    assert event["UID"].startswith("meeting-1@")
+    assert event.decoded("DTSTART") == datetime(2026, 11, 5, 23, 30, tzinfo=UTC)
+
+
+async def test_reminders_arrive_at_their_offsets(app: App, clock: FakeClock) -> None:
+    """24 h and 1 h before, each once, nothing early."""
+    clock.now = BEFORE_DST_END
+    organizer, sender = await _people(app)
+    await _create(organizer)
+    await app.delivery.drain()
+    start = datetime(2026, 11, 5, 23, 30, tzinfo=UTC)
+    clock.now = start - timedelta(hours=24, minutes=1)
+    await app.delivery.drain()
+    assert len(inbox(sender, "sofia")) == 1
+    clock.now = start - timedelta(hours=24)
+    await app.delivery.drain()
+    assert "24" in inbox(sender, "sofia")[-1].text
+    clock.now = start - timedelta(hours=1)
+    await app.delivery.drain()
+    assert len(inbox(sender, "sofia")) == 3
+
+
+async def test_edit_moves_reminders_and_notifies(app: App, clock: FakeClock) -> None:
+    """A new time tells everyone and replaces the pending reminders."""
+    clock.now = BEFORE_DST_END
+    organizer, sender = await _people(app)
+    await _create(organizer)
+    await app.delivery.drain()
+    await organizer.press_payload("mtg.edit|1:when")
+    assert "Saved" in texts(await organizer.send("11/6 7pm"))
+    await app.delivery.drain()
+    notice = inbox(sender, "sofia")[-1]
+    assert "cambiado" in notice.text.lower() or "changed" in notice.text.lower()
+    event = Calendar.from_ical(notice.attachment.data).walk("VEVENT")[0]  # type: ignore[union-attr]
+    assert int(event["SEQUENCE"]) == 2
+    clock.now = datetime(2026, 11, 4, 23, 30, tzinfo=UTC)  # old 24 h reminder time
+    await app.delivery.drain()
+    before = len(inbox(sender, "sofia"))
+    clock.now = datetime(2026, 11, 6, 0, 0, tzinfo=UTC)  # new 24 h reminder time
+    await app.delivery.drain()
+    assert len(inbox(sender, "sofia")) == before + 1
+
+
+async def test_cancellation_notifies_and_withdraws_reminders(app: App, clock: FakeClock) -> None:
+    """Cancelled: everyone told once; no reminder follows."""
+    clock.now = BEFORE_DST_END
+    organizer, sender = await _people(app)
+    await _create(organizer)
+    await app.delivery.drain()
+    await organizer.press_payload("mtg.cancel|1")
+    await organizer.press_payload("mtg.cancel_yes|1")
+    await app.delivery.drain()
+    cancelled = inbox(sender, "sofia")[-1]
+    assert cancelled.buttons == ()
+    event = Calendar.from_ical(cancelled.attachment.data).walk("VEVENT")[0]  # type: ignore[union-attr]
+    assert str(event["STATUS"]) == "CANCELLED"
+    clock.now = datetime(2026, 11, 5, 23, 0, tzinfo=UTC)
+    count = len(inbox(sender, "sofia"))
+    await app.delivery.drain()
+    assert len(inbox(sender, "sofia")) == count
+    assert "no longer open" in texts(await Conversation(app, user="sofia", platform="console")
+                                     .press_payload("mtg.rsvp|1:going"))
+
+
+async def test_restart_between_announcement_and_reminder(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    """The reminder, a database row, survives a restart and is sent once."""
+    clock.now = BEFORE_DST_END
+    first = await make_app()
+    organizer, _ = await _people(first)
+    await _create(organizer)
+    await first.delivery.drain()
+    second = await make_app()
+    sender = RecordingSender("console")
+    second.delivery.register(sender, None)
+    clock.now = datetime(2026, 11, 5, 22, 30, tzinfo=UTC)
+    await second.delivery.drain()
+    await second.delivery.drain()
+    reminders = [m for m in inbox(sender, "sofia") if "⏰" in m.text]
+    assert len(reminders) == 2  # the 24 h one late (meeting not started yet), and the 1 h one
+
+
+async def test_missed_reminder_after_start_is_skipped(app: App, clock: FakeClock) -> None:
+    """A reminder whose meeting already began is never sent."""
+    clock.now = BEFORE_DST_END
+    organizer, sender = await _people(app)
+    await _create(organizer)
+    await app.delivery.drain()
+    count = len(inbox(sender, "sofia"))
+    clock.now = datetime(2026, 11, 6, 1, 0, tzinfo=UTC)
+    await app.delivery.drain()
+    assert len(inbox(sender, "sofia")) == count
+    counts = await app.services.repos.outbox.counts_by_status()
+    assert counts[OutboxStatus.SKIPPED] >= 4
+
+
+async def test_quiet_hours_hold_announcement_until_morning(app: App, clock: FakeClock) -> None:
+    """Published at 23:00 New York time: New York subscribers hear at 08:00."""
+    clock.now = datetime(2026, 11, 10, 4, 0, tzinfo=UTC)  # 23:00 EST
+    organizer, sender = await _people(app)
+    await _create(organizer, "11/20 6:30pm")
+    await app.delivery.drain()
+    assert inbox(sender, "sofia") == []
+    clock.now = datetime(2026, 11, 10, 13, 0, tzinfo=UTC)  # 08:00 EST
+    await app.delivery.drain()
+    assert len(inbox(sender, "sofia")) == 1
+
+
+async def test_unsubscribe_and_stop_in_another_language(app: App, clock: FakeClock) -> None:
+    """/unsubscribe and STOP (or its translation) both stop announcements."""
+    clock.now = BEFORE_DST_END
+    organizer, sender = await _people(app)
+    await Conversation(app, user="sofia", platform="console", language_hint="es").send("STOP")
+    await Conversation(app, user="amal", platform="console").send("/unsubscribe")
+    await _create(organizer)
+    await app.delivery.drain()
+    assert inbox(sender, "sofia") == [] and inbox(sender, "amal") == []
+
+
+async def test_bad_dates_get_clear_errors(app: App, clock: FakeClock) -> None:
+    """An impossible or past date is refused with an example, and the step is kept."""
+    organizer, _ = await _people(app)
+    await organizer.send("/meeting new")
+    await organizer.send("Title")
+    assert "could not read" in texts(await organizer.send("31/02 18:30"))
+    assert "already passed" in texts(await organizer.send("1/2/2020 10:00"))
+    assert "Where" in texts(await organizer.send("12/24 5pm"))
+
+
+async def test_residents_cannot_publish(app: App) -> None:
+    """/meeting new and the publish button are for organizers only."""
+    resident = Conversation(app, user="rita", platform="console")
+    assert "staff" in texts(await resident.send("/meeting new"))
+    assert "staff" in texts(await resident.press_payload("mtg.publish"))
