@@ -21,7 +21,12 @@ path = "locales/en/LC_MESSAGES/messages.po"
 with open(path, "rb") as f:
     catalog = read_po(f, locale="en")
 for message in catalog:
-    if message.id and not message.string:
+    if not message.id:
+        continue
+    if isinstance(message.id, (tuple, list)):
+        if not all(message.string):
+            message.string = tuple(message.id)
+    elif not message.string:
         message.string = message.id
 with open(path, "wb") as f:
     write_po(f, catalog, omit_header=False, sort_output=True, width=100)
