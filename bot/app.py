@@ -25,6 +25,7 @@ from storage.knowledge import KnowledgeRepository
 from storage.meetings import MeetingRepository, SubscriptionRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
+from storage.polls import PollRepository
 from storage.privacy import PrivacyRepository
 
 
@@ -72,6 +73,7 @@ async def build_app(
         privacy=PrivacyRepository(db),
         meetings=MeetingRepository(db),
         subscriptions=SubscriptionRepository(db),
+        polls=PollRepository(db),
     )
     key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
     outbox = Outbox(repos.outbox, clock)

@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--jsonl", action="store_true", help="read {q, lang} lines from stdin")
     cases = commands.add_parser("cases", help="escalation cases")
     cases.add_argument("action", choices=["stats"])
+    polls = commands.add_parser("polls", help="trust polls")
+    polls.add_argument("action", choices=["export"])
+    polls.add_argument("--poll", type=int, default=None, help="one poll (default: all)")
     broadcast = commands.add_parser("broadcast", help="announcement delivery")
     broadcast.add_argument("action", choices=["status"])
     roles = commands.add_parser("roles", help="staff roles (admins come from config)")
@@ -66,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _ask(config, args)
     if command == "cases":
         return asyncio.run(_case_stats(config))
+    if command == "polls":
+        return asyncio.run(_polls_export(config, args.poll))
     if command == "broadcast":
         return asyncio.run(_broadcast_status(config))
     if command == "roles":
@@ -151,6 +156,75 @@ async def _roles(config: Config, action: str, identity: str | None, role: str | 
         return 0
     finally:
         await app.close()
+
+
+async def _polls_export(config: Config, poll_id: int | None) -> int:
+    """Aggregates only, with the same suppression as in the chat; never a response row."""
+    import csv
+
+    from bot.app import build_app
+    from handlers.polls.delivery import poll_results
+
+    app = await build_app(config)
+    writer = csv.writer(sys.stdout)
+    writer.writerow(
+        [
+            "poll",
+            "template",
+            "wave",
+            "opens_at",
+            "closes_at",
+            "status",
+            "group",
+            "value",
+            "n",
+            "mean",
+            "score",
+        ]
+    )
+    try:
+        polls = await app.services.repos.polls.latest(10_000)
+        for poll in sorted(polls, key=lambda p: p.id):
+            if poll_id is not None and poll.id != poll_id:
+                continue
+            results = await poll_results(app.services, poll)
+            head = [
+                poll.id,
+                poll.template,
+                poll.wave,
+                poll.opens_at.isoformat(),
+                poll.closes_at.isoformat(),
+                poll.status.value,
+            ]
+            overall = results.overall
+            writer.writerow(
+                [*head, "all", "", _cell(overall.n), _cell(overall.mean), _cell(overall.score)]
+            )
+            for value, count in results.distribution.items():
+                writer.writerow([*head, "all", value, _cell(count), "", ""])
+            for prefix, groups in (
+                ("lang", results.by_language),
+                ("neighborhood", results.by_neighborhood),
+            ):
+                for group in groups:
+                    writer.writerow(
+                        [
+                            *head,
+                            f"{prefix}:{group.label}",
+                            "",
+                            _cell(group.n),
+                            _cell(group.mean),
+                            _cell(group.score),
+                        ]
+                    )
+    finally:
+        await app.close()
+    return 0
+
+
+def _cell(value: float | None) -> str:
+    """Suppressed figures are left blank, never zero."""
+    return "" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
 
 
 async def _broadcast_status(config: Config) -> int:

@@ -8,6 +8,8 @@ from handlers import admin, complaint_navigator, knowledge, language, privacy, s
 from handlers.escalation import liaison, resident
 from handlers.escalation.service import check_sla
 from handlers.meetings import organizer, subscriptions
+from handlers.polls import chat as polls
+from handlers.polls.delivery import close_due_polls
 
 ROUTERS: tuple[Router, ...] = (
     start.router,
@@ -16,6 +18,7 @@ ROUTERS: tuple[Router, ...] = (
     privacy.router,
     complaint_navigator.router,
     organizer.router,
+    polls.router,
     # Before the search: messages in a case thread, and a resident's open case, go to people.
     liaison.router,
     resident.router,
@@ -29,4 +32,5 @@ ROUTERS: tuple[Router, ...] = (
 JOBS: tuple[PeriodicJob, ...] = (
     ("escalation-sla", check_sla, 60),
     ("retention", privacy.apply_retention, 24 * 3600),
+    ("poll-close", close_due_polls, 60),
 )

@@ -16,6 +16,7 @@ from storage.knowledge import KnowledgeRepository
 from storage.meetings import MeetingRepository, SubscriptionRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository, Person, Role
+from storage.polls import PollRepository
 from storage.privacy import PrivacyRepository
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class Repositories:
     privacy: PrivacyRepository
     meetings: MeetingRepository
     subscriptions: SubscriptionRepository
+    polls: PollRepository
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Trust polls: one tap to answer, anonymous, results with small-group suppression."""
