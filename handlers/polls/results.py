@@ -7,7 +7,6 @@ cannot be worked out by subtraction from a total.
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from dataclasses import dataclass
 
@@ -43,20 +42,19 @@ class PollResults:
         return self.overall.n is not None and self.n_answered >= MIN_N_DISPLAY
 
 
-def _figures(label: str, answers: list[int], template: Template, small_n: bool) -> Figures:
+def _figures(label: str, counts: Counter[int], template: Template, small_n: bool) -> Figures:
     """A group's figures; under 30 nothing but (if `small_n` and n >= 10) its count."""
-    n = len(answers)
+    n = sum(counts.values())
     if n < MIN_N_DISPLAY:
         shown_n = n if small_n and n >= MIN_N_DISCLOSE else None
         return Figures(label, shown_n, None, None, None)
     if template.scale is Scale.CHOICE:
-        counts = Counter(answers)
         return Figures(label, n, None, None, {k: v / n for k, v in sorted(counts.items())})
-    mean = statistics.fmean(answers)
+    mean = sum(value * count for value, count in counts.items()) / n
     if template.scale is Scale.ZERO_TO_TEN:
         score = mean * 10
     else:
-        score = 100 * sum(a >= 4 for a in answers) / n
+        score = 100 * sum(count for value, count in counts.items() if value >= 4) / n
     return Figures(label, n, mean, score, None)
 
 
@@ -84,32 +82,36 @@ def suppress_counts(counts: dict[int, int], total_shown: bool) -> dict[int, int 
 
 
 def _grouped(responses: list[Response], key: str, template: Template) -> list[Figures]:
-    groups: dict[str, list[int]] = {}
+    groups: dict[str, Counter[int]] = {}
     for response in responses:
         label = getattr(response, key)
         if response.answer is not None and label:
-            groups.setdefault(label, []).append(response.answer)
+            groups.setdefault(label, Counter())[response.answer] += response.count
     figures = [
-        _figures(label, answers, template, small_n=False)
-        for label, answers in sorted(groups.items())
+        _figures(label, counts, template, small_n=False) for label, counts in sorted(groups.items())
     ]
     return secondary_suppression(figures)
 
 
 def summarize(responses: list[Response], template: Template, options: int = 0) -> PollResults:
-    answers = [r.answer for r in responses if r.answer is not None]
-    overall = _figures("all", answers, template, small_n=True)
-    counts = Counter(answers)
-    values = template.values(options)
+    """Results from answers grouped by value (each `Response` carries its count)."""
+    counts: Counter[int] = Counter()
+    prefer_not = 0
+    for response in responses:
+        if response.answer is None:
+            prefer_not += response.count
+        else:
+            counts[response.answer] += response.count
+    answered = sum(counts.values())
     distribution = (
-        suppress_counts({v: counts.get(v, 0) for v in values}, total_shown=True)
-        if len(answers) >= MIN_N_DISPLAY
+        suppress_counts({v: counts.get(v, 0) for v in template.values(options)}, total_shown=True)
+        if answered >= MIN_N_DISPLAY
         else {}
     )
     return PollResults(
-        n_answered=len(answers),
-        n_prefer_not=len(responses) - len(answers),
-        overall=overall,
+        n_answered=answered,
+        n_prefer_not=prefer_not,
+        overall=_figures("all", counts, template, small_n=True),
         distribution=distribution,
         by_language=_grouped(responses, "lang", template),
         by_neighborhood=_grouped(responses, "neighborhood", template),

@@ -24,4 +24,5 @@ CREATE TABLE poll_responses (
     neighborhood TEXT,
     PRIMARY KEY (poll_id, voter_hash)
 );
-CREATE INDEX poll_responses_poll ON poll_responses (poll_id, answer);
+-- Covers the results query (GROUP BY answer, lang, neighborhood) without touching the table.
+CREATE INDEX poll_responses_poll ON poll_responses (poll_id, answer, lang, neighborhood);
