@@ -255,8 +255,11 @@ def _coerce(key: str, kind: Any, raw: Any, from_env: bool) -> Any:
     if kind is int:
         if isinstance(raw, int) and not isinstance(raw, bool):
             return raw
-        if from_env and str(raw).strip().lstrip("-").isdigit():
-            return int(str(raw).strip())
+        if from_env:
+            try:
+                return int(str(raw).strip())
+            except ValueError:
+                pass
         raise ConfigError(key, "must be a whole number")
     if kind is float:
         if isinstance(raw, int | float) and not isinstance(raw, bool):

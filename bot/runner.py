@@ -1,9 +1,61 @@
-"""Runs the configured platforms side by side in one event loop."""
+"""Runs the configured platforms side by side in one event loop.
+
+Each adapter is started with its library's manual lifecycle (never a blocking
+`run_polling()` or `client.run()`), so Telegram, Discord, the outbox delivery and the
+scheduler share one asyncio loop and stop together on SIGINT/SIGTERM.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import signal
+
+from bot.app import App, build_app
 from bot.config import Config
+from bot.core.ports import PlatformAdapter
+
+log = logging.getLogger(__name__)
+
+
+def configured_adapters(app: App) -> list[PlatformAdapter]:
+    """An adapter for every platform that has a token (imported only when needed)."""
+    config = app.services.config
+    adapters: list[PlatformAdapter] = []
+    if config.telegram.token:
+        from bot.platforms.telegram import TelegramAdapter
+
+        adapters.append(TelegramAdapter(app, config.telegram))
+    if config.discord.token:
+        from bot.platforms.discord import DiscordAdapter
+
+        adapters.append(DiscordAdapter(app, config.discord))
+    return adapters
+
+
+async def serve(app: App, adapters: list[PlatformAdapter], stop: asyncio.Event) -> None:
+    """Start adapters and delivery, wait for `stop`, then shut everything down in reverse."""
+    started: list[PlatformAdapter] = []
+    try:
+        for adapter in adapters:
+            await adapter.start()
+            started.append(adapter)
+            log.info("%s started", adapter.platform)
+        app.start_background()
+        await stop.wait()
+    finally:
+        for adapter in reversed(started):
+            with contextlib.suppress(Exception):
+                await adapter.stop()
+        await app.close()
 
 
 async def run_platforms(config: Config) -> int:
-    raise SystemExit("liaison: platform adapters are not installed in this build")
+    app = await build_app(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(app, configured_adapters(app), stop)
+    return 0

@@ -130,8 +130,10 @@ async def test_cancellation_notifies_and_withdraws_reminders(app: App, clock: Fa
     count = len(inbox(sender, "sofia"))
     await app.delivery.drain()
     assert len(inbox(sender, "sofia")) == count
-    assert "no longer open" in texts(await Conversation(app, user="sofia", platform="console")
-                                     .press_payload("mtg.rsvp|1:going"))
+    late = Conversation(app, user="sofia", platform="console")
+    assert texts(await late.press_payload("mtg.rsvp|1:going"))  # a clear refusal...
+    tally = await app.services.repos.meetings.rsvp_counts(1)
+    assert sum(tally.values()) == 0  # ...and nothing recorded
 
 
 async def test_restart_between_announcement_and_reminder(
