@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     i18n = commands.add_parser("i18n", help="translation catalogs")
     i18n.add_argument("action", choices=["check"])
     kb = commands.add_parser("kb", help="knowledge content")
-    kb.add_argument("action", choices=["check"])
+    kb.add_argument("action", choices=["check", "calibrate"])
     ask = commands.add_parser("ask", help="answer a question as the chat would")
     ask.add_argument("question", nargs="?", default=None)
     ask.add_argument("--lang", default=None, help="language code (en, es, zh-CN, pt-BR ...)")
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "i18n":
         return _i18n_check()
     if command == "kb":
-        return _kb_check(config)
+        return _kb_calibrate(config) if args.action == "calibrate" else _kb_check(config)
     if command == "ask":
         return _ask(config, args)
     if command == "cases":
@@ -116,6 +116,21 @@ def _kb_check(config: Config) -> int:
         print(problem)
     print(f"kb check: {len(problems)} problem(s)")
     return 1 if problems else 0
+
+
+def _kb_calibrate(config: Config) -> int:
+    """Recompute the per-language confidence scales into the shipped locales folder."""
+    from importlib import resources
+
+    from bot.knowledge.calibrate import calibrate, write_calibration
+
+    scales = calibrate(config.bot.languages)
+    target = Path(str(resources.files("locales").joinpath("calibration.toml")))
+    write_calibration(scales, target)
+    for lang, scale in sorted(scales.items()):
+        print(f"{lang}: {scale}")
+    print(f"written to {target}")
+    return 0
 
 
 def _ask(config: Config, args: argparse.Namespace) -> int:

@@ -44,6 +44,8 @@ class SecretMaskingFilter(logging.Filter):
 
 def configure_logging(level: str, secrets: Iterable[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
+    # Some libraries set their own loggers to DEBUG on import; the handler still drops them.
+    handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(SecretMaskingFilter(secrets))
     root = logging.getLogger()

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 from bot.config import Config
 from bot.knowledge.catalog import CATALOG
-from bot.knowledge.content import Topic, fill_placeholders, load_search_hints, load_topics
+from bot.knowledge.content import (
+    Topic,
+    fill_placeholders,
+    load_calibration,
+    load_search_hints,
+    load_topics,
+)
 from bot.knowledge.search import KnowledgeSearch, SearchResult
 
 
@@ -25,7 +31,9 @@ class KnowledgeBase:
         self._local = config.local
         self._topics = load_topics(langs, config.knowledge.extra_path)
         self.search_engine = KnowledgeSearch(
-            self._topics, {lang: load_search_hints(lang) for lang in langs}
+            self._topics,
+            {lang: load_search_hints(lang) for lang in langs},
+            load_calibration(),
         )
         known = set().union(*(set(t) for t in self._topics.values()))
         extras = sorted(known - set(CATALOG))

@@ -164,3 +164,12 @@ def fill_placeholders(text: str, local: LocalSection) -> str:
         return filled or str(getattr(local, URL_FALLBACK))
 
     return PLACEHOLDER.sub(value, text)
+
+
+def load_calibration() -> dict[str, float]:
+    """Per-language confidence scales written by `liaison kb calibrate` (1.0 if absent)."""
+    entry = resources.files("locales").joinpath("calibration.toml")
+    if not entry.is_file():
+        return {}
+    data = tomllib.loads(entry.read_text(encoding="utf-8"))
+    return {str(lang): float(scale) for lang, scale in data.get("scale", {}).items()}

@@ -23,18 +23,20 @@ from bot.knowledge.language_id import LanguageIdentifier
 from bot.knowledge.text import normalize, runs, tokens
 
 OFFTOPIC = "__offtopic__"
-K1 = 1.2
-B = 0.75
+K1 = 1.5
+B = 0.9
+# Calibration brings each language's typical correct-match confidence to this value.
+REFERENCE_CONFIDENCE = 0.26
 # At or above: answer with the topic. Between the two: offer the top three. Below: off-topic.
 ANSWER_CONFIDENCE = 0.30
-CHOICES_CONFIDENCE = 0.15
+CHOICES_CONFIDENCE = 0.13
 # Off-topic wins once its examples score this share of the best topic's score (calibrated
 # by cross-validation on the content's own examples, see docs/SEARCH.md).
 OFFTOPIC_RATIO = 0.6
 # The winner must beat the runner-up by this share of its score to be answered directly.
 ANSWER_MARGIN = 0.10
 # Weight of the whole-topic view against the best single phrasing (see docs/SEARCH.md).
-WHOLE_WEIGHT = 0.7
+WHOLE_WEIGHT = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,8 @@ class SearchResult:
 class LanguageIndex:
     """BM25 over one language's topic documents plus its off-topic examples."""
 
-    def __init__(self, topics: dict[str, Topic], hints: SearchHints) -> None:
+    def __init__(self, topics: dict[str, Topic], hints: SearchHints, scale: float = 1.0) -> None:
+        self._scale = scale
         labels: list[str] = []
         corpus: list[list[str]] = []
         for topic in topics.values():
@@ -127,8 +130,13 @@ class LanguageIndex:
         matches = [
             Match(
                 tid,
-                min(1.0, float(scores[rows].max()) / ceiling)
-                * (1 - WHOLE_WEIGHT + WHOLE_WEIGHT * float(whole[i]) / whole_max),
+                min(
+                    1.0,
+                    self._scale
+                    * float(scores[rows].max())
+                    / ceiling
+                    * (1 - WHOLE_WEIGHT + WHOLE_WEIGHT * float(whole[i]) / whole_max),
+                ),
             )
             for i, (tid, rows) in enumerate(self._rows.items())
         ]
@@ -151,9 +159,13 @@ class KnowledgeSearch:
         self,
         topics: dict[str, dict[str, Topic]],
         hints: dict[str, SearchHints],
+        scales: dict[str, float] | None = None,
     ) -> None:
+        scales = scales or {}
         self._indexes = {
-            lang: LanguageIndex(by_id, hints[lang]) for lang, by_id in topics.items() if by_id
+            lang: LanguageIndex(by_id, hints[lang], scales.get(lang, 1.0))
+            for lang, by_id in topics.items()
+            if by_id
         }
         corpora = {
             lang: [

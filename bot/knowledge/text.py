@@ -42,7 +42,7 @@ _FOLD = str.maketrans(
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"[{_HAN}]+|[^\W{_HAN}]+")
 _IS_HAN = re.compile(rf"[{_HAN}]")
-NGRAM_SIZES = (3, 4, 5)
+NGRAM_SIZES = (3, 4)
 
 
 def normalize(text: str) -> str:

@@ -147,7 +147,8 @@ def _headline(t: Translator, template: Template, results: PollResults) -> list[s
         return [
             t._("Mean: {mean} out of 10").format(mean=t.number(round(figures.mean, 1))),
             t._("{name}: {score} (a 0–100 score, not a percentage)").format(
-                name=t._(template.score_name or "Score"), score=t.number(round(figures.score))
+                name=t._(template.score_name) if template.score_name else "",
+                score=t.number(round(figures.score)),
             ),
         ]
     return [t._("Agree: {share} %").format(share=t.number(round(figures.score)))]
@@ -189,7 +190,8 @@ async def trend_lines(
         score = results.overall.score if results.enough else None
         scores.append(score)
         value = t.number(round(score)) if score is not None else t._("not enough responses yet")
-        lines.append(f"  {t._('Wave {number}').format(number=wave.wave)}: {value}")
+        label = t._("Wave {number}").format(number=wave.wave)
+        lines.append(f"  {label}: {value}")
     return lines, scores
 
 
