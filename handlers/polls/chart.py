@@ -7,10 +7,12 @@ never draw one, which keeps the bot's resident memory low at start.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import Any
 
 
-def distribution_png(title: str, labels: list[str], values: list[int | None], note: str) -> bytes:
-    """Bars per answer; suppressed cells are drawn as empty and explained in `note`."""
+def _draw(title: str, note: str, plot: Callable[[Any], None]) -> bytes:
+    """One 700x350 chart: `plot` fills the axes; title and the opt-in note are added here."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -18,43 +20,40 @@ def distribution_png(title: str, labels: list[str], values: list[int | None], no
 
     figure, axes = plt.subplots(figsize=(7, 3.5), dpi=100)
     try:
-        heights = [v or 0 for v in values]
-        bars = axes.bar(range(len(labels)), heights, color="#3b6ea5")
+        plot(axes)
+        axes.set_title(title[:80])
+        figure.text(0.01, 0.01, note[:160], fontsize=7)
+        figure.tight_layout(rect=(0, 0.06, 1, 1))
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
+
+
+def distribution_png(title: str, labels: list[str], values: list[int | None], note: str) -> bytes:
+    """Bars per answer; suppressed cells are drawn hatched and empty, explained in `note`."""
+
+    def plot(axes: Any) -> None:
+        bars = axes.bar(range(len(labels)), [v or 0 for v in values], color="#3b6ea5")
         for bar, value in zip(bars, values, strict=True):
             if value is None:
                 bar.set_hatch("//")
                 bar.set_facecolor("white")
                 bar.set_edgecolor("#999999")
         axes.set_xticks(range(len(labels)), labels)
-        axes.set_title(title[:80])
-        figure.text(0.01, 0.01, note[:160], fontsize=7)
-        figure.tight_layout(rect=(0, 0.06, 1, 1))
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        return buffer.getvalue()
-    finally:
-        plt.close(figure)
+
+    return _draw(title, note, plot)
 
 
 def trend_png(title: str, waves: list[str], scores: list[float | None], note: str) -> bytes:
     """Score per wave on 0-100; waves without enough answers are gaps, not zeros."""
-    import matplotlib
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(7, 3.5), dpi=100)
-    try:
+    def plot(axes: Any) -> None:
         points = [(i, s) for i, s in enumerate(scores) if s is not None]
         if points:
             axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#3b6ea5")
         axes.set_xticks(range(len(waves)), waves)
         axes.set_ylim(0, 100)
-        axes.set_title(title[:80])
-        figure.text(0.01, 0.01, note[:160], fontsize=7)
-        figure.tight_layout(rect=(0, 0.06, 1, 1))
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png")
-        return buffer.getvalue()
-    finally:
-        plt.close(figure)
+
+    return _draw(title, note, plot)
