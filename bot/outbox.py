@@ -148,6 +148,9 @@ class OutboxDispatcher:
         self._global: dict[str, AsyncLimiter] = {}
         self._per_chat: dict[tuple[str, str], AsyncLimiter] = {}
         self._busy_chats: set[tuple[str, str]] = set()
+        # Chats whose first row waits for a retry, until when: later rows are due but must
+        # not go first, so the chat is not started (and re-started, in a busy loop) before.
+        self._held_chats: dict[tuple[str, str], datetime] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
 
@@ -185,9 +188,10 @@ class OutboxDispatcher:
         started = 0
         await self._repo.skip_expired(self._clock())
         for platform in self._senders:
-            for item in await self._repo.due(platform, self._clock(), BATCH):
+            now = self._clock()
+            for item in await self._repo.due(platform, now, BATCH):
                 chat = (item.platform, item.chat_id)
-                if chat in self._busy_chats:
+                if chat in self._busy_chats or self._held_chats.get(chat, now) > now:
                     continue
                 self._busy_chats.add(chat)
                 task = asyncio.create_task(self._deliver_chat(chat))
@@ -208,13 +212,16 @@ class OutboxDispatcher:
 
     async def _deliver_chat(self, chat: tuple[str, str]) -> None:
         """Deliver one chat's due rows in order; stop at the first that must wait."""
+        self._held_chats.pop(chat, None)
         try:
             while True:
                 delivered_any = False
                 for item in await self._repo.pending_for_chat(*chat):
                     if item.not_before > self._clock():
                         if item.attempts > 0:
-                            return  # a retry is pending: later rows wait to keep order
+                            # A retry is pending: later rows wait to keep order.
+                            self._held_chats[chat] = item.not_before
+                            return
                         continue  # scheduled for later (a reminder): does not block others
                     if not await self._deliver_one(item):
                         return
@@ -249,6 +256,10 @@ class OutboxDispatcher:
             )
             return False
         except NotConnected:
+            # Nobody to deliver to from this process right now (a terminal user who is
+            # away): look again a little later instead of retrying in a busy loop.
+            chat = (item.platform, item.chat_id)
+            self._held_chats[chat] = self._clock() + timedelta(seconds=IDLE_POLL_S)
             return False
         except Unreachable:
             await self._repo.mark_final(item.id, OutboxStatus.SKIPPED, "unreachable")

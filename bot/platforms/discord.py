@@ -19,6 +19,8 @@ messages"). So:
 - No `guild_messages`, no `message_content`: in servers people use slash commands and buttons,
   and interactions reach a bot without any intent. Reading plain text typed in a server
   channel would need `guild_messages` and, unless the bot is mentioned, `message_content`.
+  So every slash command carries its arguments in one optional `text` option: a liaison
+  answers a case thread with `/reply` (text: the answer), not with a plain message.
 
 Test servers: `api_base_url` replaces discord.py's REST base (`discord.http.Route.BASE`, e.g.
 `http://127.0.0.1:8080/api/v10`) and `gateway_url` its gateway; with only `api_base_url` set,
@@ -88,6 +90,10 @@ COMMAND_NAME = re.compile(r"[-_\w]{1,32}")
 # Catalog context for localized command names (pgettext), so they never collide with a
 # sentence that happens to be the same word.
 COMMAND_NAME_CONTEXT = "slash command name"
+# Every slash command has one optional string option holding what would follow the command
+# name when typed ("/reply 12 We are on it"), so commands that take arguments work too.
+ARGS_OPTION = "text"
+ARGS_DESCRIPTION = "What follows the command, as you would type it after its name"
 # Every custom_id on our messages is a button payload; matching all of them (even malformed
 # or retired ones) lets the dispatcher answer "this button no longer works" after a restart.
 ANY_CUSTOM_ID = re.compile(r".+", re.DOTALL)
@@ -184,12 +190,25 @@ def interaction_to_incoming(interaction: discord.Interaction[Any]) -> Incoming |
     event = _base_event(interaction.user, where, interaction.locale.value)
     match interaction.type, data.get("name"), data.get("custom_id"):
         case discord.InteractionType.application_command, str(name), _:
-            return replace(event, kind=EventKind.COMMAND, command=name, text=f"/{name}")
+            args = _command_args(data)
+            text = f"/{name} {args}" if args else f"/{name}"
+            return replace(event, kind=EventKind.COMMAND, command=name, text=text, args=args)
         case discord.InteractionType.component, _, str(custom_id):
             message_id = str(interaction.message.id) if interaction.message else None
             return replace(event, kind=EventKind.BUTTON, payload=custom_id, message_id=message_id)
         case _:
             return None
+
+
+def _command_args(data: Mapping[str, object]) -> str:
+    """The slash command's arguments: the value of its text option, as typed."""
+    options = data.get("options")
+    if not isinstance(options, list):
+        return ""
+    for option in options:
+        if isinstance(option, Mapping) and option.get("name") == ARGS_OPTION:
+            return str(option.get("value") or "").strip()
+    return ""
 
 
 # --- rendering: Outgoing -> what discord.py sends ------------------------------------------
@@ -356,8 +375,10 @@ class CatalogTranslator(app_commands.Translator):
         return text if valid and text != string.message else None
 
 
-async def _on_slash_command(interaction: discord.Interaction[Any]) -> None:
-    """Every slash command lands here; the dispatcher routes by the command's name."""
+@app_commands.describe(text=ARGS_DESCRIPTION)
+async def _on_slash_command(interaction: discord.Interaction[Any], text: str | None = None) -> None:
+    """Every slash command lands here; the dispatcher routes by the command's name (the
+    `text` option reaches it through `interaction_to_incoming`, which reads the raw data)."""
     await adapter_of(interaction).handle_interaction(interaction)
 
 

@@ -126,18 +126,20 @@ def render(
 ) -> Outgoing:
     t = services.languages.translator(audience.lang)
     text = meeting_text(t, meeting, audience.zone, _heading(t, kind, meeting, minutes))
-    ics = Attachment(
-        filename=f"meeting-{meeting.id}.ics",
-        data=meeting_ics(
-            meeting, t.locale, services.config.meetings.calendar_domain, services.clock()
-        ),
-        mime_type="text/calendar",
-    )
     buttons = (
         () if kind == Notice.CANCEL or audience.person_id is None else rsvp_buttons(t, meeting.id)
     )
-    with_file = kind in (Notice.ANNOUNCE, Notice.CHANGE, Notice.CANCEL)
-    return Outgoing(text, buttons, ics if with_file else None, rtl=t.is_rtl)
+    ics = None
+    if kind in (Notice.ANNOUNCE, Notice.CHANGE, Notice.CANCEL):
+        # Built only when attached: reminders carry none, and a calendar file is costly.
+        ics = Attachment(
+            filename=f"meeting-{meeting.id}.ics",
+            data=meeting_ics(
+                meeting, t.locale, services.config.meetings.calendar_domain, services.clock()
+            ),
+            mime_type="text/calendar",
+        )
+    return Outgoing(text, buttons, ics, rtl=t.is_rtl)
 
 
 def after_quiet_hours(services: Services, zone: ZoneInfo, moment: datetime) -> datetime:

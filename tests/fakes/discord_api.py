@@ -227,9 +227,17 @@ class FakeDiscord:
         name: str,
         locale: str = "en-US",
         channel_id: str | None = None,
+        options: dict[str, str] | None = None,
     ) -> str:
-        """A person runs a slash command, in a guild channel by default; the interaction id."""
+        """A person runs a slash command, in a guild channel by default; the interaction id.
+
+        `options` are the string options the person filled in, by option name.
+        """
         data: dict[str, Any] = {"id": self._snowflake(), "name": name, "type": 1}
+        if options:
+            data["options"] = [
+                {"name": key, "type": 3, "value": value} for key, value in options.items()
+            ]
         registered = [c for c in self.commands.get(self.GUILD_ID, []) if c["name"] == name]
         if registered:  # a guild command's interaction names its guild
             data.update(id=registered[0]["id"], guild_id=self.GUILD_ID)

@@ -1,0 +1,555 @@
+"""Escalation across the real Telegram and Discord adapters, in one process and one loop.
+
+One App is built with both adapters started (Telegram first, then Discord, as
+`bot.runner.serve` does), each against its local protocol fake on 127.0.0.1. Residents
+and liaisons act through the fakes as people would; delivery is driven by awaiting
+`app.delivery.drain()` (background delivery and the scheduler are not started, so the
+hand-moved clock decides when a retry is due and every test is deterministic).
+
+Liaisons on Discord answer with the `/reply` slash command, never with a plain message in
+the case thread: the adapter asks only for the `guilds` and `dm_messages` intents, so
+Discord never delivers a server or thread message to the bot (and without the privileged
+message-content intent its text would be empty anyway). Slash commands carry what follows
+the command name in their one optional `text` option.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.platforms.discord import DiscordAdapter
+from bot.platforms.telegram import TelegramAdapter
+from storage.cases import MessageKind
+from storage.outbox import OutboxStatus
+from storage.people import Role
+from tests.conftest import AppFactory, make_config
+from tests.fakes.discord_api import Call, FakeDiscord
+from tests.fakes.telegram_api import (
+    BOT_USER,
+    TOKEN,
+    ApiCall,
+    FakeTelegramAPI,
+    bad_gateway,
+    button_press,
+    group_chat,
+    message,
+    person,
+)
+from tests.harness import FakeClock
+
+# PTB's own RetryAfter constructor reads its deprecated int `retry_after`; not our code.
+pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
+
+JSON = dict[str, Any]
+DISCORD_TOKEN = "fake-discord-token-0123456789"
+# discord.py waits this long after the last GUILD_CREATE before it reports ready (2 s live).
+GUILD_READY_WAIT_S = 0.01
+TIMEOUT_S = 5.0
+
+# An anonymous resident on Telegram, with everything that could identify them.
+RESIDENT_TG_ID = 5550123987
+RESIDENT_TG = {
+    **person(RESIDENT_TG_ID, "Zebulon", "es"),
+    "last_name": "Quixotesecret",
+    "username": "zeb_hidden_handle",
+}
+RESIDENT_TG_CHAT = str(RESIDENT_TG_ID)
+# A liaison on Telegram, writing in the forum supergroup that is the liaison room.
+LIAISON_TG = person(7001, "Lia", "en")
+FORUM_ID = -1001777
+# People on Discord.
+LIAISON_DC = "1300000000000000011"
+RESIDENT_DC = "1300000000000000021"
+BYSTANDER_DC = "1300000000000000031"
+
+# locales/es/LC_MESSAGES/messages.po: msgid "Liaison" -> msgstr "Enlace comunitario";
+# "{sender} (case #{number}):" -> "{sender} (caso #{number}):".
+SPANISH_LIAISON_HEADER = "Enlace comunitario (caso #1):"
+CASE_BUTTONS = ["esc.claim|1", "esc.close|1", "esc.block|1"]
+STAFF_ONLY = "Sorry, this button is only for the service's staff."
+
+
+# ---------------------------------------------------------------- fixtures and helpers
+
+
+@dataclass(frozen=True)
+class Bot:
+    """The app with both adapters started, and the two fakes they talk to."""
+
+    app: App
+    telegram: TelegramAdapter
+    discord: DiscordAdapter
+    api: FakeTelegramAPI
+    fake: FakeDiscord
+
+    async def drain(self) -> None:
+        await self.app.delivery.drain()
+
+
+StartBot = Callable[..., Awaitable[Bot]]
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegramAPI]:
+    async with FakeTelegramAPI() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def start_bot(
+    make_app: AppFactory, tmp_path: Path, api: FakeTelegramAPI, fake: FakeDiscord
+) -> AsyncIterator[StartBot]:
+    """Both tokens configured, the Discord liaison channel set, api_base_url at the fakes;
+    `telegram_liaison_chat_id` optionally makes a Telegram group a liaison room too."""
+    running: list[Bot] = []
+
+    async def start(telegram_liaison_chat_id: str = "") -> Bot:
+        config = make_config(
+            tmp_path,
+            LIAISON_TELEGRAM_TOKEN=TOKEN,
+            LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
+            LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
+            LIAISON_TELEGRAM_LIAISON_CHAT_ID=telegram_liaison_chat_id,
+            LIAISON_DISCORD_TOKEN=DISCORD_TOKEN,
+            LIAISON_DISCORD_API_BASE_URL=fake.api_base_url,
+            LIAISON_DISCORD_GUILD_IDS=fake.GUILD_ID,
+            LIAISON_DISCORD_LIAISON_CHANNEL_ID=fake.LIAISON_CHANNEL_ID,
+            # Pacing is the adapters' own tests' business; here it would only add seconds.
+            LIAISON_TELEGRAM_RATE_PRIVATE_CHAT_PER_S="100",
+            LIAISON_TELEGRAM_RATE_GROUP_PER_MIN="6000",
+            LIAISON_DISCORD_RATE_CHANNEL_PER_5S="500",
+        )
+        app = await make_app(config)
+        telegram = TelegramAdapter(app, config.telegram)
+        discord = DiscordAdapter(app, config.discord, guild_ready_timeout=GUILD_READY_WAIT_S)
+        await telegram.start()
+        try:
+            await discord.start()
+        except BaseException:
+            await telegram.stop()
+            raise
+        bot = Bot(app, telegram, discord, api, fake)
+        running.append(bot)
+        return bot
+
+    yield start
+    for bot in running:
+        await bot.discord.stop()
+        await bot.telegram.stop()
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = TIMEOUT_S) -> Any:
+    """Wait for a side effect no request announces (a database write); its value."""
+    async with asyncio.timeout(timeout):
+        while not (result := await check()):
+            await asyncio.sleep(0.01)
+    return result
+
+
+async def grant_liaison(app: App, platform: str, user_id: str) -> int:
+    """The liaison role, granted through the repository (as `liaison roles grant` does)."""
+    people = app.services.repos.people
+    found = await people.upsert_seen(platform, user_id, None, app.services.clock())
+    await people.set_role(found.id, Role.LIAISON)
+    return found.id
+
+
+# -- Telegram
+
+
+def sent_to(api: FakeTelegramAPI, chat_id: str | int) -> list[ApiCall]:
+    """Messages Telegram accepted for one chat, in order."""
+    return [c for c in api.sent("sendMessage") if c.get("chat_id") == str(chat_id)]
+
+
+async def wait_sent_to(api: FakeTelegramAPI, chat_id: str | int, count: int) -> list[ApiCall]:
+    async def enough() -> list[ApiCall] | None:
+        calls = sent_to(api, chat_id)
+        return calls if len(calls) >= count else None
+
+    result: list[ApiCall] = await eventually(enough)
+    return result
+
+
+def text_of(call: ApiCall) -> str:
+    """What the person sees: the fake parsed the HTML like Telegram does."""
+    return str(call.result["text"])
+
+
+def callback_rows(call: ApiCall) -> list[list[JSON]]:
+    markup = call.json("reply_markup")
+    return [] if markup is None else list(markup["inline_keyboard"])
+
+
+def callback_data(call: ApiCall) -> list[str]:
+    return [button["callback_data"] for row in callback_rows(call) for button in row]
+
+
+async def telegram_resident_opens_case(bot: Bot, *texts: str) -> None:
+    """/human, press Anonymous, write the first message (then the others); all delivered."""
+    api, chat = bot.api, RESIDENT_TG_CHAT
+    seen = len(sent_to(api, chat))
+    await api.push_update(message(RESIDENT_TG, "/human"))
+    intro = (await wait_sent_to(api, chat, seen + 1))[-1]
+    assert "esc.anon" in callback_data(intro), "the Anonymous button"
+    await api.push_update(button_press(RESIDENT_TG, intro.result, "esc.anon"))
+    await wait_sent_to(api, chat, seen + 2)
+    await api.push_update(message(RESIDENT_TG, texts[0]))
+    acknowledged = (await wait_sent_to(api, chat, seen + 3))[-1]
+    assert "#1" in text_of(acknowledged)
+    cases = bot.app.services.repos.cases
+    for number, text in enumerate(texts[1:], start=2):
+        await api.push_update(message(RESIDENT_TG, text))
+
+        async def stored(count: int = number) -> bool:
+            return len(await cases.messages(1)) >= count
+
+        await eventually(stored)
+    await bot.drain()
+
+
+# -- Discord
+
+
+async def discord_resident_opens_case(bot: Bot, text: str) -> None:
+    """/human typed in a DM, press Anonymous, write the first message; all delivered."""
+    fake = bot.fake
+    dm = fake.dm_channel_id(RESIDENT_DC)
+    seen = len(fake.posts_to(dm))
+    await fake.send_dm(RESIDENT_DC, "/human")
+    await fake.wait_for(lambda: len(fake.posts_to(dm)) > seen, timeout=TIMEOUT_S)
+    intro = stored_message_with(fake, dm, "esc.anon")
+    await answered(fake, await fake.click(RESIDENT_DC, intro["id"], "esc.anon"))
+    await fake.send_dm(RESIDENT_DC, text)
+    posts = await fake.wait_for(
+        lambda: len(fake.posts_to(dm)) > seen + 1 and fake.posts_to(dm), timeout=TIMEOUT_S
+    )
+    assert "#1" in posts[-1].content
+    await bot.drain()
+
+
+def case_threads(fake: FakeDiscord) -> list[str]:
+    """Threads the bot opened in the liaison channel, in order."""
+    return [
+        channel_id
+        for channel_id, channel in fake.channels.items()
+        if channel["type"] == 11 and channel["parent_id"] == fake.LIAISON_CHANNEL_ID
+    ]
+
+
+def stored_message_with(fake: FakeDiscord, channel_id: str, custom_id: str) -> JSON:
+    """The latest message in a channel carrying a button with this custom_id."""
+    for stored in reversed(list(fake.messages.values())):
+        ids = [b["custom_id"] for row in stored["components"] for b in row["components"]]
+        if stored["channel_id"] == channel_id and custom_id in ids:
+            return stored
+    raise AssertionError(f"no message with {custom_id!r} in {channel_id}")
+
+
+async def answered(fake: FakeDiscord, interaction_id: str, count: int = 1) -> list[Call]:
+    """The interaction's calls once there are `count` of them."""
+
+    def check() -> list[Call] | None:
+        calls = fake.interaction_calls(interaction_id)
+        return calls if len(calls) >= count else None
+
+    result: list[Call] = await fake.wait_for(check, timeout=TIMEOUT_S)
+    return result
+
+
+async def slash_done(fake: FakeDiscord, interaction_id: str) -> list[Call]:
+    """A slash command the handler answered only through the outbox: deferred, then the
+    "thinking…" placeholder deleted, which happens once the handler has returned."""
+
+    def check() -> list[Call] | None:
+        calls = fake.interaction_calls(interaction_id)
+        said = any(c.method == "DELETE" or c.content for c in calls)
+        return calls if said else None
+
+    result: list[Call] = await fake.wait_for(check, timeout=TIMEOUT_S)
+    return result
+
+
+async def discord_reply(bot: Bot, thread_id: str, text: str) -> None:
+    """The liaison answers with /reply in the case thread (see the module docstring)."""
+    interaction = await bot.fake.slash(
+        LIAISON_DC, "reply", channel_id=thread_id, options={"text": text}
+    )
+    calls = await slash_done(bot.fake, interaction)
+    assert [c.content for c in calls if c.content] == [], "no refusal, no error"
+
+
+async def discord_card(bot: Bot) -> tuple[str, Call]:
+    """The one case thread and the case card posted in it."""
+    fake = bot.fake
+    (thread_id,) = case_threads(fake)
+    card = fake.posts_to(thread_id)[0]
+    return thread_id, card
+
+
+def everything_recorded(fake: FakeDiscord) -> str:
+    """Every REST request (method, path, query, body, files) and every gateway payload."""
+    calls = [asdict(call) for call in fake.calls]
+    return json.dumps([calls, fake.received], default=repr, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- tests
+
+
+async def test_telegram_resident_and_discord_liaison_complete_a_case(start_bot: StartBot) -> None:
+    """Telegram resident, Discord liaison: thread + card, Claim, /reply (module doc), Close."""
+    bot = await start_bot()
+    app, api, fake = bot.app, bot.api, bot.fake
+    liaison_id = await grant_liaison(app, "discord", LIAISON_DC)
+    await telegram_resident_opens_case(bot, "Me registraron la mochila sin razón")
+
+    thread_creations = [c for c in fake.calls if c.method == "POST" and c.path.endswith("/threads")]
+    assert [c.path for c in thread_creations] == [f"/channels/{fake.LIAISON_CHANNEL_ID}/threads"]
+    assert thread_creations[0].body["name"] == "Case #1"
+    thread_id, card = await discord_card(bot)
+    assert "#1" in card.content and "R-" in card.content
+    assert "Me registraron la mochila sin razón" in card.content
+    assert card.custom_ids() == CASE_BUTTONS
+    assert fake.posts_to(fake.LIAISON_CHANNEL_ID) == [], "the case lives in its thread"
+    rooms = await app.services.repos.cases.rooms(1)
+    assert [(r.platform, r.chat_id, r.thread_id) for r in rooms] == [
+        ("discord", fake.LIAISON_CHANNEL_ID, thread_id)
+    ]
+
+    card_message = stored_message_with(fake, thread_id, "esc.claim|1")
+    claim = await fake.click(LIAISON_DC, card_message["id"], "esc.claim|1")
+    claimed = (await answered(fake, claim))[0]
+    assert claimed.content.startswith("Case #1 claimed by L-")
+    case = await app.services.repos.cases.get(1)
+    assert case is not None and case.claimed_by == liaison_id
+
+    # A plain message in the thread would never reach the bot (no guild_messages intent):
+    # the liaison uses /reply, whose text option Discord offers because it was synced.
+    sync = next(c for c in fake.calls if c.method == "PUT")
+    synced_reply = next(command for command in sync.body if command["name"] == "reply")
+    assert [(o["name"], o["type"], o.get("required")) for o in synced_reply["options"]] == [
+        ("text", 3, False)
+    ]
+    await discord_reply(bot, thread_id, "Hola, la estoy ayudando.")
+    await bot.drain()
+    reply = sent_to(api, RESIDENT_TG_CHAT)[-1]
+    assert text_of(reply) == f"{SPANISH_LIAISON_HEADER}\nHola, la estoy ayudando."
+    assert any("answered case #1" in post.content for post in fake.posts_to(thread_id))
+
+    close = await fake.click(LIAISON_DC, card_message["id"], "esc.close|1")
+    outcomes = (await answered(fake, close))[0]
+    assert "esc.outcome|1:answered" in outcomes.custom_ids()
+    assert outcomes.body["data"]["flags"] & 64, "the outcome choice is shown to the presser only"
+    choice = stored_message_with(fake, thread_id, "esc.outcome|1:answered")
+    chosen = await fake.click(LIAISON_DC, choice["id"], "esc.outcome|1:answered")
+    await answered(fake, chosen)
+    await bot.drain()
+
+    closing = sent_to(api, RESIDENT_TG_CHAT)[-1]
+    assert "#1" in text_of(closing) and "cerró" in text_of(closing)
+    rows = callback_rows(closing)
+    assert [b["text"] for b in rows[0]] == ["1", "2", "3", "4", "5"]
+    assert [b["callback_data"] for b in rows[0]] == [f"esc.rate|1:{n}" for n in range(1, 6)]
+    case = await app.services.repos.cases.get(1)
+    assert case is not None and not case.is_open
+    assert any("Case #1 closed by L-" in post.content for post in fake.posts_to(thread_id))
+
+
+async def test_discord_resident_and_telegram_liaison_in_a_forum_topic(
+    start_bot: StartBot,
+) -> None:
+    """Discord DM resident, Telegram liaison in a forum topic (and /reply in the group), Close."""
+    bot = await start_bot(telegram_liaison_chat_id=str(FORUM_ID))
+    app, api, fake = bot.app, bot.api, bot.fake
+    api.forums.add(str(FORUM_ID))
+    await grant_liaison(app, "telegram", str(LIAISON_TG["id"]))
+    dm = fake.dm_channel_id(RESIDENT_DC)
+    await discord_resident_opens_case(bot, "Police searched my car without a reason.")
+
+    topic = (await api.wait_for("createForumTopic"))[0]
+    assert (topic.get("chat_id"), topic.get("name")) == (str(FORUM_ID), "Case #1")
+    topic_id = int(topic.result["message_thread_id"])
+    card = sent_to(api, FORUM_ID)[0]
+    assert card.get("message_thread_id") == str(topic_id)
+    assert "New case #1" in text_of(card) and "R-" in text_of(card)
+    assert "Police searched my car without a reason." in text_of(card)
+    assert callback_data(card) == CASE_BUTTONS
+    assert len(case_threads(fake)) == 1, "the Discord room gets its thread as well"
+
+    forum = group_chat(FORUM_ID, forum=True)
+    notice = {
+        "message_id": topic_id,
+        "date": 0,
+        "chat": forum,
+        "from": BOT_USER,
+        "forum_topic_created": {"name": "Case #1", "icon_color": 7322096},
+    }
+    in_topic = {"message_thread_id": topic_id, "is_topic_message": True}
+    await api.push_update(
+        message(
+            LIAISON_TG, "We will look into it today.", forum, **in_topic, reply_to_message=notice
+        )
+    )
+    await api.push_update(message(LIAISON_TG, "/reply 1 Can you tell us the street?", forum))
+    cases = app.services.repos.cases
+
+    async def two_answers() -> bool:
+        kinds = [m.kind for m in await cases.messages(1)]
+        return kinds.count(MessageKind.LIAISON) == 2
+
+    await eventually(two_answers)
+    await bot.drain()
+    answers = [post.content for post in fake.posts_to(dm)[2:]]
+    assert answers == [
+        "Liaison (case #1):\nWe will look into it today.",
+        "Liaison (case #1):\nCan you tell us the street?",
+    ]
+    echoes = [text_of(c) for c in sent_to(api, FORUM_ID)]
+    assert any("answered case #1" in text for text in echoes)
+
+    await api.push_update(button_press(LIAISON_TG, card.result, "esc.close|1"))
+    outcomes = (await wait_sent_to(api, FORUM_ID, len(echoes) + 1))[-1]
+    assert outcomes.get("message_thread_id") == str(topic_id), "asked in the case's topic"
+    assert "esc.outcome|1:other" in callback_data(outcomes)
+    await api.push_update(button_press(LIAISON_TG, outcomes.result, "esc.outcome|1:other"))
+
+    async def closed() -> bool:
+        case = await cases.get(1)
+        return case is not None and not case.is_open
+
+    await eventually(closed)
+    await bot.drain()
+    closing = fake.posts_to(dm)[-1]
+    assert closing.content.startswith("Your conversation #1 is closed")
+    assert closing.custom_ids()[:5] == [f"esc.rate|1:{n}" for n in range(1, 6)]
+
+
+async def test_anonymous_telegram_resident_is_unknown_to_discord(start_bot: StartBot) -> None:
+    """An anonymous Telegram resident's names and id appear in nothing Discord recorded."""
+    bot = await start_bot()
+    await grant_liaison(bot.app, "discord", LIAISON_DC)
+    await telegram_resident_opens_case(
+        bot, "Me pararon en la calle ayer.", "¿Qué puedo hacer?", "Gracias."
+    )
+    thread_id, _ = await discord_card(bot)
+    card_message = stored_message_with(bot.fake, thread_id, "esc.claim|1")
+    await answered(bot.fake, await bot.fake.click(LIAISON_DC, card_message["id"], "esc.claim|1"))
+    await discord_reply(bot, thread_id, "Le escribo enseguida.")
+    await bot.drain()
+    await bot.api.push_update(message(RESIDENT_TG, "/cancel"))
+
+    async def closed() -> bool:
+        case = await bot.app.services.repos.cases.get(1)
+        return case is not None and not case.is_open
+
+    await eventually(closed)
+    await bot.drain()
+
+    recorded = everything_recorded(bot.fake)
+    assert "Me pararon en la calle ayer." in recorded and "Gracias." in recorded
+    assert "closed by R-" in recorded
+    for secret in ("Zebulon", "Quixotesecret", "zeb_hidden_handle", RESIDENT_TG_CHAT):
+        assert secret.lower() not in recorded.lower(), secret
+
+
+async def test_telegram_outage_delivers_every_reply_once_in_order(start_bot: StartBot) -> None:
+    """Three replies sent during a Telegram 502 outage arrive once each, in order, after it."""
+    bot = await start_bot()
+    app, api = bot.app, bot.api
+    await grant_liaison(app, "discord", LIAISON_DC)
+    await telegram_resident_opens_case(bot, "Necesito ayuda con una queja.")
+    thread_id, _ = await discord_card(bot)
+    before = len(sent_to(api, RESIDENT_TG_CHAT))
+    api.fail_next("sendMessage", bad_gateway(), times=3)
+
+    replies = ["Primero: hola.", "Segundo: ¿dónde ocurrió?", "Tercero: le llamo mañana."]
+    for text in replies:
+        await discord_reply(bot, thread_id, text)
+    clock = app.services.clock
+    assert isinstance(clock, FakeClock)
+    for wait_s in (0, 1, 2):  # the outbox backs off 1 s, 2 s, 4 s ... (on the app's clock)
+        clock.advance(seconds=wait_s)
+        # Rows behind the one waiting for its retry are held, not re-tried in a busy loop.
+        async with asyncio.timeout(TIMEOUT_S):
+            await bot.drain()
+        assert len(sent_to(api, RESIDENT_TG_CHAT)) == before, "still failing: nothing out"
+    assert [c.failed for c in api.attempts("sendMessage")][-3:] == [True, True, True]
+    echoes = [p.content for p in bot.fake.posts_to(thread_id) if "answered case #1" in p.content]
+    assert len(echoes) == 3, "the outage on Telegram holds up nothing on Discord"
+
+    clock.advance(seconds=4)
+    await bot.drain()
+    delivered = [text_of(c) for c in sent_to(api, RESIDENT_TG_CHAT)[before:]]
+    assert delivered == [f"{SPANISH_LIAISON_HEADER}\n{text}" for text in replies]
+    counts = await app.services.repos.outbox.counts_by_status()
+    assert {status for status, count in counts.items() if count} == {OutboxStatus.SENT}
+
+
+async def test_forged_claim_from_a_resident_on_discord_is_refused(start_bot: StartBot) -> None:
+    """A non-staff Claim on Discord is refused or dropped, and the case stays unclaimed."""
+    bot = await start_bot()
+    app, fake = bot.app, bot.fake
+    await grant_liaison(app, "discord", LIAISON_DC)
+    await discord_resident_opens_case(bot, "Someone is following me.")
+    thread_id, _ = await discord_card(bot)
+    posts_before = len(fake.posts_to(thread_id))
+
+    dm = fake.dm_channel_id(RESIDENT_DC)
+    forged = await fake.click(RESIDENT_DC, fake.last_message(dm)["id"], "esc.claim|1")
+    card_message = stored_message_with(fake, thread_id, "esc.claim|1")
+    pressed = await fake.click(RESIDENT_DC, card_message["id"], "esc.claim|1")
+    refusal = (await answered(fake, pressed))[0]
+    assert refusal.content == STAFF_ONLY
+    # Gateway events are handled in order and the forged one ends without awaiting
+    # anything, so by the time the second is answered the first was dropped.
+    assert fake.interaction_calls(forged) == []
+    await bot.drain()
+
+    case = await app.services.repos.cases.get(1)
+    assert case is not None and case.is_open and case.claimed_by is None
+    assert "claimed" not in [action for action, _ in await app.services.repos.audit.for_case(1)]
+    assert len(fake.posts_to(thread_id)) == posts_before, "no 'claimed' notice in the room"
+
+
+async def test_markup_is_defused_on_both_platforms(start_bot: StartBot) -> None:
+    """@everyone and markdown stay inert on Discord; a liaison's <script> arrives escaped."""
+    bot = await start_bot()
+    app, api, fake = bot.app, bot.api, bot.fake
+    await grant_liaison(app, "discord", LIAISON_DC)
+    first = "@everyone <b>html</b> **ahora**"
+    follow_up = "@here otra vez <b>html</b> __sí__"
+    await telegram_resident_opens_case(bot, first, follow_up)
+    thread_id, card = await discord_card(bot)
+    relayed = fake.posts_to(thread_id)[1]
+    for post in (card, relayed):
+        assert post.body["allowed_mentions"] == {"parse": []}
+        assert "@everyone" not in post.content and "@here" not in post.content
+        assert "<b>html</b>" in post.content, "Discord shows HTML literally: left as written"
+    assert "@\u200beveryone <b>html</b> \\*\\*ahora\\*\\*" in card.content
+    assert "@\u200bhere otra vez <b>html</b> \\_\\_sí\\_\\_" in relayed.content
+
+    await discord_reply(bot, thread_id, "<script>alert(1)</script> & <b>listo</b>")
+    await bot.drain()
+    reply = sent_to(api, RESIDENT_TG_CHAT)[-1]
+    assert reply.get("parse_mode") == "HTML"
+    assert reply.get("text") == (
+        f"{SPANISH_LIAISON_HEADER}\n"
+        "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;listo&lt;/b&gt;"
+    )
+    assert text_of(reply) == f"{SPANISH_LIAISON_HEADER}\n<script>alert(1)</script> & <b>listo</b>"
