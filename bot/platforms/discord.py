@@ -66,7 +66,7 @@ from bot.core.ports import (
     TemporaryFailure,
     Unreachable,
 )
-from bot.i18n import Languages, negotiate
+from bot.i18n import N_, Languages, negotiate
 from bot.outbox import Pacing
 from bot.platforms.text_split import split_text
 
@@ -93,7 +93,7 @@ COMMAND_NAME_CONTEXT = "slash command name"
 # Every slash command has one optional string option holding what would follow the command
 # name when typed ("/reply 12 We are on it"), so commands that take arguments work too.
 ARGS_OPTION = "text"
-ARGS_DESCRIPTION = "What follows the command, as you would type it after its name"
+ARGS_DESCRIPTION = N_("What follows the command, as you would type it after its name")
 # Every custom_id on our messages is a button payload; matching all of them (even malformed
 # or retired ones) lets the dispatcher answer "this button no longer works" after a restart.
 ANY_CUSTOM_ID = re.compile(r".+", re.DOTALL)
@@ -367,7 +367,10 @@ class CatalogTranslator(app_commands.Translator):
         if context.location is TranslationContextLocation.command_name:
             text = translator.pgettext(COMMAND_NAME_CONTEXT, string.message)
             valid = COMMAND_NAME.fullmatch(text) is not None and text == text.lower()
-        elif context.location is TranslationContextLocation.command_description:
+        elif context.location in (
+            TranslationContextLocation.command_description,
+            TranslationContextLocation.parameter_description,
+        ):
             text = _clip(translator._(string.message), DESCRIPTION_LIMIT)
             valid = bool(text)
         else:
