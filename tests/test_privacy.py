@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import stat
 from datetime import timedelta
+from pathlib import Path
 
 from bot.app import App
+from bot.privacy import load_or_create_key
 from handlers.privacy import apply_retention
 from storage.people import Role
 from tests.harness import Conversation, FakeClock, RecordingSender, texts
@@ -60,3 +63,12 @@ async def test_retention_clears_old_closed_cases_and_forms(app: App, clock: Fake
     assert all(m.body is None for m in await app.services.repos.cases.messages(1))
     clock.advance(seconds=timedelta(days=1).total_seconds())
     assert (await apply_retention(app.services)).case_messages_cleared == 0
+
+
+def test_hash_key_is_generated_once_with_owner_only_permissions(tmp_path: Path) -> None:
+    """The first start writes a random key readable by its owner only; later starts reuse it."""
+    path = tmp_path / "keys" / "liaison.key"
+    first = load_or_create_key("", path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_or_create_key("", path) == first and len(first) == 32
+    assert load_or_create_key("from-config", path) == b"from-config"
