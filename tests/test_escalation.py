@@ -193,3 +193,26 @@ async def test_disallowed_attachment_is_refused_and_case_kept(app: App) -> None:
     await resident.send_attachment(photo)
     await app.delivery.drain()
     assert liaison.inbox()[-1].attachment == photo
+
+
+async def test_reply_to_a_case_card_in_a_room_without_threads(app: App) -> None:
+    """In a group without topics, a liaison's reply to the card answers that case."""
+    from dataclasses import replace
+
+    from bot.core.events import ChatKind, EventKind
+
+    resident, liaison, _ = await _setup(app)
+    await _open(resident, app, "Necesito ayuda con una queja")
+    card = liaison.inbox()[-1].text
+    room_reply = replace(
+        liaison._event(kind=EventKind.TEXT, text="Hola, ¿cuándo pasó?"),
+        chat_id="room-1",
+        chat_kind=ChatKind.GROUP,
+        reply_to_message_id="42",
+        reply_to_bot_text=card,
+    )
+    await liaison._feed(room_reply)
+    await app.delivery.drain()
+    assert any("cuándo pasó" in m.text for m in resident.inbox())
+    chatter = replace(room_reply, reply_to_bot_text="", reply_to_message_id=None)
+    assert await liaison._feed(chatter) == []  # plain group chatter is not a case message

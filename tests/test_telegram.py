@@ -584,7 +584,12 @@ MAPPING_TABLE: list[tuple[str, JSON, JSON | None]] = [
     (
         "group reply to the bot",
         message(USER, "yes please", chat=GROUP, reply_to_message=BOT_MESSAGE),
-        {"kind": EventKind.TEXT, "text": "yes please", "reply_to_message_id": "900"},
+        {
+            "kind": EventKind.TEXT,
+            "text": "yes please",
+            "reply_to_message_id": "900",
+            "reply_to_bot_text": "Hi",
+        },
     ),
     (
         "group reply to someone else",

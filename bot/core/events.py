@@ -59,6 +59,9 @@ class Incoming:
     chat_kind: ChatKind = ChatKind.PRIVATE
     thread_id: str | None = None
     reply_to_message_id: str | None = None
+    # Text of the bot's own message this one replies to (a liaison replying to a case card
+    # in a room without threads): lets the handler find the case the card names.
+    reply_to_bot_text: str = ""
     attachments: tuple[Attachment, ...] = ()
 
     @property

@@ -163,11 +163,11 @@ def _message_event(message: Message, me: BotIdentity) -> Incoming | None:
         name, target, args = command
         if target and target.lower() != me.username.lower():
             return None  # "/start@OtherBot" in a shared room
-        return _event(message, sender, EventKind.COMMAND, text, name.lower(), args)
+        return _event(message, sender, EventKind.COMMAND, text, name.lower(), args, me=me)
     if message.chat.type == ChatType.PRIVATE:
         return _event(message, sender, EventKind.TEXT, text)
     if _mentions(message, me) or _replies_to(message, me) or _in_topic_of(message, me):
-        return _event(message, sender, EventKind.TEXT, _without_mention(text, me))
+        return _event(message, sender, EventKind.TEXT, _without_mention(text, me), me=me)
     return None  # group conversation not addressed to the bot
 
 
@@ -178,7 +178,9 @@ def _event(
     text: str,
     command: str | None = None,
     args: str = "",
+    me: BotIdentity | None = None,
 ) -> Incoming:
+    reply = _explicit_reply(message)
     return Incoming(
         platform=PLATFORM,
         chat_id=str(message.chat.id),
@@ -193,6 +195,9 @@ def _event(
         chat_kind=_chat_kind(message.chat),
         thread_id=_thread_id(message),
         reply_to_message_id=_reply_to(message),
+        reply_to_bot_text=(reply.text or "")
+        if reply is not None and me is not None and _replies_to(message, me)
+        else "",
     )
 
 

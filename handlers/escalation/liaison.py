@@ -6,6 +6,8 @@ open, and this person may act on it. A forged, forwarded or stale button changes
 
 from __future__ import annotations
 
+import re
+
 from bot.core.context import Context
 from bot.core.events import Button, Incoming, Outgoing
 from bot.core.router import Router
@@ -44,14 +46,21 @@ def _number(text: str) -> int | None:
     return int(cleaned) if cleaned.isdigit() and len(cleaned) < 10 else None
 
 
+# Case cards and relays name their case as "#12"; a reply to one is about that case.
+CASE_NUMBER = re.compile(r"#(\d{1,9})\b")
+
+
 async def _case_from_event(ctx: Context, event: Incoming) -> Case | None:
-    """The case an event is about: its thread, else a leading case number in the args."""
+    """The case an event is about: its thread, else the bot message it replies to."""
     if event.thread_id is not None:
         case_id = await ctx.repos.cases.case_for_thread(
             event.platform, event.chat_id, event.thread_id
         )
         if case_id is not None:
             return await ctx.repos.cases.get(case_id)
+    named = CASE_NUMBER.search(event.reply_to_bot_text)
+    if named is not None and not event.is_private:
+        return await ctx.repos.cases.get(int(named.group(1)))
     return None
 
 
@@ -287,8 +296,8 @@ async def reply(ctx: Context, event: Incoming) -> None:
 
 @router.text()
 async def thread_message(ctx: Context, event: Incoming) -> bool:
-    """A staff message inside a case thread is an answer to that case."""
-    if event.is_private or event.thread_id is None:
+    """A staff message in a case thread, or replying to a case card, answers that case."""
+    if event.is_private or (event.thread_id is None and not event.reply_to_bot_text):
         return False
     case = await _case_from_event(ctx, event)
     if case is None or not ctx.person.is_at_least(*STAFF):
