@@ -44,7 +44,10 @@ class LanguageIdentifier:
         vocabulary: set[str] = set()
         counts: dict[str, Counter[str]] = {}
         for lang, texts in corpora.items():
-            counts[lang] = Counter(f for text in texts for f in language_features(text))
+            counter: Counter[str] = Counter()
+            for text in texts:
+                counter.update(language_features(text))  # counted in C, not a generator
+            counts[lang] = counter
             vocabulary.update(counts[lang])
         size = len(vocabulary) or 1
         for lang, counter in counts.items():

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import bm25s
 import numpy as np
+from bm25s.tokenization import Tokenized
 
 from bot.knowledge.content import SearchHints, Topic
 from bot.knowledge.language_id import LanguageIdentifier
@@ -72,60 +73,63 @@ class SearchResult:
 
 
 class LanguageIndex:
-    """BM25 over one language's topic documents plus its off-topic examples."""
+    """BM25 over one language's topic documents plus its off-topic examples.
+
+    Both views share one vocabulary (token -> id), and documents reach bm25s as id lists:
+    ten languages x two views would otherwise hold twenty copies of the n-gram strings.
+    """
 
     def __init__(self, topics: dict[str, Topic], hints: SearchHints, scale: float = 1.0) -> None:
         self._scale = scale
         labels: list[str] = []
-        corpus: list[list[str]] = []
+        texts: list[str] = []
         for topic in topics.values():
             for text in (topic.title, *topic.examples, *topic.keywords):
                 labels.append(topic.id)
-                corpus.append(tokens(text))
+                texts.append(text)
         for text in hints.offtopic:
             labels.append(OFFTOPIC)
-            corpus.append(tokens(text))
-        self.labels = np.array(labels)
+            texts.append(text)
+        self._vocab: dict[str, int] = {}
+        corpus = [[self._vocab.setdefault(t, len(self._vocab)) for t in tokens(x)] for x in texts]
+        label_array = np.array(labels)
         self.topic_ids = sorted(set(labels))
-        self._rows = {tid: np.flatnonzero(self.labels == tid) for tid in self.topic_ids}
-        self._retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
-        self._retriever.index(corpus, show_progress=False)
-        self._vocab: dict[str, int] = dict(self._retriever.vocab_dict)
-        frequency: Counter[str] = Counter(t for doc in corpus for t in set(doc))
-        self._docs = len(corpus)
-        self._df = frequency
-        self._avg_len = sum(len(doc) for doc in corpus) / max(len(corpus), 1)
-        self._danger = tuple(normalize(term) for term in hints.danger)
+        self._rows = {tid: np.flatnonzero(label_array == tid) for tid in self.topic_ids}
+        self._retriever = _bm25(corpus, self._vocab)
         # A second view: one document per topic, so evidence spread over several
         # phrasings ("ICE" in one, "door" in another) adds up.
-        self._topic_order = list(self.topic_ids)
-        topic_docs: dict[str, list[str]] = {tid: [] for tid in self.topic_ids}
+        topic_docs: dict[str, list[int]] = {tid: [] for tid in self.topic_ids}
         for label, doc in zip(labels, corpus, strict=True):
             topic_docs[label].extend(doc)
-        self._whole = bm25s.BM25(k1=K1, b=B, method="lucene")
-        self._whole.index([topic_docs[tid] for tid in self._topic_order], show_progress=False)
-        self._whole_vocab: dict[str, int] = dict(self._whole.vocab_dict)
-
-    def _idf(self, term: str) -> float:
-        df = self._df.get(term, 0)
-        return math.log(1 + (self._docs - df + 0.5) / (df + 0.5))
+        self._whole = _bm25([topic_docs[tid] for tid in self.topic_ids], self._vocab)
+        frequency = np.zeros(len(self._vocab), dtype=np.int32)
+        for doc in corpus:
+            frequency[list(set(doc))] += 1
+        documents = len(corpus)
+        self._idf = np.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
+        self._unknown_idf = math.log(1 + (documents + 0.5) / 0.5)
+        self._avg_len = sum(len(doc) for doc in corpus) / max(documents, 1)
+        self._danger = tuple(normalize(term) for term in hints.danger)
 
     def _self_score(self, query: list[str]) -> float:
         """BM25 of the question against itself: the most any document could score."""
         counts = Counter(query)
         length_norm = 1 - B + B * len(query) / self._avg_len
-        return sum(
-            self._idf(term) * tf * (K1 + 1) / (tf + K1 * length_norm) for term, tf in counts.items()
-        )
+        total = 0.0
+        for term, tf in counts.items():
+            known = self._vocab.get(term)
+            idf = self._unknown_idf if known is None else float(self._idf[known])
+            total += idf * tf * (K1 + 1) / (tf + K1 * length_norm)
+        return total
 
     def rank(self, text: str) -> list[Match]:
         query = tokens(text)
-        known = [t for t in query if t in self._vocab]
+        known = [self._vocab[t] for t in query if t in self._vocab]
         if not known:
             return []
-        scores = self._retriever.get_scores(known)
+        scores = self._retriever.get_scores_from_ids(known)
+        whole = self._whole.get_scores_from_ids(known)
         ceiling = self._self_score(query) or 1.0
-        whole = self._whole.get_scores([t for t in query if t in self._whole_vocab] or known[:1])
         whole_max = float(whole.max()) or 1.0
         matches = [
             Match(
@@ -150,6 +154,15 @@ class LanguageIndex:
             (f" {term} " in padded) if term.isascii() or " " in term else (term in padded)
             for term in self._danger
         )
+
+
+def _bm25(corpus: list[list[int]], vocab: dict[str, int]) -> bm25s.BM25:
+    """A BM25 index over id documents; only the score matrix is kept."""
+    retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
+    retriever.index(Tokenized(ids=corpus, vocab=vocab), show_progress=False)
+    # Used only by bm25s' own retrieve(), which this search does not call.
+    retriever.unique_token_ids_set = None
+    return retriever
 
 
 class KnowledgeSearch:

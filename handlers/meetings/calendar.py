@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar, Event
-
 from storage.meetings import Meeting, MeetingStatus
 
 # Calendars need an end; community meetings typically run about this long.
@@ -14,6 +12,7 @@ DEFAULT_DURATION = timedelta(hours=2)
 
 def meeting_ics(meeting: Meeting, lang: str, domain: str, now: datetime) -> bytes:
     """A calendar file for `meeting` in `lang`; a cancelled meeting cancels the entry."""
+    from icalendar import Calendar, Event  # loaded on the first announcement only
     title, description = meeting.text_in(lang)
     calendar = Calendar()
     calendar.add("prodid", "-//Community Liaison Bot//meetings//EN")

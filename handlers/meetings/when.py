@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-import dateparser
 from babel import Locale
 
 # dateparser's names for our language codes.
@@ -31,6 +30,8 @@ def parse_meeting_time(text: str, locale: str, timezone: str, now: datetime) -> 
     cleaned = text.strip()
     if not cleaned or len(cleaned) > 80 or not TIME_OF_DAY.search(cleaned):
         return None
+    import dateparser  # ~10 MB with its language data: loaded when an organizer needs it
+
     languages = [DATEPARSER_LANGUAGES.get(locale, locale.split("_")[0])]
     if "en" not in languages:
         languages.append("en")
