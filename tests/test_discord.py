@@ -477,6 +477,32 @@ MESSAGE_CASES: list[tuple[str, Callable[[FakeDiscord], dict[str, Any]], dict[str
 ]
 
 
+async def test_dm_photo_reaches_the_dispatcher_as_an_attachment(
+    connect: Connect, fake: FakeDiscord
+) -> None:
+    """A photo sent in a DM (without text) is fetched and handed on, e.g. to a case."""
+    app, _ = await connect()
+    seen: list[Incoming] = []
+    collector = Router("collect")
+
+    @collector.text()
+    async def collect(ctx: Context, event: Incoming) -> bool:
+        seen.append(event)
+        return True
+
+    app.dispatcher.include(collector)
+    photo = b"\xff\xd8\xff\xe0fake-jpeg"
+    await fake.send_dm(ANA, "", files=[("evidence.jpg", photo, "image/jpeg")])
+    await eventually(lambda: _true_if(bool(seen)))
+    (attachment,) = seen[0].attachments
+    assert attachment.data == photo and attachment.mime_type == "image/jpeg"
+    assert attachment.is_image and attachment.filename == "evidence.jpg"
+
+
+async def _true_if(value: bool) -> bool:
+    return value
+
+
 @pytest.mark.parametrize(
     ("payload", "expected"),
     [case[1:] for case in MESSAGE_CASES],

@@ -93,6 +93,8 @@ COMMAND_NAME_CONTEXT = "slash command name"
 # Every slash command has one optional string option holding what would follow the command
 # name when typed ("/reply 12 We are on it"), so commands that take arguments work too.
 ARGS_OPTION = "text"
+# Files a person sends are fetched up to this size (larger ones could not be relayed anyway).
+MAX_DOWNLOAD_BYTES = 10 * 1024 * 1024
 ARGS_DESCRIPTION = N_("What follows the command, as you would type it after its name")
 # Every custom_id on our messages is a button payload; matching all of them (even malformed
 # or retired ones) lets the dispatcher answer "this button no longer works" after a restart.
@@ -164,7 +166,9 @@ def _base_event(user: discord.abc.User, where: Where, hint: str | None) -> Incom
 def message_to_incoming(message: discord.Message) -> Incoming | None:
     """A person's message as an event; bots (this one included) and system messages are not."""
     text = message.content.strip()
-    if message.author.bot or message.type not in USER_MESSAGE_TYPES or not text:
+    if message.author.bot or message.type not in USER_MESSAGE_TYPES:
+        return None
+    if not text and not message.attachments:
         return None
     guild_id = message.guild.id if message.guild is not None else None
     where = locate(message.channel, message.channel.id, guild_id, message.author.id)
@@ -595,7 +599,25 @@ class DiscordAdapter:
         event = message_to_incoming(message)
         if event is None:
             return
+        event = await self._with_files(event, message)
+        if not event.text and not event.attachments:
+            return  # only files too large to fetch: nothing to answer
         await self._app.dispatcher.feed(event, self._channel_responder(message.channel, event))
+
+    async def _with_files(self, event: Incoming, message: discord.Message) -> Incoming:
+        """Fetch the photos and documents a DM carries (a resident's evidence for a case)."""
+        files: list[Attachment] = []
+        for item in message.attachments:
+            if item.size > MAX_DOWNLOAD_BYTES:
+                continue
+            try:
+                data = await item.read()
+            except (discord.HTTPException, discord.NotFound) as error:
+                log.warning("could not fetch an incoming file: %s", type(error).__name__)
+                continue
+            mime = (item.content_type or "application/octet-stream").split(";")[0]
+            files.append(Attachment(item.filename, data, mime, mime.startswith("image/")))
+        return replace(event, attachments=tuple(files)) if files else event
 
     async def handle_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """A slash command or button press, answered through the interaction within 3 s."""

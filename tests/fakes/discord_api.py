@@ -119,12 +119,15 @@ class FakeDiscord:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Files people attach to their messages, served at /attachments/<name> like the CDN.
+        self.uploads: dict[str, tuple[bytes, str]] = {}
 
     # -- server lifecycle --
 
     async def start(self) -> None:
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{name}", self._attachment)
         app.router.add_route("*", API + "/{path:.*}", self._rest)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -213,13 +216,36 @@ class FakeDiscord:
 
     # -- people acting on Discord --
 
-    async def send_dm(self, user_id: str, content: str, name: str = "resident") -> dict[str, Any]:
-        """A person writes to the bot in a DM (MESSAGE_CREATE)."""
+    async def send_dm(
+        self,
+        user_id: str,
+        content: str,
+        name: str = "resident",
+        files: list[tuple[str, bytes, str]] | None = None,
+    ) -> dict[str, Any]:
+        """A person writes to the bot in a DM (MESSAGE_CREATE), maybe with files attached."""
         message = self.message_payload(
             self.dm_channel_id(user_id), user_payload(user_id, name), content
         )
+        for filename, data, content_type in files or []:
+            self.uploads[filename] = (data, content_type)
+            url = f"http://127.0.0.1:{self.port}/attachments/{filename}"
+            message["attachments"].append(
+                {
+                    "id": self._snowflake(),
+                    "filename": filename,
+                    "size": len(data),
+                    "content_type": content_type,
+                    "url": url,
+                    "proxy_url": url,
+                }
+            )
         await self.dispatch("MESSAGE_CREATE", message)
         return message
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        data, content_type = self.uploads[request.match_info["name"]]
+        return web.Response(body=data, content_type=content_type)
 
     async def slash(
         self,
