@@ -195,7 +195,6 @@ class EscalationSection:
     remind_unclaimed_minutes: int = _setting(15, _positive)
     tell_resident_minutes: int = _setting(60, _positive)
     reopen_days: int = _setting(7, _non_negative)
-    max_open_cases: int = _setting(1, _positive)
     note_prefix: str = _setting("!note")
     attachment_types: tuple[str, ...] = _setting(
         ("image/jpeg", "image/png", "image/webp", "application/pdf")
