@@ -5,6 +5,10 @@ uses with the shapes of core.telegram.org/bots/api, holds `getUpdates` as a long
 enforces the limits that matter (4096-character texts, valid HTML parse mode, editing an
 existing message, "message is not modified"), can POST updates to a registered webhook as
 Telegram does, and can be told to fail the next calls of a method (429 / 502 / 403).
+
+Optionally (`rate_limits=RateLimits(...)`) it enforces Telegram's flood limits on sends,
+answering 429 with `retry_after` beyond them, and it notes when `getUpdates` first handed
+out each update; the benchmarks use both, the tests need neither.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import contextlib
 import html
 import itertools
 import json
+import math
 import re
 import time
 from collections import deque
@@ -85,6 +90,44 @@ def _error_body(error: ApiError) -> JSON:
     return body
 
 
+# Methods that post a message into a chat: what Telegram's flood limits count.
+SENDING_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Flood limits to enforce on sends; beyond them the answer is 429 with `retry_after`.
+
+    Telegram documents about 30 messages/s overall, one per second per private chat and
+    20 per minute per group, tolerating short bursts; the rates are settings so a benchmark
+    can ask for a faster Bot API (a local server) with the same shape. Each limit is a
+    bucket: overall a burst of one second's worth, a private chat one message, a group
+    `group_per_min`. `grace_s` absorbs loopback jitter, so a client pacing exactly at the
+    limit is not refused for a request that arrives a millisecond early.
+    """
+
+    global_per_s: float = 300.0
+    chat_per_s: float = 1.0
+    group_per_min: float = 20.0
+    grace_s: float = 0.05
+
+
+class _Bucket:
+    """One limit as a generic cell rate algorithm: when the next send is on schedule."""
+
+    def __init__(self, per_s: float, burst: float, grace_s: float) -> None:
+        self.interval = 1.0 / per_s
+        self.tolerance = max(burst - 1.0, 0.0) * self.interval + grace_s
+        self.due = 0.0  # theoretical arrival time of the next send
+
+    def early_by(self, now: float) -> float:
+        """Seconds until a send would be within the limit (0: allowed now)."""
+        return max(0.0, max(self.due, now) - now - self.tolerance)
+
+    def take(self, now: float) -> None:
+        self.due = max(self.due, now) + self.interval
+
+
 @dataclass(frozen=True)
 class Upload:
     """A file the bot uploaded in a multipart request."""
@@ -122,8 +165,18 @@ class ApiCall:
 class FakeTelegramAPI:
     """Serve `/bot<token>/<method>` and `/file/bot<token>/<path>` on a free loopback port."""
 
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, rate_limits: RateLimits | None = None) -> None:
         self.token = token
+        self.rate_limits = rate_limits
+        # Sends refused with 429 by `rate_limits` (they are also in `calls`, failed).
+        self.rate_limited = 0
+        # update_id -> loop time at which getUpdates first handed the update out.
+        self.handed_out: dict[int, float] = {}
+        self._global_bucket: _Bucket | None = None
+        self._chat_buckets: dict[str, _Bucket] = {}
+        if rate_limits is not None:
+            limit = rate_limits.global_per_s
+            self._global_bucket = _Bucket(limit, limit, rate_limits.grace_s)
         self.calls: list[ApiCall] = []
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self.webhook: JSON | None = None
@@ -268,6 +321,7 @@ class FakeTelegramAPI:
                 return web.Response(
                     status=failure.status, text=failure.body, content_type=failure.content_type
                 )
+            self._enforce_rate_limits(call)
             handler = self._methods.get(call.method.lower())
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
@@ -290,6 +344,30 @@ class FakeTelegramAPI:
                 return web.Response(body=data, content_type="application/octet-stream")
         return web.Response(status=404)
 
+    def _enforce_rate_limits(self, call: ApiCall) -> None:
+        """Refuse a send beyond the flood limits with 429 and the whole seconds to wait."""
+        limits, overall = self.rate_limits, self._global_bucket
+        if limits is None or overall is None or call.method.lower() not in SENDING_METHODS:
+            return
+        chat_id = call.get("chat_id") or ""
+        chat = self._chat_buckets.get(chat_id)
+        if chat is None:
+            if chat_id.startswith("-"):
+                per_s, burst = limits.group_per_min / 60.0, limits.group_per_min
+            else:
+                per_s, burst = limits.chat_per_s, 1.0
+            chat = self._chat_buckets[chat_id] = _Bucket(per_s, burst, limits.grace_s)
+        now = call.at
+        wait = max(overall.early_by(now), chat.early_by(now))
+        if wait > 0:
+            self.rate_limited += 1
+            retry_after = max(1, math.ceil(wait))
+            raise ApiError(
+                429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+            )
+        overall.take(now)
+        chat.take(now)
+
     # -- methods
 
     async def _get_updates(self, call: ApiCall) -> list[JSON]:
@@ -303,7 +381,11 @@ class FakeTelegramAPI:
             waiting = self._changed.wait_for(lambda: bool(self._updates) or self._closing)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiting, timeout)
-        return self._updates[: int(call.get("limit") or 100)]
+        handed = self._updates[: int(call.get("limit") or 100)]
+        now = asyncio.get_running_loop().time()
+        for update in handed:
+            self.handed_out.setdefault(update["update_id"], now)
+        return handed
 
     def _delete_webhook(self, call: ApiCall) -> bool:
         self.webhook = None

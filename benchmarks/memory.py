@@ -1,0 +1,275 @@
+"""Resident memory and cold start of the bot process.
+
+Each figure comes from a fresh child process (this file run with `--child`), so nothing
+this benchmark imports itself is counted:
+
+1. After start: the app built exactly as `liaison run` builds it (configuration, logging,
+   storage, all ten languages' catalogs and knowledge content, the search index) and the
+   Telegram and Discord adapters constructed (both tokens set; nothing is contacted).
+   RSS is VmRSS from /proc/self/status. Cold start is the wall time from spawning the
+   process to the child reporting the app ready; the median of three starts.
+2. Loaded: the same start on a database holding 100,000 people, 1,000 meetings and 100
+   polls with 100,000 responses (written with executemany), then typical reads through
+   the real dispatcher: a resident's /meetings, the results of a poll, and knowledge
+   answers in several languages. Also printed, not in the JSON: RSS after an organizer's
+   results chart is drawn (matplotlib is loaded only for that).
+
+    python benchmarks/memory.py
+
+Last line: {"rss_start_mb": …, "rss_loaded_mb": …, "cold_start_s": …}
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PEOPLE = 100_000
+SUBSCRIBERS = 60_000
+MEETINGS = 1_000
+POLLS = 100
+RESPONSES = 100_000
+COLD_STARTS = 3
+QUESTIONS = (
+    ("en", "Can the police search my phone?"),
+    ("es", "¿Cómo presento una queja contra un policía?"),
+    ("ar", "ما هي حقوقي إذا تم القبض علي؟"),
+    ("zh_Hans", "警察可以搜查我的车吗？"),
+    ("so", "Sidee baan u gudbin karaa cabasho?"),
+)
+LOCALES = ("en", "es", "fr", "ar", "zh_Hans", "vi", "ht", "ru", "pt", "so")
+
+
+def rss_mb(field: str = "VmRSS") -> float:
+    """A memory figure of this process from /proc/self/status, in MB (no psutil needed)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+# ---------------------------------------------------------------- the child process
+
+
+async def child(mode: str) -> dict[str, Any]:
+    """Build the app as `liaison run` does; in `loaded` mode also serve typical reads."""
+    from bot.app import build_app
+    from bot.config import load_config
+    from bot.logging_setup import configure_logging
+    from bot.runner import configured_adapters
+
+    config = load_config(None)
+    configure_logging(config.logging.level, [config.telegram.token, config.discord.token])
+    app = await build_app(config)
+    try:
+        adapters = configured_adapters(app)  # imports and constructs both adapters
+        figures: dict[str, Any] = {
+            "ready_at": time.time(),
+            "adapters": [a.platform for a in adapters],
+            "rss_mb": rss_mb(),
+        }
+        if mode == "loaded":
+            figures.update(await typical_reads(app))
+        return figures
+    finally:
+        await app.close()
+
+
+async def typical_reads(app: Any) -> dict[str, Any]:
+    """A resident's /meetings, a poll's results, knowledge answers; then a results chart."""
+    from bot.core.events import EventKind, Incoming, Outgoing
+    from handlers.polls.delivery import poll_results, results_message
+
+    replies: list[Outgoing] = []
+
+    async def collect(message: Outgoing) -> None:
+        replies.append(message)
+
+    resident = str(PEOPLE // 2)
+    await app.dispatcher.feed(
+        Incoming("telegram", resident, resident, EventKind.COMMAND, command="meetings"), collect
+    )
+    meetings_listed = len(replies)
+    poll = (await app.services.repos.polls.latest(1))[0]
+    results = await poll_results(app.services, poll)
+    for lang, question in QUESTIONS:
+        event = Incoming(
+            "telegram", resident, resident, EventKind.TEXT, text=question, language_hint=lang
+        )
+        await app.dispatcher.feed(event, collect)
+    loaded = rss_mb()
+    translator = app.services.languages.translator("en")
+    chart = await results_message(app.services, translator, poll)
+    return {
+        "meetings_listed": meetings_listed,
+        "poll_answered": results.n_answered,
+        "replies": len(replies),
+        "rss_mb": loaded,
+        "rss_chart_mb": rss_mb(),
+        "chart_bytes": len(chart.attachment.data) if chart.attachment else 0,
+        "hwm_mb": rss_mb("VmHWM"),
+    }
+
+
+# ---------------------------------------------------------------- the parent
+
+
+def spawn(mode: str, folder: Path) -> tuple[dict[str, Any], float]:
+    """Run a child; its figures and the seconds from spawn to the app being ready."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_")}
+    env.update(
+        LIAISON_STORAGE_PATH=str(folder / "liaison.db"),
+        LIAISON_PRIVACY_HASH_KEY_PATH=str(folder / "liaison.key"),
+        LIAISON_TELEGRAM_TOKEN="123456:TEST-fake-bot-token",
+        LIAISON_TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",
+        LIAISON_TELEGRAM_API_FILE_URL="http://127.0.0.1:9/file/bot",
+        LIAISON_DISCORD_TOKEN="fake-discord-token",
+        LIAISON_DISCORD_API_BASE_URL="http://127.0.0.1:9/api/v10",
+        LIAISON_LOGGING_LEVEL="WARNING",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    )
+    began = time.time()
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", mode],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"child failed:\n{done.stderr[-3000:]}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures, figures["ready_at"] - began
+
+
+def populate(database: Path) -> None:
+    """Migrate through the app's own code, then bulk-insert the large tables."""
+    from storage.database import connect
+    from storage.timestamps import to_db
+
+    async def migrate() -> None:
+        db = await connect(database)
+        await db.close()
+
+    asyncio.run(migrate())
+    rng = random.Random(5)
+    now = datetime.now(UTC)
+    stamp = to_db(now)
+    with sqlite3.connect(database) as db:
+        db.executemany(
+            "INSERT INTO people (id, platform, platform_user_id, locale, created_at, "
+            "last_seen_at) VALUES (?, 'telegram', ?, ?, ?, ?)",
+            ((i, str(i), rng.choice(LOCALES), stamp, stamp) for i in range(1, PEOPLE + 1)),
+        )
+        db.executemany(
+            "INSERT INTO subscribers (person_id, subscribed_at) VALUES (?, ?)",
+            ((i, stamp) for i in rng.sample(range(1, PEOPLE + 1), SUBSCRIBERS)),
+        )
+        db.executemany(
+            "INSERT INTO meetings (title, description, place, starts_at, timezone, created_at) "
+            "VALUES (?, ?, ?, ?, 'America/New_York', ?)",
+            meetings(now),
+        )
+        db.executemany(
+            "INSERT INTO polls (id, template, opens_at, closes_at, status, wave) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    p,
+                    ("T1", "T2", "T3")[p % 3],
+                    to_db(now - timedelta(days=7 * (POLLS - p) + 7)),
+                    to_db(now - timedelta(days=7 * (POLLS - p))),
+                    "closed" if p < POLLS else "open",
+                    p // 3 + 1,
+                )
+                for p in range(1, POLLS + 1)
+            ),
+        )
+        per_poll = RESPONSES // POLLS
+        db.executemany(
+            "INSERT INTO poll_responses (poll_id, voter_hash, answer, lang, neighborhood) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                (
+                    1 + i // per_poll,
+                    f"{i:040x}",
+                    rng.randint(0, 10),
+                    rng.choice(LOCALES),
+                    rng.choice(("north", "south", "east", None)),
+                )
+                for i in range(RESPONSES)
+            ),
+        )
+
+
+def meetings(now: datetime) -> Iterator[tuple[str, str, str, str, str]]:
+    """A year and a half of meetings, a few still to come."""
+    from storage.timestamps import to_db
+
+    for i in range(MEETINGS):
+        starts = now + timedelta(days=(i - MEETINGS + 30) * 0.5)
+        yield (
+            f"Neighbourhood meeting {i}",
+            "Safety, complaints and questions for the district commander.",
+            f"Community centre {i % 12}",
+            to_db(starts),
+            to_db(now),
+        )
+
+
+def main() -> dict[str, float]:
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory(prefix="liaison-memory-") as tmp:
+        empty, full = Path(tmp) / "empty", Path(tmp) / "full"
+        empty.mkdir()
+        full.mkdir()
+        starts = [spawn("start", empty) for _ in range(COLD_STARTS)]
+        cold = statistics.median(seconds for _, seconds in starts)
+        started = statistics.median(figures["rss_mb"] for figures, _ in starts)
+        print(
+            f"after start ({', '.join(starts[0][0]['adapters'])} adapters, 10 languages): "
+            f"RSS {started:.1f} MB; cold start {cold:.2f} s "
+            f"(starts: {', '.join(f'{s:.2f}' for _, s in starts)} s)"
+        )
+        began = time.perf_counter()
+        populate(full / "liaison.db")
+        print(
+            f"populated {PEOPLE} people, {MEETINGS} meetings, {POLLS} polls with {RESPONSES} "
+            f"responses in {time.perf_counter() - began:.1f} s "
+            f"({(full / 'liaison.db').stat().st_size / 2**20:.0f} MB file)"
+        )
+        loaded, _ = spawn("loaded", full)
+        print(
+            f"loaded: RSS {loaded['rss_mb']:.1f} MB after /meetings ({loaded['meetings_listed']} "
+            f"listed), a poll's results ({loaded['poll_answered']} answers) and "
+            f"{len(QUESTIONS)} knowledge answers; {loaded['rss_chart_mb']:.1f} MB after also "
+            f"drawing a results chart (peak {loaded['hwm_mb']:.1f} MB)"
+        )
+    return {
+        "rss_start_mb": round(started, 1),
+        "rss_loaded_mb": round(loaded["rss_mb"], 1),
+        "cold_start_s": round(cold, 2),
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--child", choices=["start", "loaded"], help=argparse.SUPPRESS)
+    chosen = parser.parse_args().child
+    print(json.dumps(asyncio.run(child(chosen)) if chosen else main()))
