@@ -43,7 +43,15 @@ BACKOFF_CAP_S = 300.0
 MAX_ATTEMPTS = 12
 # How long the dispatcher sleeps when nothing is due; new rows also wake it at once.
 IDLE_POLL_S = 1.0
-BATCH = 200
+# Chats looked at per pass; their tasks queue on the in-flight bound below.
+DUE_CHATS = 1000
+# Sends on the wire at once: enough to fill Telegram's 30/s (or a fake's 300/s) without
+# making the HTTP client juggle hundreds of connections.
+MAX_IN_FLIGHT = 16
+# Expired rows are also caught one by one at delivery; the sweep only tidies up.
+EXPIRY_SWEEP = timedelta(seconds=5)
+# Longer than the longest per-chat rate period (Telegram groups: 20 per minute).
+LIMITER_IDLE_S = 120.0
 
 
 def serialize(message: Outgoing) -> str:
@@ -93,6 +101,18 @@ class Pacing:
     chat_rate: Callable[[str], tuple[float, float]]  # chat id -> (messages, per seconds)
 
 
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """One message of a broadcast, for `Outbox.enqueue_many`."""
+
+    recipient: Recipient
+    message: Outgoing
+    dedupe_key: str
+    not_before: datetime
+    broadcast_id: str | None = None
+    expires_at: datetime | None = None
+
+
 class Outbox:
     """The write side: features call `enqueue`; the dispatcher is woken."""
 
@@ -129,9 +149,42 @@ class Outbox:
             self.wakeup.set()
         return added
 
+    async def enqueue_many(self, batch: list[Queued]) -> int:
+        """Queue a broadcast in one transaction; messages shared by many recipients (same
+        language, zone and kind) are serialized once. Returns how many rows were new."""
+        payloads: dict[int, str] = {}
+        items = []
+        for queued in batch:
+            payload = payloads.get(id(queued.message))
+            if payload is None:
+                payload = payloads[id(queued.message)] = serialize(queued.message)
+            items.append(
+                NewOutboxItem(
+                    dedupe_key=queued.dedupe_key,
+                    platform=queued.recipient.platform,
+                    chat_id=queued.recipient.chat_id,
+                    thread_id=queued.recipient.thread_id,
+                    person_id=queued.recipient.person_id,
+                    payload=payload,
+                    not_before=queued.not_before,
+                    broadcast_id=queued.broadcast_id,
+                    expires_at=queued.expires_at,
+                )
+            )
+        added = await self._repo.add_many(items, self._clock()) if items else 0
+        if added:
+            self.wakeup.set()
+        return added
+
 
 class OutboxDispatcher:
-    """The read side: delivers due rows through the registered senders."""
+    """The read side: delivers due rows through the registered senders.
+
+    Each chat with due rows gets one task that sends its rows in order. At most
+    `MAX_IN_FLIGHT` sends are on the wire at once (the pacing waits happen outside that
+    bound), and a finishing task wakes the loop, so a backlog drains at the platform's
+    pace rather than at the idle poll's.
+    """
 
     def __init__(
         self,
@@ -146,7 +199,11 @@ class OutboxDispatcher:
         self._clock = clock
         self._senders: dict[str, tuple[Sender, Pacing | None]] = {}
         self._global: dict[str, AsyncLimiter] = {}
-        self._per_chat: dict[tuple[str, str], AsyncLimiter] = {}
+        # Per-chat limiters with the loop time they were last used; idle ones are dropped.
+        self._per_chat: dict[tuple[str, str], tuple[AsyncLimiter, float]] = {}
+        self._last_prune = 0.0
+        self._last_sweep: datetime | None = None
+        self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._busy_chats: set[tuple[str, str]] = set()
         # Chats whose first row waits for a retry, until when: later rows are due but must
         # not go first, so the chat is not started (and re-started, in a busy loop) before.
@@ -173,32 +230,37 @@ class OutboxDispatcher:
 
     async def _run(self) -> None:
         while True:
+            self._outbox.wakeup.clear()
             try:
-                started = await self.pump()
+                await self.pump()
             except Exception:
                 log.exception("outbox pump failed; retrying")
-                started = 0
-            if started == 0:
-                self._outbox.wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._outbox.wakeup.wait(), IDLE_POLL_S)
+            # New rows and finished chats set the event; the timeout catches rows that
+            # become due by time (reminders, retries).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._outbox.wakeup.wait(), IDLE_POLL_S)
 
     async def pump(self) -> int:
-        """Start delivery of every due row whose chat is idle; returns how many started."""
+        """Start delivery for every chat with due rows that is idle; returns how many."""
+        now = self._clock()
+        await self._sweep_expired(now)
+        self._prune_limiters()
         started = 0
-        await self._repo.skip_expired(self._clock())
         for platform in self._senders:
-            now = self._clock()
-            for item in await self._repo.due(platform, now, BATCH):
-                chat = (item.platform, item.chat_id)
+            for chat_id in await self._repo.due_chats(platform, now, DUE_CHATS):
+                chat = (platform, chat_id)
                 if chat in self._busy_chats or self._held_chats.get(chat, now) > now:
                     continue
                 self._busy_chats.add(chat)
                 task = asyncio.create_task(self._deliver_chat(chat))
                 self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                task.add_done_callback(self._chat_done)
                 started += 1
         return started
+
+    def _chat_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._outbox.wakeup.set()
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Deliver everything due now and wait for it (tests, the terminal chat)."""
@@ -210,23 +272,28 @@ class OutboxDispatcher:
             elif started == 0:
                 return
 
+    async def _sweep_expired(self, now: datetime) -> None:
+        """Mark expired rows skipped now and then (delivery also checks each row)."""
+        if self._last_sweep is None or now - self._last_sweep >= EXPIRY_SWEEP:
+            self._last_sweep = now
+            await self._repo.skip_expired(now)
+
     async def _deliver_chat(self, chat: tuple[str, str]) -> None:
-        """Deliver one chat's due rows in order; stop at the first that must wait."""
+        """One pass over a chat's pending rows, in order; stop at the first that must wait."""
         self._held_chats.pop(chat, None)
         try:
-            while True:
-                delivered_any = False
-                for item in await self._repo.pending_for_chat(*chat):
-                    if item.not_before > self._clock():
-                        if item.attempts > 0:
-                            # A retry is pending: later rows wait to keep order.
-                            self._held_chats[chat] = item.not_before
-                            return
-                        continue  # scheduled for later (a reminder): does not block others
-                    if not await self._deliver_one(item):
+            for item in await self._repo.pending_for_chat(*chat):
+                now = self._clock()
+                if item.expires_at is not None and item.expires_at <= now:
+                    await self._repo.mark_final(item.id, OutboxStatus.SKIPPED, "expired")
+                    continue
+                if item.not_before > now:
+                    if item.attempts > 0:
+                        # A retry is pending: later rows wait to keep order.
+                        self._held_chats[chat] = item.not_before
                         return
-                    delivered_any = True
-                if not delivered_any:
+                    continue  # scheduled for later (a reminder): does not block others
+                if not await self._deliver_one(item):
                     return
         finally:
             self._busy_chats.discard(chat)
@@ -236,13 +303,17 @@ class OutboxDispatcher:
         sender, pacing = self._senders[item.platform]
         recipient = Recipient(item.platform, item.chat_id, item.thread_id, item.person_id)
         if pacing is not None:
-            await self._global[item.platform].acquire()
             await self._chat_limiter(item, pacing).acquire()
+            await self._global[item.platform].acquire()
         try:
-            await sender.deliver(recipient, deserialize(item.payload))
+            async with self._in_flight:
+                await sender.deliver(recipient, deserialize(item.payload))
         except RetryAfter as wait:
             await self._repo.retry_later(
                 item.id, self._clock() + timedelta(seconds=wait.seconds), "rate limited"
+            )
+            self._held_chats[(item.platform, item.chat_id)] = self._clock() + timedelta(
+                seconds=wait.seconds
             )
             return False
         except (TemporaryFailure, TimeoutError, OSError) as error:
@@ -250,10 +321,11 @@ class OutboxDispatcher:
                 await self._repo.mark_final(item.id, OutboxStatus.FAILED, type(error).__name__)
                 log.error("outbox row %s failed after %s attempts", item.id, item.attempts + 1)
                 return True
-            delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**item.attempts)
-            await self._repo.retry_later(
-                item.id, self._clock() + timedelta(seconds=delay), type(error).__name__
+            retry_at = self._clock() + timedelta(
+                seconds=min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**item.attempts)
             )
+            await self._repo.retry_later(item.id, retry_at, type(error).__name__)
+            self._held_chats[(item.platform, item.chat_id)] = retry_at
             return False
         except NotConnected:
             # Nobody to deliver to from this process right now (a terminal user who is
@@ -274,9 +346,21 @@ class OutboxDispatcher:
 
     def _chat_limiter(self, item: OutboxItem, pacing: Pacing) -> AsyncLimiter:
         key = (item.platform, item.chat_id)
-        limiter = self._per_chat.get(key)
-        if limiter is None:
+        entry = self._per_chat.get(key)
+        if entry is None:
             count, period = pacing.chat_rate(item.chat_id)
-            limiter = AsyncLimiter(count, period)
-            self._per_chat[key] = limiter
+            entry = (AsyncLimiter(count, period), 0.0)
+        limiter = entry[0]
+        self._per_chat[key] = (limiter, asyncio.get_running_loop().time())
         return limiter
+
+    def _prune_limiters(self) -> None:
+        """Forget limiters of chats idle longer than any rate period: their buckets are
+        empty, so a new limiter behaves the same (and 100,000 chats cost no memory)."""
+        now = asyncio.get_running_loop().time()
+        if now - self._last_prune < LIMITER_IDLE_S:
+            return
+        self._last_prune = now
+        idle = [key for key, (_, used) in self._per_chat.items() if now - used > LIMITER_IDLE_S]
+        for key in idle:
+            del self._per_chat[key]

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 CONFIRM_FORGET, KEEP = "forget.yes", "forget.no"
 # Delivered outbox rows still hold message text: kept a week for delivery diagnostics.
 DELIVERED_KEPT = timedelta(days=7)
+# Viewed topics serve "what they read just before" and "no poll after an urgent answer".
+VIEWS_KEPT = timedelta(days=1)
 
 
 @router.command("mydata", N_("See what is stored about you"))
@@ -101,11 +103,14 @@ async def apply_retention(services: Services) -> RetentionCounts:
         closed_before=now - timedelta(days=privacy.closed_case_retention_days),
         idle_before=now - timedelta(hours=privacy.conversation_expiry_hours),
         delivered_before=now - DELIVERED_KEPT,
+        viewed_before=now - VIEWS_KEPT,
     )
     log.info(
-        "retention: %d case messages cleared, %d forms expired, %d delivered rows deleted",
+        "retention: %d case messages cleared, %d forms expired, %d delivered rows deleted, "
+        "%d topic views deleted",
         counts.case_messages_cleared,
         counts.conversations_expired,
         counts.outbox_rows_deleted,
+        counts.topic_views_deleted,
     )
     return counts

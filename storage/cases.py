@@ -150,13 +150,13 @@ class CaseRepository:
         return None if row is None else _case(row)
 
     async def open_for_person(self, person_id: int) -> Case | None:
-        async with self._db.execute(
+        """Asked for every message a resident sends: one round trip to the database."""
+        rows = await self._db.execute_fetchall(
             f"SELECT {_CASE_COLUMNS} FROM cases WHERE person_id = ? AND status = 'open' "
             "ORDER BY id DESC LIMIT 1",
             (person_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else _case(row)
+        )
+        return next((_case(row) for row in rows), None)
 
     async def latest_for_person(self, person_id: int) -> Case | None:
         async with self._db.execute(

@@ -28,14 +28,16 @@ class ConversationRepository:
         self._db = db
 
     async def get(self, person_id: int) -> ConversationState | None:
-        async with self._db.execute(
-            "SELECT person_id, flow, step, data, updated_at FROM conversation_state "
-            "WHERE person_id = ?",
-            (person_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
+        rows = list(
+            await self._db.execute_fetchall(
+                "SELECT person_id, flow, step, data, updated_at FROM conversation_state "
+                "WHERE person_id = ?",
+                (person_id,),
+            )
+        )
+        if not rows:
             return None
+        row = rows[0]
         return ConversationState(
             person_id=int(row[0]),
             flow=str(row[1]),

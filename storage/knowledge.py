@@ -9,9 +9,6 @@ import aiosqlite
 
 from storage.timestamps import from_db, to_db
 
-# Views kept per person: enough to show a liaison what someone read just before asking.
-VIEWS_KEPT = 10
-
 
 @dataclass(frozen=True, slots=True)
 class FeedbackCount:
@@ -49,23 +46,17 @@ class KnowledgeRepository:
         return [FeedbackCount(str(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
 
     async def record_view(self, person_id: int, topic_id: str, urgent: bool, now: datetime) -> None:
-        """Remember a viewed topic, keeping only the most recent few per person."""
+        """Remember a viewed topic (the retention job forgets views after a day)."""
         await self._db.execute(
             "INSERT INTO topic_views (person_id, topic_id, urgent, viewed_at) VALUES (?, ?, ?, ?)",
             (person_id, topic_id, int(urgent), to_db(now)),
         )
-        await self._db.execute(
-            "DELETE FROM topic_views WHERE person_id = ? AND id NOT IN ("
-            "SELECT id FROM topic_views WHERE person_id = ? ORDER BY id DESC LIMIT ?)",
-            (person_id, person_id, VIEWS_KEPT),
-        )
         await self._db.commit()
 
     async def recent_views(self, person_id: int, since: datetime) -> list[TopicView]:
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT topic_id, urgent, viewed_at FROM topic_views "
-            "WHERE person_id = ? AND viewed_at >= ? ORDER BY id DESC",
+            "WHERE person_id = ? AND viewed_at >= ? ORDER BY id DESC LIMIT 20",
             (person_id, to_db(since)),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [TopicView(str(r[0]), bool(r[1]), from_db(str(r[2]))) for r in rows]

@@ -36,11 +36,12 @@ class OutboxItem:
     not_before: datetime
     created_at: datetime
     broadcast_id: str | None
+    expires_at: datetime | None = None
 
 
 _COLUMNS = (
     "id, dedupe_key, platform, chat_id, thread_id, person_id, payload, status, attempts, "
-    "not_before, created_at, broadcast_id"
+    "not_before, created_at, broadcast_id, expires_at"
 )
 
 
@@ -58,6 +59,7 @@ def _item(row: aiosqlite.Row | tuple[object, ...]) -> OutboxItem:
         not_before=from_db(str(row[9])),
         created_at=from_db(str(row[10])),
         broadcast_id=None if row[11] is None else str(row[11]),
+        expires_at=None if row[12] is None else from_db(str(row[12])),
     )
 
 
@@ -103,23 +105,47 @@ class OutboxRepository:
         await self._db.commit()
         return cursor.rowcount == 1
 
-    async def due(self, platform: str, now: datetime, limit: int) -> list[OutboxItem]:
-        """Pending rows whose time has come, oldest first (per-chat order is id order)."""
-        async with self._db.execute(
-            f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND status = 'pending' "
-            "AND not_before <= ? ORDER BY id LIMIT ?",
+    async def add_many(self, items: list[NewOutboxItem], now: datetime) -> int:
+        """Insert many rows in one transaction (a broadcast); returns how many were new."""
+        before = self._db.total_changes
+        await self._db.executemany(
+            "INSERT INTO outbox (dedupe_key, platform, chat_id, thread_id, person_id, payload, "
+            "not_before, created_at, broadcast_id, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+            [
+                (
+                    item.dedupe_key,
+                    item.platform,
+                    item.chat_id,
+                    item.thread_id,
+                    item.person_id,
+                    item.payload,
+                    to_db(item.not_before),
+                    to_db(now),
+                    item.broadcast_id,
+                    None if item.expires_at is None else to_db(item.expires_at),
+                )
+                for item in items
+            ],
+        )
+        await self._db.commit()
+        return self._db.total_changes - before
+
+    async def due_chats(self, platform: str, now: datetime, limit: int) -> list[str]:
+        """Chats with a pending row whose time has come (only ids: payloads stay on disk)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT DISTINCT chat_id FROM outbox WHERE platform = ? AND status = 'pending' "
+            "AND not_before <= ? LIMIT ?",
             (platform, to_db(now), limit),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [_item(row) for row in rows]
+        )
+        return [str(row[0]) for row in rows]
 
     async def pending_for_chat(self, platform: str, chat_id: str) -> list[OutboxItem]:
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND chat_id = ? "
             "AND status = 'pending' ORDER BY id",
             (platform, chat_id),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [_item(row) for row in rows]
 
     async def skip_expired(self, now: datetime) -> int:

@@ -78,27 +78,24 @@ class PeopleRepository:
         choice always wins over the hint.
         """
         stamp = to_db(now)
-        await self._db.execute(
+        rows = await self._db.execute_fetchall(
             "INSERT INTO people (platform, platform_user_id, locale, created_at, last_seen_at) "
             "VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (platform, platform_user_id) DO UPDATE SET "
             "last_seen_at = excluded.last_seen_at, unreachable = 0, "
             "locale = CASE WHEN people.locale_chosen THEN people.locale "
-            "ELSE COALESCE(people.locale, excluded.locale) END",
+            f"ELSE COALESCE(people.locale, excluded.locale) END RETURNING {_COLUMNS}",
             (platform, platform_user_id, locale_hint, stamp, stamp),
         )
         await self._db.commit()
-        person = await self.find(platform, platform_user_id)
-        assert person is not None  # just written
-        return person
+        return _person(next(iter(rows)))
 
     async def find(self, platform: str, platform_user_id: str) -> Person | None:
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             f"SELECT {_COLUMNS} FROM people WHERE platform = ? AND platform_user_id = ?",
             (platform, platform_user_id),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else _person(row)
+        )
+        return next((_person(row) for row in rows), None)
 
     async def get(self, person_id: int) -> Person | None:
         async with self._db.execute(

@@ -19,6 +19,7 @@ class RetentionCounts:
     case_messages_cleared: int
     conversations_expired: int
     outbox_rows_deleted: int
+    topic_views_deleted: int
 
 
 class PrivacyRepository:
@@ -51,7 +52,11 @@ class PrivacyRepository:
             raise
 
     async def apply_retention(
-        self, closed_before: datetime, idle_before: datetime, delivered_before: datetime
+        self,
+        closed_before: datetime,
+        idle_before: datetime,
+        delivered_before: datetime,
+        viewed_before: datetime,
     ) -> RetentionCounts:
         cleared = await self._db.execute(
             "UPDATE case_messages SET body = NULL, attachment_name = NULL "
@@ -70,5 +75,10 @@ class PrivacyRepository:
             "DELETE FROM outbox WHERE status <> 'pending' AND created_at < ?",
             (to_db(delivered_before),),
         )
+        views = await self._db.execute(
+            "DELETE FROM topic_views WHERE viewed_at < ?", (to_db(viewed_before),)
+        )
         await self._db.commit()
-        return RetentionCounts(cleared.rowcount, expired.rowcount, delivered.rowcount)
+        return RetentionCounts(
+            cleared.rowcount, expired.rowcount, delivered.rowcount, views.rowcount
+        )

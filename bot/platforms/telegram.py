@@ -81,7 +81,9 @@ READ_TIMEOUT_S = 10.0
 WRITE_TIMEOUT_S = 10.0
 MEDIA_WRITE_TIMEOUT_S = 30.0
 # Outbox deliveries and replies of many chats share the pool; wait for a free connection.
-CONNECTION_POOL_SIZE = 128
+# Small on purpose: httpcore checks every open connection on each request, so a big pool
+# costs CPU on every send, and 16 in flight already saturates Telegram's overall limit.
+CONNECTION_POOL_SIZE = 16
 POOL_TIMEOUT_S = 10.0
 # Updates of different chats handled at once, so a 429 wait in one chat stalls no other.
 MAX_CONCURRENT_UPDATES = 64

@@ -18,6 +18,7 @@ from bot.core.context import Services
 from bot.core.events import Attachment, Button, Outgoing
 from bot.core.ports import Recipient
 from bot.i18n import Translator
+from bot.outbox import Queued
 from handlers.meetings.calendar import meeting_ics
 from storage.meetings import Meeting, MeetingStatus, Subscriber
 
@@ -164,47 +165,77 @@ def _send_time(services: Services, audience: Audience, meeting: Meeting, at: dat
     return at if delayed >= meeting.starts_at else delayed
 
 
+class _Renderer:
+    """Renders each distinct message once: a city-wide announcement has ten languages and
+    a few time zones, not ten thousand different texts."""
+
+    def __init__(self, services: Services, meeting: Meeting) -> None:
+        self._services = services
+        self._meeting = meeting
+        self._cache: dict[tuple[str, str, str, int, bool], Outgoing] = {}
+
+    def __call__(self, audience: Audience, kind: str, minutes: int = 0) -> Outgoing:
+        key = (audience.lang, audience.zone.key, kind, minutes, audience.person_id is None)
+        message = self._cache.get(key)
+        if message is None:
+            message = render(self._services, audience, self._meeting, kind, minutes)
+            self._cache[key] = message
+        return message
+
+
 async def queue(
     services: Services,
     audiences: list[Audience],
     meeting: Meeting,
     kind: str,
 ) -> int:
-    """Queue one kind of notice (and, for announcements and changes, the reminders)."""
+    """Queue one kind of notice (and, for announcements and changes, the reminders),
+    in one transaction."""
     now = services.clock()
+    rendered = _Renderer(services, meeting)
     broadcast = f"meeting:{meeting.id}:v{meeting.version}:{kind}"
-    queued = 0
+    notices: list[Queued] = []
+    reminders: list[Queued] = []
     for audience in audiences:
-        key = f"{broadcast}:{audience.recipient.platform}:{audience.recipient.chat_id}"
-        if await services.outbox.enqueue(
-            audience.recipient,
-            render(services, audience, meeting, kind),
-            key,
-            not_before=_send_time(services, audience, meeting, now),
-            broadcast_id=broadcast,
-            expires_at=meeting.starts_at if kind != Notice.CANCEL else None,
-        ):
-            queued += 1
+        where = f"{audience.recipient.platform}:{audience.recipient.chat_id}"
+        notices.append(
+            Queued(
+                audience.recipient,
+                rendered(audience, kind),
+                f"{broadcast}:{where}",
+                not_before=_send_time(services, audience, meeting, now),
+                broadcast_id=broadcast,
+                expires_at=meeting.starts_at if kind != Notice.CANCEL else None,
+            )
+        )
         if kind in (Notice.ANNOUNCE, Notice.CHANGE) and audience.person_id is not None:
-            await _queue_reminders(services, audience, meeting)
+            reminders.extend(_reminders(services, rendered, audience, meeting, now))
+    queued = await services.outbox.enqueue_many(notices)
+    await services.outbox.enqueue_many(reminders)
     return queued
 
 
-async def _queue_reminders(services: Services, audience: Audience, meeting: Meeting) -> None:
-    now = services.clock()
+def _reminders(
+    services: Services, rendered: _Renderer, audience: Audience, meeting: Meeting, now: datetime
+) -> list[Queued]:
+    found = []
+    where = f"{audience.recipient.platform}:{audience.recipient.chat_id}"
     for minutes in meeting.reminder_minutes:
         due = meeting.starts_at - timedelta(minutes=minutes)
         if due <= now:
             continue  # announced too late for this reminder: the announcement says it all
         broadcast = f"meeting:{meeting.id}:v{meeting.version}:remind{minutes}"
-        await services.outbox.enqueue(
-            audience.recipient,
-            render(services, audience, meeting, Notice.REMIND, minutes),
-            f"{broadcast}:{audience.recipient.platform}:{audience.recipient.chat_id}",
-            not_before=_send_time(services, audience, meeting, due),
-            broadcast_id=broadcast,
-            expires_at=meeting.starts_at,
+        found.append(
+            Queued(
+                audience.recipient,
+                rendered(audience, Notice.REMIND, minutes),
+                f"{broadcast}:{where}",
+                not_before=_send_time(services, audience, meeting, due),
+                broadcast_id=broadcast,
+                expires_at=meeting.starts_at,
+            )
         )
+    return found
 
 
 async def announce(services: Services, meeting: Meeting) -> int:

@@ -13,6 +13,7 @@ DEFAULT_DURATION = timedelta(hours=2)
 def meeting_ics(meeting: Meeting, lang: str, domain: str, now: datetime) -> bytes:
     """A calendar file for `meeting` in `lang`; a cancelled meeting cancels the entry."""
     from icalendar import Calendar, Event  # loaded on the first announcement only
+
     title, description = meeting.text_in(lang)
     calendar = Calendar()
     calendar.add("prodid", "-//Community Liaison Bot//meetings//EN")

@@ -13,6 +13,7 @@ from bot.core.context import Services
 from bot.core.events import Attachment, Button, Outgoing
 from bot.core.ports import Recipient
 from bot.i18n import Translator
+from bot.outbox import Queued
 from handlers.meetings.broadcast import channel_audiences, person_audience
 from handlers.polls.chart import distribution_png, trend_png
 from handlers.polls.results import Figures, PollResults, summarize
@@ -75,22 +76,27 @@ async def send_poll(services: Services, poll: Poll, to_channels: bool) -> int:
     audiences = [person_audience(services, s) for s in subscribers]
     if to_channels:
         audiences += channel_audiences(services)
-    queued = 0
+    messages: dict[str, Outgoing] = {}
+    batch: list[Queued] = []
     for audience in audiences:
         if audience.person_id is not None and await _should_not_ask(services, audience.person_id):
             continue
-        t = services.languages.translator(audience.lang)
-        key = f"poll:{poll.id}:{audience.recipient.platform}:{audience.recipient.chat_id}"
-        if await services.outbox.enqueue(
-            audience.recipient,
-            poll_message(t, poll),
-            key,
-            broadcast_id=f"poll:{poll.id}",
-            expires_at=poll.closes_at,
-            not_before=now,
-        ):
-            queued += 1
-    return queued
+        if audience.lang not in messages:
+            messages[audience.lang] = poll_message(
+                services.languages.translator(audience.lang), poll
+            )
+        where = f"{audience.recipient.platform}:{audience.recipient.chat_id}"
+        batch.append(
+            Queued(
+                audience.recipient,
+                messages[audience.lang],
+                f"poll:{poll.id}:{where}",
+                not_before=now,
+                broadcast_id=f"poll:{poll.id}",
+                expires_at=poll.closes_at,
+            )
+        )
+    return await services.outbox.enqueue_many(batch)
 
 
 async def _should_not_ask(services: Services, person_id: int) -> bool:
