@@ -43,11 +43,12 @@ BACKOFF_CAP_S = 300.0
 MAX_ATTEMPTS = 12
 # How long the dispatcher sleeps when nothing is due; new rows also wake it at once.
 IDLE_POLL_S = 1.0
-# Chats looked at per pass; their tasks queue on the in-flight bound below.
-DUE_CHATS = 1000
+# Chats being delivered at once. Kept small so their database reads do not queue ahead of
+# the "sent" marks of messages already on the wire; finished chats make room for more.
+MAX_ACTIVE_CHATS = 64
 # Sends on the wire at once: enough to fill Telegram's 30/s (or a fake's 300/s) without
 # making the HTTP client juggle hundreds of connections.
-MAX_IN_FLIGHT = 16
+MAX_IN_FLIGHT = 24
 # Expired rows are also caught one by one at delivery; the sweep only tidies up.
 EXPIRY_SWEEP = timedelta(seconds=5)
 # Longer than the longest per-chat rate period (Telegram groups: 20 per minute).
@@ -247,7 +248,14 @@ class OutboxDispatcher:
         self._prune_limiters()
         started = 0
         for platform in self._senders:
-            for chat_id in await self._repo.due_chats(platform, now, DUE_CHATS):
+            room = MAX_ACTIVE_CHATS - len(self._busy_chats)
+            if room <= 0:
+                break
+            skip = len(self._busy_chats) + len(self._held_chats)  # may be among the first ids
+            candidates = await self._repo.due_chats(platform, now, room + skip)
+            for chat_id in candidates:
+                if started >= room:
+                    break
                 chat = (platform, chat_id)
                 if chat in self._busy_chats or self._held_chats.get(chat, now) > now:
                     continue
@@ -259,6 +267,7 @@ class OutboxDispatcher:
         return started
 
     def _chat_done(self, task: asyncio.Task[None]) -> None:
+        """A chat finished: make room for the next one."""
         self._tasks.discard(task)
         self._outbox.wakeup.set()
 
@@ -306,8 +315,11 @@ class OutboxDispatcher:
             await self._chat_limiter(item, pacing).acquire()
             await self._global[item.platform].acquire()
         try:
+            # The row is marked sent inside the in-flight bound, so a crash can re-send at
+            # most MAX_IN_FLIGHT messages that went out but were not yet recorded.
             async with self._in_flight:
                 await sender.deliver(recipient, deserialize(item.payload))
+                await self._repo.mark_sent(item.id, self._clock())
         except RetryAfter as wait:
             await self._repo.retry_later(
                 item.id, self._clock() + timedelta(seconds=wait.seconds), "rate limited"
@@ -341,7 +353,6 @@ class OutboxDispatcher:
             await self._repo.mark_final(item.id, OutboxStatus.FAILED, str(error)[:200])
             log.error("outbox row %s refused by %s", item.id, item.platform)
             return True
-        await self._repo.mark_sent(item.id, self._clock())
         return True
 
     def _chat_limiter(self, item: OutboxItem, pacing: Pacing) -> AsyncLimiter:

@@ -134,11 +134,11 @@ class OutboxRepository:
     async def due_chats(self, platform: str, now: datetime, limit: int) -> list[str]:
         """Chats with a pending row whose time has come (only ids: payloads stay on disk)."""
         rows = await self._db.execute_fetchall(
-            "SELECT DISTINCT chat_id FROM outbox WHERE platform = ? AND status = 'pending' "
-            "AND not_before <= ? LIMIT ?",
-            (platform, to_db(now), limit),
+            "SELECT chat_id FROM outbox WHERE platform = ? AND status = 'pending' "
+            "AND not_before <= ? ORDER BY not_before LIMIT ?",
+            (platform, to_db(now), limit * 4),
         )
-        return [str(row[0]) for row in rows]
+        return list(dict.fromkeys(str(row[0]) for row in rows))[:limit]
 
     async def pending_for_chat(self, platform: str, chat_id: str) -> list[OutboxItem]:
         rows = await self._db.execute_fetchall(

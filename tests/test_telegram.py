@@ -479,6 +479,19 @@ async def test_images_go_as_photos_and_files_as_documents(
     )
 
 
+async def test_a_file_sent_again_goes_by_file_id_not_a_new_upload(
+    adapter: TelegramAdapter, api: FakeTelegramAPI
+) -> None:
+    """The same .ics for many people is uploaded once, then re-sent by its file_id."""
+    invite = Attachment("meeting.ics", b"BEGIN:VCALENDAR\r\nUID:1", "text/calendar")
+    for chat in ("601", "602", "603"):
+        await adapter.deliver(Recipient("telegram", chat), Outgoing("Meeting", attachment=invite))
+    calls = await api.wait_for("sendDocument", 3)
+    assert [call.upload("document") is not None for call in calls] == [True, False, False]
+    assert api.resends == 2
+    assert {call.get("chat_id") for call in calls} == {"601", "602", "603"}
+
+
 async def test_case_thread_is_opened_and_staff_messages_in_it_reach_the_bot(
     app: App, api: FakeTelegramAPI
 ) -> None:

@@ -9,6 +9,7 @@ the mapping `to_incoming` is a pure function, rendering escapes every piece of t
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import logging
 import re
@@ -84,6 +85,8 @@ MEDIA_WRITE_TIMEOUT_S = 30.0
 # Small on purpose: httpcore checks every open connection on each request, so a big pool
 # costs CPU on every send, and 16 in flight already saturates Telegram's overall limit.
 CONNECTION_POOL_SIZE = 16
+# Uploaded files remembered by content, to re-send by file_id (oldest forgotten first).
+FILE_ID_CACHE = 512
 POOL_TIMEOUT_S = 10.0
 # Updates of different chats handled at once, so a 429 wait in one chat stalls no other.
 MAX_CONCURRENT_UPDATES = 64
@@ -478,6 +481,7 @@ class TelegramAdapter:
         self._limiter = AsyncLimiter(section.rate_global_per_s, 1.0)
         # Parts of a split outbox message already delivered, so a retry sends only the rest.
         self._progress: dict[tuple[str, str, str], int] = {}
+        self._file_ids: dict[str, str] = {}
 
     def _build_application(self) -> Application[Any, Any, Any, Any, Any, Any]:
         section = self._section
@@ -724,19 +728,40 @@ class TelegramAdapter:
         caption: str,
         markup: InlineKeyboardMarkup | None,
     ) -> None:
-        """Images as photos (shown inline), anything else as a document."""
+        """Images as photos (shown inline), anything else as a document.
+
+        A file already uploaded once (the same meeting's .ics for ten thousand people) is
+        sent again by the file_id Telegram gave it, as Telegram recommends, instead of
+        being uploaded every time.
+        """
         bot = self._application.bot
-        upload = InputFile(attachment.data, filename=attachment.filename)
         options: dict[str, Any] = {
             "caption": escape(caption) if caption else None,
             "parse_mode": ParseMode.HTML,
             "reply_markup": markup,
             "message_thread_id": _thread(recipient),
         }
-        if attachment.is_image:
-            await bot.send_photo(recipient.chat_id, upload, **options)
-        else:
-            await bot.send_document(recipient.chat_id, upload, **options)
+        send = bot.send_photo if attachment.is_image else bot.send_document
+        digest = hashlib.sha256(attachment.data).hexdigest()
+        known = self._file_ids.get(digest)
+        if known is not None:
+            try:
+                await send(recipient.chat_id, known, **options)
+                return
+            except tg_error.BadRequest:
+                self._file_ids.pop(digest, None)  # forgotten by Telegram: upload again
+        sent = await send(
+            recipient.chat_id, InputFile(attachment.data, filename=attachment.filename), **options
+        )
+        file_id = (
+            sent.photo[-1].file_id
+            if sent.photo
+            else (sent.document.file_id if sent.document else None)
+        )
+        if file_id is not None:
+            if len(self._file_ids) >= FILE_ID_CACHE:
+                self._file_ids.pop(next(iter(self._file_ids)))
+            self._file_ids[digest] = file_id
 
     # -- capabilities for other features
 

@@ -188,6 +188,9 @@ class FakeTelegramAPI:
         self._thread_ids = itertools.count(70)
         self._messages: dict[tuple[str, int], JSON] = {}
         self._files: dict[str, tuple[str, bytes]] = {}
+        # Files the bot uploaded, by the file_id handed back; and how often one was re-sent.
+        self.sent_files: dict[str, str] = {}
+        self.resends = 0
         self._failures: dict[str, deque[Failure | None]] = {}
         self._changed = asyncio.Condition()
         self._closing = False
@@ -449,14 +452,26 @@ class FakeTelegramAPI:
         return scope["type"], call.get("language_code") or ""
 
     def _send_photo(self, call: ApiCall) -> JSON:
-        self._require_upload(call, "photo")
-        sizes = [{"file_id": "photo-id", "file_unique_id": "photo-u", "width": 1, "height": 1}]
+        file_id, _ = self._uploaded_or_known(call, "photo")
+        sizes = [{"file_id": file_id, "file_unique_id": file_id + "-u", "width": 1, "height": 1}]
         return self._new_message(call, {"photo": sizes, **self._caption(call)})
 
     def _send_document(self, call: ApiCall) -> JSON:
-        upload = self._require_upload(call, "document")
-        document = {"file_id": "doc-id", "file_unique_id": "doc-u", "file_name": upload.filename}
+        file_id, filename = self._uploaded_or_known(call, "document")
+        document = {"file_id": file_id, "file_unique_id": file_id + "-u", "file_name": filename}
         return self._new_message(call, {"document": document, **self._caption(call)})
+
+    def _uploaded_or_known(self, call: ApiCall, name: str) -> tuple[str, str]:
+        """A new upload gets a fresh file_id; a file_id this server issued may be sent again
+        without uploading (Telegram's way of re-sending the same file)."""
+        reference = call.get(name)
+        if call.upload(name) is None and reference in self.sent_files:
+            self.resends += 1
+            return reference, self.sent_files[reference]
+        upload = self._require_upload(call, name)
+        file_id = f"sent-{len(self.sent_files) + 1}"
+        self.sent_files[file_id] = upload.filename
+        return file_id, upload.filename
 
     def _get_chat(self, call: ApiCall) -> JSON:
         chat = self._chat_json(self._chat_id(call))
