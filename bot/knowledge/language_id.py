@@ -14,6 +14,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.knowledge.text import language_features
 
 # Additive smoothing for n-grams a language's content never used.
@@ -38,42 +40,48 @@ class Guess:
 
 
 class LanguageIdentifier:
+    """Log-probabilities of each feature in each language, one matrix row per feature
+    (the last row holds each language's unseen-feature value), so a guess is one lookup
+    per feature and one numpy sum rather than a Python loop per language."""
+
     def __init__(self, corpora: dict[str, list[str]]) -> None:
-        self._log_prob: dict[str, dict[str, float]] = {}
-        self._unseen: dict[str, float] = {}
-        vocabulary: set[str] = set()
+        self._langs = list(corpora)
         counts: dict[str, Counter[str]] = {}
         for lang, texts in corpora.items():
             counter: Counter[str] = Counter()
             for text in texts:
                 counter.update(language_features(text))  # counted in C, not a generator
             counts[lang] = counter
-            vocabulary.update(counts[lang])
-        size = len(vocabulary) or 1
-        for lang, counter in counts.items():
+        features = sorted(set().union(*counts.values())) if counts else []
+        self._rows = {feature: row for row, feature in enumerate(features)}
+        size = len(features) or 1
+        table = np.empty((len(features) + 1, len(self._langs)), dtype=np.float64)
+        for column, lang in enumerate(self._langs):
+            counter = counts[lang]
             total = sum(counter.values()) + SMOOTHING * size
-            self._log_prob[lang] = {
-                f: math.log((c + SMOOTHING) / total) for f, c in counter.items()
-            }
-            self._unseen[lang] = math.log(SMOOTHING / total)
+            table[: len(features), column] = [
+                math.log((counter.get(f, 0) + SMOOTHING) / total) for f in features
+            ]
+            table[len(features), column] = math.log(SMOOTHING / total)
+        self._table = table
+        self._unseen_row = len(features)
 
     def guess(self, text: str) -> Guess | None:
         """The most likely language, and whether the evidence is clear enough to act on."""
         for lang, script in SCRIPT_LANGUAGES:
-            if lang in self._log_prob and len(script.findall(text)) >= 2:
+            if lang in self._langs and len(script.findall(text)) >= 2:
                 latin = sum(ch.isascii() and ch.isalpha() for ch in text)
                 if len(script.findall(text)) * 2 >= latin or lang == "zh_Hans":
                     return Guess(lang, math.inf, True)
         features = language_features(text)
-        if not features or not self._log_prob:
+        if not features or not self._langs:
             return None
-        scores = {
-            lang: sum(table.get(f, self._unseen[lang]) for f in features)
-            for lang, table in self._log_prob.items()
-        }
-        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
-        best, best_score = ranked[0]
-        runner_up = ranked[1][1] if len(ranked) > 1 else best_score - 1e9
-        margin = (best_score - runner_up) / len(features)
+        rows = [self._rows.get(f, self._unseen_row) for f in features]
+        scores = self._table[rows].sum(axis=0)
+        order = np.argsort(-scores)
+        best = float(scores[order[0]])
+        runner_up = float(scores[order[1]]) if len(order) > 1 else best - 1e9
+        margin = (best - runner_up) / len(features)
         letters = sum(ch.isalpha() for ch in text)
-        return Guess(best, margin, letters >= MIN_LETTERS and margin >= CLEAR_MARGIN_PER_FEATURE)
+        clear = letters >= MIN_LETTERS and margin >= CLEAR_MARGIN_PER_FEATURE
+        return Guess(self._langs[int(order[0])], margin, clear)
