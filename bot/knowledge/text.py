@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 
 # Invisible characters a platform can deliver: zero-width, bidi controls, BOM, surrogates.
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
@@ -61,9 +62,13 @@ def runs(text: str) -> list[str]:
 
 
 def tokens(text: str) -> list[str]:
-    """Search tokens: whole words plus character n-grams (Han: single characters and pairs)."""
+    """Search tokens: word pairs, whole words and character n-grams (Han: characters and
+    character pairs)."""
     found: list[str] = []
-    for run in runs(text):
+    words = runs(text)
+    # Word pairs keep phrases ("search warrant", "poner queja") apart from their words.
+    found.extend(f"b:{a} {b}" for a, b in pairwise(words) if not _IS_HAN.match(a))
+    for run in words:
         if _IS_HAN.match(run):
             found.extend(run)
             found.extend(run[i : i + 2] for i in range(len(run) - 1))
