@@ -85,25 +85,7 @@ class OutboxRepository:
 
     async def add(self, item: NewOutboxItem, now: datetime) -> bool:
         """Insert unless the dedupe key exists; True when a new row was written."""
-        cursor = await self._db.execute(
-            "INSERT INTO outbox (dedupe_key, platform, chat_id, thread_id, person_id, payload, "
-            "not_before, created_at, broadcast_id, expires_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-            (
-                item.dedupe_key,
-                item.platform,
-                item.chat_id,
-                item.thread_id,
-                item.person_id,
-                item.payload,
-                to_db(item.not_before),
-                to_db(now),
-                item.broadcast_id,
-                None if item.expires_at is None else to_db(item.expires_at),
-            ),
-        )
-        await self._db.commit()
-        return cursor.rowcount == 1
+        return await self.add_many([item], now) == 1
 
     async def add_many(self, items: list[NewOutboxItem], now: datetime) -> int:
         """Insert many rows in one transaction (a broadcast); returns how many were new."""
