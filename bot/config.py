@@ -7,6 +7,7 @@ which the CLI turns into one line and exit code 2.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import tomllib
@@ -255,19 +256,15 @@ def _coerce(key: str, kind: Any, raw: Any, from_env: bool) -> Any:
         if isinstance(raw, int) and not isinstance(raw, bool):
             return raw
         if from_env:
-            try:
+            with contextlib.suppress(ValueError):
                 return int(str(raw).strip())
-            except ValueError:
-                pass
         raise ConfigError(key, "must be a whole number")
     if kind is float:
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             return float(raw)
         if from_env:
-            try:
+            with contextlib.suppress(ValueError):
                 return float(str(raw))
-            except ValueError:
-                pass
         raise ConfigError(key, "must be a number")
     if kind is str:
         if isinstance(raw, str):
