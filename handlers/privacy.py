@@ -16,9 +16,17 @@ from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_
 from handlers.escalation.service import close_case
 from storage.cases import MessageKind, Outcome
+from storage.people import Role
 from storage.privacy import RetentionCounts
 
 router = Router("privacy")
+
+ROLE_NAMES = {
+    Role.RESIDENT: N_("resident"),
+    Role.LIAISON: N_("community liaison"),
+    Role.ORGANIZER: N_("organizer"),
+    Role.ADMIN: N_("administrator"),
+}
 log = logging.getLogger(__name__)
 
 CONFIRM_FORGET, KEEP = "forget.yes", "forget.no"
@@ -38,7 +46,7 @@ async def my_data(ctx: Context, event: Incoming) -> None:
         + ctx._("Account: {platform}, language {language}, role {role}.").format(
             platform=person.platform,
             language=LANGUAGE_NAMES.get(person.locale or "", "—"),
-            role=person.role.value,
+            role=ctx._(ROLE_NAMES[person.role]),
         ),
         "• "
         + ctx._("First message: {first}. Last message: {last}.").format(
