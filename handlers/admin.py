@@ -10,6 +10,7 @@ from bot.core.context import Context, Services
 from bot.core.events import Incoming
 from bot.core.router import Router
 from bot.i18n import N_
+from handlers.common import ROLE_NAMES
 from storage.people import Person, Role
 
 router = Router("admin")
@@ -45,7 +46,7 @@ async def whoami(ctx: Context, event: Incoming) -> None:
     await ctx.reply(
         ctx._("Your id: {identity}. Your role: {role}.").format(
             identity=f"{ctx.person.platform}:{ctx.person.platform_user_id}",
-            role=ctx.person.role.value,
+            role=ctx._(ROLE_NAMES[ctx.person.role]),
         ),
         ephemeral=True,
     )

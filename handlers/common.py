@@ -5,7 +5,16 @@ from __future__ import annotations
 from bot.config import LocalSection
 from bot.core.dispatcher import COMMAND_BUTTON
 from bot.core.events import Button
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
+from storage.people import Role
+
+# How a role is named to the person who has it.
+ROLE_NAMES = {
+    Role.RESIDENT: N_("resident"),
+    Role.LIAISON: N_("community liaison"),
+    Role.ORGANIZER: N_("organizer"),
+    Role.ADMIN: N_("administrator"),
+}
 
 
 def main_menu(t: Translator) -> list[list[Button]]:

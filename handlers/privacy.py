@@ -14,19 +14,12 @@ from bot.core.context import Context, Services
 from bot.core.events import Button, Incoming
 from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_
+from handlers.common import ROLE_NAMES
 from handlers.escalation.service import close_case
 from storage.cases import MessageKind, Outcome
-from storage.people import Role
 from storage.privacy import RetentionCounts
 
 router = Router("privacy")
-
-ROLE_NAMES = {
-    Role.RESIDENT: N_("resident"),
-    Role.LIAISON: N_("community liaison"),
-    Role.ORGANIZER: N_("organizer"),
-    Role.ADMIN: N_("administrator"),
-}
 log = logging.getLogger(__name__)
 
 CONFIRM_FORGET, KEEP = "forget.yes", "forget.no"
