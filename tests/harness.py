@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.app import App
 from bot.core.events import Attachment, Button, EventKind, Incoming, Outgoing
 from bot.core.ports import Recipient
+from storage.people import Role
 
 
 class FakeClock:
@@ -105,3 +106,17 @@ class Conversation:
 
 def texts(replies: list[Outgoing]) -> str:
     return "\n".join(reply.text for reply in replies)
+
+
+async def staff_member(
+    app: App, user: str, role: Role, platform: str = "console"
+) -> tuple[Conversation, RecordingSender]:
+    """A person given a staff role, with the platform's outbox deliveries recorded."""
+    sender = RecordingSender(platform)
+    app.delivery.register(sender, None)
+    member = Conversation(app, user=user, platform=platform)
+    await member.send("/start")
+    person = await app.services.repos.people.find(platform, user)
+    assert person is not None
+    await app.services.repos.people.set_role(person.id, role)
+    return member, sender

@@ -11,20 +11,14 @@ from bot.core.events import Outgoing
 from storage.outbox import OutboxStatus
 from storage.people import Role
 from tests.conftest import AppFactory
-from tests.harness import Conversation, FakeClock, RecordingSender, texts
+from tests.harness import Conversation, FakeClock, RecordingSender, staff_member, texts
 
 # 2026-10-25 is still summer time in New York; clocks go back on 2026-11-01.
 BEFORE_DST_END = datetime(2026, 10, 25, 16, 0, tzinfo=UTC)  # 12:00 EDT
 
 
 async def _people(app: App) -> tuple[Conversation, RecordingSender]:
-    sender = RecordingSender("console")
-    app.delivery.register(sender, None)
-    organizer = Conversation(app, user="olga", platform="console")
-    await organizer.send("/start")
-    person = await app.services.repos.people.find("console", "olga")
-    assert person is not None
-    await app.services.repos.people.set_role(person.id, Role.ORGANIZER)
+    organizer, sender = await staff_member(app, "olga", Role.ORGANIZER)
     for user, hint, zone in (("sofia", "es", "America/New_York"), ("amal", "ar", "Europe/Paris")):
         resident = Conversation(app, user=user, platform="console", language_hint=hint)
         await resident.send("/subscribe")

@@ -6,20 +6,13 @@ from bot.app import App
 from handlers.polls.delivery import close_due_polls, results_message
 from storage.people import Role
 from storage.polls import Poll
-from tests.harness import Conversation, FakeClock, RecordingSender, texts
+from tests.harness import Conversation, FakeClock, RecordingSender, staff_member, texts
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 async def _organizer(app: App) -> tuple[Conversation, RecordingSender]:
-    sender = RecordingSender("console")
-    app.delivery.register(sender, None)
-    organizer = Conversation(app, user="olga", platform="console")
-    await organizer.send("/start")
-    person = await app.services.repos.people.find("console", "olga")
-    assert person is not None
-    await app.services.repos.people.set_role(person.id, Role.ORGANIZER)
-    return organizer, sender
+    return await staff_member(app, "olga", Role.ORGANIZER)
 
 
 async def _subscriber(app: App, user: str, hint: str = "en") -> Conversation:

@@ -60,7 +60,6 @@ class Sender(Protocol):
 
     async def deliver(self, recipient: Recipient, message: Outgoing) -> None:
         """Deliver or raise a `DeliveryError` subclass saying why not."""
-        ...
 
 
 class PlatformAdapter(Protocol):
@@ -70,8 +69,6 @@ class PlatformAdapter(Protocol):
 
     async def start(self) -> None:
         """Connect and begin receiving; returns once the platform is serving."""
-        ...
 
     async def stop(self) -> None:
         """Stop receiving and release connections; pending outbox rows stay pending."""
-        ...

@@ -265,10 +265,9 @@ async def discard(ctx: Context, event: Incoming) -> None:
 
 
 async def _results(ctx: Context, arg: str) -> None:
-    poll = None
-    if arg.isdigit() and len(arg) < 10:
-        poll = await ctx.repos.polls.get(int(arg))
-    elif not arg:
+    if arg:
+        poll = await _named_poll(ctx, arg)
+    else:
         latest = await ctx.repos.polls.latest(1)
         poll = latest[0] if latest else None
     if poll is None:
@@ -277,15 +276,16 @@ async def _results(ctx: Context, arg: str) -> None:
     await ctx.reply(await results_message(ctx.services, ctx.t, poll))
 
 
+async def _named_poll(ctx: Context, arg: str) -> Poll | None:
+    """The poll a button names, if the (untrusted) number is one."""
+    return await ctx.repos.polls.get(int(arg)) if arg.isdigit() and len(arg) < 10 else None
+
+
 @router.button(ANSWER)
 async def answer(ctx: Context, event: Incoming) -> None:
     """Record the tap; a second tap replaces the first until the poll closes."""
     poll_arg, _, value = event.button_arg.partition(":")
-    poll = (
-        await ctx.repos.polls.get(int(poll_arg))
-        if poll_arg.isdigit() and len(poll_arg) < 10
-        else None
-    )
+    poll = await _named_poll(ctx, poll_arg)
     if poll is None or not poll.is_open_at(ctx.now()):
         await ctx.reply(ctx._("This poll is closed. Thank you all the same."), ephemeral=True)
         return
@@ -314,11 +314,7 @@ async def answer(ctx: Context, event: Incoming) -> None:
 @router.button(NEIGHBORHOOD)
 async def neighborhood(ctx: Context, event: Incoming) -> None:
     poll_arg, _, tag = event.button_arg.partition(":")
-    poll = (
-        await ctx.repos.polls.get(int(poll_arg))
-        if poll_arg.isdigit() and len(poll_arg) < 10
-        else None
-    )
+    poll = await _named_poll(ctx, poll_arg)
     if (
         poll is None
         or not poll.is_open_at(ctx.now())
