@@ -18,7 +18,6 @@ NOISY_LOGGERS = (
     "telegram.ext.Updater",
     "discord.http",
     "discord.gateway",
-    "bm25s",
     # Logs every SQL statement with its parameters (message text, platform ids) at DEBUG.
     "aiosqlite",
     "apscheduler",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,25 +45,21 @@ class LanguageIdentifier:
 
     def __init__(self, corpora: dict[str, list[str]]) -> None:
         self._langs = list(corpora)
-        counts: dict[str, Counter[str]] = {}
-        for lang, texts in corpora.items():
-            counter: Counter[str] = Counter()
-            for text in texts:
-                counter.update(language_features(text))  # counted in C, not a generator
-            counts[lang] = counter
-        features = sorted(set().union(*counts.values())) if counts else []
-        self._rows = {feature: row for row, feature in enumerate(features)}
-        size = len(features) or 1
-        table = np.empty((len(features) + 1, len(self._langs)), dtype=np.float64)
-        for column, lang in enumerate(self._langs):
-            counter = counts[lang]
-            total = sum(counter.values()) + SMOOTHING * size
-            table[: len(features), column] = [
-                math.log((counter.get(f, 0) + SMOOTHING) / total) for f in features
-            ]
-            table[len(features), column] = math.log(SMOOTHING / total)
-        self._table = table
-        self._unseen_row = len(features)
+        # One text per language: n-grams spanning two joined texts are rare noise, and
+        # one numpy count per language is far faster than a Counter update per text.
+        found = [
+            np.unique(language_features(" ".join(texts)), return_counts=True)
+            for texts in corpora.values()
+        ]
+        every = [codes for codes, _ in found] or [np.empty(0, dtype=np.uint64)]
+        self._features = np.unique(np.concatenate(every))
+        counts = np.zeros((len(self._features) + 1, len(self._langs)), dtype=np.float64)
+        for column, (codes, seen) in enumerate(found):
+            counts[np.searchsorted(self._features, codes), column] = seen
+        # Additive smoothing; the last row is each language's value for an unseen feature.
+        totals = counts.sum(axis=0) + SMOOTHING * max(len(self._features), 1)
+        self._table = np.log((counts + SMOOTHING) / totals).astype(np.float32)
+        self._unseen_row = len(self._features)
 
     def guess(self, text: str) -> Guess | None:
         """The most likely language, and whether the evidence is clear enough to act on."""
@@ -74,10 +69,12 @@ class LanguageIdentifier:
                 if len(script.findall(text)) * 2 >= latin or lang == "zh_Hans":
                     return Guess(lang, math.inf, True)
         features = language_features(text)
-        if not features or not self._langs:
+        if not len(features) or not self._langs:
             return None
-        rows = [self._rows.get(f, self._unseen_row) for f in features]
-        scores = self._table[rows].sum(axis=0)
+        rows = np.minimum(np.searchsorted(self._features, features), self._unseen_row)
+        known = rows < self._unseen_row
+        known[known] = self._features[rows[known]] == features[known]
+        scores = self._table[np.where(known, rows, self._unseen_row)].sum(axis=0)
         order = np.argsort(-scores)
         best = float(scores[order[0]])
         runner_up = float(scores[order[1]]) if len(order) > 1 else best - 1e9

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from itertools import pairwise
 
+import numpy as np
+
 # Invisible characters a platform can deliver: zero-width, bidi controls, BOM, surrogates.
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 # Letters that accent stripping (NFD + drop marks) does not reach.
@@ -43,6 +45,7 @@ _FOLD = str.maketrans(
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(rf"[{_HAN}]+|[^\W{_HAN}]+")
 _IS_HAN = re.compile(rf"[{_HAN}]")
+_WORDS = re.compile(r"\w+")
 NGRAM_SIZES = (3, 4)
 
 
@@ -81,8 +84,14 @@ def tokens(text: str) -> list[str]:
     return found
 
 
-def language_features(text: str) -> list[str]:
-    """Character 1-3-grams across word boundaries (accents kept: they identify languages)."""
+def language_features(text: str) -> np.ndarray:
+    """Character 1-3-grams across word boundaries (accents kept: they identify languages),
+    each packed into one integer: code points are below 2**21 and never 0, so a 3-gram
+    is three 21-bit fields and 1-, 2- and 3-grams never share a code. Integers let the
+    language model count and look them up with numpy instead of a dict of strings."""
     cleaned = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text).casefold())
-    padded = " " + " ".join(re.findall(r"\w+", cleaned)) + " "
-    return [padded[i : i + n] for n in (1, 2, 3) for i in range(len(padded) - n + 1)]
+    padded = " " + " ".join(_WORDS.findall(cleaned)) + " "
+    points = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    pairs = (points[:-1] << 21) | points[1:]
+    triples = (pairs[:-1] << 21) | points[2:]
+    return np.concatenate([points, pairs, triples])

@@ -1,0 +1,48 @@
+"""The search index's building blocks agree with the reference implementations."""
+
+from __future__ import annotations
+
+import random
+
+import bm25s
+import numpy as np
+from bm25s.tokenization import Tokenized
+
+from bot.knowledge.search import K1, B, _weights
+from bot.knowledge.terms import TermTable
+
+
+def _random_corpus(seed: int) -> tuple[list[list[int]], int]:
+    rng = random.Random(seed)
+    terms = 60
+    corpus = [[rng.randrange(terms) for _ in range(rng.randrange(1, 12))] for _ in range(40)]
+    corpus.append([])  # a document with no terms (a message of emoji only) still counts
+    return corpus, terms
+
+
+def test_bm25_weights_equal_bm25s_lucene_weights() -> None:
+    for seed in range(5):
+        corpus, terms = _random_corpus(seed)
+        vocab = {f"t{i}": i for i in range(terms)}
+        reference = bm25s.BM25(k1=K1, b=B, method="lucene")
+        reference.index(Tokenized(ids=corpus, vocab=vocab), show_progress=False)
+        scores = reference.scores
+        expected = np.zeros((terms, scores["num_docs"]), dtype=np.float32)
+        for term in range(terms):
+            start, end = scores["indptr"][term], scores["indptr"][term + 1]
+            expected[term, scores["indices"][start:end]] = scores["data"][start:end]
+
+        term_ids = np.array([t for doc in corpus for t in doc], dtype=np.int64)
+        doc_ids = np.repeat(np.arange(len(corpus)), [len(doc) for doc in corpus])
+        weights, _, _ = _weights(term_ids, doc_ids, terms, len(corpus))
+
+        assert weights.shape == expected.shape
+        np.testing.assert_allclose(weights.toarray(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_term_table_finds_every_term_and_only_those() -> None:
+    vocab = {f"w:{word}": row for row, word in enumerate(["police", "queja", "警察", "ICE"])}
+    table = TermTable(vocab)
+    found = table.lookup(["queja", "w:queja", "w:ICE", "w:警察", "w:police", "w:polic"])
+    assert found.tolist() == [-1, 1, 3, 2, 0, -1]
+    assert TermTable({}).lookup(["w:x"]).tolist() == [-1]
