@@ -56,6 +56,7 @@ from bot.core.ports import (
 )
 from bot.i18n import Translator
 from bot.outbox import Pacing
+from bot.platforms.telegram_http import AiohttpRequest
 from bot.platforms.text_split import split_text
 
 if TYPE_CHECKING:
@@ -459,6 +460,17 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         """Nothing to release: the Application waits for running updates itself."""
 
 
+def _http_client(pool_size: int) -> AiohttpRequest:
+    return AiohttpRequest(
+        connection_pool_size=pool_size,
+        connect_timeout=CONNECT_TIMEOUT_S,
+        read_timeout=READ_TIMEOUT_S,
+        write_timeout=WRITE_TIMEOUT_S,
+        pool_timeout=POOL_TIMEOUT_S,
+        media_write_timeout=MEDIA_WRITE_TIMEOUT_S,
+    )
+
+
 def _webhook_path(webhook_url: str) -> str:
     """The local path to serve is the path of the public webhook URL."""
     return urlsplit(webhook_url).path.lstrip("/")
@@ -490,14 +502,8 @@ class TelegramAdapter:
             .token(section.token)
             .base_url(section.api_base_url)
             .base_file_url(section.api_file_url)
-            .connection_pool_size(CONNECTION_POOL_SIZE)
-            .connect_timeout(CONNECT_TIMEOUT_S)
-            .read_timeout(READ_TIMEOUT_S)
-            .write_timeout(WRITE_TIMEOUT_S)
-            .media_write_timeout(MEDIA_WRITE_TIMEOUT_S)
-            .pool_timeout(POOL_TIMEOUT_S)
-            .get_updates_connect_timeout(CONNECT_TIMEOUT_S)
-            .get_updates_read_timeout(READ_TIMEOUT_S)
+            .request(_http_client(CONNECTION_POOL_SIZE))
+            .get_updates_request(_http_client(1))  # one long poll at a time
             .concurrent_updates(ChatOrderedProcessor(MAX_CONCURRENT_UPDATES))
             .job_queue(None)  # the bot has its own scheduler
             .build()
