@@ -138,8 +138,8 @@ class LanguageIndex:
         if not found.any():
             return []
         known = np.repeat(term_ids[found], tf[found].astype(np.int64))
-        phrase_scores = np.asarray(self._phrases[known].sum(axis=0)).ravel()
-        topic_scores = np.asarray(self._topics[known].sum(axis=0)).ravel()
+        phrase_scores = _row_sum(self._phrases, known)
+        topic_scores = _row_sum(self._topics, known)
         best_phrase = np.maximum.reduceat(phrase_scores, self._starts)
         whole = topic_scores / (float(topic_scores.max()) or 1.0)
         ceiling = self._self_score(len(query), term_ids, tf) or 1.0
@@ -156,6 +156,21 @@ class LanguageIndex:
             (f" {term} " in padded) if term.isascii() or " " in term else (term in padded)
             for term in self._danger
         )
+
+
+def _row_sum(matrix: csr_matrix, rows: np.ndarray) -> np.ndarray:
+    """Sum of the given rows (repeats count again), straight from the CSR arrays.
+
+    scipy's `matrix[rows].sum(axis=0)` does the same but validates and builds an
+    intermediate matrix on every call: ~150 µs of Python per question, a quarter of
+    answering one. Here: the rows' stretches of `indices`/`data`, then one bincount."""
+    starts = matrix.indptr[rows]
+    lengths = matrix.indptr[rows + 1] - starts
+    first_of_row = np.cumsum(lengths) - lengths
+    positions = np.arange(int(lengths.sum())) + np.repeat(starts - first_of_row, lengths)
+    return np.bincount(
+        matrix.indices[positions], weights=matrix.data[positions], minlength=matrix.shape[1]
+    )
 
 
 def _weights(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from bot.core.context import Context
 from bot.core.events import Button, Incoming
 from bot.core.router import Router
-from bot.i18n import N_
+from bot.i18n import N_, Languages
 
 router = Router("meetings.subscriptions")
 
@@ -59,12 +61,14 @@ async def _stop(ctx: Context) -> None:
     )
 
 
-def stop_words(ctx: Context) -> set[str]:
-    """'stop' and its translation in every shipped language ('parar', 'arrêter', 'توقف' …)."""
+@functools.cache
+def stop_words(languages: Languages) -> frozenset[str]:
+    """'stop' and its translation in every shipped language ('parar', 'arrêter', 'توقف' …),
+    computed once per set of catalogs: every free-text message is checked against it."""
     words = {"stop"}
-    for translator in ctx.services.languages.all():
+    for translator in languages.all():
         words.add(translator.pgettext("keyword to unsubscribe", "STOP").casefold())
-    return words
+    return frozenset(words)
 
 
 @router.text()
@@ -73,7 +77,7 @@ async def stop_keyword(ctx: Context, event: Incoming) -> bool:
     if not event.is_private:
         return False
     word = event.text.strip().strip("!.").casefold()
-    if word not in stop_words(ctx):
+    if word not in stop_words(ctx.services.languages):
         return False
     await _stop(ctx)
     return True
