@@ -37,6 +37,9 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, object]]]]:
     async def echo(request: web.Request) -> web.Response:
         if request.path.endswith("/slow"):
             await asyncio.sleep(2)
+        if request.content_type == "application/json":
+            seen.append({"content_type": request.content_type, "json": await request.json()})
+            return web.json_response({"ok": True, "result": True})
         form = await request.post()
         seen.append(
             {
@@ -64,7 +67,7 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, object]]]]:
         await runner.cleanup()
 
 
-async def test_parameters_go_as_form_fields_holding_json(
+async def test_parameters_go_as_a_json_body(
     server: tuple[str, list[dict[str, object]]],
 ) -> None:
     base, seen = server
@@ -81,11 +84,10 @@ async def test_parameters_go_as_form_fields_holding_json(
     finally:
         await client.shutdown()
     assert status == 200 and json.loads(body)["ok"] is True
-    assert seen[0]["content_type"] == "application/x-www-form-urlencoded"
-    fields = seen[0]["fields"]
-    assert isinstance(fields, dict)
-    assert fields["chat_id"] == "42"
-    assert json.loads(fields["reply_markup"]) == {"inline_keyboard": [[{"text": "é"}]]}
+    assert seen[0] == {
+        "content_type": "application/json",
+        "json": {"chat_id": 42, "reply_markup": {"inline_keyboard": [[{"text": "é"}]]}},
+    }
 
 
 async def test_files_go_as_multipart_with_their_names(
@@ -100,6 +102,7 @@ async def test_files_go_as_multipart_with_their_names(
             [
                 RequestParameter.from_input("chat_id", 7),
                 RequestParameter.from_input("document", document),
+                RequestParameter.from_input("reply_markup", {"inline_keyboard": []}),
             ]
         )
         await client.do_request(f"{base}/sendDocument", "POST", data)
@@ -109,6 +112,10 @@ async def test_files_go_as_multipart_with_their_names(
     files = seen[0]["files"]
     assert isinstance(files, dict)
     assert list(files.values()) == [("meeting.ics", b"BEGIN:VCALENDAR")]
+    fields = seen[0]["fields"]
+    assert isinstance(fields, dict)
+    assert fields["chat_id"] == "7"
+    assert json.loads(fields["reply_markup"]) == {"inline_keyboard": []}
 
 
 async def test_a_slow_answer_is_a_timeout(server: tuple[str, list[dict[str, object]]]) -> None:

@@ -8,11 +8,13 @@ loop in that pool at 64 concurrent updates. aiohttp, already installed for disco
 keeps idle connections in a queue and parses HTTP in C. PTB supports exactly this seam:
 a `BaseRequest` subclass given to the `ApplicationBuilder`.
 
-Requests are encoded as PTB's own client encodes them (form fields holding JSON values,
-multipart when a file is attached), so the Bot API sees the same requests either way.
+Bodies are JSON, which the Bot API accepts for every method, or multipart with form
+fields holding JSON values (as PTB's own client sends them) when a file is attached.
 """
 
 from __future__ import annotations
+
+import json
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
@@ -105,16 +107,19 @@ def _sum(*parts: float | None) -> float | None:
     return None if any(part is None for part in parts) else sum(p for p in parts if p)
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """Form fields with JSON values, or multipart when the request carries files."""
+def _body(request_data: RequestData | None) -> aiohttp.FormData | aiohttp.BytesPayload | None:
+    """A JSON body, or multipart (form fields holding JSON values) when there are files.
+
+    The Bot API takes both; JSON is encoded in C where aiohttp's form encoding quotes a
+    reply of 2 KB in non-Latin script byte by byte in Python (~13 % of the event loop)."""
     if request_data is None:
         return None
-    fields = request_data.json_parameters
     files = request_data.multipart_data
     if not files:
-        return fields
+        payload = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+        return aiohttp.BytesPayload(payload, content_type="application/json")
     form = aiohttp.FormData()
-    for name, value in fields.items():
+    for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mime_type) in files.items():
         form.add_field(name, content, filename=filename, content_type=mime_type)
