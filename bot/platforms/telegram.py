@@ -38,7 +38,7 @@ from telegram import (
 )
 from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, TypeHandler
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.core.context import MenuEntry, mark_rtl
 from bot.core.events import Attachment, Button, ChatKind, EventKind, Incoming, Outgoing
@@ -62,6 +62,9 @@ if TYPE_CHECKING:
     from bot.config import TelegramSection
 
 log = logging.getLogger(__name__)
+# Text replies go by `do_api_request("sendMessage")` on purpose (see `_send_part`); PTB
+# warns when a method it has a typed call for is used that way.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
 T = TypeVar("T")
 
 PLATFORM = "telegram"
