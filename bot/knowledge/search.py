@@ -77,9 +77,8 @@ class LanguageIndex:
     """BM25 over one language's topic documents plus its off-topic examples.
 
     The BM25 weight of every (term, document) is computed once at start; scoring a
-    question is then a sparse row sum, done with scipy in one call (bm25s's own path loops in
-    Python per query term, which cost more than everything else in answering a message).
-    Both views share one vocabulary, so ten languages hold one copy of their n-grams.
+    question is then a sum of the weight rows of its terms (`_row_sum`), a few numpy
+    calls. Both views share one vocabulary, so each language holds one copy of its n-grams.
     """
 
     def __init__(self, topics: dict[str, Topic], hints: SearchHints, scale: float = 1.0) -> None:
