@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import SUPPORTED_LOCALES
 from bot.knowledge.catalog import CATALOG
-from bot.knowledge.check import check_content
+from bot.knowledge.check import _hint_problems, check_content
 
 SHIPPED = Path(__file__).resolve().parent.parent / "locales"
 
@@ -64,3 +64,9 @@ def test_duplicate_id_is_reported(tmp_path: Path) -> None:
     (tmp_path / "pt" / "copy.toml").write_text(text, "utf-8")
     problems = check_content(SUPPORTED_LOCALES, extra)
     assert any("duplicate id" in p for p in problems), problems
+
+
+def test_a_language_without_search_lists_is_reported() -> None:
+    """Off-topic examples, danger phrases and police words are required per language."""
+    problems = _hint_problems("xx")
+    assert [p.split("'")[1] for p in problems] == ["offtopic", "danger", "police"]

@@ -50,6 +50,20 @@ async def test_off_topic_gets_the_menu_not_a_wrong_answer(app: App) -> None:
         assert "Know your rights" in labels(reply)
 
 
+async def test_a_message_naming_the_police_is_never_turned_away(app: App) -> None:
+    """Everyday words (landlord, rent) can outweigh the police topics; a message that
+    names the police still gets topics to choose from and a person, not the off-topic
+    reply, and no direct answer either."""
+    question = "my landlord called the cops on me can they come in"
+    verdict = app.services.knowledge.search(question, "en")
+    assert verdict.doubtful  # the premise: by the numbers alone it looks off-topic
+    reply = (await Conversation(app).send(question))[0]
+    assert reply.text.startswith("I am not sure")
+    assert labels(reply)[-1] == "Talk to a person"
+    unnamed = app.services.knowledge.search("my landlord called me can he come in", "en")
+    assert unnamed.best is None  # the same words without the police stay off-topic
+
+
 async def test_low_confidence_offers_three_topics_and_a_person(app: App) -> None:
     """A vague question gets the three best topics as buttons plus 'Talk to a person'."""
     question = "police paper thing"
@@ -67,6 +81,12 @@ async def test_danger_now_puts_emergency_contacts_before_anything(app: App) -> N
     """A message describing danger happening now starts with the emergency number."""
     reply = (await Conversation(app).send("a man with a gun is outside my door right now"))[0]
     assert reply.text.startswith("🚨") and "911" in reply.text.split("\n")[0]
+
+
+async def test_danger_phrases_with_apostrophes_are_recognised(app: App) -> None:
+    """Listed phrases are split into words as messages are: "can't" matches "can't"."""
+    reply = (await Conversation(app).send("i can't breathe"))[0]
+    assert reply.text.startswith("🚨")
 
 
 async def test_urgent_topic_from_menu_starts_with_emergency_contacts(app: App) -> None:

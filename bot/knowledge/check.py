@@ -13,6 +13,7 @@ from bot.knowledge.content import (
     SECTIONS,
     ContentError,
     Topic,
+    load_search_hints,
     parse_topic,
 )
 
@@ -103,4 +104,23 @@ def check_content(langs: tuple[str, ...], extra_path: str = "") -> list[str]:
             problems.append(f"{lang}/{missing}: topic missing in this language")
         for topic in merged_topics.values():
             problems.extend(_topic_problems(topic, all_ids))
+        problems.extend(_hint_problems(lang))
     return problems
+
+
+def _hint_problems(lang: str) -> list[str]:
+    """Without these lists the search cannot tell off-topic text, danger or a message
+    naming the police in this language."""
+    try:
+        hints = load_search_hints(lang)
+    except (ContentError, tomllib.TOMLDecodeError) as error:
+        return [f"{lang}/search.toml: {error}"]
+    return [
+        f"{lang}/search.toml: empty or missing list '{name}'"
+        for name, values in (
+            ("offtopic", hints.offtopic),
+            ("danger", hints.danger),
+            ("police", hints.police),
+        )
+        if not values
+    ]

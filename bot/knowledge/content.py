@@ -118,10 +118,12 @@ def _topic_files(root: Traversable, lang: str, nested: bool) -> Iterator[Travers
 
 @dataclass(frozen=True, slots=True)
 class SearchHints:
-    """Per-language search resources: off-topic examples and danger phrases."""
+    """Per-language search resources: off-topic examples, phrases of danger happening
+    now, and the words that name the police (a message naming them is in scope)."""
 
     offtopic: tuple[str, ...]
     danger: tuple[str, ...]
+    police: tuple[str, ...]
 
 
 def load_topics(langs: tuple[str, ...], extra_path: str = "") -> dict[str, dict[str, Topic]]:
@@ -147,10 +149,14 @@ def load_topics(langs: tuple[str, ...], extra_path: str = "") -> dict[str, dict[
 def load_search_hints(lang: str) -> SearchHints:
     entry = resources.files("locales").joinpath(lang, "search.toml")
     if not entry.is_file():
-        return SearchHints((), ())
+        return SearchHints((), (), ())
     data = tomllib.loads(entry.read_text(encoding="utf-8"))
     where = f"{lang}/search.toml"
-    return SearchHints(_strings(data, "offtopic", where), _strings(data, "danger", where))
+    return SearchHints(
+        _strings(data, "offtopic", where),
+        _strings(data, "danger", where),
+        _strings(data, "police", where),
+    )
 
 
 def fill_placeholders(text: str, local: LocalSection) -> str:

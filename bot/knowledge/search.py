@@ -22,7 +22,7 @@ from scipy.sparse import csr_matrix
 from bot.knowledge.content import SearchHints, Topic
 from bot.knowledge.language_id import LanguageIdentifier
 from bot.knowledge.terms import TermTable
-from bot.knowledge.text import normalize, runs, tokens
+from bot.knowledge.text import runs, tokens
 
 OFFTOPIC = "__offtopic__"
 K1 = 1.5
@@ -56,6 +56,9 @@ class SearchResult:
     ranked: tuple[Match, ...]
     offtopic: bool
     danger: bool
+    # Off-topic by the numbers, yet kept in scope because the police are named: offer
+    # choices, never a direct answer. (Danger keeps its answer: contacts come first.)
+    doubtful: bool = False
 
     @property
     def best(self) -> Match | None:
@@ -64,7 +67,7 @@ class SearchResult:
     @property
     def confident(self) -> bool:
         """Clear enough to answer directly rather than offer choices."""
-        if self.best is None or self.best.confidence < ANSWER_CONFIDENCE:
+        if self.best is None or self.doubtful or self.best.confidence < ANSWER_CONFIDENCE:
             return False
         if len(self.ranked) < 2:
             return True
@@ -117,7 +120,10 @@ class LanguageIndex:
             term_ids, topic_of_doc[doc_ids], len(vocab), len(self.topic_ids)
         )
         self._unknown_idf = math.log(1 + (len(texts) + 0.5) / 0.5)
-        self._danger = tuple(normalize(term) for term in hints.danger)
+        # Terms are split into words as messages are ("can't" -> "can t"), or a phrase
+        # with an apostrophe or hyphen could never match.
+        self._danger = tuple(" ".join(runs(term)) for term in hints.danger)
+        self._police = tuple(" ".join(runs(term)) for term in hints.police)
 
     def _self_score(self, query_length: int, term_ids: np.ndarray, tf: np.ndarray) -> float:
         """BM25 of the question against itself: the most any document could score.
@@ -149,12 +155,23 @@ class LanguageIndex:
         return [Match(self.topic_ids[i], float(confidence[i])) for i in order]
 
     def mentions_danger(self, text: str) -> bool:
-        """Danger happening now: a listed phrase appears as whole words (or Han characters)."""
-        padded = " " + " ".join(runs(text)) + " "
-        return any(
-            (f" {term} " in padded) if term.isascii() or " " in term else (term in padded)
-            for term in self._danger
-        )
+        """Danger happening now: a listed phrase appears in the message."""
+        return _mentions(self._danger, text)
+
+    def names_police(self, text: str) -> bool:
+        """The message names the police (an officer, ICE, a patrol car …)."""
+        return _mentions(self._police, text)
+
+
+def _mentions(terms: tuple[str, ...], text: str) -> bool:
+    """A listed term appears: Latin-script words and phrases as whole words, a single
+    word of another script anywhere (Chinese has no spaces; Arabic and Russian lists
+    hold stems, so "الشرطة" and "полицейский" are found by "شرطه" and "полиц")."""
+    padded = " " + " ".join(runs(text)) + " "
+    return any(
+        (f" {term} " in padded) if term.isascii() or " " in term else (term in padded)
+        for term in terms
+    )
 
 
 def _row_sum(matrix: csr_matrix, rows: np.ndarray) -> np.ndarray:
@@ -239,9 +256,21 @@ class KnowledgeSearch:
         danger = index.mentions_danger(text)
         topics_only = tuple(m for m in ranked if m.topic_id != OFFTOPIC)
         offtopic_score = next((m.confidence for m in ranked if m.topic_id == OFFTOPIC), 0.0)
-        offtopic = (
+        looks_offtopic = (
             not topics_only
             or topics_only[0].confidence < CHOICES_CONFIDENCE
             or offtopic_score >= OFFTOPIC_RATIO * topics_only[0].confidence
         )
-        return SearchResult(lang, detected, topics_only[:3], offtopic and not danger, danger)
+        # "The police took my passport": the passport and the landlord of everyday life
+        # can outweigh the police topics, but a message naming the police is what this
+        # service is for. It gets the nearest topics to choose from and a person, never
+        # "I can only help with questions about the police".
+        in_scope = danger or (bool(topics_only) and index.names_police(text))
+        return SearchResult(
+            lang,
+            detected,
+            topics_only[:3],
+            offtopic=looks_offtopic and not in_scope,
+            danger=danger,
+            doubtful=looks_offtopic and not danger,
+        )
