@@ -24,6 +24,10 @@ FEEDBACK = "kbf"
 PREPARE_COMPLAINT = "cn.start"
 RIGHTS_SECTIONS = ("encounters", "safety", "service")
 COMPLAINT_SECTIONS = ("complaints",)
+# Choices always end with a "Talk to a person" button that starts the hand-over itself, so
+# the topic about reaching a person would only repeat it under the same name.
+REACH_A_PERSON_TOPIC = "liaison.talk_to_person"
+CHOICES = 3
 
 
 def topic_buttons(topics: list[Topic]) -> list[list[Button]]:
@@ -132,7 +136,8 @@ async def search(ctx: Context, event: Incoming) -> bool:
 async def _choices(ctx: Context, t: Translator, result: SearchResult) -> None:
     knowledge = ctx.services.knowledge
     rows: list[list[Button]] = []
-    for match in result.ranked[:3]:
+    offered = [m for m in result.ranked if m.topic_id != REACH_A_PERSON_TOPIC][:CHOICES]
+    for match in offered:
         found = knowledge.topic(match.topic_id, t.locale)
         if found is not None:
             rows.append([Button(found.topic.title, SHOW_TOPIC, match.topic_id)])

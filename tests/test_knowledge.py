@@ -72,8 +72,21 @@ async def test_low_confidence_offers_three_topics_and_a_person(app: App) -> None
     reply = (await Conversation(app).send(question))[0]
     assert reply.text.startswith("I am not sure")
     assert [b.arg for row in reply.buttons[:3] for b in row] == [
-        m.topic_id for m in verdict.ranked[:3]
-    ]
+        m.topic_id for m in verdict.ranked if m.topic_id != "liaison.talk_to_person"
+    ][:3]
+    assert labels(reply)[-1] == "Talk to a person"
+
+
+async def test_choices_do_not_repeat_the_person_button(app: App) -> None:
+    """When the topic about reaching a person is among the best, the choices skip it:
+    the 'Talk to a person' button already does it, and the next topic takes its place."""
+    question = "someone about police stuff"
+    verdict = app.services.knowledge.search(question, "en")
+    ranked = [m.topic_id for m in verdict.ranked]
+    assert "liaison.talk_to_person" in ranked[:3] and not verdict.confident  # premise
+    reply = (await Conversation(app).send(question))[0]
+    offered = [b.arg for row in reply.buttons[:-1] for b in row]
+    assert offered == [tid for tid in ranked if tid != "liaison.talk_to_person"][:3]
     assert labels(reply)[-1] == "Talk to a person"
 
 

@@ -37,6 +37,9 @@ CHOICES_CONFIDENCE = 0.13
 OFFTOPIC_RATIO = 0.6
 # The winner must beat the runner-up by this share of its score to be answered directly.
 ANSWER_MARGIN = 0.10
+# Topics a result keeps, best first: three to offer, and one spare for a chat that leaves
+# one of them out.
+RANKED = 4
 # Weight of the whole-topic view against the best single phrasing (see docs/SEARCH.md).
 WHOLE_WEIGHT = 0.8
 
@@ -269,7 +272,7 @@ class KnowledgeSearch:
         return SearchResult(
             lang,
             detected,
-            topics_only[:3],
+            topics_only[:RANKED],
             offtopic=looks_offtopic and not in_scope,
             danger=danger,
             doubtful=looks_offtopic and not danger,
