@@ -4,6 +4,7 @@ errors (which the adapter turns into retries or the outbox). Local server only."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -27,6 +28,17 @@ def _client(read_timeout: float = 2.0) -> AiohttpRequest:
         pool_timeout=1.0,
         media_write_timeout=2.0,
     )
+
+
+@contextlib.asynccontextmanager
+async def started(read_timeout: float = 2.0) -> AsyncIterator[AiohttpRequest]:
+    """A client between PTB's initialize and shutdown calls."""
+    client = _client(read_timeout)
+    await client.initialize()
+    try:
+        yield client
+    finally:
+        await client.shutdown()
 
 
 @pytest.fixture
@@ -71,18 +83,14 @@ async def test_parameters_go_as_a_json_body(
     server: tuple[str, list[dict[str, object]]],
 ) -> None:
     base, seen = server
-    client = _client()
-    await client.initialize()
-    try:
-        data = RequestData(
-            [
-                RequestParameter.from_input("chat_id", 42),
-                RequestParameter.from_input("reply_markup", {"inline_keyboard": [[{"text": "é"}]]}),
-            ]
-        )
+    data = RequestData(
+        [
+            RequestParameter.from_input("chat_id", 42),
+            RequestParameter.from_input("reply_markup", {"inline_keyboard": [[{"text": "é"}]]}),
+        ]
+    )
+    async with started() as client:
         status, body = await client.do_request(f"{base}/sendMessage", "POST", data)
-    finally:
-        await client.shutdown()
     assert status == 200 and json.loads(body)["ok"] is True
     assert seen[0] == {
         "content_type": "application/json",
@@ -94,20 +102,16 @@ async def test_files_go_as_multipart_with_their_names(
     server: tuple[str, list[dict[str, object]]],
 ) -> None:
     base, seen = server
-    client = _client()
-    await client.initialize()
-    try:
-        document = InputFile(b"BEGIN:VCALENDAR", filename="meeting.ics", attach=True)
-        data = RequestData(
-            [
-                RequestParameter.from_input("chat_id", 7),
-                RequestParameter.from_input("document", document),
-                RequestParameter.from_input("reply_markup", {"inline_keyboard": []}),
-            ]
-        )
+    document = InputFile(b"BEGIN:VCALENDAR", filename="meeting.ics", attach=True)
+    data = RequestData(
+        [
+            RequestParameter.from_input("chat_id", 7),
+            RequestParameter.from_input("document", document),
+            RequestParameter.from_input("reply_markup", {"inline_keyboard": []}),
+        ]
+    )
+    async with started() as client:
         await client.do_request(f"{base}/sendDocument", "POST", data)
-    finally:
-        await client.shutdown()
     assert seen[0]["content_type"] == "multipart/form-data"
     files = seen[0]["files"]
     assert isinstance(files, dict)
@@ -120,26 +124,18 @@ async def test_files_go_as_multipart_with_their_names(
 
 async def test_a_slow_answer_is_a_timeout(server: tuple[str, list[dict[str, object]]]) -> None:
     base, _ = server
-    client = _client(read_timeout=0.2)
-    await client.initialize()
-    try:
+    async with started(read_timeout=0.2) as client:
         with pytest.raises(TimedOut):
             await client.do_request(f"{base}/slow", "POST", RequestData([]))
-    finally:
-        await client.shutdown()
 
 
 async def test_a_refused_connection_is_a_network_error() -> None:
     with socket.socket() as probe:  # a loopback port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = _client()
-    await client.initialize()
-    try:
+    async with started() as client:
         with pytest.raises(NetworkError):
             await client.do_request(f"http://127.0.0.1:{port}/getMe", "POST", RequestData([]))
-    finally:
-        await client.shutdown()
 
 
 async def test_requests_before_initialize_are_refused() -> None:
