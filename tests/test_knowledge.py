@@ -121,6 +121,17 @@ async def test_question_in_another_language_is_answered_in_it_with_switch_offer(
     assert replies[-1].buttons[0][0].payload() == "lang|es"
 
 
+async def test_a_wrong_language_guess_does_not_cost_the_answer(app: App) -> None:
+    """Unaccented Vietnamese full of English words reads as English to the language
+    guess; the Vietnamese search matches better, so the answer stays in Vietnamese."""
+    question = "bi pulled over tren freeway, phai lam gi"
+    guess = app.services.knowledge.search_engine._languages.guess(question)
+    assert guess is not None and guess.clear and guess.lang == "en"  # the premise
+    verdict = app.services.knowledge.search(question, "vi")
+    assert verdict.lang == "vi"
+    assert verdict.best is not None and verdict.best.topic_id == "rights.traffic_stop"
+
+
 async def test_feedback_is_counted_per_topic_and_language(app: App) -> None:
     """👍/👎 are stored per topic and language, without the person."""
     alice = Conversation(app, language_hint="es")

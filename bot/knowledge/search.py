@@ -248,12 +248,20 @@ class KnowledgeSearch:
         return tuple(self._indexes)
 
     def search(self, text: str, person_lang: str) -> SearchResult:
-        """Rank topics for `text`; a clearly different language wins over `person_lang`."""
+        """Rank topics for `text` in the language it is clearly written in, else the
+        person's. When the two differ, both are searched and the better match wins: a
+        guess on a short message can be wrong (unaccented Vietnamese with an English
+        word in it reads as English), and a wrong guess must not cost the answer."""
         guess = self._languages.guess(text)
         lang = person_lang if person_lang in self._indexes else next(iter(self._indexes))
         detected = guess.lang if guess is not None and guess.clear else None
-        if detected is not None and detected != lang:
-            lang = detected
+        if detected is None or detected == lang:
+            return self._search_in(lang, text, detected)
+        in_detected = self._search_in(detected, text, detected)
+        in_person_lang = self._search_in(lang, text, detected)
+        return max(in_detected, in_person_lang, key=_strength)
+
+    def _search_in(self, lang: str, text: str, detected: str | None) -> SearchResult:
         index = self._indexes[lang]
         ranked = index.rank(text)
         danger = index.mentions_danger(text)
@@ -277,3 +285,11 @@ class KnowledgeSearch:
             danger=danger,
             doubtful=looks_offtopic and not danger,
         )
+
+
+def _strength(result: SearchResult) -> tuple[bool, bool, float]:
+    """How well a language's search matched: in scope first, then a clear match, then the
+    best topic's confidence (comparable across languages once calibrated). `max` keeps
+    the first of equals, which is the detected language."""
+    best = result.best
+    return (best is not None, not result.doubtful, best.confidence if best else 0.0)
