@@ -1,25 +1,29 @@
 """PNG charts of poll results (distribution; trend across waves).
 
 matplotlib is imported only when a chart is drawn: it costs ~30 MB and most processes
-never draw one, which keeps the bot's resident memory low at start.
+never draw one, which keeps the bot's resident memory low at start. Drawing takes
+0.4 s the first time (the import) and ~70 ms after, so callers run it in a worker
+thread (`asyncio.to_thread`) rather than stall every conversation on the event loop;
+charts use matplotlib's object API, not pyplot's global state, and one at a time.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable
 from typing import Any
+
+_DRAWING = threading.Lock()
 
 
 def _draw(title: str, note: str, plot: Callable[[Any], None]) -> bytes:
     """One 700x350 chart: `plot` fills the axes; title and the opt-in note are added here."""
-    import matplotlib
+    with _DRAWING:
+        from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(7, 3.5), dpi=100)
-    try:
+        figure = Figure(figsize=(7, 3.5), dpi=100)
+        axes = figure.subplots()
         plot(axes)
         axes.set_title(title[:80])
         figure.text(0.01, 0.01, note[:160], fontsize=7)
@@ -27,8 +31,6 @@ def _draw(title: str, note: str, plot: Callable[[Any], None]) -> bytes:
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
         return buffer.getvalue()
-    finally:
-        plt.close(figure)
 
 
 def distribution_png(title: str, labels: list[str], values: list[int | None], note: str) -> bytes:

@@ -6,6 +6,7 @@ urgent answer: a trust survey is the wrong thing to send a person in trouble.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -210,13 +211,21 @@ async def results_message(services: Services, t: Translator, poll: Poll) -> Outg
     note = t._("Answers from residents who chose to respond; not a random sample.")
     if results.enough and results.distribution:
         labels = [str(v) for v in results.distribution]
-        png = distribution_png(
-            question_text(t, poll), labels, list(results.distribution.values()), note
+        png = await asyncio.to_thread(
+            distribution_png,
+            question_text(t, poll),
+            labels,
+            list(results.distribution.values()),
+            note,
         )
         chart = Attachment(f"poll-{poll.id}.png", png, "image/png", is_image=True)
     elif len(scores) > 1:
-        png = trend_png(
-            question_text(t, poll), [str(i + 1) for i in range(len(scores))], scores, note
+        png = await asyncio.to_thread(
+            trend_png,
+            question_text(t, poll),
+            [str(i + 1) for i in range(len(scores))],
+            scores,
+            note,
         )
         chart = Attachment(f"poll-{poll.id}-trend.png", png, "image/png", is_image=True)
     return Outgoing(text, attachment=chart, rtl=t.is_rtl)
