@@ -13,4 +13,6 @@ def to_db(moment: datetime) -> str:
 
 
 def from_db(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """The text `to_db` wrote -> aware UTC datetime. `fromisoformat` reads it in C
+    (strptime's Python parser was 2 % of answering a message, for two stamps per person)."""
+    return datetime.fromisoformat(text)

@@ -17,12 +17,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, hstack
 
 from bot.knowledge.content import SearchHints, Topic
 from bot.knowledge.language_id import LanguageIdentifier
 from bot.knowledge.terms import TermTable
-from bot.knowledge.text import runs, tokens
+from bot.knowledge.text import runs, tokens, word_tokens
 
 OFFTOPIC = "__offtopic__"
 K1 = 1.5
@@ -108,9 +108,7 @@ class LanguageIndex:
         term_ids = np.frombuffer(ids, dtype=np.int64)
         self._terms = TermTable(vocab)
         doc_ids = np.repeat(np.arange(len(texts)), lengths)
-        self._phrases, self._idf, self._avg_len = _weights(
-            term_ids, doc_ids, len(vocab), len(texts)
-        )
+        phrases, self._idf, self._avg_len = _weights(term_ids, doc_ids, len(vocab), len(texts))
         # Documents of one topic are contiguous: each topic is a slice starting here.
         self.topic_ids = list(dict.fromkeys(labels))
         self._starts = np.array([labels.index(tid) for tid in self.topic_ids])
@@ -119,9 +117,12 @@ class LanguageIndex:
         topic_of_doc = np.repeat(
             np.arange(len(self.topic_ids)), np.diff([*self._starts, len(texts)])
         )
-        self._topics, _, _ = _weights(
+        whole_topics, _, _ = _weights(
             term_ids, topic_of_doc[doc_ids], len(vocab), len(self.topic_ids)
         )
+        # Both views side by side: one row sum scores a question against both.
+        self._weights = hstack([phrases, whole_topics], format="csr")
+        self._phrase_count = len(texts)
         self._unknown_idf = math.log(1 + (len(texts) + 0.5) / 0.5)
         # Terms are split into words as messages are ("can't" -> "can t"), or a phrase
         # with an apostrophe or hyphen could never match.
@@ -138,7 +139,12 @@ class LanguageIndex:
         return float(np.sum(idf * tf * (K1 + 1) / (tf + K1 * length_norm)))
 
     def rank(self, text: str) -> list[Match]:
-        query = tokens(text)
+        """Every topic (and the off-topic class) by confidence, best first."""
+        return self.rank_words(runs(text))
+
+    def rank_words(self, words: list[str]) -> list[Match]:
+        """`rank` of a message already split by `runs`."""
+        query = word_tokens(words)
         distinct = Counter(query)
         term_ids = self._terms.lookup(distinct)
         tf = np.fromiter(distinct.values(), dtype=np.float64, count=len(distinct))
@@ -146,8 +152,9 @@ class LanguageIndex:
         if not found.any():
             return []
         known = np.repeat(term_ids[found], tf[found].astype(np.int64))
-        phrase_scores = _row_sum(self._phrases, known)
-        topic_scores = _row_sum(self._topics, known)
+        scores = _row_sum(self._weights, known)
+        phrase_scores = scores[: self._phrase_count]
+        topic_scores = scores[self._phrase_count :]
         best_phrase = np.maximum.reduceat(phrase_scores, self._starts)
         whole = topic_scores / (float(topic_scores.max()) or 1.0)
         ceiling = self._self_score(len(query), term_ids, tf) or 1.0
@@ -157,20 +164,20 @@ class LanguageIndex:
         order = np.argsort(-confidence, kind="stable")
         return [Match(self.topic_ids[i], float(confidence[i])) for i in order]
 
-    def mentions_danger(self, text: str) -> bool:
-        """Danger happening now: a listed phrase appears in the message."""
-        return _mentions(self._danger, text)
+    def mentions_danger(self, words: list[str]) -> bool:
+        """Danger happening now: a listed phrase appears in the message (split by `runs`)."""
+        return _mentions(self._danger, words)
 
-    def names_police(self, text: str) -> bool:
-        """The message names the police (an officer, ICE, a patrol car …)."""
-        return _mentions(self._police, text)
+    def names_police(self, words: list[str]) -> bool:
+        """The message (split by `runs`) names the police (an officer, ICE, a patrol car …)."""
+        return _mentions(self._police, words)
 
 
-def _mentions(terms: tuple[str, ...], text: str) -> bool:
+def _mentions(terms: tuple[str, ...], words: list[str]) -> bool:
     """A listed term appears: Latin-script words and phrases as whole words, a single
     word of another script anywhere (Chinese has no spaces; Arabic and Russian lists
     hold stems, so "الشرطة" and "полицейский" are found by "شرطه" and "полиц")."""
-    padded = " " + " ".join(runs(text)) + " "
+    padded = " " + " ".join(words) + " "
     return any(
         (f" {term} " in padded) if term.isascii() or " " in term else (term in padded)
         for term in terms
@@ -255,16 +262,17 @@ class KnowledgeSearch:
         guess = self._languages.guess(text)
         lang = person_lang if person_lang in self._indexes else next(iter(self._indexes))
         detected = guess.lang if guess is not None and guess.clear else None
+        words = runs(text)
         if detected is None or detected == lang:
-            return self._search_in(lang, text, detected)
-        in_detected = self._search_in(detected, text, detected)
-        in_person_lang = self._search_in(lang, text, detected)
+            return self._search_in(lang, words, detected)
+        in_detected = self._search_in(detected, words, detected)
+        in_person_lang = self._search_in(lang, words, detected)
         return max(in_detected, in_person_lang, key=_strength)
 
-    def _search_in(self, lang: str, text: str, detected: str | None) -> SearchResult:
+    def _search_in(self, lang: str, words: list[str], detected: str | None) -> SearchResult:
         index = self._indexes[lang]
-        ranked = index.rank(text)
-        danger = index.mentions_danger(text)
+        ranked = index.rank_words(words)
+        danger = index.mentions_danger(words)
         topics_only = tuple(m for m in ranked if m.topic_id != OFFTOPIC)
         offtopic_score = next((m.confidence for m in ranked if m.topic_id == OFFTOPIC), 0.0)
         looks_offtopic = (
@@ -276,7 +284,7 @@ class KnowledgeSearch:
         # can outweigh the police topics, but a message naming the police is what this
         # service is for. It gets the nearest topics to choose from and a person, never
         # "I can only help with questions about the police".
-        in_scope = danger or (bool(topics_only) and index.names_police(text))
+        in_scope = danger or (bool(topics_only) and index.names_police(words))
         return SearchResult(
             lang,
             detected,

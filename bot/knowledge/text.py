@@ -67,8 +67,12 @@ def runs(text: str) -> list[str]:
 def tokens(text: str) -> list[str]:
     """Search tokens: word pairs, whole words and character n-grams (Han: characters and
     character pairs)."""
+    return word_tokens(runs(text))
+
+
+def word_tokens(words: list[str]) -> list[str]:
+    """`tokens` of a message already split by `runs` (a search splits it once)."""
     found: list[str] = []
-    words = runs(text)
     # Word pairs keep phrases ("search warrant", "poner queja") apart from their words.
     found.extend(f"b:{a} {b}" for a, b in pairwise(words) if not _IS_HAN.match(a))
     for run in words:
