@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.fakes is not part of the installed package
 
+from benchmarks.child_process import ChildProcess  # noqa: E402
 from bot.app import build_app  # noqa: E402
 from bot.config import SUPPORTED_LOCALES, load_config  # noqa: E402
 from handlers.meetings.broadcast import announce  # noqa: E402
@@ -191,63 +192,14 @@ def bot_env(folder: Path, api: FakeTelegramAPI, limits: RateLimits) -> dict[str,
     return env
 
 
-class Bot:
-    """The bot as a child process, its log kept for when something goes wrong."""
-
-    def __init__(self, folder: Path, env: dict[str, str]) -> None:
-        self._folder = folder
-        self._env = env
-        self.process: asyncio.subprocess.Process | None = None
-        self.log = folder / "bot.log"
-
-    async def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                cwd=self._folder,
-                env=self._env,
-                stdout=log,
-                stderr=log,
-            )
-
-    def cpu_seconds(self) -> float:
-        """CPU time the bot process has used so far (user + system, from /proc)."""
-        assert self.process is not None
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def rss_mb(self) -> float:
-        """The bot's resident memory now (VmRSS): what a broadcast leaves behind in it."""
-        assert self.process is not None
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
-
-    def check_alive(self) -> None:
-        if self.process is not None and self.process.returncode is not None:
-            raise RuntimeError(f"bot exited early:\n{self.log.read_text()[-2000:]}")
-
-    async def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, as in a power cut of the process."""
-        assert self.process is not None
-        self.process.kill()
-        await self.process.wait()
-
-    async def stop(self) -> None:
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.terminate()
-        try:
-            await asyncio.wait_for(self.process.wait(), 20)
-        except TimeoutError:
-            await self.kill()
+def bot_process(folder: Path, env: dict[str, str]) -> ChildProcess:
+    """`python -m bot run` as its own process, logging to bot.log in `folder`."""
+    return ChildProcess([sys.executable, "-m", "bot", "run"], env, folder, "bot.log")
 
 
-async def wait_for_reached(deliveries: Deliveries, bot: Bot, target: int, deadline: float) -> bool:
+async def wait_for_reached(
+    deliveries: Deliveries, bot: ChildProcess, target: int, deadline: float
+) -> bool:
     """Until `target` subscribers are reached or the monotonic `deadline` passes."""
     while time.monotonic() < deadline:
         deliveries.refresh()
@@ -272,7 +224,7 @@ async def full_run(
 ) -> tuple[dict[str, float], float]:
     """Run 1: the whole announcement; its figures and the achieved send rate."""
     async with FakeTelegramAPI(rate_limits=limits) as api:
-        bot = Bot(folder, bot_env(folder, api, limits))
+        bot = bot_process(folder, bot_env(folder, api, limits))
         deliveries = Deliveries(api)
         await bot.start()
         try:
@@ -312,7 +264,7 @@ async def kill_run(
     async with FakeTelegramAPI(rate_limits=limits) as api:
         env = bot_env(folder, api, limits)
         deliveries = Deliveries(api)
-        first = Bot(folder, env)
+        first = bot_process(folder, env)
         await first.start()
         kill_at = int(subscribers * KILL_AT)
         try:
@@ -324,7 +276,7 @@ async def kill_run(
         deliveries.refresh()
         before_kill = deliveries.reached
         unconfirmed = before_kill - sent_rows(folder / "liaison.db")
-        second = Bot(folder, env)
+        second = bot_process(folder, env)
         await second.start()
         try:
             done = await wait_for_reached(deliveries, second, subscribers, deadline)

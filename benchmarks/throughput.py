@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.fakes is not part of the installed package
 
+from benchmarks.child_process import ChildProcess  # noqa: E402
 from tests.fakes.telegram_api import TOKEN, ApiCall, FakeTelegramAPI, message, person  # noqa: E402
 
 # (Telegram language_code of the sender, question). Written for this benchmark: rights,
@@ -187,44 +188,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-class Child:
-    """A bot under test in its own process (so it has a core, as in production)."""
-
-    def __init__(self, argv: list[str], env: dict[str, str], folder: Path) -> None:
-        self._argv = argv
-        self._env = env
-        self._folder = folder
-        self.log = folder / "child.log"
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self, api: FakeTelegramAPI) -> None:
-        """Start it and wait until it polls for updates."""
-        with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                *self._argv, cwd=self._folder, env=self._env, stdout=log, stderr=log
-            )
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while not any(c.method.lower() == "getupdates" for c in api.calls):
-            if self.process.returncode is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"bot did not start:\n{self.log.read_text()[-2000:]}")
-            await asyncio.sleep(POLL_S)
-
-    def cpu_seconds(self) -> float:
-        """CPU the child has used (user + system, from /proc): cost per message, not speed."""
-        assert self.process is not None
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    async def stop(self) -> None:
-        """SIGTERM, as a service manager stops the bot; SIGKILL if it does not exit."""
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.terminate()
-        try:
-            await asyncio.wait_for(self.process.wait(), 20)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
+async def start_polling_bot(child: ChildProcess, api: FakeTelegramAPI) -> None:
+    """Start the bot and wait until it polls the fake for updates."""
+    await child.start()
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while not any(c.method.lower() == "getupdates" for c in api.calls):
+        child.check_alive()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"bot did not start:\n{child.log.read_text()[-2000:]}")
+        await asyncio.sleep(POLL_S)
 
 
 @dataclass
@@ -261,9 +233,9 @@ async def measure(name: str, argv: list[str], extra_env: dict[str, str], args: A
                 }
             )
             argv = [api.base_url if part == BASE_URL else part for part in argv]
-            child = Child(argv, env, Path(tmp))
+            child = ChildProcess(argv, env, Path(tmp), "child.log")
             replies = Replies(api)
-            await child.start(api)
+            await start_polling_bot(child, api)
             try:
                 await wait_for_replies(
                     replies, [await ask(api, i) for i in range(WARM_UP)], REPLY_TIMEOUT_S
