@@ -201,3 +201,18 @@ async def test_residents_cannot_publish(app: App) -> None:
     resident = Conversation(app, user="rita", platform="console")
     assert "staff" in texts(await resident.send("/meeting new"))
     assert "staff" in texts(await resident.press_payload("mtg.publish"))
+
+
+async def test_an_organizer_who_loses_the_role_mid_flow_is_answered_as_a_resident(
+    app: App,
+) -> None:
+    """The flow's role is checked at every step: after a revoke, the next message leaves
+    the flow and gets the answer anyone would get, instead of filling in a meeting."""
+    organizer, _ = await staff_member(app, "olga", Role.ORGANIZER)
+    await organizer.send("/meeting new")
+    person = await app.services.repos.people.find("console", "olga")
+    assert person is not None
+    await app.services.repos.people.set_role(person.id, Role.RESIDENT)
+    reply = texts(await organizer.send("what's the weather tomorrow"))
+    assert reply.startswith("I can only help with questions about the police")
+    assert await app.services.repos.conversations.get(person.id) is None

@@ -14,7 +14,7 @@ from dataclasses import replace
 from bot.core.context import Context, MenuEntry, Services
 from bot.core.events import EventKind, Incoming, Outgoing, PayloadError, decode_payload
 from bot.core.ports import Responder
-from bot.core.router import ButtonAction, Command, Handler, Router, TextHandler
+from bot.core.router import ButtonAction, Command, Flow, Router, TextHandler
 from bot.i18n import negotiate
 from storage.people import Person, Role
 
@@ -33,7 +33,7 @@ class Dispatcher:
         self.services = services
         self.commands: dict[str, Command] = {}
         self.buttons: dict[str, ButtonAction] = {}
-        self.flows: dict[str, Handler] = {}
+        self.flows: dict[str, Flow] = {}
         self.text_handlers: list[TextHandler] = []
         self.guards: list[Guard] = []
 
@@ -52,10 +52,10 @@ class Dispatcher:
                 if button.action in self.buttons:
                     raise ValueError(f"button action {button.action} registered twice")
                 self.buttons[button.action] = button
-            for flow, handler in router.flows.items():
-                if flow in self.flows:
-                    raise ValueError(f"flow {flow} registered twice")
-                self.flows[flow] = handler
+            for flow in router.flows:
+                if flow.name in self.flows:
+                    raise ValueError(f"flow {flow.name} registered twice")
+                self.flows[flow.name] = flow
             self.text_handlers.extend(router.text_handlers)
 
     async def feed(self, event: Incoming, responder: Responder) -> None:
@@ -152,9 +152,12 @@ class Dispatcher:
 
     async def _route_text(self, ctx: Context, event: Incoming) -> None:
         state = await ctx.state()
-        if state is not None and state.flow in self.flows:
-            await self.flows[state.flow](ctx, event)
-            return
+        flow = self.flows.get(state.flow) if state is not None else None
+        if flow is not None:
+            if not flow.roles or ctx.person.is_at_least(*flow.roles):
+                await flow.handler(ctx, event)
+                return
+            await ctx.clear_state()
         for handler in self.text_handlers:
             if await handler(ctx, event):
                 return

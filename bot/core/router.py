@@ -35,6 +35,15 @@ class ButtonAction:
     roles: tuple[Role, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """Free text while a person is in a guided flow; `roles` as for commands."""
+
+    name: str
+    handler: Handler
+    roles: tuple[Role, ...]
+
+
 class Router:
     """One feature's registrations."""
 
@@ -42,7 +51,7 @@ class Router:
         self.name = name
         self.commands: list[Command] = []
         self.buttons: list[ButtonAction] = []
-        self.flows: dict[str, Handler] = {}
+        self.flows: list[Flow] = []
         self.text_handlers: list[TextHandler] = []
 
     def command(
@@ -63,11 +72,12 @@ class Router:
 
         return register
 
-    def flow(self, flow: str) -> Callable[[Handler], Handler]:
-        """Register the handler for free text while a person is in `flow`."""
+    def flow(self, flow: str, roles: tuple[Role, ...] = ()) -> Callable[[Handler], Handler]:
+        """Register the handler for free text while a person is in `flow`. With `roles`, a
+        person who lost the role meanwhile leaves the flow and is answered as anyone else."""
 
         def register(handler: Handler) -> Handler:
-            self.flows[flow] = handler
+            self.flows.append(Flow(flow, handler, roles))
             return handler
 
         return register

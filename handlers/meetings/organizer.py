@@ -101,11 +101,10 @@ def _example(ctx: Context) -> str:
     return ctx.t.datetime(sample, _zone(ctx), "short")
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, roles=ORGANIZERS)
 async def flow_text(ctx: Context, event: Incoming) -> None:
     state = await ctx.state()
-    if state is None or not ctx.person.is_at_least(*ORGANIZERS):
-        await ctx.clear_state()
+    if state is None:
         return
     data = dict(state.data)
     text = event.text.strip()
@@ -361,11 +360,10 @@ async def edit(ctx: Context, event: Incoming) -> None:
     await ctx.reply(ctx._("Send the new value."), [[Button(ctx._("Cancel"), DISCARD)]])
 
 
-@router.flow(EDIT_FLOW)
+@router.flow(EDIT_FLOW, roles=ORGANIZERS)
 async def edit_value(ctx: Context, event: Incoming) -> None:
     state = await ctx.state()
-    if state is None or not ctx.person.is_at_least(*ORGANIZERS):
-        await ctx.clear_state()
+    if state is None:
         return
     meeting = await _upcoming(ctx, str(state.data.get("meeting", "")))
     if meeting is None:

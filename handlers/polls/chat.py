@@ -121,11 +121,10 @@ def _per_language(ctx: Context, text: str) -> dict[str, str]:
     return found
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, roles=ORGANIZERS)
 async def flow_text(ctx: Context, event: Incoming) -> None:
     state = await ctx.state()
-    if state is None or not ctx.person.is_at_least(*ORGANIZERS):
-        await ctx.clear_state()
+    if state is None:
         return
     data = dict(state.data)
     default = ctx.config.bot.default_locale
