@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"liaison: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    configure_logging(config.logging.level, _secrets(config))
+    configure_logging(config.logging.level, _secrets(config), config.logging.format)
     command = args.command or "run"
     if _reads_only(args):
         problem = _missing_database(config)
