@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +15,8 @@ from bot.core.context import Repositories, Services
 from bot.core.dispatcher import Dispatcher
 from bot.i18n import Languages
 from bot.knowledge.base import KnowledgeBase
+from bot.ops.backend import storage_backend
+from bot.ops.backup import backup_before_upgrade
 from bot.outbox import Outbox, OutboxDispatcher
 from bot.privacy import Hasher, load_or_create_key
 from bot.scheduler import Scheduler
@@ -27,6 +31,8 @@ from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.polls import PollRepository
 from storage.privacy import PrivacyRepository
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -61,6 +67,11 @@ async def build_app(
     knowledge: KnowledgeBase | None = None,
 ) -> App:
     """Open storage and build every service; the caller starts platforms and delivery."""
+    saved = await asyncio.to_thread(
+        backup_before_upgrade, storage_backend(config), config.ops.keep_backups, clock()
+    )
+    if saved is not None:
+        log.info("database backed up before upgrading its schema: %s", saved.name)
     db = await connect(config.storage.path)
     repos = Repositories(
         people=PeopleRepository(db),
