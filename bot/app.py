@@ -89,7 +89,7 @@ async def build_app(
     dispatcher = Dispatcher(services)
     dispatcher.include(*ROUTERS)
     dispatcher.guards.extend((FloodGuard(config.abuse), length_guard))
-    delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock)
+    delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock, services.metrics)
     return App(
         db=db,
         services=services,

@@ -553,6 +553,12 @@ class DiscordAdapter:
         self._app.delivery.register(self, self._pacing())
         self._app.services.thread_openers[PLATFORM] = self.open_thread
 
+    @property
+    def connected(self) -> bool:
+        """The gateway session is up (READY and not closed)."""
+        client = self._client
+        return client is not None and not client.is_closed() and client.is_ready()
+
     async def stop(self) -> None:
         """Close the gateway and HTTP session; outbox rows for Discord stay pending."""
         self._app.services.thread_openers.pop(PLATFORM, None)

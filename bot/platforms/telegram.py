@@ -558,6 +558,12 @@ class TelegramAdapter:
                 error_callback=_on_polling_error,
             )
 
+    @property
+    def connected(self) -> bool:
+        """Started and still receiving (polling or webhook)."""
+        updater = self._application.updater
+        return self._application.running and updater is not None and updater.running
+
     async def stop(self) -> None:
         """Stop receiving, finish the updates in hand, close connections."""
         self._app.services.thread_openers.pop(PLATFORM, None)
