@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import telegram.error as tg_error
-from aiolimiter import AsyncLimiter
 from telegram import (
     BotCommand,
     CallbackQuery,
@@ -40,6 +39,7 @@ from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, TypeHandler
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
+from bot.config import StartupError
 from bot.core.context import MenuEntry, mark_rtl
 from bot.core.events import Attachment, Button, ChatKind, EventKind, Incoming, Outgoing
 from bot.core.ports import (
@@ -53,8 +53,9 @@ from bot.core.ports import (
     Unreachable,
 )
 from bot.i18n import Translator
-from bot.outbox import Pacing
+from bot.outbox import Pacing, rate_limiter
 from bot.platforms.telegram_http import AiohttpRequest
+from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
 
 if TYPE_CHECKING:
@@ -68,6 +69,8 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", cate
 T = TypeVar("T")
 
 PLATFORM = "telegram"
+# Where operators set the token, named when Telegram refuses it.
+TOKEN_SETTING = "LIAISON_TELEGRAM_TOKEN"
 # Bot API limits: message text 4096 and captions 1024 characters after entity parsing,
 # command descriptions 256, forum topic names 128.
 MESSAGE_LIMIT = 4096
@@ -497,7 +500,7 @@ class TelegramAdapter:
         self._application = self._build_application()
         self._me = BotIdentity(0, "")
         # Direct replies share Telegram's overall rate; the outbox paces its own rows.
-        self._limiter = AsyncLimiter(section.rate_global_per_s, 1.0)
+        self._limiter = rate_limiter(section.rate_global_per_s, 1.0)
         # Parts of a split outbox message already delivered, so a retry sends only the rest.
         self._progress: dict[tuple[str, str, str], int] = {}
         self._file_ids: dict[str, str] = {}
@@ -526,7 +529,7 @@ class TelegramAdapter:
         _quiet_library_debug_logs()
         application = self._application
         try:
-            await application.initialize()
+            await self._connect()
             bot = application.bot
             self._me = BotIdentity(bot.id, bot.username)
             self._app.delivery.register(self, self._pacing())
@@ -537,6 +540,26 @@ class TelegramAdapter:
         except BaseException:
             await self.stop()
             raise
+
+    async def _connect(self) -> None:
+        """getMe; a refused token or an unreachable API is one line for the operator.
+
+        PTB's own error quotes the token ("The token `123:…` was rejected"): it is replaced,
+        not chained, so no traceback or log line can carry it.
+        """
+        try:
+            await self._application.initialize()
+        except tg_error.InvalidToken as error:
+            status = 404 if "not found" in str(error.__cause__ or "").lower() else 401
+            raise StartupError(
+                f"Telegram rejected the token ({status}): check {TOKEN_SETTING}"
+            ) from None
+        except tg_error.NetworkError as error:  # TimedOut included
+            host = urlsplit(self._section.api_base_url).hostname
+            raise StartupError(
+                f"could not reach Telegram at {host} ({type(error).__name__}): "
+                "check telegram.api_base_url and the network"
+            ) from None
 
     async def _start_receiving(self) -> None:
         updater = self._application.updater
@@ -618,6 +641,7 @@ class TelegramAdapter:
             return
         if update.message is not None:
             event = await self._with_files(event, update.message)
+        event = clean_incoming(event)
         await self._app.dispatcher.feed(event, self._responder(event))
 
     async def _answer_button(self, query: CallbackQuery) -> None:
