@@ -162,6 +162,8 @@ class LocalSection:
     liaison_languages: str = _setting("English, Español")
     crisis_line: str = _setting("988")
     legal_aid: str = _setting("your local legal aid society or public defender")
+    # Empty: answers about immigration show `legal_aid` instead.
+    immigration_legal_aid: str = _setting("")
     meetings_url: str = _setting("", _http_url)
     privacy_notice_url: str = _setting("", _http_url)
 
