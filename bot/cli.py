@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, StartupError, load_config
 from bot.logging_setup import configure_logging
 from bot.ops.backend import BackendKind, storage_backend
 from storage.people import Role
@@ -125,10 +125,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = load_config(args.config)
-    except ConfigError as error:
+        configure_logging(config.logging.level, _secrets(config), config.logging.format)
+        return _command(config, args)
+    except StartupError as error:
+        # Bad settings, an unusable key file or database, a token the platform refused:
+        # one line naming what to fix, never a traceback.
         print(f"liaison: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    configure_logging(config.logging.level, _secrets(config), config.logging.format)
+    except Exception:
+        # Through logging, whose filter masks every configured secret in the traceback too.
+        log = logging.getLogger(__name__)
+        log.critical("liaison stopped on an unexpected error", exc_info=True)
+        return 1
+
+
+def _command(config: Config, args: argparse.Namespace) -> int:
     command = args.command or "run"
     if _reads_only(args):
         problem = _missing_database(config)
@@ -419,11 +430,13 @@ def _key_reminder(config: Config) -> str:
     )
 
 
-async def _chat(config: Config, user: str, role: Role | None) -> int:
+async def _chat(config: Config, user: str, role: Role | None, announce: str = "") -> int:
     from bot.app import build_app
     from bot.platforms.console import open_console
 
     app = await build_app(config)
+    if announce:
+        print(announce)
     try:
         await open_console(app, user).run(role)
     finally:
@@ -436,8 +449,8 @@ async def _run(config: Config) -> int:
 
     if not (config.telegram.token or config.discord.token):
         logging.getLogger(__name__).info("no platform token configured: terminal chat")
-        print("No Telegram or Discord token is configured: starting the terminal chat.")
-        return await _chat(config, _default_user(), None)
+        notice = "No Telegram or Discord token is configured: starting the terminal chat."
+        return await _chat(config, _default_user(), None, notice)
     return await run_platforms(config)
 
 

@@ -35,12 +35,21 @@ class SecretMaskingFilter(logging.Filter):
         if not self._secrets:
             return True
         message = record.getMessage()
-        masked = message
-        for secret in self._secrets:
-            masked = masked.replace(secret, MASK)
+        masked = self.mask(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # Library exceptions quote tokens ("The token `123:…` was rejected"); the
+            # formatter prints exc_text when set, so the traceback is masked here.
+            record.exc_text = self.mask(logging.Formatter().formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = self.mask(record.stack_info)
         return True
+
+    def mask(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return text
 
 
 def configure_logging(level: str, secrets: Iterable[str], fmt: str = "text") -> None:

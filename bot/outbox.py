@@ -52,7 +52,8 @@ MAX_ACTIVE_CHATS = 64
 MAX_IN_FLIGHT = 24
 # Expired rows are also caught one by one at delivery; the sweep only tidies up.
 EXPIRY_SWEEP = timedelta(seconds=5)
-# Longer than the longest per-chat rate period (Telegram groups: 20 per minute).
+# Longer than the usual per-chat rate periods (Telegram groups: 20 per minute); a slower
+# configured rate keeps its limiter for its own period.
 LIMITER_IDLE_S = 120.0
 
 
@@ -93,6 +94,17 @@ def deserialize(payload: str) -> Outgoing:
         rtl=data.get("rtl", False),
         extra=data.get("extra", {}),
     )
+
+
+def rate_limiter(count: float, period: float) -> AsyncLimiter:
+    """At most `count` messages per `period` seconds, fractions honoured.
+
+    A bucket holding less than one message could never send one (aiolimiter refuses to
+    acquire more than the bucket holds), so 0.5 per second becomes 1 per 2 seconds.
+    """
+    if count < 1:
+        return AsyncLimiter(1, period / count)
+    return AsyncLimiter(count, period)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +230,7 @@ class OutboxDispatcher:
     def register(self, sender: Sender, pacing: Pacing | None) -> None:
         self._senders[sender.platform] = (sender, pacing)
         if pacing is not None:
-            self._global[sender.platform] = AsyncLimiter(pacing.global_per_s, 1.0)
+            self._global[sender.platform] = rate_limiter(pacing.global_per_s, 1.0)
 
     def start(self) -> None:
         self._runner = asyncio.create_task(self._run(), name="outbox-dispatcher")
@@ -369,7 +381,7 @@ class OutboxDispatcher:
         entry = self._per_chat.get(key)
         if entry is None:
             count, period = pacing.chat_rate(item.chat_id)
-            entry = (AsyncLimiter(count, period), 0.0)
+            entry = (rate_limiter(count, period), 0.0)
         limiter = entry[0]
         self._per_chat[key] = (limiter, asyncio.get_running_loop().time())
         return limiter
@@ -381,6 +393,10 @@ class OutboxDispatcher:
         if now - self._last_prune < LIMITER_IDLE_S:
             return
         self._last_prune = now
-        idle = [key for key, (_, used) in self._per_chat.items() if now - used > LIMITER_IDLE_S]
+        idle = [
+            key
+            for key, (limiter, used) in self._per_chat.items()
+            if now - used > max(LIMITER_IDLE_S, limiter.time_period)
+        ]
         for key in idle:
             del self._per_chat[key]

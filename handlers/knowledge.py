@@ -14,7 +14,7 @@ from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.knowledge.content import Topic
 from bot.knowledge.search import SearchResult
-from handlers.common import emergency_lines, main_menu
+from handlers.common import DISCLAIMER, emergency_lines, main_menu
 from handlers.language import CHOOSE_LANGUAGE
 
 router = Router("knowledge")
@@ -77,7 +77,7 @@ async def send_answer(ctx: Context, topic_id: str, t: Translator, danger: bool) 
     parts.append(
         t._("Last reviewed: {date}.").format(date=t.day(topic.last_reviewed))
         + " "
-        + t._("General information, not legal advice.")
+        + t._(DISCLAIMER)
     )
     urgent = topic.urgent or danger
     if urgent:
