@@ -22,6 +22,8 @@ READ_COMMANDS = frozenset(
     {("cases", "stats"), ("polls", "export"), ("broadcast", "status"), ("backup", None)}
 )
 READ_ROLES_ACTIONS = frozenset({"list"})
+# How often `broadcast status --watch` reads the outbox.
+WATCH_INTERVAL_S = 1.0
 EXAMPLES = {
     "run": "liaison run --config /etc/liaison/config.toml",
     "chat": "liaison chat --user maria --role liaison",
@@ -93,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     polls.add_argument("--poll", type=int, default=None, help="one poll (default: all)")
     broadcast = command("broadcast", "announcement delivery")
     broadcast.add_argument("action", choices=["status"])
+    broadcast.add_argument(
+        "--watch", action="store_true", help="live progress bars until delivery is done"
+    )
     roles = command("roles", "staff roles (admins come from config)")
     roles.add_argument("action", choices=["list", "grant", "revoke"])
     roles.add_argument("identity", nargs="?", help="platform:user_id")
@@ -157,7 +162,7 @@ def _command(config: Config, args: argparse.Namespace) -> int:
     if command == "polls":
         return asyncio.run(_polls_export(config, args.poll))
     if command == "broadcast":
-        return asyncio.run(_broadcast_status(config))
+        return _broadcast_status(config, args.watch)
     if command == "roles":
         return asyncio.run(_roles(config, args.action, args.identity, args.role))
     if command == "backup":
@@ -331,7 +336,28 @@ def _cell(value: float | None) -> str:
     return "" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
 
 
-async def _broadcast_status(config: Config) -> int:
+def _broadcast_status(config: Config, watch: bool) -> int:
+    try:
+        return asyncio.run(_watch_broadcasts(config) if watch else _print_broadcasts(config))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _watch_broadcasts(config: Config) -> int:
+    from rich.console import Console
+
+    from bot.app import build_app
+    from bot.ops.watch import watch_broadcasts
+
+    app = await build_app(config)
+    try:
+        await watch_broadcasts(app.services.repos.outbox, Console(), WATCH_INTERVAL_S)
+    finally:
+        await app.close()
+    return 0
+
+
+async def _print_broadcasts(config: Config) -> int:
     """One progress bar per broadcast: sent / pending / failed (and skipped)."""
     from bot.app import build_app
     from storage.outbox import OutboxStatus
