@@ -17,13 +17,16 @@ from bot.config import Config
 from bot.core.events import Outgoing
 from bot.core.ports import Recipient, RetryAfter
 from bot.ops.server import OpsServer, start_ops_listener
+from bot.platforms.discord import DiscordAdapter
 from bot.platforms.telegram import TelegramAdapter
 from bot.runner import serve
 from storage.people import Role
 from tests.conftest import AppFactory, make_config
+from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, message, person
 from tests.harness import Conversation, FakeClock, RecordingSender
 
+DISCORD_TOKEN = "fake-discord-token-0123456789"
 SECRET_TEXT = "the officer at 12 Elm Street took my phone"
 RESIDENT_IDS = ("555000111", "555000222", "555000333")
 
@@ -262,3 +265,31 @@ async def test_serve_starts_the_listener_with_telegram_and_counts_its_messages(
             await running
             with pytest.raises(aiohttp.ClientConnectionError):
                 await session.get(f"{url}/healthz")
+
+
+async def test_health_follows_the_discord_gateway(make_app: AppFactory, tmp_path: Path) -> None:
+    """Connected to Discord's fake: healthy; the client closed: 503 naming discord."""
+    fake = FakeDiscord()
+    await fake.start()
+    try:
+        config = make_config(
+            tmp_path,
+            LIAISON_DISCORD_TOKEN=DISCORD_TOKEN,
+            LIAISON_DISCORD_API_BASE_URL=fake.api_base_url,
+            LIAISON_DISCORD_GUILD_IDS=fake.GUILD_ID,
+            LIAISON_OPS_LISTEN="127.0.0.1:0",
+        )
+        app = await make_app(config)
+        adapter = DiscordAdapter(app, config.discord, guild_ready_timeout=0.01)
+        await adapter.start()
+        ops = await start_ops_listener(app, [adapter])
+        assert ops is not None
+        try:
+            assert (await _get(ops, "/healthz"))[0] == 200
+            await adapter.stop()
+            status, body = await _get(ops, "/healthz")
+            assert status == 503 and '"discord": "not connected"' in body
+        finally:
+            await ops.stop()
+    finally:
+        await fake.close()

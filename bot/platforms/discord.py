@@ -558,9 +558,12 @@ class DiscordAdapter:
 
     @property
     def connected(self) -> bool:
-        """The gateway session is up (READY and not closed)."""
+        """The gateway socket is open on a READY session (false while reconnecting)."""
         client = self._client
-        return client is not None and not client.is_closed() and client.is_ready()
+        if client is None or client.is_closed() or not client.is_ready():
+            return False
+        socket = client.ws
+        return socket is not None and socket.open
 
     async def stop(self) -> None:
         """Close the gateway and HTTP session; outbox rows for Discord stay pending."""
