@@ -65,7 +65,7 @@ async def _open_storage(config: Config) -> aiosqlite.Connection:
     """The database, or one line naming `storage.path` when it cannot be opened there."""
     try:
         return await connect(config.storage.path)
-    except (OSError, sqlite3.OperationalError) as error:
+    except (OSError, sqlite3.DatabaseError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise ConfigError("storage.path", f"cannot open the database there ({reason})") from None
 
