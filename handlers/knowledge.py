@@ -80,6 +80,8 @@ async def send_answer(ctx: Context, topic_id: str, t: Translator, danger: bool) 
         + t._(DISCLAIMER)
     )
     urgent = topic.urgent or danger
+    if urgent:
+        ctx.services.metrics.urgent_answers.inc()
     await ctx.repos.knowledge.record_view(ctx.person.id, topic.id, urgent, ctx.now())
     await ctx.reply("\n\n".join(parts), _answer_buttons(ctx, t, topic), rtl=t.is_rtl)
 
@@ -118,6 +120,7 @@ async def search(ctx: Context, event: Incoming) -> bool:
         return False
     result = ctx.services.knowledge.search(event.text, ctx.t.locale)
     t = ctx.services.languages.translator(result.lang)
+    ctx.services.metrics.verdict(result)
     if result.best is None:
         await _offtopic(ctx, t, result)
     elif result.confident:
