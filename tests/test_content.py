@@ -28,9 +28,7 @@ async def _answer(app: App, lang: str, topic_id: str) -> str:
 
 
 @pytest.mark.parametrize("lang", ["so", "ar", "es", "ht"])
-async def test_shipped_local_defaults_read_in_the_residents_language(
-    app: App, lang: str
-) -> None:
+async def test_shipped_local_defaults_read_in_the_residents_language(app: App, lang: str) -> None:
     """A Somali, Arabic, Spanish or Creole answer shows the local facts in that language,
     in the answer and in the emergency lines above an urgent one; no English default."""
     wording = language_defaults(lang)
@@ -80,8 +78,10 @@ async def test_immigration_help_falls_back_to_legal_aid(app: App) -> None:
 @pytest.mark.parametrize("lang", ["en", "ar", "ru", "zh_Hans"])
 async def test_every_answer_ends_with_the_full_disclaimer(app: App, lang: str) -> None:
     """Both sentences, in the reader's language, under the answer."""
-    expected = languages().translator(lang)._(
-        "General information, not legal advice. Laws differ by state, city and country."
+    expected = (
+        languages()
+        .translator(lang)
+        ._("General information, not legal advice. Laws differ by state, city and country.")
     )
     assert expected.count(".") + expected.count("。") >= 2 or lang == "en"
     text = await _answer(app, lang, "rights.search_of_home")

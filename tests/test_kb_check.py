@@ -167,3 +167,11 @@ def test_a_disclaimer_missing_its_second_sentence_is_reported(
         catalog.add(DISCLAIMER_MSGID, translation)
         monkeypatch.setattr("bot.knowledge.check.read_catalog", lambda lang, c=catalog: c)
         assert (_disclaimer_problems("ru") == []) is complete
+
+
+def test_the_immigration_caveat_cannot_be_dropped(tmp_path: Path) -> None:
+    """Portuguese loses 'never lie about your status': the check names what is missing."""
+    edit = ("Nunca minta sobre sua situação imigratória e nunca", "Nunca")
+    problems = _problems_with(tmp_path, "pt", "rights.immigration_status", edit)
+    expected = "must say 'Nunca minta sobre sua situação imigratória'"
+    assert f"pt/rights.immigration_status: {expected}" in problems
