@@ -68,11 +68,19 @@ async def test_the_operators_own_values_win_in_every_language(
         assert language_defaults(lang)["liaison_contact"] not in immigration
 
 
-async def test_immigration_help_falls_back_to_legal_aid(app: App) -> None:
-    """No immigration legal aid configured: the legal aid contacts stand in."""
+async def test_immigration_help_without_a_city_value(
+    app: App, tmp_path: Path, make_app: AppFactory
+) -> None:
+    """Nothing set: a generic immigration legal service in the reader's language (not the
+    public defender, who rarely takes these cases). The city's legal aid contacts, once
+    set, stand in for unset immigration help."""
     text = await _answer(app, "pt", "rights.immigration_status")
-    assert language_defaults("pt")["legal_aid"] in text
+    assert language_defaults("pt")["immigration_legal_aid"] in text
     assert "{{" not in text
+    city = await make_app(make_config(tmp_path, LIAISON_LOCAL_LEGAL_AID="Legal Aid NYC 555-0111"))
+    for lang in ("pt", "en"):
+        text = await _answer(city, lang, "rights.immigration_status")
+        assert "Legal Aid NYC 555-0111" in text
 
 
 @pytest.mark.parametrize("lang", ["en", "ar", "ru", "zh_Hans"])
