@@ -14,6 +14,7 @@ from bot.knowledge.content import (
     load_topics,
 )
 from bot.knowledge.search import KnowledgeSearch, SearchResult
+from bot.knowledge.verdict import Verdict, decide
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +53,18 @@ class KnowledgeBase:
         found = [self.topic(tid, lang) for tid in self.order]
         return [item.topic for item in found if item and item.topic.section in sections]
 
-    def answer_text(self, topic: Topic) -> str:
-        return fill_placeholders(topic.answer, self._local)
+    def fill(self, text: str) -> str:
+        """Content text with the city's `[local]` values in place of its placeholders."""
+        return fill_placeholders(text, self._local)
 
     def search(self, text: str, lang: str) -> SearchResult:
         return self.search_engine.search(text, lang)
 
-    def is_urgent(self, result: SearchResult) -> bool:
-        """Emergency contacts come first: danger described now, or an urgent topic."""
-        if result.danger:
-            return True
-        best = result.best
-        found = None if best is None else self.topic(best.topic_id, result.lang)
+    def decide(self, text: str, lang: str) -> Verdict:
+        """What the resident is shown for `text`: the chat renders it, the CLI prints it."""
+        result = self.search(text, lang)
+        return decide(result, lambda topic_id: self._is_urgent_topic(topic_id, result.lang))
+
+    def _is_urgent_topic(self, topic_id: str, lang: str) -> bool:
+        found = self.topic(topic_id, lang)
         return found is not None and found.topic.urgent
