@@ -44,12 +44,15 @@ ANSWER_MARGIN = 0.35
 RANKED = 4
 # Weight of the whole-topic view against the best single phrasing (see docs/SEARCH.md).
 WHOLE_WEIGHT = 0.8
-# Long messages: the first words say what it is about, so ranking reads this many words
-# and the language guess this many characters; danger is looked for in the whole of
-# the longest message a platform delivers. The cost of a search stays bounded.
+# Long messages: the first words say what it is about, so ranking reads this many words,
+# the language guess this many characters, and danger is looked for in this many
+# characters (a long story tells the danger early). The cost of a search stays bounded:
+# p99 of 4,000-character messages is in docs/SEARCH.md.
 RANKED_WORDS = 80
 GUESSED_CHARS = 400
-SCANNED_CHARS = 4096
+SCANNED_CHARS = 1200
+# Small talk is a short message: "hi", "thanks a lot", "hello, are you there?".
+SMALL_TALK_WORDS = 12
 # Marks the language-guess class of a language's romanized form ("ru+latin").
 ROMANIZED = "+latin"
 
@@ -200,7 +203,7 @@ class LanguageIndex:
     def small_talk(self, words: list[str]) -> SmallTalk | None:
         """ "thanks", "greeting" or "help" when the message is made only of this
         language's phrases of one of those kinds (thanks wins: "hi, thanks!")."""
-        if not words or len(words) > RANKED_WORDS:
+        if not words or len(words) > SMALL_TALK_WORDS:
             return None
         found = _cover(" ".join(words), tuple(p for ps in self._small_talk.values() for p in ps))
         if found is None:
@@ -251,21 +254,21 @@ def _mentions(terms: tuple[str, ...], words: list[str], negation: Negation | Non
         at = padded.find(needle)
         while at >= 0:
             # A whole-word needle starts with its space: the term starts one further.
-            if negation is None or not _negated(padded, at + whole, negation):
+            if negation is None or not _negated(padded, at + whole, at + len(needle), negation):
                 return True
             at = padded.find(needle, at + 1)
     return False
 
 
-def _negated(padded: str, offset: int, negation: Negation) -> bool:
-    """A negation cue governs the text found at `offset` of the padded message."""
-    if negation.governs_han(padded, offset):
+def _negated(padded: str, start: int, end: int, negation: Negation) -> bool:
+    """A negation cue governs the text found at `padded[start:end]`."""
+    if negation.governs_han(padded, start):
         return True
-    before = padded[:offset].split()
+    before = padded[:start].split()
     # A stem found inside a word ("полиц" in "неполиция") counts from that word.
-    if offset and padded[offset - 1] != " " and before:
+    if start and padded[start - 1] != " " and before:
         before.pop()
-    return negation.governs(before, len(before))
+    return negation.governs(before, padded[end:].split())
 
 
 def _row_sum(matrix: csr_matrix, rows: np.ndarray) -> np.ndarray:

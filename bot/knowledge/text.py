@@ -83,12 +83,16 @@ class Negation:
 
     cues: frozenset[str] = frozenset()
     scope: int = 0
+    # Cues that follow what they negate (Somali "degdeg ah maaha", "is not urgent").
+    cues_after: frozenset[str] = frozenset()
 
     def mark(self, words: list[str]) -> list[str]:
         """`words` with every word a cue governs prefixed by NEGATED (Han: the
         characters after a cue inside a run become a run of their own)."""
-        if not self.cues or not self.scope:
+        if not self.scope or not (self.cues or self.cues_after):
             return words
+        if self.cues_after:
+            words = self._mark_before_cues(words)
         marked: list[str] = []
         left = 0  # words still governed by the last cue
         for word in words:
@@ -99,10 +103,19 @@ class Negation:
                 marked.append(word)
                 left = self.scope
             elif left:
-                marked.append(NEGATED + word)
+                marked.append(word if word.startswith(NEGATED) else NEGATED + word)
                 left -= 1
             else:
                 marked.append(word)
+        return marked
+
+    def _mark_before_cues(self, words: list[str]) -> list[str]:
+        marked = list(words)
+        for at, word in enumerate(words):
+            if word in self.cues_after:
+                for before in range(max(0, at - self.scope), at):
+                    if not marked[before].startswith(NEGATED) and marked[before] not in self.cues:
+                        marked[before] = NEGATED + marked[before]
         return marked
 
     def _mark_han(self, run: str) -> list[str]:
@@ -125,13 +138,12 @@ class Negation:
         pieces.append(run[start:])
         return [piece for piece in pieces if piece]
 
-    def governs(self, words: list[str], position: int) -> bool:
-        """A cue stands within scope before `words[position]` (for a danger phrase
-        found there: "he is not following me" is no danger)."""
-        if not self.cues:
-            return False
-        before = words[max(0, position - self.scope) : position]
-        return any(word in self.cues for word in before)
+    def governs(self, before: list[str], after: list[str]) -> bool:
+        """A cue stands within scope before a phrase (the words `before` it) or, for
+        cues that follow, after it: "he is not following me" is no danger."""
+        return any(word in self.cues for word in before[max(0, len(before) - self.scope) :]) or any(
+            word in self.cues_after for word in after[: self.scope]
+        )
 
     def governs_han(self, text: str, offset: int) -> bool:
         """A Han cue ends within HAN_SCOPE characters before `text[offset]`."""
