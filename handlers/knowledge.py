@@ -18,7 +18,7 @@ from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.knowledge.content import PLACEHOLDER, Topic
 from bot.knowledge.verdict import Verdict
-from handlers.common import emergency_lines, main_menu
+from handlers.common import DISCLAIMER, emergency_lines, main_menu
 from handlers.language import CHOOSE_LANGUAGE
 from handlers.start import help_command
 
@@ -90,14 +90,16 @@ async def send_answer(ctx: Context, topic_id: str, t: Translator, emergency: boo
         )
     parts.append(topic.title.upper())
     answer = _without_block_contacts(topic.answer) if urgent else topic.answer
-    parts.append(knowledge.fill(answer))
+    parts.append(knowledge.fill(answer, topic.lang))
     sources = "\n".join(f"• {source.name}: {source.url}" for source in topic.sources)
     parts.append(t._("Sources:") + "\n" + sources)
     parts.append(
         t._("Last reviewed: {date}.").format(date=t.day(topic.last_reviewed))
         + " "
-        + t._("General information, not legal advice.")
+        + t._(DISCLAIMER)
     )
+    if urgent:
+        ctx.services.metrics.urgent_answers.inc()
     await ctx.repos.knowledge.record_view(ctx.person.id, topic.id, urgent, ctx.now())
     await ctx.reply("\n\n".join(parts), _answer_buttons(ctx, t, topic), rtl=t.is_rtl)
 
@@ -150,6 +152,7 @@ async def search(ctx: Context, event: Incoming) -> bool:
         return False
     verdict = ctx.services.knowledge.decide(event.text, ctx.t.locale)
     t = ctx.services.languages.translator(verdict.lang)
+    ctx.services.metrics.verdict(verdict)
     if verdict.small_talk == "help":
         await help_command(ctx, event)
     elif verdict.small_talk is not None:

@@ -15,6 +15,7 @@ from bot.knowledge.content import (
 )
 from bot.knowledge.search import KnowledgeSearch, SearchResult
 from bot.knowledge.verdict import Verdict, decide
+from bot.local_defaults import localized
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +54,10 @@ class KnowledgeBase:
         found = [self.topic(tid, lang) for tid in self.order]
         return [item.topic for item in found if item and item.topic.section in sections]
 
-    def fill(self, text: str) -> str:
-        """Content text with the city's `[local]` values in place of its placeholders."""
-        return fill_placeholders(text, self._local)
+    def fill(self, text: str, lang: str) -> str:
+        """Content text in `lang` with the city's `[local]` values in place of its
+        placeholders (defaults worded in that language)."""
+        return fill_placeholders(text, localized(self._local, lang))
 
     def search(self, text: str, lang: str) -> SearchResult:
         return self.search_engine.search(text, lang)
