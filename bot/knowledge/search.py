@@ -48,7 +48,7 @@ WHOLE_WEIGHT = 0.8
 # the language guess this many characters, and danger is looked for in this many
 # characters (a long story tells the danger early). The cost of a search stays bounded:
 # p99 of 4,000-character messages is in docs/SEARCH.md.
-RANKED_WORDS = 80
+RANKED_WORDS = 50
 GUESSED_CHARS = 400
 SCANNED_CHARS = 1200
 # Small talk is a short message: "hi", "thanks a lot", "hello, are you there?".
