@@ -260,6 +260,27 @@ class StorageSection:
 @dataclass(frozen=True, slots=True)
 class LoggingSection:
     level: str = _setting("INFO", _one_of("DEBUG", "INFO", "WARNING", "ERROR"))
+    # "json": one object per line for log collectors; "text" for people reading a terminal.
+    format: str = _setting("text", _one_of("text", "json"))
+
+
+def _listen_address(value: str) -> str | None:
+    """Empty (off), or host:port; IPv6 hosts in brackets ([::1]:9464); port 0 = any free."""
+    if not value:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        return "must be host:port, e.g. 127.0.0.1:9464"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class OpsSection:
+    """The operator's HTTP listener (/healthz, /metrics); off unless an address is given."""
+
+    listen: str = _setting("", _listen_address)
+    # Backups kept by the automatic copy taken before a schema upgrade.
+    keep_backups: int = _setting(3, _positive)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +344,8 @@ class LocalSection:
     liaison_languages: str = _setting("English, Español", _not_blank)
     crisis_line: str = _setting("988", _phone)
     legal_aid: str = _setting("your local legal aid society or public defender", _not_blank)
+    # Left at the default, answers about immigration show `legal_aid` if the city set it.
+    immigration_legal_aid: str = _setting("a nonprofit immigration legal service near you")
     meetings_url: str = _setting("", _http_url)
     privacy_notice_url: str = _setting("", _http_url)
 
@@ -402,6 +425,7 @@ class Config:
     escalation: EscalationSection = field(default_factory=EscalationSection)
     abuse: AbuseSection = field(default_factory=AbuseSection)
     meetings: MeetingsSection = field(default_factory=MeetingsSection)
+    ops: OpsSection = field(default_factory=OpsSection)
 
 
 def _coerce(key: str, kind: Any, raw: Any, from_env: bool) -> Any:

@@ -10,6 +10,8 @@ import logging
 import sys
 from collections.abc import Iterable
 
+from bot.log_format import JsonFormatter
+
 MASK = "[secret]"
 # Libraries that log every HTTP request (with tokens in URLs) are kept at WARNING.
 NOISY_LOGGERS = (
@@ -50,11 +52,15 @@ class SecretMaskingFilter(logging.Filter):
         return text
 
 
-def configure_logging(level: str, secrets: Iterable[str]) -> None:
+def configure_logging(level: str, secrets: Iterable[str], fmt: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
     # Some libraries set their own loggers to DEBUG on import; the handler still drops them.
     handler.setLevel(level)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if fmt == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     handler.addFilter(SecretMaskingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -31,6 +31,7 @@ from bot.core.ports import (
     TemporaryFailure,
     Unreachable,
 )
+from bot.ops.metrics import Metrics
 from storage.outbox import NewOutboxItem, OutboxItem, OutboxRepository, OutboxStatus
 from storage.people import PeopleRepository
 
@@ -205,7 +206,9 @@ class OutboxDispatcher:
         people: PeopleRepository,
         outbox: Outbox,
         clock: Clock,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
         self._repo = repo
         self._people = people
         self._outbox = outbox
@@ -332,7 +335,9 @@ class OutboxDispatcher:
             async with self._in_flight:
                 await sender.deliver(recipient, deserialize(item.payload))
                 await self._repo.mark_sent(item.id, self._clock())
+            self._metrics.delivered(item.platform)
         except RetryAfter as wait:
+            self._metrics.delivery_failed(item.platform, "rate_limited")
             await self._repo.retry_later(
                 item.id, self._clock() + timedelta(seconds=wait.seconds), "rate limited"
             )
@@ -341,6 +346,7 @@ class OutboxDispatcher:
             )
             return False
         except (TemporaryFailure, TimeoutError, OSError) as error:
+            self._metrics.delivery_failed(item.platform, "temporary")
             if item.attempts + 1 >= MAX_ATTEMPTS:
                 await self._repo.mark_final(item.id, OutboxStatus.FAILED, type(error).__name__)
                 log.error("outbox row %s failed after %s attempts", item.id, item.attempts + 1)
@@ -352,16 +358,19 @@ class OutboxDispatcher:
             self._held_chats[(item.platform, item.chat_id)] = retry_at
             return False
         except NotConnected:
+            self._metrics.delivery_failed(item.platform, "not_connected")
             # Nobody to deliver to from this process right now (a terminal user who is
             # away): look again a little later instead of retrying in a busy loop.
             chat = (item.platform, item.chat_id)
             self._held_chats[chat] = self._clock() + timedelta(seconds=IDLE_POLL_S)
             return False
         except Unreachable:
+            self._metrics.delivery_failed(item.platform, "unreachable")
             await self._repo.mark_final(item.id, OutboxStatus.SKIPPED, "unreachable")
             await self._people.mark_unreachable(item.platform, item.chat_id)
             return True
         except PermanentFailure as error:
+            self._metrics.delivery_failed(item.platform, "permanent")
             await self._repo.mark_final(item.id, OutboxStatus.FAILED, str(error)[:200])
             log.error("outbox row %s refused by %s", item.id, item.platform)
             return True

@@ -745,3 +745,22 @@ async def test_liaison_run_serves_telegram_and_stops_cleanly(
     assert process.returncode == 0, log
     assert TOKEN not in log and "Gus" not in log
     assert (tmp_path / "liaison.db").exists()
+
+
+async def test_spanish_question_on_an_english_chat_is_triaged_in_spanish(
+    app: App, api: FakeTelegramAPI
+) -> None:
+    """Urgent choices open with the emergency lines, and the Spanish topic she presses is
+    shown in Spanish although her Telegram language is English and never confirmed."""
+    lucia = person(520, "Lucía", "en")
+    await api.push_update(message(lucia, "arrestaron a mi hijo de 14 años"))
+    choices = (await api.wait_for("sendMessage"))[0]
+    assert (choices.get("text") or "").startswith("🚨")
+    topic_data = choices.json("reply_markup")["inline_keyboard"][0][0]["callback_data"]
+    assert topic_data.endswith("@es")
+    await api.push_update(button_press(lucia, choices.result, topic_data))
+    sent = await api.wait_for("sendMessage", 3)  # choices, offer to switch, the article
+    article = sent[-1].get("text") or ""
+    assert "Información general, no asesoría legal." in article
+    stored = await app.services.repos.people.find("telegram", "520")
+    assert stored is not None and stored.locale == "en"

@@ -561,6 +561,15 @@ class DiscordAdapter:
         self._app.delivery.register(self, self._pacing())
         self._app.services.thread_openers[PLATFORM] = self.open_thread
 
+    @property
+    def connected(self) -> bool:
+        """The gateway socket is open on a READY session (false while reconnecting)."""
+        client = self._client
+        if client is None or client.is_closed() or not client.is_ready():
+            return False
+        socket = client.ws
+        return socket is not None and socket.open
+
     async def stop(self) -> None:
         """Close the gateway and HTTP session; outbox rows for Discord stay pending."""
         self._app.services.thread_openers.pop(PLATFORM, None)

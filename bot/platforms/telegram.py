@@ -583,6 +583,12 @@ class TelegramAdapter:
                 error_callback=_on_polling_error,
             )
 
+    @property
+    def connected(self) -> bool:
+        """Started and still receiving (polling or webhook)."""
+        updater = self._application.updater
+        return self._application.running and updater is not None and updater.running
+
     async def stop(self) -> None:
         """Stop receiving, finish the updates in hand, close connections."""
         self._app.services.thread_openers.pop(PLATFORM, None)
@@ -608,20 +614,26 @@ class TelegramAdapter:
     async def _publish_menus(self) -> None:
         """setMyCommands per language, and the default language for everyone else.
 
-        A menu that cannot be published is cosmetic: logged, and the bot still starts.
+        The calls go out together: one after another they cost a round trip each, which
+        on a real network is most of the time to the first poll. A menu that cannot be
+        published is cosmetic: logged, and the bot still starts.
         """
         services = self._app.services
         languages = services.languages
         bot = self._application.bot
-        try:
-            default = menu_commands(services.menu, languages.translator(None))
-            await with_retries(partial(bot.set_my_commands, default))
-            for translator in languages.all():
-                commands = menu_commands(services.menu, translator)
-                code = telegram_language_code(translator.locale)
-                await with_retries(partial(bot.set_my_commands, commands, language_code=code))
-        except DeliveryError as error:
-            log.warning("could not publish the Telegram command menus: %s", type(error).__name__)
+        default = menu_commands(services.menu, languages.translator(None))
+        calls = [with_retries(partial(bot.set_my_commands, default))]
+        for translator in languages.all():
+            commands = menu_commands(services.menu, translator)
+            code = telegram_language_code(translator.locale)
+            calls.append(with_retries(partial(bot.set_my_commands, commands, language_code=code)))
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+        failures = {type(error).__name__ for error in outcomes if isinstance(error, DeliveryError)}
+        if failures:
+            log.warning("could not publish some Telegram command menus: %s", ", ".join(failures))
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, DeliveryError):
+                raise outcome
 
     # -- incoming
 
