@@ -45,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     polls.add_argument("--poll", type=int, default=None, help="one poll (default: all)")
     broadcast = commands.add_parser("broadcast", help="announcement delivery")
     broadcast.add_argument("action", choices=["status"])
+    meetings = commands.add_parser("meetings", help="meeting tools")
+    meetings.add_argument("action", choices=["parse-time"])
+    meetings.add_argument("text", help='a time as an organizer types it, e.g. "martes 18h"')
+    meetings.add_argument("--lang", default="en", help="the organizer's language (en, es, ht ...)")
+    meetings.add_argument("--now", default=None, help="reference time, ISO 8601 (default: now)")
+    meetings.add_argument("--tz", default=None, help="IANA time zone (default: bot.timezone)")
     roles = commands.add_parser("roles", help="staff roles (admins come from config)")
     roles.add_argument("action", choices=["list", "grant", "revoke"])
     roles.add_argument("identity", nargs="?", help="platform:user_id")
@@ -73,6 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_polls_export(config, args.poll))
     if command == "broadcast":
         return asyncio.run(_broadcast_status(config))
+    if command == "meetings":
+        from handlers.meetings.when import parse_time_line
+
+        line, ok = parse_time_line(args.text, args.lang, args.now, args.tz or config.bot.timezone)
+        print(line)
+        return 0 if ok else 1
     if command == "roles":
         return asyncio.run(_roles(config, args.action, args.identity, args.role))
     if command == "chat":

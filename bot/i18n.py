@@ -116,6 +116,16 @@ class Translator:
         """A date and time as this language writes it, in `zone`."""
         return format_datetime(moment, format=_style(style), tzinfo=zone, locale=self._babel)
 
+    def moment(self, moment: dt.datetime, zone: dt.tzinfo) -> str:
+        """Weekday, date and time of day without seconds ("Tuesday, December 8, 2026,
+        6:30 PM"), joined as this language joins them: CLDR's full style adds seconds
+        and a zone name nobody needs to find a meeting."""
+        local = moment.astimezone(zone)
+        pattern = str(self._babel.datetime_formats["full"]).replace("'", "")
+        return pattern.replace("{1}", format_date(local, "full", locale=self._babel)).replace(
+            "{0}", format_time(local, "short", locale=self._babel)
+        )
+
     def date(self, moment: dt.datetime, zone: dt.tzinfo, style: str = "full") -> str:
         return format_date(moment.astimezone(zone), format=_style(style), locale=self._babel)
 

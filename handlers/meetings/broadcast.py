@@ -80,7 +80,7 @@ def channel_audiences(services: Services) -> list[Audience]:
 
 def meeting_text(t: Translator, meeting: Meeting, zone: ZoneInfo, heading: str) -> str:
     title, description = meeting.text_in(t.locale)
-    lines = [heading, "", title, "🗓 " + t.datetime(meeting.starts_at, zone, "full")]
+    lines = [heading, "", title, "🗓 " + t.moment(meeting.starts_at, zone)]
     if meeting.place:
         lines.append("📍 " + meeting.place)
     if meeting.link:
