@@ -75,3 +75,42 @@ async def test_publish_counts_todays_audience(app: App, clock: FakeClock) -> Non
     await organizer.press_payload("mtg.rem|default")
     await organizer.press_payload("mtg.skip")
     assert "2 people" in texts(await organizer.press_payload("mtg.publish"))
+
+
+async def test_preview_shows_reminder_times_and_quiet_hours(app: App, clock: FakeClock) -> None:
+    """At 23:00 the preview says the announcement waits for 08:00, lists each reminder in
+    the organizer's zone, and Publish does not claim the announcement is on its way."""
+    clock.now = datetime(2026, 11, 10, 4, 0, tzinfo=UTC)  # 23:00 in New York
+    organizer, sender = await _people(app)
+    await organizer.send("/meeting new")
+    await organizer.send("Early coffee with the precinct")
+    await organizer.send("11/20 8:30am")
+    await organizer.press_payload("mtg.when_ok")
+    await organizer.send("Library")
+    await organizer.press_payload("mtg.skip")
+    await organizer.press_payload("mtg.skip")
+    await organizer.press_payload("mtg.rem|default")
+    preview = texts(await organizer.press_payload("mtg.skip")).replace("\u202f", " ")
+    assert "the announcement will go out at Tuesday, November 10, 2026, 8:00 AM" in preview
+    assert "Thursday, November 19, 2026, 8:30 AM" in preview  # 24 h before
+    assert (
+        "Friday, November 20, 2026, 7:30 AM (quiet hours: sent at "
+        "Friday, November 20, 2026, 8:00 AM)" in preview
+    )
+    published = texts(await organizer.press_payload("mtg.publish"))
+    assert "Quiet hours" in published and "on its way" not in published
+    await app.delivery.drain()
+    assert inbox(sender, "sofia") == []
+
+
+async def test_meetings_list_shows_answers_to_organizers(app: App, clock: FakeClock) -> None:
+    """/meetings carries the RSVP counts for organizers, not for residents."""
+    clock.now = BEFORE_DST_END
+    organizer, _ = await _people(app)
+    await _create(organizer)
+    await Conversation(app, user="sofia", platform="console").press_payload("mtg.rsvp|1:going")
+    await Conversation(app, user="amal", platform="console").press_payload("mtg.rsvp|1:no")
+    listing = texts(await organizer.send("/meetings"))
+    assert "going 1, maybe 0, can't go 1" in listing
+    resident = texts(await Conversation(app, user="sofia", platform="console").send("/meetings"))
+    assert "going 1" not in resident

@@ -16,7 +16,15 @@ from bot.core.events import Button, Incoming
 from bot.core.router import Router
 from bot.i18n import N_
 from handlers.meetings import time_prompt
-from handlers.meetings.broadcast import RSVP, announce, meeting_text, notify_change, rsvp_buttons
+from handlers.meetings.broadcast import (
+    RSVP,
+    announce,
+    meeting_text,
+    notify_change,
+    reminder_times,
+    rsvp_buttons,
+    send_time,
+)
 from handlers.meetings.time_prompt import CONFIRM_STEP, PICK, WHEN_AGAIN, WHEN_OK
 from handlers.meetings.when import HORIZON
 from storage.meetings import Meeting, MeetingStatus, Rsvp
@@ -155,9 +163,14 @@ async def _next(ctx: Context, step: str, data: dict[str, Any]) -> None:
 @router.button(PICK, roles=ORGANIZERS)
 async def pick_time(ctx: Context, event: Incoming) -> None:
     state = await ctx.state()
-    if state is None or state.flow not in (FLOW, EDIT_FLOW) or state.step not in (
-        "when",
-        CONFIRM_STEP,
+    if (
+        state is None
+        or state.flow not in (FLOW, EDIT_FLOW)
+        or state.step
+        not in (
+            "when",
+            CONFIRM_STEP,
+        )
     ):
         await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
         return
@@ -268,10 +281,39 @@ async def _preview(ctx: Context, data: dict[str, Any]) -> None:
     audience_text = ", ".join(draft.audience_tags) or ctx._("everyone subscribed")
     text = meeting_text(ctx.t, draft, _zone(ctx), ctx._("Preview. Nothing has been sent yet."))
     text += "\n\n" + ctx._("Audience: {audience}").format(audience=audience_text)
+    text += "\n" + "\n".join(_schedule_lines(ctx, draft))
     await ctx.reply(
         text,
         [[Button(ctx._("Publish"), PUBLISH), Button(ctx._("Cancel"), DISCARD)]],
     )
+
+
+def _schedule_lines(ctx: Context, meeting: Meeting) -> list[str]:
+    """When the announcement and each reminder go out in the organizer's zone, and which
+    ones quiet hours hold back (for people in this zone; others follow their own night)."""
+    zone, now = _zone(ctx), ctx.now()
+    held = send_time(ctx.services, zone, meeting, now)
+    lines = [
+        ctx._("Quiet hours: the announcement will go out at {time}.").format(
+            time=ctx.t.moment(held, zone)
+        )
+        if held > now
+        else ctx._("The announcement goes out as soon as you publish.")
+    ]
+    times = []
+    for _minutes, due in reminder_times(meeting, now):
+        when = ctx.t.moment(due, zone)
+        sent = send_time(ctx.services, zone, meeting, due)
+        if sent > due:
+            when = ctx._("{time} (quiet hours: sent at {held})").format(
+                time=when, held=ctx.t.moment(sent, zone)
+            )
+        times.append(when)
+    if times:
+        lines.append(ctx._("Reminders: {times}").format(times="; ".join(times)))
+    else:
+        lines.append(ctx._("No reminders will be sent."))
+    return lines
 
 
 @router.button(PUBLISH, roles=ORGANIZERS)
@@ -282,12 +324,23 @@ async def publish(ctx: Context, event: Incoming) -> None:
         return
     draft = _draft(ctx, dict(state.data))
     if not ctx.now() < draft.starts_at <= ctx.now() + HORIZON:
-        await ctx.reply(ctx._("That time has already passed. Please give a future date."))
+        if draft.starts_at <= ctx.now():
+            await ctx.reply(ctx._("That time has already passed. Please give a future date."))
+        else:
+            await ctx.reply(ctx._("That is more than a year away. Please check the date."))
         await _ask(ctx, "when", dict(state.data))
         return
     await ctx.clear_state()
     meeting = await ctx.repos.meetings.create(draft, ctx.person.id, ctx.now())
     count = await announce(ctx.services, meeting)
+    held = send_time(ctx.services, _zone(ctx), meeting, ctx.now())
+    if held > ctx.now():
+        await ctx.reply(
+            ctx._("Published. Quiet hours: the announcement will go out at {time}.").format(
+                time=ctx.t.moment(held, _zone(ctx))
+            )
+        )
+        return
     await ctx.reply(
         ctx.ngettext(
             "Published. The announcement is on its way to {count} person or channel.",
@@ -322,7 +375,18 @@ async def list_meetings(ctx: Context, event: Incoming) -> None:
                     Button(ctx._("Cancel meeting"), CANCEL, str(meeting.id)),
                 ]
             )
-        await ctx.reply(meeting_text(ctx.t, meeting, _zone(ctx), f"#{meeting.id}"), rows)
+        text = meeting_text(ctx.t, meeting, _zone(ctx), f"#{meeting.id}")
+        if organizer:
+            text += "\n\n" + _tally_text(
+                ctx, meeting.id, await ctx.repos.meetings.rsvp_counts(meeting.id)
+            )
+        await ctx.reply(text, rows)
+
+
+def _tally_text(ctx: Context, number: int, tally: dict[Rsvp, int]) -> str:
+    return ctx._("Meeting #{number}: going {going}, maybe {maybe}, can't go {no}.").format(
+        number=number, going=tally[Rsvp.GOING], maybe=tally[Rsvp.MAYBE], no=tally[Rsvp.NO]
+    )
 
 
 async def _upcoming(ctx: Context, arg: str) -> Meeting | None:
@@ -357,15 +421,7 @@ async def counts(ctx: Context, event: Incoming) -> None:
     if meeting is None:
         return
     tally = await ctx.repos.meetings.rsvp_counts(meeting.id)
-    await ctx.reply(
-        ctx._("Meeting #{number}: going {going}, maybe {maybe}, can't go {no}.").format(
-            number=meeting.id,
-            going=tally[Rsvp.GOING],
-            maybe=tally[Rsvp.MAYBE],
-            no=tally[Rsvp.NO],
-        ),
-        ephemeral=True,
-    )
+    await ctx.reply(_tally_text(ctx, meeting.id, tally), ephemeral=True)
 
 
 @router.button(EDIT, roles=ORGANIZERS)
