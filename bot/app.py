@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiosqlite
-
 from bot.config import Config
 from bot.core.clock import Clock, system_clock
 from bot.core.context import Repositories, Services
@@ -20,7 +18,7 @@ from handlers import JOBS, ROUTERS
 from handlers.abuse import FloodGuard, length_guard
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository
-from storage.database import connect
+from storage.database import Database, open_database
 from storage.knowledge import KnowledgeRepository
 from storage.meetings import MeetingRepository, SubscriptionRepository
 from storage.outbox import OutboxRepository
@@ -33,7 +31,7 @@ from storage.privacy import PrivacyRepository
 class App:
     """Everything a running bot holds; platforms attach to `dispatcher` and `delivery`."""
 
-    db: aiosqlite.Connection
+    db: Database
     services: Services
     dispatcher: Dispatcher
     delivery: OutboxDispatcher
@@ -61,7 +59,7 @@ async def build_app(
     knowledge: KnowledgeBase | None = None,
 ) -> App:
     """Open storage and build every service; the caller starts platforms and delivery."""
-    db = await connect(config.storage.path)
+    db = await open_database(config.storage.database_url)
     repos = Repositories(
         people=PeopleRepository(db),
         conversations=ConversationRepository(db),
@@ -76,9 +74,10 @@ async def build_app(
         polls=PollRepository(db),
     )
     key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
-    outbox = Outbox(repos.outbox, clock)
+    outbox = Outbox(repos.outbox, db, clock)
     services = Services(
         config=config,
+        db=db,
         languages=languages or build_languages(config),
         repos=repos,
         outbox=outbox,

@@ -91,9 +91,33 @@ class BotSection:
     admins: tuple[str, ...] = _setting((), _identities)
 
 
+DEFAULT_STORAGE_PATH = "./liaison.db"
+DEFAULT_STORAGE_URL = f"sqlite:///{DEFAULT_STORAGE_PATH}"
+
+
+def _storage_url(value: str) -> str | None:
+    if value.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        return None if value != "sqlite:///" else "names no database file"
+    return "must be sqlite:///PATH or postgresql://USER@HOST/DATABASE"
+
+
+def _file_path(value: str) -> str | None:
+    return None if value.strip() else "is empty: name the database file"
+
+
 @dataclass(frozen=True, slots=True)
 class StorageSection:
-    path: str = _setting("./liaison.db")
+    """Where data lives: `url` picks the backend; `path` is the older name for an SQLite
+    file and is used when `url` is left at its default."""
+
+    url: str = _setting(DEFAULT_STORAGE_URL, _storage_url)
+    path: str = _setting(DEFAULT_STORAGE_PATH, _file_path)
+
+    @property
+    def database_url(self) -> str:
+        if self.url == DEFAULT_STORAGE_URL and self.path != DEFAULT_STORAGE_PATH:
+            return f"sqlite:///{self.path}"
+        return self.url
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from bot.core.ports import (
     TemporaryFailure,
     Unreachable,
 )
+from storage.database import Database
 from storage.outbox import NewOutboxItem, OutboxItem, OutboxRepository, OutboxStatus
 from storage.people import PeopleRepository
 
@@ -112,13 +113,16 @@ class Queued:
     not_before: datetime
     broadcast_id: str | None = None
     expires_at: datetime | None = None
+    subject: int | None = None
 
 
 class Outbox:
-    """The write side: features call `enqueue`; the dispatcher is woken."""
+    """The write side: features call `enqueue`; the dispatcher is woken once the rows
+    are committed (inside a feature's transaction, when it commits)."""
 
-    def __init__(self, repo: OutboxRepository, clock: Clock) -> None:
+    def __init__(self, repo: OutboxRepository, db: Database, clock: Clock) -> None:
         self._repo = repo
+        self._db = db
         self._clock = clock
         self.wakeup = asyncio.Event()
 
@@ -130,7 +134,10 @@ class Outbox:
         not_before: datetime | None = None,
         broadcast_id: str | None = None,
         expires_at: datetime | None = None,
+        subject: int | None = None,
     ) -> bool:
+        """Queue one message. `subject` names the person whose words or chat the row
+        carries when that is not the recipient (a resident's message in a liaison room)."""
         now = self._clock()
         added = await self._repo.add(
             NewOutboxItem(
@@ -143,11 +150,12 @@ class Outbox:
                 not_before=not_before or now,
                 broadcast_id=broadcast_id,
                 expires_at=expires_at,
+                subject=subject,
             ),
             now,
         )
         if added:
-            self.wakeup.set()
+            self._db.after_commit(self.wakeup.set)
         return added
 
     async def enqueue_many(self, batch: list[Queued]) -> int:
@@ -170,11 +178,15 @@ class Outbox:
                     not_before=queued.not_before,
                     broadcast_id=queued.broadcast_id,
                     expires_at=queued.expires_at,
+                    subject=queued.subject,
                 )
             )
-        added = await self._repo.add_many(items, self._clock()) if items else 0
+        if not items:
+            return 0
+        async with self._db.transaction():
+            added = await self._repo.add_many(items, self._clock())
         if added:
-            self.wakeup.set()
+            self._db.after_commit(self.wakeup.set)
         return added
 
 

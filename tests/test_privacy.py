@@ -45,8 +45,7 @@ async def test_forget_closes_the_case_tells_the_liaison_and_erases_content(app: 
     case = await app.services.repos.cases.get(1)
     assert case is not None and not case.is_open and case.person_id is None
     assert all(m.body is None for m in await app.services.repos.cases.messages(1))
-    async with app.db.execute("SELECT payload FROM outbox") as cursor:
-        payloads = " ".join(str(row[0]) for row in await cursor.fetchall())
+    payloads = " ".join(str(row[0]) for row in await app.db.fetch("SELECT payload FROM outbox"))
     assert "beaten" not in payloads and "tell me when" not in payloads
     assert "Nothing" in texts(await Conversation(app, user="x").press_payload("forget.no"))
 

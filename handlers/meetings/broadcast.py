@@ -210,8 +210,9 @@ async def queue(
         )
         if kind in (Notice.ANNOUNCE, Notice.CHANGE) and audience.person_id is not None:
             reminders.extend(_reminders(services, rendered, audience, meeting, now))
-    queued = await services.outbox.enqueue_many(notices)
-    await services.outbox.enqueue_many(reminders)
+    async with services.db.transaction():
+        queued = await services.outbox.enqueue_many(notices)
+        await services.outbox.enqueue_many(reminders)
     return queued
 
 
@@ -239,17 +240,22 @@ def _reminders(
 
 
 async def announce(services: Services, meeting: Meeting) -> int:
-    """Tell every subscriber in the audience, and post in the announcement channels."""
-    subscribers = await services.repos.subscriptions.audience(meeting.audience_tags)
-    await services.repos.meetings.add_recipients(meeting.id, [s.person_id for s in subscribers])
-    people = [person_audience(services, s) for s in subscribers]
-    return await queue(services, people + channel_audiences(services), meeting, Notice.ANNOUNCE)
+    """Tell every subscriber in the audience, and post in the announcement channels
+    (recipients recorded with the queued notices, in one transaction)."""
+    async with services.db.transaction():
+        subscribers = await services.repos.subscriptions.audience(meeting.audience_tags)
+        await services.repos.meetings.add_recipients(meeting.id, [s.person_id for s in subscribers])
+        people = [person_audience(services, s) for s in subscribers]
+        audiences = people + channel_audiences(services)
+        return await queue(services, audiences, meeting, Notice.ANNOUNCE)
 
 
 async def notify_change(services: Services, meeting: Meeting) -> int:
-    """Withdraw the old version's pending messages, then tell everyone who was told."""
-    await services.repos.outbox.skip_pending(f"meeting:{meeting.id}:v")
-    recipients = await services.repos.meetings.recipients(meeting.id)
-    people = [person_audience(services, s) for s in recipients]
-    kind = Notice.CANCEL if meeting.status is MeetingStatus.CANCELLED else Notice.CHANGE
-    return await queue(services, people + channel_audiences(services), meeting, kind)
+    """Withdraw the old version's pending messages and tell everyone who was told, in
+    one transaction (never withdrawn without the new notice queued)."""
+    async with services.db.transaction():
+        await services.repos.outbox.skip_pending(f"meeting:{meeting.id}:v")
+        recipients = await services.repos.meetings.recipients(meeting.id)
+        people = [person_audience(services, s) for s in recipients]
+        kind = Notice.CANCEL if meeting.status is MeetingStatus.CANCELLED else Notice.CHANGE
+        return await queue(services, people + channel_audiences(services), meeting, kind)

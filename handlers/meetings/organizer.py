@@ -253,9 +253,10 @@ async def publish(ctx: Context, event: Incoming) -> None:
         await ctx.reply(ctx._("That time has already passed. Please give a future date."))
         await _ask(ctx, "when", dict(state.data))
         return
-    await ctx.clear_state()
-    meeting = await ctx.repos.meetings.create(draft, ctx.person.id, ctx.now())
-    count = await announce(ctx.services, meeting)
+    async with ctx.db.transaction():  # the meeting exists only with its announcement queued
+        await ctx.clear_state()
+        meeting = await ctx.repos.meetings.create(draft, ctx.person.id, ctx.now())
+        count = await announce(ctx.services, meeting)
     await ctx.reply(
         ctx.ngettext(
             "Published. The announcement is on its way to {count} person or channel.",
@@ -388,9 +389,10 @@ async def edit_value(ctx: Context, event: Incoming) -> None:
         changed = replace(meeting, title=text)
     else:
         changed = replace(meeting, description=text)
-    await ctx.clear_state()
-    updated = await ctx.repos.meetings.update(changed)
-    count = await notify_change(ctx.services, updated)
+    async with ctx.db.transaction():  # changed together with the notices about it
+        await ctx.clear_state()
+        updated = await ctx.repos.meetings.update(changed)
+        count = await notify_change(ctx.services, updated)
     await ctx.reply(
         ctx.ngettext(
             "Saved. {count} person or channel will be told.",
@@ -424,6 +426,7 @@ async def cancel_confirmed(ctx: Context, event: Incoming) -> None:
     meeting = await _upcoming(ctx, event.button_arg)
     if meeting is None:
         return
-    updated = await ctx.repos.meetings.update(replace(meeting, status=MeetingStatus.CANCELLED))
-    await notify_change(ctx.services, updated)
+    async with ctx.db.transaction():
+        updated = await ctx.repos.meetings.update(replace(meeting, status=MeetingStatus.CANCELLED))
+        await notify_change(ctx.services, updated)
     await ctx.reply(ctx._("Meeting #{number} is cancelled.").format(number=meeting.id))
