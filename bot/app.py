@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import Config
+from bot.config import Config, StartupError
 from bot.core.clock import Clock, system_clock
 from bot.core.context import Repositories, Services
 from bot.core.dispatcher import Dispatcher
@@ -18,7 +19,7 @@ from handlers import JOBS, ROUTERS
 from handlers.abuse import FloodGuard, length_guard
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository
-from storage.database import Database, open_database
+from storage.database import Database, StorageError, open_database
 from storage.knowledge import KnowledgeRepository
 from storage.meetings import MeetingRepository, SubscriptionRepository
 from storage.outbox import OutboxRepository
@@ -52,6 +53,18 @@ def build_languages(config: Config) -> Languages:
     return Languages(config.bot.languages, config.bot.default_locale)
 
 
+async def _open_storage(config: Config) -> Database:
+    """The database, or one line naming it and what is wrong (garbage, read-only, newer
+    than this program, unreachable): start-up stops with exit code 2, never a hang."""
+    try:
+        return await open_database(config.storage.database_url)
+    except StorageError as error:
+        raise StartupError(str(error)) from None
+    except (OSError, sqlite3.Error) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise StartupError(f"database cannot be opened ({reason})") from None
+
+
 async def build_app(
     config: Config,
     clock: Clock = system_clock,
@@ -59,7 +72,8 @@ async def build_app(
     knowledge: KnowledgeBase | None = None,
 ) -> App:
     """Open storage and build every service; the caller starts platforms and delivery."""
-    db = await open_database(config.storage.database_url)
+    key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
+    db = await _open_storage(config)
     repos = Repositories(
         people=PeopleRepository(db),
         conversations=ConversationRepository(db),
@@ -73,7 +87,6 @@ async def build_app(
         subscriptions=SubscriptionRepository(db),
         polls=PollRepository(db),
     )
-    key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
     outbox = Outbox(repos.outbox, db, clock)
     services = Services(
         config=config,
@@ -88,7 +101,7 @@ async def build_app(
     dispatcher = Dispatcher(services)
     dispatcher.include(*ROUTERS)
     dispatcher.guards.extend((FloodGuard(config.abuse), length_guard))
-    delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock)
+    delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock, services.metrics)
     return App(
         db=db,
         services=services,

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from storage.database import Database
 from storage.rows import Table
-from storage.timestamps import to_db
+from storage.timestamps import from_db, to_db
 
 
 class OutboxStatus(enum.Enum):
@@ -172,6 +172,16 @@ class OutboxRepository:
             "WHERE id = ?",
             (to_db(not_before), error, item_id),
         )
+
+    async def pending_summary(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many rows wait, and since when the oldest due one has (for monitoring)."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*), MIN(CASE WHEN not_before <= ? THEN not_before END) "
+            "FROM outbox WHERE status = 'pending'",
+            (to_db(now),),
+        )
+        count, oldest = row if row is not None else (0, None)
+        return int(count), None if oldest is None else from_db(str(oldest))
 
     async def counts_by_status(self, broadcast_id: str | None = None) -> dict[OutboxStatus, int]:
         sql = "SELECT status, COUNT(*) FROM outbox"
