@@ -20,6 +20,7 @@ from handlers.abuse import FloodGuard, length_guard
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository
 from storage.database import Database, StorageError, open_database
+from storage.instance_lock import InstanceLock, hold_instance_lock
 from storage.knowledge import KnowledgeRepository
 from storage.meetings import MeetingRepository, SubscriptionRepository
 from storage.outbox import OutboxRepository
@@ -63,6 +64,14 @@ async def _open_storage(config: Config) -> Database:
     except (OSError, sqlite3.Error) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise StartupError(f"database cannot be opened ({reason})") from None
+
+
+def claim_instance(config: Config) -> InstanceLock:
+    """On SQLite, be the only bot process on the file (exit 2 with one line if not)."""
+    try:
+        return hold_instance_lock(config.storage.database_url)
+    except StorageError as error:
+        raise StartupError(str(error)) from None
 
 
 async def build_app(
