@@ -125,7 +125,7 @@ def test_haitian_creole_and_russian_dates() -> None:
     ht = languages().translator("ht")
     assert ht.day(MOMENT.date(), "full") == "samdi 21 novanm 2026"
     assert ht.day(MOMENT.date(), "long") == "21 novanm 2026"
-    assert ht.datetime(MOMENT, ZONE, "short") == "21/11/2026 13:30"
+    assert ht.datetime(MOMENT, ZONE, "short") == "21/11/2026, 13:30"
     ru = languages().translator("ru")
     assert ru.day(MOMENT.date(), "long") == "21 ноября 2026"
     assert ru.datetime(MOMENT, ZONE, "medium") == "21 нояб. 2026, 13:30:00"
