@@ -23,6 +23,7 @@ from bot.privacy import Hasher, load_or_create_key
 from bot.scheduler import Scheduler
 from handlers import JOBS, ROUTERS
 from handlers.abuse import FloodGuard, length_guard
+from handlers.meetings.broadcast import ReminderJobs
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository
 from storage.database import connect
@@ -65,7 +66,7 @@ async def _open_storage(config: Config) -> aiosqlite.Connection:
     """The database, or one line naming `storage.path` when it cannot be opened there."""
     try:
         return await connect(config.storage.path)
-    except (OSError, sqlite3.OperationalError) as error:
+    except (OSError, sqlite3.DatabaseError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise ConfigError("storage.path", f"cannot open the database there ({reason})") from None
 
@@ -119,6 +120,7 @@ async def build_app(
     dispatcher.include(*ROUTERS)
     dispatcher.guards.extend((FloodGuard(config.abuse), length_guard))
     delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock, services.metrics)
+    delivery.register(ReminderJobs(services), None)  # meeting reminders, expanded when due
     return App(
         db=db,
         services=services,

@@ -481,6 +481,11 @@ class LiaisonClient(discord.Client):
     """A discord.py client that hands everything to its adapter."""
 
     def __init__(self, adapter: DiscordAdapter, guild_ready_timeout: float) -> None:
+        # The bot never joins voice: the warnings about missing voice libraries are noise
+        # in the few lines an operator reads at start-up, as is "logging in" at INFO.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
+        logging.getLogger("discord.client").setLevel(logging.WARNING)
         super().__init__(
             intents=gateway_intents(),
             allowed_mentions=NO_MENTIONS,
