@@ -13,7 +13,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import App
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.core.events import Outgoing
 from bot.core.ports import Recipient, RetryAfter
 from bot.ops.server import OpsServer, start_ops_listener
@@ -303,3 +303,19 @@ async def test_health_follows_the_discord_gateway(make_app: AppFactory, tmp_path
             await ops.stop()
     finally:
         await fake.close()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("LIAISON_OPS_LISTEN", "9464"),
+        ("LIAISON_OPS_LISTEN", "localhost:http"),
+        ("LIAISON_OPS_LISTEN", "127.0.0.1:70000"),
+        ("LIAISON_LOGGING_FORMAT", "xml"),
+    ],
+)
+def test_bad_ops_settings_name_the_key(key: str, value: str, tmp_path: Path) -> None:
+    """A listen address without a usable port, or an unknown log format, stops start-up."""
+    with pytest.raises(ConfigError) as refused:
+        make_config(tmp_path, **{key: value})
+    assert refused.value.key == key.removeprefix("LIAISON_").lower().replace("_", ".", 1)
