@@ -93,6 +93,7 @@ async def test_backup_restore_round_trip_preserves_every_table(
 
     assert main(["restore", str(target), "--config", cfg]) == 0
     assert snapshot(database) == before
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]  # one file
     saved = list((database.parent / BACKUP_DIR).glob("before-restore-*.db"))
     assert len(saved) == 1 and snapshot(saved[0]) != before  # the replaced state is kept
 
