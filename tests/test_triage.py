@@ -58,6 +58,18 @@ URGENT_CHOICES = {
     "zh_Hans": "我有个关于我儿子和警察的问题",
     "vi": "tôi có câu hỏi về con trai tôi và cảnh sát",
 }
+HELP_ME_COMPLAIN = {
+    "en": "could you help me file a complaint please",
+    "es": "me ayudas a poner una queja?",
+    "fr": "vous pouvez m'aider à porter plainte ?",
+    "ht": "ou ka ede m fè yon plent?",
+    "pt": "me ajuda a registrar uma reclamação",
+    "ru": "помогите подать жалобу",
+    "ar": "ساعدني أقدم شكوى",
+    "zh_Hans": "帮我投诉警察",
+    "vi": "giúp tôi khiếu nại",
+    "so": "i caawi inaan cabasho gudbiyo",
+}
 GREETING = {
     "en": "hi there",
     "es": "hola buenas",
@@ -150,6 +162,27 @@ async def test_danger_as_people_type_it_puts_the_emergency_lines_first(app: App,
     replies = await Conversation(app, language_hint=lang).send(DANGER[lang])
     assert first_line_is_emergency(replies[0], app)
     assert any(offers_a_person(replies[0], app, code) for code in LANGS)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_asking_for_help_with_a_complaint_is_not_danger(app: App, lang: str) -> None:
+    """ "Help me file a complaint" is no danger: the complaint topic, no banner of its own."""
+    question = HELP_ME_COMPLAIN[lang]
+    verdict = app.services.knowledge.decide(question, lang)
+    assert not verdict.danger
+    assert verdict.topic == "complaint.how_to_file"
+    reply = (await Conversation(app, language_hint=lang).send(question))[0]
+    if verdict.reply == "answer":
+        assert not reply.text.startswith("🚨")
+        assert title(app, "complaint.how_to_file", lang) in reply.text
+
+
+async def test_longer_forms_of_a_listed_danger_phrase_count(app: App) -> None:
+    """Listed "kick in my door" finds "kicking in my door"; a negation before it does not."""
+    kicking = (await Conversation(app).send("two guys kicking in my door"))[0]
+    assert first_line_is_emergency(kicking, app)
+    assert app.services.knowledge.decide("they are kicking in my door", "en").danger
+    assert not app.services.knowledge.decide("they are not kicking in my door", "en").danger
 
 
 async def test_romanized_russian_is_answered_in_russian(app: App) -> None:

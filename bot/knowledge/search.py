@@ -12,6 +12,7 @@ between 0 and 1. See docs/SEARCH.md for the reasons and the measured figures.
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections import Counter
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ WHOLE_WEIGHT = 0.8
 # characters (a long story tells the danger early). The cost of a search stays bounded:
 # p99 of 4,000-character messages is in docs/SEARCH.md.
 RANKED_WORDS = 50
+# A danger-phrase word this long also matches its longer forms (inflections, plurals).
+STEM_LETTERS = 4
 GUESSED_CHARS = 400
 SCANNED_CHARS = 1200
 # Small talk is a short message: "hi", "thanks a lot", "hello, are you there?".
@@ -142,8 +145,8 @@ class LanguageIndex:
         self._unknown_idf = math.log(1 + (len(texts) + 0.5) / 0.5)
         # Terms are split into words as messages are ("can't" -> "can t"), or a phrase
         # with an apostrophe or hyphen could never match.
-        self._danger = tuple(" ".join(runs(term)) for term in hints.danger)
-        self._romanized_danger = tuple(" ".join(runs(term)) for term in hints.danger_romanized)
+        self._danger = _phrase_patterns(hints.danger)
+        self._romanized_danger = _phrase_patterns(hints.danger_romanized)
         self._police = tuple(" ".join(runs(term)) for term in hints.police)
         # Order matters: thanks wins over a greeting said with it ("hi, thanks!").
         self._small_talk: dict[SmallTalk, tuple[str, ...]] = {
@@ -190,11 +193,11 @@ class LanguageIndex:
     def mentions_danger(self, words: list[str]) -> bool:
         """Danger happening now: a listed phrase appears in the message (split by `runs`)
         and no negation cue governs it ("he is not following me any more")."""
-        return _mentions(self._danger, words, self._negation)
+        return _says(self._danger, words, self._negation)
 
     def mentions_romanized_danger(self, words: list[str]) -> bool:
         """A danger phrase of this language typed in Latin letters (translit, Arabizi)."""
-        return _mentions(self._romanized_danger, words, self._negation)
+        return _says(self._romanized_danger, words, self._negation)
 
     def names_police(self, words: list[str]) -> bool:
         """The message (split by `runs`) names the police (an officer, ICE, a patrol car …)."""
@@ -242,33 +245,60 @@ def _cover(text: str, phrases: tuple[str, ...]) -> set[str] | None:
     return used
 
 
-def _mentions(terms: tuple[str, ...], words: list[str], negation: Negation | None = None) -> bool:
+def _mentions(terms: tuple[str, ...], words: list[str]) -> bool:
     """A listed term appears: Latin-script words and phrases as whole words, a single
     word of another script anywhere (Chinese has no spaces; Arabic and Russian lists
-    hold stems, so "الشرطة" and "полицейский" are found by "شرطه" and "полиц"). With
-    `negation`, an occurrence a cue governs does not count."""
+    hold stems, so "الشرطة" and "полицейский" are found by "شرطه" and "полиц")."""
     padded = " " + " ".join(words) + " "
-    for term in terms:
-        whole = term.isascii() or " " in term
-        needle = f" {term} " if whole else term
-        at = padded.find(needle)
-        while at >= 0:
-            # A whole-word needle starts with its space: the term starts one further.
-            if negation is None or not _negated(padded, at + whole, at + len(needle), negation):
-                return True
-            at = padded.find(needle, at + 1)
-    return False
+    return any(
+        (f" {term} " in padded) if term.isascii() or " " in term else (term in padded)
+        for term in terms
+    )
 
 
-def _negated(padded: str, start: int, end: int, negation: Negation) -> bool:
-    """A negation cue governs the text found at `padded[start:end]`."""
-    if negation.governs_han(padded, start):
+def _phrase_patterns(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """Danger phrases as patterns over a message's words joined by spaces. A single word
+    of a script without spaces or listed as a stem (Chinese, Arabic, Cyrillic) matches
+    anywhere; otherwise whole words, where a word of STEM_LETTERS or more also matches
+    its longer forms ("kick in my door" finds "kicking in my door", "armado" "armados",
+    "me esta siguiendo" "me estan siguiendo"): people type inflections the list cannot
+    all hold."""
+    patterns = []
+    for phrase in phrases:
+        words = runs(phrase)
+        if len(words) == 1 and not words[0].isascii():
+            patterns.append(re.compile(re.escape(words[0])))
+            continue
+        parts = [
+            re.escape(word) + (r"\w*" if len(word) >= STEM_LETTERS else "") for word in words
+        ]
+        patterns.append(re.compile(r"(?<!\S)" + " ".join(parts) + r"(?!\S)"))
+    return tuple(patterns)
+
+
+def _says(patterns: tuple[re.Pattern[str], ...], words: list[str], negation: Negation) -> bool:
+    """A pattern matches the message (split by `runs`) where no negation cue governs it."""
+    text = " ".join(words)
+    return any(
+        not _negated(text, found.start(), found.end(), negation)
+        for pattern in patterns
+        for found in pattern.finditer(text)
+    )
+
+
+def _negated(text: str, start: int, end: int, negation: Negation) -> bool:
+    """A negation cue governs the text found at `text[start:end]`."""
+    if negation.governs_han(text, start):
         return True
-    before = padded[:start].split()
+    before = text[:start].split()
     # A stem found inside a word ("полиц" in "неполиция") counts from that word.
-    if start and padded[start - 1] != " " and before:
+    if start and text[start - 1] != " " and before:
         before.pop()
-    return negation.governs(before, padded[end:].split())
+    after = text[end:].split()
+    # Likewise the rest of a word a stem was found in is not a word after it.
+    if end < len(text) and text[end] != " " and after:
+        after.pop(0)
+    return negation.governs(before, after)
 
 
 def _row_sum(matrix: csr_matrix, rows: np.ndarray) -> np.ndarray:
