@@ -410,6 +410,21 @@ async def test_outbox_rows_are_posted_into_their_thread(app: App, api: FakeTeleg
     assert sent.result["is_topic_message"] is True
 
 
+async def test_fractional_rates_deliver_proactive_messages(
+    start_bot: StartBot, api: FakeTelegramAPI
+) -> None:
+    """rate_private_chat_per_s = 0.5 (and a group rate of 0.5 a minute) still send."""
+    running = await start_bot(rate_private_chat_per_s="0.5", rate_group_per_min="0.5")
+    outbox = running.app.services.outbox
+    await outbox.enqueue(Recipient("telegram", "521"), Outgoing("Reminder"), "r-521")
+    await outbox.enqueue(Recipient("telegram", "-100200300"), Outgoing("Meeting"), "m-group")
+    await running.app.delivery.drain()
+    sent = await api.wait_for("sendMessage", 2)
+    assert sorted(str(c.get("chat_id")) for c in sent) == ["-100200300", "521"]
+    counts = await running.app.services.repos.outbox.counts_by_status()
+    assert counts[OutboxStatus.SENT] == 2
+
+
 @pytest.mark.parametrize(
     ("failure", "expected"),
     [

@@ -269,9 +269,7 @@ def _phrase_patterns(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
         if len(words) == 1 and not words[0].isascii():
             patterns.append(re.compile(re.escape(words[0])))
             continue
-        parts = [
-            re.escape(word) + (r"\w*" if len(word) >= STEM_LETTERS else "") for word in words
-        ]
+        parts = [re.escape(word) + (r"\w*" if len(word) >= STEM_LETTERS else "") for word in words]
         patterns.append(re.compile(r"(?<!\S)" + " ".join(parts) + r"(?!\S)"))
     return tuple(patterns)
 
