@@ -12,7 +12,6 @@ between 0 and 1. See docs/SEARCH.md for the reasons and the measured figures.
 from __future__ import annotations
 
 import math
-import re
 from array import array
 from collections import Counter
 from dataclasses import dataclass
@@ -52,6 +51,8 @@ WHOLE_WEIGHT = 0.8
 RANKED_WORDS = 50
 # A danger-phrase word this long also matches its longer forms (inflections, plurals).
 STEM_LETTERS = 4
+# Characters either side of a danger phrase read for negation cues (more than any scope).
+NEGATION_WINDOW = 80
 GUESSED_CHARS = 400
 SCANNED_CHARS = 1200
 # Small talk is a short message: "hi", "thanks a lot", "hello, are you there?".
@@ -145,8 +146,8 @@ class LanguageIndex:
         self._unknown_idf = math.log(1 + (len(texts) + 0.5) / 0.5)
         # Terms are split into words as messages are ("can't" -> "can t"), or a phrase
         # with an apostrophe or hyphen could never match.
-        self._danger = _phrase_patterns(hints.danger)
-        self._romanized_danger = _phrase_patterns(hints.danger_romanized)
+        self._danger = Phrases.of(hints.danger)
+        self._romanized_danger = Phrases.of(hints.danger_romanized)
         self._police = tuple(" ".join(runs(term)) for term in hints.police)
         # Order matters: thanks wins over a greeting said with it ("hi, thanks!").
         self._small_talk: dict[SmallTalk, tuple[str, ...]] = {
@@ -193,11 +194,11 @@ class LanguageIndex:
     def mentions_danger(self, words: list[str]) -> bool:
         """Danger happening now: a listed phrase appears in the message (split by `runs`)
         and no negation cue governs it ("he is not following me any more")."""
-        return _says(self._danger, words, self._negation)
+        return self._danger.found_in(words, self._negation)
 
     def mentions_romanized_danger(self, words: list[str]) -> bool:
         """A danger phrase of this language typed in Latin letters (translit, Arabizi)."""
-        return _says(self._romanized_danger, words, self._negation)
+        return self._romanized_danger.found_in(words, self._negation)
 
     def names_police(self, words: list[str]) -> bool:
         """The message (split by `runs`) names the police (an officer, ICE, a patrol car …)."""
@@ -256,31 +257,68 @@ def _mentions(terms: tuple[str, ...], words: list[str]) -> bool:
     )
 
 
-def _phrase_patterns(phrases: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    """Danger phrases as patterns over a message's words joined by spaces. A single word
-    of a script without spaces or listed as a stem (Chinese, Arabic, Cyrillic) matches
-    anywhere; otherwise whole words, where a word of STEM_LETTERS or more also matches
-    its longer forms ("kick in my door" finds "kicking in my door", "armado" "armados",
-    "me esta siguiendo" "me estan siguiendo"): people type inflections the list cannot
-    all hold."""
-    patterns = []
-    for phrase in phrases:
-        words = runs(phrase)
-        if len(words) == 1 and not words[0].isascii():
-            patterns.append(re.compile(re.escape(words[0])))
-            continue
-        parts = [re.escape(word) + (r"\w*" if len(word) >= STEM_LETTERS else "") for word in words]
-        patterns.append(re.compile(r"(?<!\S)" + " ".join(parts) + r"(?!\S)"))
-    return tuple(patterns)
+@dataclass(frozen=True, slots=True)
+class Phrases:
+    """Danger phrases, found in a message word by word (one pass, however long the list).
+
+    A single word of a script without spaces or listed as a stem (Chinese, Arabic,
+    Cyrillic) matches anywhere; otherwise whole words, where a word of STEM_LETTERS or
+    more also matches its longer forms ("kick in my door" finds "kicking in my door",
+    "armado" "armados", "me esta siguiendo" "me estan siguiendo"): people type
+    inflections the list cannot all hold."""
+
+    anywhere: tuple[str, ...]
+    # First word (or its stem) -> the phrases starting with it, as word tuples.
+    by_first: dict[str, tuple[tuple[str, ...], ...]]
+    stem_lengths: tuple[int, ...]
+
+    @classmethod
+    def of(cls, phrases: tuple[str, ...]) -> Phrases:
+        anywhere: list[str] = []
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            words = tuple(runs(phrase))
+            if len(words) == 1 and not words[0].isascii():
+                anywhere.append(words[0])
+            elif words:
+                by_first.setdefault(words[0], []).append(words)
+        lengths = {len(first) for first in by_first if len(first) >= STEM_LETTERS}
+        return cls(
+            tuple(anywhere),
+            {first: tuple(found) for first, found in by_first.items()},
+            tuple(sorted(lengths)),
+        )
+
+    def found_in(self, words: list[str], negation: Negation) -> bool:
+        """A phrase appears in `words` (split by `runs`) and no negation cue governs it."""
+        if not self.anywhere and not self.by_first:
+            return False
+        text = " ".join(words)
+        for stem in self.anywhere:
+            at = text.find(stem)
+            while at >= 0:
+                if not _negated(text, at, at + len(stem), negation):
+                    return True
+                at = text.find(stem, at + 1)
+        for position, word in enumerate(words):
+            stems = (word[:length] for length in self.stem_lengths if len(word) > length)
+            for key in (word, *stems):
+                for phrase in self.by_first.get(key, ()):
+                    if _matches(phrase, words, position) and not negation.governs(
+                        words[max(0, position - negation.scope) : position],
+                        words[position + len(phrase) : position + len(phrase) + negation.scope],
+                    ):
+                        return True
+        return False
 
 
-def _says(patterns: tuple[re.Pattern[str], ...], words: list[str], negation: Negation) -> bool:
-    """A pattern matches the message (split by `runs`) where no negation cue governs it."""
-    text = " ".join(words)
-    return any(
-        not _negated(text, found.start(), found.end(), negation)
-        for pattern in patterns
-        for found in pattern.finditer(text)
+def _matches(phrase: tuple[str, ...], words: list[str], position: int) -> bool:
+    """`phrase` starts at `words[position]`; long words may be followed by an ending."""
+    if position + len(phrase) > len(words):
+        return False
+    return all(
+        said == wanted or (len(wanted) >= STEM_LETTERS and said.startswith(wanted))
+        for wanted, said in zip(phrase, words[position:], strict=False)
     )
 
 
@@ -288,11 +326,12 @@ def _negated(text: str, start: int, end: int, negation: Negation) -> bool:
     """A negation cue governs the text found at `text[start:end]`."""
     if negation.governs_han(text, start):
         return True
-    before = text[:start].split()
+    # Only the words next to the phrase can govern it: a bounded window either side.
+    before = text[max(0, start - NEGATION_WINDOW) : start].split()
     # A stem found inside a word ("полиц" in "неполиция") counts from that word.
     if start and text[start - 1] != " " and before:
         before.pop()
-    after = text[end:].split()
+    after = text[end : end + NEGATION_WINDOW].split()
     # Likewise the rest of a word a stem was found in is not a word after it.
     if end < len(text) and text[end] != " " and after:
         after.pop(0)
