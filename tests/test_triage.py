@@ -3,13 +3,27 @@ negation, danger phrases people type, greetings, thanks and "help"."""
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 
 from bot.app import App
+from bot.ask import ask_jsonl
 from bot.core.events import Outgoing
 from bot.i18n import LANGUAGE_NAMES
 from tests.harness import Conversation
 
+KEYS = (
+    "reply",
+    "topic",
+    "choices",
+    "emergency_first",
+    "lang",
+    "confidence",
+    "urgent",
+    "small_talk",
+)
 LANGS = ("en", "es", "fr", "ht", "pt", "ru", "ar", "zh_Hans", "vi", "so")
 EMERGENCY_NUMBER_QUESTIONS = {
     "en": "what is the emergency number",
@@ -236,3 +250,32 @@ async def test_a_topic_button_keeps_the_language_it_was_offered_in(app: App) -> 
     assert "Información general, no asesoría legal." in answer.text
     person = await app.services.repos.people.find("test", "alice")
     assert person is not None and person.locale != "es"
+
+
+async def test_liaison_ask_jsonl_prints_what_the_chat_shows(app: App) -> None:
+    """Every JSON line's reply, choices and emergency_first match the chat's first message."""
+    questions = [
+        (EMERGENCY_NUMBER_QUESTIONS["ar"], "ar"),
+        (URGENT_CHOICES["es"], "en"),
+        (NOT_AN_EMERGENCY["zh_Hans"], "zh_Hans"),
+        ("my landlord won't fix the heat", "en"),
+        (GREETING["vi"], "vi"),
+    ]
+    lines = "".join(json.dumps({"q": q, "lang": lang}) + "\n" for q, lang in questions)
+    out = io.StringIO()
+    assert ask_jsonl(app.services.config, io.StringIO(lines), out) == 0
+    verdicts = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [set(v) for v in verdicts] == [set(KEYS)] * len(questions)
+    for (question, lang), verdict in zip(questions, verdicts, strict=True):
+        first = (await Conversation(app, user=f"u{lang}", language_hint=lang).send(question))[0]
+        assert first.text.startswith("🚨") == verdict["emergency_first"]
+        assert verdict["urgent"] == verdict["emergency_first"]
+        offered = [
+            b.arg.partition("@")[0] for row in first.buttons for b in row if b.action == "kb"
+        ]
+        if verdict["reply"] == "choices":
+            assert offered == verdict["choices"]
+        elif verdict["reply"] == "answer":
+            assert title(app, verdict["topic"], verdict["lang"]) in first.text
+        else:
+            assert verdict["topic"] is None and not offered
