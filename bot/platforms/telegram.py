@@ -418,14 +418,19 @@ async def _mapped(call: Callable[[], Awaitable[T]]) -> T:
         raise delivery_error(error) from error
 
 
-async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
+async def with_retries(
+    call: Callable[[], Awaitable[T]], on_error: Callable[[DeliveryError], None] | None = None
+) -> T:
     """Run a Bot API call for a person waiting on it: wait out 429s exactly, back off on
-    timeouts/5xx, and raise the `DeliveryError` that remains."""
+    timeouts/5xx, and raise the `DeliveryError` that remains. `on_error` sees each failed
+    attempt (the operator's metrics count them)."""
     attempt = 0
     while True:
         try:
             return await _mapped(call)
         except DeliveryError as error:
+            if on_error is not None:
+                on_error(error)
             attempt += 1
             delay = _retry_delay(error, attempt)
             if delay is None:
@@ -698,7 +703,10 @@ class TelegramAdapter:
             edit_target = pressed_on if part.edit else None
             try:
                 await self._limiter.acquire()
-                await with_retries(partial(self._send_part, recipient, part, edit_target))
+                await with_retries(
+                    partial(self._send_part, recipient, part, edit_target),
+                    self._app.services.metrics.reply_failed(PLATFORM),
+                )
             except Unreachable:
                 await self._app.services.repos.people.mark_unreachable(PLATFORM, recipient.chat_id)
                 log.info("telegram chat %s is unreachable", self._log_id(recipient))
