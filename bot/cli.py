@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.config import Config, StartupError, load_config
 from bot.logging_setup import configure_logging
@@ -195,6 +196,7 @@ def _secrets(config: Config) -> list[str]:
         config.discord.token,
         config.telegram.webhook_secret,
         config.privacy.hash_key,
+        urlsplit(config.storage.url).password or "",
     ]
 
 
