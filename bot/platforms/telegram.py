@@ -557,10 +557,14 @@ class TelegramAdapter:
         try:
             await self._application.initialize()
         except tg_error.InvalidToken as error:
-            status = 404 if "not found" in str(error.__cause__ or "").lower() else 401
-            raise StartupError(
-                f"Telegram rejected the token ({status}): check {TOKEN_SETTING}"
-            ) from None
+            if "not found" in str(error.__cause__ or "").lower():
+                # Telegram's answer to a malformed token, and any server's to a wrong URL.
+                raise StartupError(
+                    f"Telegram rejected the token (404): check {TOKEN_SETTING} "
+                    "and telegram.api_base_url"
+                ) from None
+            refused = f"Telegram rejected the token (401): check {TOKEN_SETTING}"
+            raise StartupError(refused) from None
         except tg_error.NetworkError as error:  # TimedOut included
             host = urlsplit(self._section.api_base_url).hostname
             raise StartupError(
@@ -858,3 +862,6 @@ def _quiet_library_debug_logs() -> None:
     library = logging.getLogger("telegram")
     if library.getEffectiveLevel() < logging.INFO:
         library.setLevel(logging.INFO)
+    # A body that is not JSON (a wrong api_base_url) is logged with a traceback, then
+    # raised; the raised error is what the operator is told about, in one line.
+    logging.getLogger("telegram.request.BaseRequest").setLevel(logging.CRITICAL)
