@@ -62,6 +62,7 @@ def _config_file(tmp_path: Path, config: Config) -> Path:
     return path
 
 
+@pytest.mark.sqlite_only  # the config file written here names a SQLite path
 @pytest.mark.parametrize("before", [True, False], ids=["before", "after"])
 def test_config_is_accepted_before_or_after_the_subcommand(
     before: bool,

@@ -16,6 +16,7 @@ from bot.app import App
 from bot.config import Config, ConfigError
 from bot.core.events import Outgoing
 from bot.core.ports import Recipient, RetryAfter
+from bot.ops.backend import storage_backend
 from bot.ops.server import OpsServer, start_ops_listener
 from bot.platforms.discord import DiscordAdapter
 from bot.platforms.telegram import TelegramAdapter
@@ -53,8 +54,9 @@ class FakePlatform:
 
 
 @pytest.fixture
-def ops_config(tmp_path: Path) -> Config:
-    return make_config(tmp_path, LIAISON_OPS_LISTEN="127.0.0.1:0")
+def ops_config(tmp_path: Path, storage_url: str) -> Config:
+    """The test's storage backend (SQLite, and PostgreSQL when configured), listener on."""
+    return make_config(tmp_path, LIAISON_STORAGE_URL=storage_url, LIAISON_OPS_LISTEN="127.0.0.1:0")
 
 
 @pytest.fixture
@@ -88,13 +90,14 @@ async def test_listener_is_off_by_default(app: App) -> None:
     assert await start_ops_listener(app, []) is None
 
 
+@pytest.mark.sqlite_only  # moves the database file away
 async def test_healthz_flips_to_503_when_storage_goes_away_and_back(
     server: OpsServer, ops_config: Config, platform: FakePlatform
 ) -> None:
     """Moving the database file away under the running bot is reported, then recovered."""
     status, body = await _get(server, "/healthz")
     assert (status, '"status": "ok"' in body) == (200, True)
-    database = Path(ops_config.storage.path)
+    database = storage_backend(ops_config).path
     moved = database.with_name("moved.db")
     shutil.move(database, moved)
     status, body = await _get(server, "/healthz")
