@@ -94,8 +94,8 @@ async def test_the_terminal_chat_survives_odd_characters(app: App, line: str) ->
     assert event is None or event.kind in (EventKind.TEXT, EventKind.COMMAND)
 
 
-async def test_a_terminal_session_with_odd_lines_runs_to_the_end(app: App) -> None:
-    """A whole scripted session with odd lines ends only at end of input, every line answered."""
+async def test_a_terminal_chat_with_odd_lines_runs_to_the_end(app: App) -> None:
+    """A scripted terminal chat with odd lines ends only at end of input, every line answered."""
     lines = ["/start", "²", "1", "\x00\x1b", "٣", "mi casa \ud83d", "/language", "9"]
     output = io.StringIO()
     console = ConsoleChat(app, "tess", io.StringIO("\n".join(lines) + "\n"), output)
