@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from storage.database import Database
 from storage.rows import Table
-from storage.timestamps import to_db
+from storage.timestamps import from_db, to_db
 
 
 class CaseStatus(enum.Enum):
@@ -73,6 +74,45 @@ class CaseRoom:
     platform: str
     chat_id: str
     thread_id: str | None
+
+
+class SlaStep(enum.Enum):
+    """What an overdue unclaimed case is owed, named by the column that records it."""
+
+    ROOM_REMINDER = "room_reminded_at"
+    RESIDENT_NOTICE = "resident_told_at"
+
+
+# Cases handled per SLA step and run: bounds the minute job's time on the event loop.
+SLA_BATCH = 100
+
+
+@dataclass(slots=True)
+class CaseCounts:
+    """What `liaison cases stats` shows, gathered from the database's indexes."""
+
+    opened: int = 0
+    closed: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    per_language: Counter[str] = field(default_factory=Counter)
+    rating_sum: int = 0
+    ratings: int = 0
+    wait_median_s: float | None = None
+    wait_p90_s: float | None = None
+
+    def add(self, lang: str, status: str, outcome: object, rating: object, n: int) -> None:
+        self.opened += n
+        self.closed += n if status == CaseStatus.CLOSED.value else 0
+        self.per_language[lang] += n
+        if outcome is not None:
+            self.outcomes[str(outcome)] += n
+        if rating is not None:
+            self.rating_sum += int(str(rating)) * n
+            self.ratings += n
+
+
+def _seconds_between(start: datetime, end: datetime) -> int:
+    return max(0, round((end - start).total_seconds()))
 
 
 CASES = Table(Case)
@@ -146,11 +186,6 @@ class CaseRepository:
             )
         )
 
-    async def all_cases(self) -> list[Case]:
-        return CASES.load_all(
-            await self._db.fetch(f"SELECT {CASES.columns} FROM cases ORDER BY id")
-        )
-
     async def claim(self, case_id: int, liaison_id: int | None, now: datetime) -> None:
         """Set (or with None, release) the owner of a case."""
         await self._db.execute(
@@ -159,10 +194,17 @@ class CaseRepository:
         )
 
     async def mark_first_reply(self, case_id: int, now: datetime) -> None:
-        await self._db.execute(
-            "UPDATE cases SET first_reply_at = COALESCE(first_reply_at, ?) WHERE id = ?",
+        """Record the first reply once, with the wait in seconds that statistics read."""
+        opened = await self._db.fetchval(
+            "UPDATE cases SET first_reply_at = ? WHERE id = ? AND first_reply_at IS NULL "
+            "RETURNING opened_at",
             (to_db(now), case_id),
         )
+        if opened is not None:
+            await self._db.execute(
+                "UPDATE cases SET first_reply_wait_s = ? WHERE id = ?",
+                (_seconds_between(from_db(str(opened)), now), case_id),
+            )
 
     async def mark_room_reminded(self, case_id: int, now: datetime) -> None:
         await self._db.execute(
@@ -195,13 +237,59 @@ class CaseRepository:
             "UPDATE cases SET satisfaction = ? WHERE id = ?", (satisfaction, case_id)
         )
 
-    async def unclaimed_since(self, cutoff: datetime) -> list[Case]:
+    async def unclaimed_since(self, cutoff: datetime, owed: SlaStep) -> list[Case]:
+        """Open, unclaimed cases opened by `cutoff` that have not had step `owed` yet,
+        oldest first and at most `SLA_BATCH` (the rest come next minute). Read through a
+        partial index that holds only such cases, so the minute job costs the same at 100
+        cases as at 100,000."""
         rows = await self._db.fetch(
             f"SELECT {CASES.columns} FROM cases WHERE status = 'open' AND claimed_by IS NULL "
-            "AND opened_at <= ? ORDER BY id",
-            (to_db(cutoff),),
+            f"AND {owed.value} IS NULL AND opened_at <= ? ORDER BY opened_at LIMIT ?",
+            (to_db(cutoff), SLA_BATCH),
         )
         return CASES.load_all(rows)
+
+    async def stats(self) -> CaseCounts:
+        """Anonymous aggregates from indexes only (`cases_stats`, `cases_first_reply_wait`):
+        no case row is read, so `liaison cases stats` stays fast at 100,000 cases."""
+        await self._fill_unknown_waits()
+        counts = CaseCounts()
+        for lang, status, outcome, satisfaction, n in await self._db.fetch(
+            "SELECT lang, status, outcome, satisfaction, COUNT(*) FROM cases "
+            "GROUP BY lang, status, outcome, satisfaction"
+        ):
+            counts.add(str(lang), str(status), outcome, satisfaction, int(n))
+        answered = int(
+            await self._db.fetchval(
+                "SELECT COUNT(first_reply_wait_s) FROM cases WHERE first_reply_wait_s IS NOT NULL"
+            )
+        )
+        if answered:
+            counts.wait_median_s = await self._wait_at((answered - 1) / 2)
+            counts.wait_p90_s = await self._wait_at(round(0.9 * (answered - 1)))
+        return counts
+
+    async def _wait_at(self, rank: float) -> float:
+        """The wait at a (possibly half-way) rank in ascending order, from the index."""
+        low, high = int(rank), int(rank) + (rank % 1 > 0)
+        rows = await self._db.fetch(
+            "SELECT first_reply_wait_s FROM cases WHERE first_reply_wait_s IS NOT NULL "
+            "ORDER BY first_reply_wait_s LIMIT ? OFFSET ?",
+            (high - low + 1, low),
+        )
+        return sum(int(row[0]) for row in rows) / len(rows)
+
+    async def _fill_unknown_waits(self) -> None:
+        """Cases answered before `first_reply_wait_s` existed get it (once; then empty)."""
+        rows = await self._db.fetch(
+            "SELECT id, opened_at, first_reply_at FROM cases "
+            "WHERE first_reply_at IS NOT NULL AND first_reply_wait_s IS NULL"
+        )
+        for case_id, opened, replied in rows:
+            await self._db.execute(
+                "UPDATE cases SET first_reply_wait_s = ? WHERE id = ?",
+                (_seconds_between(from_db(str(opened)), from_db(str(replied))), case_id),
+            )
 
     async def add_message(
         self,

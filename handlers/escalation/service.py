@@ -7,8 +7,6 @@ lost or sent twice across crashes and restarts.
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +15,7 @@ from bot.core.events import Attachment, Button, Outgoing
 from bot.core.ports import Recipient
 from bot.i18n import LANGUAGE_NAMES, Translator
 from handlers.escalation.rooms import liaison_recipients, open_case_rooms
-from storage.cases import Case, MessageKind, Outcome
+from storage.cases import Case, MessageKind, Outcome, SlaStep
 from storage.knowledge import TopicView
 from storage.people import Person
 
@@ -341,7 +339,7 @@ async def check_sla(services: Services) -> tuple[int, int]:
     reminded = told = 0
     room_t = room_translator(services)
     for case in await services.repos.cases.unclaimed_since(
-        now - timedelta(minutes=settings.remind_unclaimed_minutes)
+        now - timedelta(minutes=settings.remind_unclaimed_minutes), SlaStep.ROOM_REMINDER
     ):
         if case.room_reminded_at is None:
             minutes = int((now - case.opened_at).total_seconds() // 60)
@@ -357,7 +355,7 @@ async def check_sla(services: Services) -> tuple[int, int]:
                 await services.repos.cases.mark_room_reminded(case.id, now)
             reminded += 1
     for case in await services.repos.cases.unclaimed_since(
-        now - timedelta(minutes=settings.tell_resident_minutes)
+        now - timedelta(minutes=settings.tell_resident_minutes), SlaStep.RESIDENT_NOTICE
     ):
         if case.resident_told_at is None:
             t = resident_translator(services, case)
@@ -394,21 +392,13 @@ class CaseStats:
 
 async def case_stats(services: Services) -> CaseStats:
     """Anonymous aggregates only: counts, durations, outcomes, satisfaction."""
-    cases = await services.repos.cases.all_cases()
-    waits = sorted(
-        (c.first_reply_at - c.opened_at).total_seconds() / 60
-        for c in cases
-        if c.first_reply_at is not None
-    )
-    ratings = [c.satisfaction for c in cases if c.satisfaction is not None]
+    counts = await services.repos.cases.stats()
     return CaseStats(
-        opened=len(cases),
-        closed=sum(not c.is_open for c in cases),
-        first_reply_median_min=statistics.median(waits) if waits else None,
-        first_reply_p90_min=waits[min(len(waits) - 1, round(0.9 * (len(waits) - 1)))]
-        if waits
-        else None,
-        outcomes=dict(Counter(c.outcome.value for c in cases if c.outcome is not None)),
-        satisfaction_mean=statistics.fmean(ratings) if ratings else None,
-        per_language=dict(Counter(c.lang for c in cases)),
+        opened=counts.opened,
+        closed=counts.closed,
+        first_reply_median_min=None if counts.wait_median_s is None else counts.wait_median_s / 60,
+        first_reply_p90_min=None if counts.wait_p90_s is None else counts.wait_p90_s / 60,
+        outcomes=dict(counts.outcomes),
+        satisfaction_mean=counts.rating_sum / counts.ratings if counts.ratings else None,
+        per_language=dict(counts.per_language),
     )
