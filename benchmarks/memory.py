@@ -12,11 +12,22 @@ this benchmark imports itself is counted:
    polls with 100,000 responses (written with executemany), then typical reads through
    the real dispatcher: a resident's /meetings, the results of a poll, and knowledge
    answers in several languages. Also printed, not in the JSON: RSS after an organizer's
-   results chart is drawn (matplotlib is loaded only for that).
+   results chart is drawn (matplotlib is loaded only for that). The same database holds
+   100,000 cases: `cases_stats_ms_100k` is the wall time of the statistics behind
+   `liaison cases stats` (median of three), and the SLA check's time is printed too.
+3. Writers: 100,000 new residents each send /start through the real dispatcher (people
+   table, flood guard, welcome menu), 200 at a time; RSS afterwards is
+   `rss_after_100k_writers_mb` (the flood guard forgets people idle past its window).
+4. Cold start on a slow network: `liaison run` as a real process against the fake Bot API
+   (tests/fakes/telegram_api.py) answering every call after 100 ms; the seconds from
+   spawning the process to the fake receiving the first getUpdates are
+   `cold_start_100ms_rtt_s` (median of three).
 
     python benchmarks/memory.py
 
-Last line: {"rss_start_mb": …, "rss_loaded_mb": …, "cold_start_s": …}
+Last line: {"rss_start_mb": …, "rss_loaded_mb": …, "cold_start_s": …,
+            "rss_after_100k_writers_mb": …, "cases_stats_ms_100k": …,
+            "cold_start_100ms_rtt_s": …}
 """
 
 from __future__ import annotations
@@ -44,6 +55,10 @@ MEETINGS = 1_000
 POLLS = 100
 RESPONSES = 100_000
 COLD_STARTS = 3
+CASES = 100_000
+WRITERS = 100_000
+WRITERS_AT_ONCE = 200
+RTT_S = 0.1
 QUESTIONS = (
     ("en", "Can the police search my phone?"),
     ("es", "¿Cómo presento una queja contra un policía?"),
@@ -84,6 +99,9 @@ async def child(mode: str) -> dict[str, Any]:
         }
         if mode == "loaded":
             figures.update(await typical_reads(app))
+            figures.update(await staff_queries(app))
+        elif mode == "writers":
+            figures.update(await distinct_writers(app))
         return figures
     finally:
         await app.close()
@@ -125,6 +143,54 @@ async def typical_reads(app: Any) -> dict[str, Any]:
     }
 
 
+async def staff_queries(app: Any) -> dict[str, Any]:
+    """`liaison cases stats` and the minute SLA check over the 100,000 stored cases."""
+    from handlers.escalation.service import case_stats, check_sla
+
+    stats_ms = []
+    for _ in range(3):
+        began = time.perf_counter()
+        stats = await case_stats(app.services)
+        stats_ms.append(1000 * (time.perf_counter() - began))
+    sla_ms = []
+    for _ in range(3):
+        began = time.perf_counter()
+        await check_sla(app.services)
+        sla_ms.append(1000 * (time.perf_counter() - began))
+    return {
+        "cases_counted": stats.opened,
+        "stats_ms": statistics.median(stats_ms),
+        "sla_ms": statistics.median(sla_ms),
+    }
+
+
+async def distinct_writers(app: Any) -> dict[str, Any]:
+    """WRITERS new residents, each sending /start (a Telegram chat's first message) through
+    the dispatcher as a platform feeds it: person created, flood guard, welcome menu."""
+    from bot.core.events import EventKind, Incoming, Outgoing
+
+    async def ignore(message: Outgoing) -> None:
+        del message
+
+    async def write(n: int) -> None:
+        user = f"w{n}"
+        await app.dispatcher.feed(
+            Incoming(
+                "telegram", user, user, EventKind.COMMAND, command="start", language_hint="en"
+            ),
+            ignore,
+        )
+
+    began = time.perf_counter()
+    for start in range(0, WRITERS, WRITERS_AT_ONCE):
+        await asyncio.gather(*(write(n) for n in range(start, start + WRITERS_AT_ONCE)))
+    return {
+        "writers": WRITERS,
+        "writers_s": time.perf_counter() - began,
+        "rss_writers_mb": rss_mb(),
+    }
+
+
 # ---------------------------------------------------------------- the parent
 
 
@@ -149,7 +215,7 @@ def spawn(mode: str, folder: Path) -> tuple[dict[str, Any], float]:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=False,
     )
     if done.returncode != 0:
@@ -201,6 +267,12 @@ def populate(database: Path) -> None:
                 for p in range(1, POLLS + 1)
             ),
         )
+        db.executemany(
+            "INSERT INTO cases (person_id, status, pseudonym, lang, opened_at, claimed_by, "
+            "first_reply_at, first_reply_wait_s, room_reminded_at, resident_told_at, "
+            "closed_at, outcome, satisfaction) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            cases(rng, now),
+        )
         per_poll = RESPONSES // POLLS
         db.executemany(
             "INSERT INTO poll_responses (poll_id, voter_hash, answer, lang, neighborhood) "
@@ -218,6 +290,34 @@ def populate(database: Path) -> None:
         )
 
 
+def cases(rng: random.Random, now: datetime) -> Iterator[tuple[Any, ...]]:
+    """Two years of cases: most closed and rated, a few hundred open, some of those
+    overdue and already reminded (what the minute SLA check must step over)."""
+    from storage.timestamps import to_db
+
+    for i in range(CASES):
+        opened = now - timedelta(minutes=(CASES - i) * 10)
+        wait = rng.randint(60, 3 * 86_400)
+        is_open = i >= CASES - 300
+        answered = not is_open or i % 3 == 0
+        overdue = is_open and not answered
+        yield (
+            1 + i % PEOPLE,
+            "open" if is_open else "closed",
+            f"Case-{i}",
+            rng.choice(LOCALES),
+            to_db(opened),
+            None if overdue else 1,
+            to_db(opened + timedelta(seconds=wait)) if answered else None,
+            wait if answered else None,
+            to_db(now) if overdue else None,
+            to_db(now) if overdue else None,
+            None if is_open else to_db(opened + timedelta(days=3)),
+            None if is_open else rng.choice(("answered", "oversight", "legal_aid", "other")),
+            None if is_open or i % 4 else rng.randint(1, 5),
+        )
+
+
 def meetings(now: datetime) -> Iterator[tuple[str, str, str, str, str]]:
     """A year and a half of meetings, a few still to come."""
     from storage.timestamps import to_db
@@ -231,6 +331,39 @@ def meetings(now: datetime) -> Iterator[tuple[str, str, str, str, str]]:
             to_db(starts),
             to_db(now),
         )
+
+
+async def cold_start_on_slow_network(folder: Path) -> tuple[float, float]:
+    """Seconds from spawning `liaison run` to the fake Bot API receiving its first call,
+    and to its first getUpdates, every call answered after RTT_S (as over a network)."""
+    from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_")}
+    async with FakeTelegramAPI(delay_s=RTT_S) as api:
+        env.update(
+            LIAISON_STORAGE_PATH=str(folder / "liaison.db"),
+            LIAISON_PRIVACY_HASH_KEY_PATH=str(folder / "liaison.key"),
+            LIAISON_TELEGRAM_TOKEN=TOKEN,
+            LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
+            LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
+            LIAISON_LOGGING_LEVEL="WARNING",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        )
+        loop = asyncio.get_running_loop()
+        with (folder / "bot.log").open("ab") as log:
+            began = loop.time()
+            bot = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", cwd=folder, env=env, stdout=log, stderr=log
+            )
+        try:
+            while not api.attempts("getUpdates"):
+                if bot.returncode is not None or loop.time() - began > 60:
+                    raise RuntimeError((folder / "bot.log").read_text()[-2000:])
+                await asyncio.sleep(0.005)
+            return api.calls[0].at - began, api.attempts("getUpdates")[0].at - began
+        finally:
+            bot.terminate()
+            await bot.wait()
 
 
 def main() -> dict[str, float]:
@@ -250,9 +383,17 @@ def main() -> dict[str, float]:
         began = time.perf_counter()
         populate(full / "liaison.db")
         print(
-            f"populated {PEOPLE} people, {MEETINGS} meetings, {POLLS} polls with {RESPONSES} "
-            f"responses in {time.perf_counter() - began:.1f} s "
+            f"populated {PEOPLE} people, {CASES} cases, {MEETINGS} meetings, {POLLS} polls "
+            f"with {RESPONSES} responses in {time.perf_counter() - began:.1f} s "
             f"({(full / 'liaison.db').stat().st_size / 2**20:.0f} MB file)"
+        )
+        runs = [asyncio.run(cold_start_on_slow_network(empty)) for _ in range(COLD_STARTS)]
+        slow = [polling for _, polling in runs]
+        print(
+            f"cold start to the first getUpdates at {1000 * RTT_S:.0f} ms per Bot API round "
+            f"trip: {statistics.median(slow):.2f} s (starts: "
+            f"{', '.join(f'{s:.2f}' for s in slow)} s; of which before the first API call: "
+            f"{', '.join(f'{first:.2f}' for first, _ in runs)} s)"
         )
         loaded, _ = spawn("loaded", full)
         print(
@@ -261,15 +402,27 @@ def main() -> dict[str, float]:
             f"{len(QUESTIONS)} knowledge answers; {loaded['rss_chart_mb']:.1f} MB after also "
             f"drawing a results chart (peak {loaded['hwm_mb']:.1f} MB)"
         )
+        print(
+            f"staff queries over {loaded['cases_counted']} cases: cases stats "
+            f"{loaded['stats_ms']:.1f} ms, SLA check {loaded['sla_ms']:.1f} ms (medians of 3)"
+        )
+        writers, _ = spawn("writers", empty)
+        print(
+            f"{writers['writers']} new residents, one /start each, in "
+            f"{writers['writers_s']:.0f} s: RSS {writers['rss_writers_mb']:.1f} MB"
+        )
     return {
         "rss_start_mb": round(started, 1),
         "rss_loaded_mb": round(loaded["rss_mb"], 1),
         "cold_start_s": round(cold, 2),
+        "rss_after_100k_writers_mb": round(writers["rss_writers_mb"], 1),
+        "cases_stats_ms_100k": round(loaded["stats_ms"], 1),
+        "cold_start_100ms_rtt_s": round(statistics.median(slow), 2),
     }
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--child", choices=["start", "loaded"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["start", "loaded", "writers"], help=argparse.SUPPRESS)
     chosen = parser.parse_args().child
     print(json.dumps(asyncio.run(child(chosen)) if chosen else main()))

@@ -165,9 +165,13 @@ class ApiCall:
 class FakeTelegramAPI:
     """Serve `/bot<token>/<method>` and `/file/bot<token>/<path>` on a free loopback port."""
 
-    def __init__(self, token: str = TOKEN, rate_limits: RateLimits | None = None) -> None:
+    def __init__(
+        self, token: str = TOKEN, rate_limits: RateLimits | None = None, delay_s: float = 0.0
+    ) -> None:
         self.token = token
         self.rate_limits = rate_limits
+        # Seconds before every answer: a round trip to the real API, for start-up timing.
+        self.delay_s = delay_s
         # Sends refused with 429 by `rate_limits` (they are also in `calls`, failed).
         self.rate_limited = 0
         # update_id -> loop time at which getUpdates first handed the update out.
@@ -316,6 +320,8 @@ class FakeTelegramAPI:
             request.match_info["method"], params, files, asyncio.get_running_loop().time()
         )
         self.calls.append(call)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         planned = self._failures.get(call.method.lower())
         failure = planned.popleft() if planned else None
         try:
