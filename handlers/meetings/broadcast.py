@@ -196,6 +196,11 @@ class _Renderer:
         return message
 
 
+def broadcast_id(meeting: Meeting, kind: str) -> str:
+    """The outbox broadcast id of one kind of notice for one version of a meeting."""
+    return f"meeting:{meeting.id}:v{meeting.version}:{kind}"
+
+
 async def queue(
     services: Services, audiences: list[Audience], meeting: Meeting, kind: str, minutes: int = 0
 ) -> int:
@@ -203,7 +208,7 @@ async def queue(
     now = services.clock()
     rendered = _Renderer(services, meeting)
     name = f"remind{minutes}" if kind == Notice.REMIND else kind
-    broadcast = f"meeting:{meeting.id}:v{meeting.version}:{name}"
+    broadcast = broadcast_id(meeting, name)
     notices = [
         Queued(
             audience.recipient,
