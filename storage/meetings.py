@@ -37,6 +37,9 @@ class Meeting:
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
     status: MeetingStatus = MeetingStatus.PUBLISHED
     version: int = 1
+    # Occurrences of a recurring meeting: the series, and the start its rule gave this one.
+    series_id: int | None = None
+    series_start: datetime | None = None
 
     def text_in(self, lang: str) -> tuple[str, str]:
         """Title and description in `lang` where the organizer wrote one, else the original."""
@@ -46,7 +49,7 @@ class Meeting:
 
 _COLUMNS = (
     "id, title, description, place, link, starts_at, timezone, audience_tags, reminder_minutes, "
-    "translations, status, version"
+    "translations, status, version, series_id, series_start"
 )
 
 
@@ -64,7 +67,19 @@ def _meeting(row: aiosqlite.Row | tuple[object, ...]) -> Meeting:
         translations=dict(json.loads(str(row[9]))),
         status=MeetingStatus(str(row[10])),
         version=int(str(row[11])),
+        series_id=None if row[12] is None else int(str(row[12])),
+        series_start=None if row[13] is None else from_db(str(row[13])),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """A recurring meeting's rule, read in `timezone` from `first_start`'s wall clock."""
+
+    id: int
+    rule: str
+    first_start: datetime
+    timezone: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +98,8 @@ class MeetingRepository:
     async def create(self, meeting: Meeting, created_by: int | None, now: datetime) -> Meeting:
         cursor = await self._db.execute(
             "INSERT INTO meetings (title, description, place, link, starts_at, timezone, "
-            "audience_tags, reminder_minutes, translations, created_by, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "audience_tags, reminder_minutes, translations, created_by, created_at, "
+            "series_id, series_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 meeting.title,
                 meeting.description,
@@ -97,6 +112,8 @@ class MeetingRepository:
                 json.dumps(meeting.translations, ensure_ascii=False),
                 created_by,
                 to_db(now),
+                meeting.series_id,
+                None if meeting.series_start is None else to_db(meeting.series_start),
             ),
         )
         await self._db.commit()
@@ -157,6 +174,34 @@ class MeetingRepository:
         ) as cursor:
             rows = await cursor.fetchall()
         return [_subscriber(row) for row in rows]
+
+    async def create_series(self, rule: str, first: datetime, timezone: str, now: datetime) -> int:
+        cursor = await self._db.execute(
+            "INSERT INTO meeting_series (rule, first_start, timezone, created_at) "
+            "VALUES (?, ?, ?, ?)",
+            (rule, to_db(first), timezone, to_db(now)),
+        )
+        await self._db.commit()
+        return int(cursor.lastrowid or 0)
+
+    async def series(self, series_id: int) -> Series | None:
+        async with self._db.execute(
+            "SELECT id, rule, first_start, timezone FROM meeting_series WHERE id = ?",
+            (series_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return Series(int(str(row[0])), str(row[1]), from_db(str(row[2])), str(row[3]))
+
+    async def occurrences(self, series_id: int) -> list[Meeting]:
+        """Every meeting of the series, cancelled ones included, in the rule's order."""
+        async with self._db.execute(
+            f"SELECT {_COLUMNS} FROM meetings WHERE series_id = ? ORDER BY series_start",
+            (series_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_meeting(row) for row in rows]
 
     async def was_told(self, meeting_id: int, person_id: int) -> bool:
         async with self._db.execute(

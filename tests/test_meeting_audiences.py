@@ -73,6 +73,7 @@ async def test_publish_counts_todays_audience(app: App, clock: FakeClock) -> Non
     await organizer.press_payload("mtg.skip")
     await organizer.press_payload("mtg.skip")
     await organizer.press_payload("mtg.rem|default")
+    await organizer.press_payload("mtg.repeat|none")
     await organizer.press_payload("mtg.skip")
     assert "2 people" in texts(await organizer.press_payload("mtg.publish"))
 
@@ -90,6 +91,7 @@ async def test_preview_shows_reminder_times_and_quiet_hours(app: App, clock: Fak
     await organizer.press_payload("mtg.skip")
     await organizer.press_payload("mtg.skip")
     await organizer.press_payload("mtg.rem|default")
+    await organizer.press_payload("mtg.repeat|none")
     preview = texts(await organizer.press_payload("mtg.skip")).replace("\u202f", " ")
     assert "the announcement will go out at Tuesday, November 10, 2026, 8:00 AM" in preview
     assert "Thursday, November 19, 2026, 8:30 AM" in preview  # 24 h before

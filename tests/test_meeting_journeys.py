@@ -101,6 +101,7 @@ async def test_meeting_journey_in_four_languages(
     await press(api, ORGANIZER, "mtg.skip")
     await say(api, ORGANIZER, "Hablamos de seguridad")
     await press(api, ORGANIZER, "mtg.rem|default")
+    await press(api, ORGANIZER, "mtg.repeat|none")
     preview = await press(api, ORGANIZER, "mtg.skip")
     assert "Recordatorios:" in preview and "lunes, 7 de diciembre de 2026, 18:30" in preview
     assert "2" in await press(api, ORGANIZER, "mtg.publish")

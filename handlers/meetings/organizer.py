@@ -7,9 +7,12 @@ middle loses nothing) that ends in a preview; nothing is sent before "Publish".
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton
 
 from bot.core.context import Context
 from bot.core.events import Button, Incoming
@@ -26,8 +29,10 @@ from handlers.meetings.broadcast import (
     notify_change,
     reminder_times,
     rsvp_buttons,
+    schedule_announcement,
     send_time,
 )
+from handlers.meetings.recurrence import CHOICES, Repeat, occurrences, rule_for
 from handlers.meetings.time_prompt import CONFIRM_STEP, PICK, WHEN_AGAIN, WHEN_OK
 from handlers.meetings.when import HORIZON
 from storage.meetings import Meeting, MeetingStatus, Rsvp
@@ -39,10 +44,21 @@ router = Router("meetings.organizer")
 ORGANIZERS = (Role.ORGANIZER,)
 FLOW, EDIT_FLOW = "meeting", "meeting_edit"
 SKIP, PUBLISH, DISCARD = "mtg.skip", "mtg.publish", "mtg.discard"
-AUDIENCE, REMINDERS = "mtg.aud", "mtg.rem"
+AUDIENCE, REMINDERS, REPEAT = "mtg.aud", "mtg.rem", "mtg.repeat"
+CANCEL_SERIES, CANCEL_SERIES_YES = "mtg.cancel_series", "mtg.cancel_series_yes"
 EDIT, CANCEL, CANCEL_YES, COUNTS = "mtg.edit", "mtg.cancel", "mtg.cancel_yes", "mtg.counts"
 EDITABLE = ("when", "place", "link", "title", "description")
-STEPS = ("title", "when", "place", "link", "description", "audience", "reminders", "languages")
+STEPS = (
+    "title",
+    "when",
+    "place",
+    "link",
+    "description",
+    "audience",
+    "reminders",
+    "repeat",
+    "languages",
+)
 TEXT_LIMIT = 1000
 REMINDER_CHOICES = {"default": None, "1h": (60,), "24h": (1440,), "none": ()}
 
@@ -94,6 +110,8 @@ async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
                 [Button(ctx._("No reminders"), REMINDERS, "none")],
             ],
         )
+    elif step == "repeat":
+        await ctx.reply(ctx._("Does it repeat?"), _repeat_rows(ctx, data))
     elif step == "languages":
         await ctx.reply(
             ctx._(
@@ -102,6 +120,28 @@ async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
             ),
             [[skip, cancel]],
         )
+
+
+def _repeat_rows(ctx: Context, data: dict[str, Any]) -> list[list[Button]]:
+    """One button per rhythm, each showing its next dates, so "every month" is seen to
+    mean "the second Tuesday" without naming it in ten grammars."""
+    first = from_db(str(data["when"]))
+    labels = {
+        Repeat.WEEKLY: ctx._("Every week: {dates}…"),
+        Repeat.BIWEEKLY: ctx._("Every 2 weeks: {dates}…"),
+        Repeat.MONTHLY: ctx._("Every month: {dates}…"),
+    }
+    rows = [[Button(ctx._("Does not repeat"), REPEAT, Repeat.NONE)]]
+    for choice in CHOICES:
+        starts = occurrences(rule_for(choice, first, _zone(ctx)), first, _zone(ctx), ctx.now())
+        rows.append([Button(labels[choice].format(dates=_dates(ctx, starts[:3])), REPEAT, choice)])
+    return rows
+
+
+def _dates(ctx: Context, starts: list[datetime]) -> str:
+    return ", ".join(
+        format_skeleton("MMMd", s.astimezone(_zone(ctx)), locale=ctx.t.locale) for s in starts
+    )
 
 
 def secure_link(text: str) -> bool:
@@ -263,6 +303,24 @@ async def reminders(ctx: Context, event: Incoming) -> None:
     await _next(ctx, "reminders", data)
 
 
+@router.button(REPEAT, roles=ORGANIZERS)
+async def repeat(ctx: Context, event: Incoming) -> None:
+    state = await ctx.state()
+    choice = event.button_arg
+    if (
+        state is None
+        or state.flow != FLOW
+        or state.step != "repeat"
+        or (choice not in (Repeat.NONE, *CHOICES))
+    ):
+        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
+        return
+    data = dict(state.data)
+    first = from_db(str(data["when"]))
+    data["repeat"] = "" if choice == Repeat.NONE else rule_for(choice, first, _zone(ctx))
+    await _next(ctx, "repeat", data)
+
+
 def _draft(ctx: Context, data: dict[str, Any]) -> Meeting:
     return Meeting(
         id=0,
@@ -285,6 +343,13 @@ async def _preview(ctx: Context, data: dict[str, Any]) -> None:
     text = meeting_text(ctx.t, draft, _zone(ctx), ctx._("Preview. Nothing has been sent yet."))
     text += "\n\n" + ctx._("Audience: {audience}").format(audience=audience_text)
     text += "\n" + "\n".join(_schedule_lines(ctx, draft))
+    if data.get("repeat"):
+        starts = occurrences(str(data["repeat"]), draft.starts_at, _zone(ctx), ctx.now())
+        text += "\n" + ctx._(
+            "Repeats: {dates}… until {last}. Each meeting is announced a week before."
+        ).format(
+            dates=_dates(ctx, starts[:3]), last=ctx.t.day(starts[-1].astimezone(_zone(ctx)).date())
+        )
     await ctx.reply(
         text,
         [[Button(ctx._("Publish"), PUBLISH), Button(ctx._("Cancel"), DISCARD)]],
@@ -334,7 +399,7 @@ async def publish(ctx: Context, event: Incoming) -> None:
         await _ask(ctx, "when", dict(state.data))
         return
     await ctx.clear_state()
-    meeting = await ctx.repos.meetings.create(draft, ctx.person.id, ctx.now())
+    meeting = await _create(ctx, draft, str(state.data.get("repeat") or ""))
     count = await announce(ctx.services, meeting)
     held = send_time(ctx.services, _zone(ctx), meeting, ctx.now())
     if held > ctx.now():
@@ -354,6 +419,26 @@ async def publish(ctx: Context, event: Incoming) -> None:
     )
 
 
+async def _create(ctx: Context, draft: Meeting, rule: str) -> Meeting:
+    """The meeting, or every occurrence of its series (a year ahead); returns the first.
+    Later occurrences are announced a week before each, by send jobs."""
+    if not rule:
+        return await ctx.repos.meetings.create(draft, ctx.person.id, ctx.now())
+    repos, now = ctx.repos.meetings, ctx.now()
+    series_id = await repos.create_series(rule, draft.starts_at, draft.timezone, now)
+    created = [
+        await repos.create(
+            replace(draft, starts_at=start, series_id=series_id, series_start=start),
+            ctx.person.id,
+            now,
+        )
+        for start in occurrences(rule, draft.starts_at, _zone(ctx), now)
+    ]
+    for later in created[1:]:
+        await schedule_announcement(ctx.services, later)
+    return created[0]
+
+
 @router.button(DISCARD)
 async def discard(ctx: Context, event: Incoming) -> None:
     await ctx.clear_state()
@@ -369,7 +454,12 @@ async def list_meetings(ctx: Context, event: Incoming) -> None:
         )
         return
     organizer = ctx.person.is_at_least(*ORGANIZERS)
+    shown_series: set[int] = set()
     for meeting in meetings:
+        if meeting.series_id is not None:
+            if meeting.series_id in shown_series:
+                continue  # the next occurrence stands for its series
+            shown_series.add(meeting.series_id)
         rows = [list(row) for row in rsvp_buttons(ctx.t, meeting.id)]
         if organizer:
             rows.append(
@@ -380,6 +470,15 @@ async def list_meetings(ctx: Context, event: Incoming) -> None:
                 ]
             )
         text = meeting_text(ctx.t, meeting, _zone(ctx), f"#{meeting.id}")
+        if meeting.series_id is not None:
+            last = (await ctx.repos.meetings.occurrences(meeting.series_id))[-1]
+            text += "\n" + ctx._("Repeats until {last}.").format(
+                last=ctx.t.day(last.starts_at.astimezone(_zone(ctx)).date())
+            )
+            if organizer:
+                rows.append(
+                    [Button(ctx._("Cancel the series"), CANCEL_SERIES, str(meeting.series_id))]
+                )
         if organizer:
             text += "\n\n" + _tally_text(
                 ctx, meeting.id, await ctx.repos.meetings.rsvp_counts(meeting.id)
@@ -512,6 +611,43 @@ async def cancel(ctx: Context, event: Incoming) -> None:
         ],
         ephemeral=True,
     )
+
+
+@router.button(CANCEL_SERIES, roles=ORGANIZERS)
+async def cancel_series(ctx: Context, event: Incoming) -> None:
+    if not await _open_series(ctx, event.button_arg):
+        return
+    await ctx.reply(
+        ctx._("Cancel every upcoming meeting of this series? Everyone who was told will be told."),
+        [
+            [
+                Button(ctx._("Yes, cancel it"), CANCEL_SERIES_YES, event.button_arg),
+                Button(ctx._("No"), DISCARD),
+            ]
+        ],
+        ephemeral=True,
+    )
+
+
+@router.button(CANCEL_SERIES_YES, roles=ORGANIZERS)
+async def cancel_series_confirmed(ctx: Context, event: Incoming) -> None:
+    upcoming = await _open_series(ctx, event.button_arg)
+    for meeting in upcoming:
+        updated = await ctx.repos.meetings.update(replace(meeting, status=MeetingStatus.CANCELLED))
+        await notify_change(ctx.services, updated)
+    if upcoming:
+        await ctx.reply(ctx._("The series is cancelled."))
+
+
+async def _open_series(ctx: Context, arg: str) -> list[Meeting]:
+    """The series' meetings still to come and not cancelled (a button is never trusted)."""
+    found = (
+        await ctx.repos.meetings.occurrences(int(arg)) if arg.isdigit() and len(arg) < 10 else []
+    )
+    upcoming = [m for m in found if m.status is MeetingStatus.PUBLISHED and m.starts_at > ctx.now()]
+    if not upcoming:
+        await ctx.reply(ctx._("This meeting is no longer open."))
+    return upcoming
 
 
 @router.button(CANCEL_YES, roles=ORGANIZERS)
