@@ -116,3 +116,29 @@ async def test_meetings_list_shows_answers_to_organizers(app: App, clock: FakeCl
     assert "going 1, maybe 0, can't go 1" in listing
     resident = texts(await Conversation(app, user="sofia", platform="console").send("/meetings"))
     assert "going 1" not in resident
+
+
+async def test_times_are_shown_without_seconds_in_every_language(app: App) -> None:
+    """The 🗓 line of a meeting reads "18:30", never "18:30:00", in all ten languages."""
+    from zoneinfo import ZoneInfo
+
+    from handlers.meetings.broadcast import meeting_text
+    from storage.meetings import Meeting
+
+    meeting = Meeting(1, "T", "", "Here", "", START, "America/New_York", (), ())
+    for t in app.services.languages.all():
+        line = meeting_text(t, meeting, ZoneInfo("America/New_York"), "#1").splitlines()[3]
+        assert ":30:00" not in line and ("18:30" in line or "6:30" in line), (t.locale, line)
+
+
+async def test_edited_link_must_be_https(app: App, clock: FakeClock) -> None:
+    """Changing a meeting's link refuses javascript: and plain http, as creating does."""
+    clock.now = BEFORE_DST_END
+    organizer, _ = await _people(app)
+    await _create(organizer)
+    await organizer.press_payload("mtg.edit|1:link")
+    assert "https://" in texts(await organizer.send("javascript:alert(1)"))
+    assert "https://" in texts(await organizer.send("http://example.org"))
+    assert "Saved" in texts(await organizer.send("https://example.org/meet"))
+    meeting = await app.services.repos.meetings.get(1)
+    assert meeting is not None and meeting.link == "https://example.org/meet"

@@ -127,3 +127,21 @@ async def test_meeting_journey_in_four_languages(
     assert sum("⏰" in text for text in to(api, AMAL)) == 2
     assert sum("⏰" in text for text in to(api, LENA)) == 2
     assert sum("⏰" in text for text in to(api, FLEUR)) == 0  # "Can't go"
+
+
+async def test_arabic_digit_quiet_hours_do_not_break_publish(
+    make_app: AppFactory, tmp_path: Path, clock: FakeClock
+) -> None:
+    """quiet_start written with Arabic-Indic digits passes the settings check; Publish works."""
+    from tests.conftest import make_config
+    from tests.test_meetings import _create, _people
+
+    clock.now = NOW
+    config = make_config(
+        tmp_path, LIAISON_MEETINGS_QUIET_START="٢١:٠٠", LIAISON_MEETINGS_QUIET_END="٠٨:٠٠"
+    )
+    app = await make_app(config)
+    organizer, sender = await _people(app)
+    await _create(organizer, "12/10 6:30pm")
+    await app.delivery.drain()
+    assert len([r for r, _ in sender.delivered if r.chat_id == "sofia"]) == 1
