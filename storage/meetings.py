@@ -203,6 +203,28 @@ class MeetingRepository:
             rows = await cursor.fetchall()
         return [_meeting(row) for row in rows]
 
+    async def platform_events(self, meeting_id: int, platform: str) -> tuple[str, ...]:
+        async with self._db.execute(
+            "SELECT event_ref FROM meeting_platform_events WHERE meeting_id = ? AND platform = ? "
+            "ORDER BY event_ref",
+            (meeting_id, platform),
+        ) as cursor:
+            return tuple(str(row[0]) for row in await cursor.fetchall())
+
+    async def set_platform_events(
+        self, meeting_id: int, platform: str, refs: tuple[str, ...]
+    ) -> None:
+        await self._db.execute(
+            "DELETE FROM meeting_platform_events WHERE meeting_id = ? AND platform = ?",
+            (meeting_id, platform),
+        )
+        await self._db.executemany(
+            "INSERT INTO meeting_platform_events (meeting_id, platform, event_ref) "
+            "VALUES (?, ?, ?)",
+            [(meeting_id, platform, ref) for ref in refs],
+        )
+        await self._db.commit()
+
     async def was_told(self, meeting_id: int, person_id: int) -> bool:
         async with self._db.execute(
             "SELECT 1 FROM meeting_recipients WHERE meeting_id = ? AND person_id = ?",

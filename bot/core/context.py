@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.clock import Clock
 from bot.core.events import Button, Incoming, Outgoing
-from bot.core.ports import Recipient, Responder, ThreadOpener
+from bot.core.ports import CalendarPublisher, Recipient, Responder, ThreadOpener
 from bot.i18n import RLM, Languages, Translator
 from bot.ops.metrics import Metrics
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
@@ -71,6 +71,8 @@ class Services:
     menu: list[MenuEntry] = field(default_factory=list)
     # Filled by adapters that can open a thread in a room (escalation: one per case).
     thread_openers: dict[str, ThreadOpener] = field(default_factory=dict)
+    # Filled by adapters whose platform has native calendar events (meetings).
+    calendars: dict[str, CalendarPublisher] = field(default_factory=dict)
     # Counters and gauges for the ops listener; one registry per app.
     metrics: Metrics = field(default_factory=Metrics)
 

@@ -58,6 +58,7 @@ from bot.core.events import (
     PayloadError,
 )
 from bot.core.ports import (
+    CalendarEntry,
     DeliveryError,
     NotConnected,
     PermanentFailure,
@@ -89,6 +90,10 @@ MAX_PER_ROW = 5
 LABEL_LIMIT = 80
 THREAD_NAME_LIMIT = 100
 DESCRIPTION_LIMIT = 100
+# Guild scheduled events: name, location and description limits.
+EVENT_NAME_LIMIT = 100
+EVENT_LOCATION_LIMIT = 100
+EVENT_DESCRIPTION_LIMIT = 1000
 # Slash command names: lowercase letters, digits, '-' and '_', 1 to 32 of them.
 COMMAND_NAME = re.compile(r"[-_\w]{1,32}")
 # Catalog context for localized command names (pgettext), so they never collide with a
@@ -560,6 +565,7 @@ class DiscordAdapter:
         runner.add_done_callback(_report_exit)
         self._app.delivery.register(self, self._pacing())
         self._app.services.thread_openers[PLATFORM] = self.open_thread
+        self._app.services.calendars[PLATFORM] = ScheduledEvents(client, self._config)
 
     @property
     def connected(self) -> bool:
@@ -573,6 +579,7 @@ class DiscordAdapter:
     async def stop(self) -> None:
         """Close the gateway and HTTP session; outbox rows for Discord stay pending."""
         self._app.services.thread_openers.pop(PLATFORM, None)
+        self._app.services.calendars.pop(PLATFORM, None)
         if self._client is not None:
             await self._client.close()
         if self._runner is not None:
@@ -767,3 +774,65 @@ def _report_exit(task: asyncio.Task[None]) -> None:
         error = task.exception()
         if error is not None:
             log.error("the Discord client stopped: %s", type(error).__name__)
+
+
+class ScheduledEvents:
+    """Meetings as guild scheduled events, in the guilds that hold an announcement channel
+    (or the configured guilds). A guild where the bot lacks Manage Events answers 403: the
+    event is skipped there, quietly, and the meeting keeps its .ics file."""
+
+    def __init__(self, client: LiaisonClient, config: DiscordSection) -> None:
+        self._client = client
+        self._config = config
+
+    def _guilds(self) -> list[discord.Guild]:
+        ids = {int(g) for g in self._config.guild_ids}
+        for entry in self._config.announcement_channel_ids:
+            channel = self._client.get_channel(int(entry.rpartition(":")[2]))
+            guild = getattr(channel, "guild", None)
+            if isinstance(guild, discord.Guild):
+                ids.add(guild.id)
+        return [g for g in (self._client.get_guild(i) for i in sorted(ids)) if g is not None]
+
+    async def save(self, entry: CalendarEntry, existing: tuple[str, ...]) -> tuple[str, ...]:
+        if self._client.is_closed():
+            return existing
+        refs: list[str] = []
+        for guild in self._guilds():
+            known = next((r for r in existing if r.startswith(f"{guild.id}:")), None)
+            fields: dict[str, Any] = {
+                "name": _clip(entry.title, EVENT_NAME_LIMIT),
+                "description": _clip(entry.description, EVENT_DESCRIPTION_LIMIT),
+                "start_time": entry.start,
+                "end_time": entry.end,
+                "location": _clip(entry.location, EVENT_LOCATION_LIMIT) or "-",
+                "entity_type": discord.EntityType.external,
+                "privacy_level": discord.PrivacyLevel.guild_only,
+            }
+            try:
+                if known is None:
+                    event = await guild.create_scheduled_event(**fields)
+                else:
+                    event = await guild.fetch_scheduled_event(int(known.partition(":")[2]))
+                    event = await event.edit(**fields)
+            except discord.Forbidden:
+                log.info("scheduled event skipped: no Manage Events permission in a guild")
+                continue
+            except discord.HTTPException as error:
+                log.warning("scheduled event not saved: status=%s", error.status)
+                refs.extend([known] if known else [])
+                continue
+            refs.append(f"{guild.id}:{event.id}")
+        return tuple(refs)
+
+    async def cancel(self, existing: tuple[str, ...]) -> None:
+        for ref in existing:
+            guild_id, _, event_id = ref.partition(":")
+            guild = self._client.get_guild(int(guild_id))
+            if guild is None:
+                continue
+            try:
+                event = await guild.fetch_scheduled_event(int(event_id))
+                await event.cancel()
+            except discord.HTTPException as error:
+                log.warning("scheduled event not cancelled: status=%s", error.status)

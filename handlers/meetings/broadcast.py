@@ -23,6 +23,7 @@ from bot.core.events import Attachment, Button, Outgoing
 from bot.core.ports import Recipient
 from bot.i18n import Translator
 from bot.outbox import Queued
+from handlers.meetings import native
 from handlers.meetings.calendar import meeting_ics
 from storage.meetings import Meeting, MeetingStatus, Rsvp, Series, Subscriber
 
@@ -270,6 +271,7 @@ async def announce(services: Services, meeting: Meeting) -> int:
     await repos.meetings.add_recipients(meeting.id, [a.person_id for a in people if a.person_id])
     count = await queue(services, people + channel_audiences(services), meeting, Notice.ANNOUNCE)
     await schedule_reminders(services, meeting)
+    await native.sync(services, meeting)
     return count
 
 
@@ -290,6 +292,7 @@ async def notify_change(services: Services, meeting: Meeting) -> int:
     count = await queue(services, people + channel_audiences(services), meeting, kind)
     if kind == Notice.CHANGE:
         await schedule_reminders(services, meeting)
+    await native.sync(services, meeting)
     return count
 
 

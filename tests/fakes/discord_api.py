@@ -119,6 +119,8 @@ class FakeDiscord:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Guild scheduled events the bot created, by id, as Discord stores them.
+        self.scheduled_events: dict[str, dict[str, Any]] = {}
         # Files people attach to their messages, served at /attachments/<name> like the CDN.
         self.uploads: dict[str, tuple[bytes, str]] = {}
 
@@ -382,6 +384,9 @@ class FakeDiscord:
             ("POST", r"/channels/(\d+)/messages", self._post_message),
             ("PATCH", r"/channels/(\d+)/messages/(\d+)", self._edit_message),
             ("POST", r"/channels/(\d+)/threads", self._create_thread),
+            ("POST", r"/guilds/(\d+)/scheduled-events", self._create_event),
+            ("GET", r"/guilds/(\d+)/scheduled-events/(\d+)", self._get_event),
+            ("PATCH", r"/guilds/(\d+)/scheduled-events/(\d+)", self._edit_event),
             ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._interaction_callback),
             ("POST", rf"/webhooks/{app}/([^/]+)", self._followup),
             ("PATCH", rf"/webhooks/{app}/([^/]+)/messages/@original", self._edit_original),
@@ -454,6 +459,35 @@ class FakeDiscord:
         self.channels[thread_id] = thread
         await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
         return json_reply(thread, status=201)
+
+    async def _create_event(self, call: Call, guild_id: str) -> web.Response:
+        event_id = self._snowflake()
+        event = {
+            "id": event_id,
+            "guild_id": guild_id,
+            "channel_id": None,
+            "creator_id": self.BOT_ID,
+            "entity_id": None,
+            "user_count": 0,
+            "image": None,
+            "status": 1,  # scheduled
+            **{k: v for k, v in call.body.items() if k != "channel_id"},
+        }
+        self.scheduled_events[event_id] = event
+        return json_reply(event)
+
+    async def _get_event(self, call: Call, guild_id: str, event_id: str) -> web.Response:
+        event = self.scheduled_events.get(event_id)
+        if event is None or event["guild_id"] != guild_id:
+            return json_reply({"message": "Unknown Guild Scheduled Event", "code": 10070}, 404)
+        return json_reply(event)
+
+    async def _edit_event(self, call: Call, guild_id: str, event_id: str) -> web.Response:
+        event = self.scheduled_events.get(event_id)
+        if event is None or event["guild_id"] != guild_id:
+            return json_reply({"message": "Unknown Guild Scheduled Event", "code": 10070}, 404)
+        event.update({k: v for k, v in call.body.items() if k != "channel_id"})
+        return json_reply(event)
 
     async def _interaction_callback(
         self, call: Call, interaction_id: str, token: str
