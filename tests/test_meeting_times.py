@@ -36,6 +36,9 @@ TABLE: list[tuple[str, str, str]] = [
     ("en", "2/30 10am", Reason.INVALID_DATE),
     ("en", "Wednesday 8 December 6pm", Reason.WEEKDAY_MISMATCH),
     ("en", "hello there", Reason.UNREADABLE),
+    ("en", "Tuesday the 8th at 6:30pm", "2026-12-08T18:30:00-05:00"),
+    ("en", "the 5th at 6pm", "2027-01-05T18:00:00-05:00"),
+    ("en", "Tuesday next week 6pm", "2026-12-15T18:00:00-05:00"),
     # Spanish
     ("es", "martes 18:30", "2026-12-08T18:30:00-05:00"),
     ("es", "25/12 18h", "2026-12-25T18:00:00-05:00"),
@@ -90,6 +93,7 @@ TABLE: list[tuple[str, str, str]] = [
     ("vi", "25/12 18h30", "2026-12-25T18:30:00-05:00"),
     ("vi", "ngày mai lúc 18:00", "2026-12-08T18:00:00-05:00"),
     ("vi", "thứ 6 lúc 9 giờ sáng", "2026-12-11T09:00:00-05:00"),
+    ("vi", "thứ 3 tuần sau lúc 19h", "2026-12-15T19:00:00-05:00"),
     # Haitian Creole: its own day and month names, French conventions
     ("ht", "madi 6è diswa", "2026-12-08T18:00:00-05:00"),
     ("ht", "25/12 18h", "2026-12-25T18:00:00-05:00"),
@@ -104,6 +108,8 @@ TABLE: list[tuple[str, str, str]] = [
     ("so", "Jimce 7 fiidnimo", "2026-12-11T19:00:00-05:00"),
     ("so", "15 Diseembar 18:30", "2026-12-15T18:30:00-05:00"),
     ("so", "Khamiis", Reason.NO_TIME),
+    ("so", "Talaadada saacadda 7da fiidnimo", "2026-12-08T19:00:00-05:00"),
+    ("zh_Hans", "25号晚上7点", "2026-12-25T19:00:00-05:00"),
 ]
 
 
