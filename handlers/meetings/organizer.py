@@ -19,7 +19,7 @@ from bot.core.events import Button, Incoming
 from bot.core.router import Router
 from bot.i18n import N_
 from handlers.broadcast_progress import progress_buttons
-from handlers.meetings import time_prompt
+from handlers.meetings import native, time_prompt
 from handlers.meetings.broadcast import (
     RSVP,
     Notice,
@@ -243,8 +243,9 @@ async def time_confirmed(ctx: Context, event: Incoming) -> None:
         return
     if state.flow == EDIT_FLOW:
         meeting = await _upcoming(ctx, str(data.get("meeting", "")))
-        await ctx.clear_state()
-        if meeting is not None:
+        if meeting is None:
+            await ctx.clear_state()
+        else:
             await _save_change(ctx, replace(meeting, starts_at=start))
         return
     data.pop("when_pending", None)
@@ -398,9 +399,11 @@ async def publish(ctx: Context, event: Incoming) -> None:
             await ctx.reply(ctx._("That is more than a year away. Please check the date."))
         await _ask(ctx, "when", dict(state.data))
         return
-    await ctx.clear_state()
-    meeting = await _create(ctx, draft, str(state.data.get("repeat") or ""))
-    count = await announce(ctx.services, meeting)
+    async with ctx.db.transaction():  # the meeting exists only with its announcement queued
+        await ctx.clear_state()
+        meeting = await _create(ctx, draft, str(state.data.get("repeat") or ""))
+        count = await announce(ctx.services, meeting)
+    await native.sync(ctx.services, meeting)  # a platform call: after the commit
     held = send_time(ctx.services, _zone(ctx), meeting, ctx.now())
     if held > ctx.now():
         await ctx.reply(
@@ -578,13 +581,17 @@ async def edit_value(ctx: Context, event: Incoming) -> None:
         changed = replace(meeting, title=text)
     else:
         changed = replace(meeting, description=text)
-    await ctx.clear_state()
     await _save_change(ctx, changed)
 
 
 async def _save_change(ctx: Context, changed: Meeting) -> None:
-    updated = await ctx.repos.meetings.update(changed)
-    count = await notify_change(ctx.services, updated)
+    """Close the edit form and save the change together with the notices about it; the
+    organizer is told once it is committed."""
+    async with ctx.db.transaction():
+        await ctx.clear_state()
+        updated = await ctx.repos.meetings.update(changed)
+        count = await notify_change(ctx.services, updated)
+    await native.sync(ctx.services, updated)
     await ctx.reply(
         ctx.ngettext(
             "Saved. {count} person or channel will be told.",
@@ -632,9 +639,14 @@ async def cancel_series(ctx: Context, event: Incoming) -> None:
 @router.button(CANCEL_SERIES_YES, roles=ORGANIZERS)
 async def cancel_series_confirmed(ctx: Context, event: Incoming) -> None:
     upcoming = await _open_series(ctx, event.button_arg)
-    for meeting in upcoming:
-        updated = await ctx.repos.meetings.update(replace(meeting, status=MeetingStatus.CANCELLED))
-        await notify_change(ctx.services, updated)
+    cancelled = []
+    async with ctx.db.transaction():
+        for meeting in upcoming:
+            changed = replace(meeting, status=MeetingStatus.CANCELLED)
+            cancelled.append(await ctx.repos.meetings.update(changed))
+            await notify_change(ctx.services, cancelled[-1])
+    for updated in cancelled:
+        await native.sync(ctx.services, updated)
     if upcoming:
         await ctx.reply(ctx._("The series is cancelled."))
 
@@ -655,6 +667,8 @@ async def cancel_confirmed(ctx: Context, event: Incoming) -> None:
     meeting = await _upcoming(ctx, event.button_arg)
     if meeting is None:
         return
-    updated = await ctx.repos.meetings.update(replace(meeting, status=MeetingStatus.CANCELLED))
-    await notify_change(ctx.services, updated)
+    async with ctx.db.transaction():
+        updated = await ctx.repos.meetings.update(replace(meeting, status=MeetingStatus.CANCELLED))
+        await notify_change(ctx.services, updated)
+    await native.sync(ctx.services, updated)
     await ctx.reply(ctx._("Meeting #{number} is cancelled.").format(number=meeting.id))
