@@ -142,3 +142,31 @@ async def test_edited_link_must_be_https(app: App, clock: FakeClock) -> None:
     assert "Saved" in texts(await organizer.send("https://example.org/meet"))
     meeting = await app.services.repos.meetings.get(1)
     assert meeting is not None and meeting.link == "https://example.org/meet"
+
+
+async def test_button_picker_reaches_the_same_confirmation(app: App, clock: FakeClock) -> None:
+    """A Haitian Creole organizer whose typing is not understood picks day, hour and
+    minutes with buttons, then confirms the echo as anyone would."""
+    from storage.people import Role
+    from tests.harness import staff_member
+
+    clock.now = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
+    organizer, _ = await staff_member(app, "jean", Role.ORGANIZER)
+    await organizer.send("/language")
+    await organizer.press_payload("lang|ht")
+    await organizer.send("/meeting new")
+    await organizer.send("Reyinyon katye a")
+    refused = await organizer.send("kèk jou semèn pwochèn")
+    assert any(b.action == "mtg.pick" for m in refused for row in m.buttons for b in row)
+    days = await organizer.press_payload("mtg.pick|start")
+    day_args = [b.arg for m in days for row in m.buttons for b in row if b.action == "mtg.pick"]
+    assert day_args[0] == "d2026-12-07" and len(day_args) == 14
+    await organizer.press_payload("mtg.pick|d2026-12-08")
+    await organizer.press_payload("mtg.pick|h18")
+    echo = texts(await organizer.press_payload("mtg.pick|m30"))
+    assert "18:30" in echo and "Mwen konprann" in echo
+    assert texts(await organizer.press_payload("mtg.when_ok"))  # on to the place
+    state = await app.services.repos.conversations.get(
+        (await app.services.repos.people.find("console", "jean")).id  # type: ignore[union-attr]
+    )
+    assert state is not None and state.data["when"].startswith("2026-12-08T23:30")
