@@ -80,6 +80,15 @@ async def test_monthly_series_across_dst(app: App, clock: FakeClock) -> None:
     excluded = calendar.walk("VEVENT")[0].get("EXDATE")
     assert excluded is not None and b"20261208T183000" in excluded.to_ical()
 
+    menu = await organizer.press_payload(f"mtg.edit|{january.id}:menu")
+    assert "Change the whole series" in [b.label for m in menu for row in m.buttons for b in row]
+    await organizer.press_payload(f"mtg.edit|{january.id}:place:all")
+    assert "Saved" in texts(await organizer.send("New community hall"))
+    await app.delivery.drain()
+    assert "✏️" in inbox(sender, "sofia")[-1].text  # told about January, told of the change
+    rest = [m for m in await repos.occurrences(1) if m.starts_at > clock.now]
+    assert {m.place for m in rest if m.status.value == "published"} == {"New community hall"}
+
     listing = texts(await organizer.send("/meetings"))
     assert listing.count("Beat meeting") == 1 and "Repeats until" in listing
     await organizer.press_payload("mtg.cancel_series|1")

@@ -46,6 +46,8 @@ FLOW, EDIT_FLOW = "meeting", "meeting_edit"
 SKIP, PUBLISH, DISCARD = "mtg.skip", "mtg.publish", "mtg.discard"
 AUDIENCE, REMINDERS, REPEAT = "mtg.aud", "mtg.rem", "mtg.repeat"
 CANCEL_SERIES, CANCEL_SERIES_YES = "mtg.cancel_series", "mtg.cancel_series_yes"
+# The scope part of an edit button's argument ("12:place:all"): every upcoming occurrence.
+SERIES_SCOPE = "all"
 EDIT, CANCEL, CANCEL_YES, COUNTS = "mtg.edit", "mtg.cancel", "mtg.cancel_yes", "mtg.counts"
 EDITABLE = ("when", "place", "link", "title", "description")
 STEPS = (
@@ -532,11 +534,13 @@ async def counts(ctx: Context, event: Incoming) -> None:
 
 @router.button(EDIT, roles=ORGANIZERS)
 async def edit(ctx: Context, event: Incoming) -> None:
-    meeting_arg, _, field = event.button_arg.partition(":")
+    meeting_arg, _, rest = event.button_arg.partition(":")
+    field, _, scope = rest.partition(":")
     meeting = await _upcoming(ctx, meeting_arg)
     if meeting is None:
         return
-    if field not in EDITABLE:
+    whole = scope == SERIES_SCOPE and meeting.series_id is not None
+    if field not in EDITABLE or (whole and field == "when"):
         labels = {
             "when": ctx._("Date and time"),
             "place": ctx._("Place"),
@@ -544,11 +548,23 @@ async def edit(ctx: Context, event: Incoming) -> None:
             "title": ctx._("Title"),
             "description": ctx._("Description"),
         }
-        await ctx.reply(
-            ctx._("What do you want to change?"),
-            [[Button(labels[f], EDIT, f"{meeting.id}:{f}")] for f in EDITABLE],
-            ephemeral=True,
-        )
+        # A series changes as a whole in everything but its time (its rule sets that).
+        fields = [f for f in EDITABLE if not (whole and f == "when")]
+        suffix = f":{SERIES_SCOPE}" if whole else ""
+        rows = [[Button(labels[f], EDIT, f"{meeting.id}:{f}{suffix}")] for f in fields]
+        if meeting.series_id is not None and not whole:
+            rows.append(
+                [
+                    Button(
+                        ctx._("Change the whole series"), EDIT, f"{meeting.id}:menu:{SERIES_SCOPE}"
+                    )
+                ]
+            )
+        await ctx.reply(ctx._("What do you want to change?"), rows, ephemeral=True)
+        return
+    if whole:
+        await ctx.set_state(EDIT_FLOW, field, {"meeting": meeting.id, "series": True})
+        await ctx.reply(ctx._("Send the new value."), [[Button(ctx._("Cancel"), DISCARD)]])
         return
     if field == "when":
         await time_prompt.ask(ctx, EDIT_FLOW, {"meeting": meeting.id}, DISCARD)
@@ -573,15 +589,44 @@ async def edit_value(ctx: Context, event: Incoming) -> None:
     if state.step == "link" and not secure_link(text):
         await ctx.reply(ctx._("A link starts with https://. Send it again."))
         return
-    if state.step == "place":
-        changed = replace(meeting, place=text)
-    elif state.step == "link":
-        changed = replace(meeting, link=text)
-    elif state.step == "title":
-        changed = replace(meeting, title=text)
-    else:
-        changed = replace(meeting, description=text)
-    await _save_change(ctx, changed)
+    if state.data.get("series") and meeting.series_id is not None:
+        await _save_series_change(ctx, meeting.series_id, state.step, text)
+        return
+    await _save_change(ctx, _changed(meeting, state.step, text))
+
+
+def _changed(meeting: Meeting, field: str, text: str) -> Meeting:
+    if field == "place":
+        return replace(meeting, place=text)
+    if field == "link":
+        return replace(meeting, link=text)
+    if field == "title":
+        return replace(meeting, title=text)
+    return replace(meeting, description=text)
+
+
+async def _save_series_change(ctx: Context, series_id: int, field: str, text: str) -> None:
+    """The same change to every upcoming occurrence, each announced one telling its people."""
+    upcoming = [
+        m
+        for m in await ctx.repos.meetings.occurrences(series_id)
+        if m.status is MeetingStatus.PUBLISHED and m.starts_at > ctx.now()
+    ]
+    count, saved = 0, []
+    async with ctx.db.transaction():
+        await ctx.clear_state()
+        for meeting in upcoming:
+            saved.append(await ctx.repos.meetings.update(_changed(meeting, field, text)))
+            count += await notify_change(ctx.services, saved[-1])
+    for updated in saved:
+        await native.sync(ctx.services, updated)
+    await ctx.reply(
+        ctx.ngettext(
+            "Saved. {count} person or channel will be told.",
+            "Saved. {count} people and channels will be told.",
+            count,
+        ).format(count=count)
+    )
 
 
 async def _save_change(ctx: Context, changed: Meeting) -> None:
