@@ -161,10 +161,12 @@ async def test_button_picker_reaches_the_same_confirmation(app: App, clock: Fake
     days = await organizer.press_payload("mtg.pick|start")
     day_args = [b.arg for m in days for row in m.buttons for b in row if b.action == "mtg.pick"]
     assert day_args[0] == "d2026-12-07" and len(day_args) == 14
+    labels = [b.label for m in days for row in m.buttons for b in row]
+    assert "madi 8 desanm 2026" in labels  # Haitian Creole names, not CLDR's "M12 8, Tue"
     await organizer.press_payload("mtg.pick|d2026-12-08")
     await organizer.press_payload("mtg.pick|h18")
     echo = texts(await organizer.press_payload("mtg.pick|m30"))
-    assert "18:30" in echo and "Mwen konprann" in echo
+    assert "Mwen konprann: madi 8 desanm 2026, 18:30" in echo
     assert texts(await organizer.press_payload("mtg.when_ok"))  # on to the place
     state = await app.services.repos.conversations.get(
         (await app.services.repos.people.find("console", "jean")).id  # type: ignore[union-attr]

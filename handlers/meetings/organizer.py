@@ -12,8 +12,6 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_skeleton
-
 from bot.core.context import Context
 from bot.core.events import Button, Incoming
 from bot.core.router import Router
@@ -33,7 +31,7 @@ from handlers.meetings.broadcast import (
     send_time,
 )
 from handlers.meetings.recurrence import CHOICES, Repeat, occurrences, rule_for
-from handlers.meetings.time_prompt import CONFIRM_STEP, PICK, WHEN_AGAIN, WHEN_OK
+from handlers.meetings.time_prompt import CONFIRM_STEP, PICK, WHEN_AGAIN, WHEN_OK, short_date
 from handlers.meetings.when import HORIZON
 from storage.meetings import Meeting, MeetingStatus, Rsvp
 from storage.people import Role
@@ -141,9 +139,7 @@ def _repeat_rows(ctx: Context, data: dict[str, Any]) -> list[list[Button]]:
 
 
 def _dates(ctx: Context, starts: list[datetime]) -> str:
-    return ", ".join(
-        format_skeleton("MMMd", s.astimezone(_zone(ctx)), locale=ctx.t.locale) for s in starts
-    )
+    return ", ".join(short_date(ctx, s.astimezone(_zone(ctx)).date()) for s in starts)
 
 
 def secure_link(text: str) -> bool:
