@@ -232,3 +232,10 @@ def test_cli_prints_one_json_line(capsys: pytest.CaptureFixture[str]) -> None:
     }
     assert main(["meetings", "parse-time", "madi", "--lang", "ht", "--tz", "UTC"]) == 1
     assert json.loads(capsys.readouterr().out)["reason"] == Reason.NO_TIME
+
+
+def test_a_weekday_typed_on_that_day_means_next_week() -> None:
+    """On Monday morning, "Monday 18:00" is the Monday after, in every language's words."""
+    for lang, text in [("en", "Monday 6pm"), ("fr", "lundi 18h"), ("ru", "понедельник 18:00")]:
+        reading = read_meeting_time(text, lang, NEW_YORK, NOW)
+        assert reading.start == datetime(2026, 12, 14, 18, 0, tzinfo=NEW_YORK), (lang, text)

@@ -487,8 +487,6 @@ def _resolve(
             starts.append(local_time(day, hour, minute, zone))
         except (ValueError, OverflowError):
             continue
-    if found.weekday is not None and not found.days and not found.next_week:
-        starts.append(starts[0] + timedelta(days=7))  # later today has passed: next week
     for start in starts:
         if now < start <= now + HORIZON:
             return Reading(start, Reason.OK)
@@ -521,7 +519,8 @@ def _days(found: _Found, today: date, known_day: date | None) -> list[date] | st
         if found.next_week:
             monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
             return [monday + timedelta(days=found.weekday)]
-        return [today + timedelta(days=(found.weekday - today.weekday()) % 7)]
+        # The next such day: "Tuesday" typed on a Tuesday means next week's.
+        return [today + timedelta(days=(found.weekday - today.weekday()) % 7 or 7)]
     if found.relative is not None:
         return [today + timedelta(days=found.relative)]
     if known_day is not None:
