@@ -252,9 +252,31 @@ class BotSection:
     admins: tuple[str, ...] = _setting((), _identities)
 
 
+DEFAULT_STORAGE_PATH = "./liaison.db"
+DEFAULT_STORAGE_URL = f"sqlite:///{DEFAULT_STORAGE_PATH}"
+
+
+def _storage_url(value: str) -> str | None:
+    if value.startswith("sqlite:///"):
+        return _database_path(value.removeprefix("sqlite:///"))
+    if value.startswith(("postgresql://", "postgres://")):
+        return None
+    return "must be sqlite:///PATH or postgresql://USER@HOST/DATABASE"
+
+
 @dataclass(frozen=True, slots=True)
 class StorageSection:
-    path: str = _setting("./liaison.db", _database_path)
+    """Where data lives: `url` picks the backend; `path` is the older name for an SQLite
+    file and is used when `url` is left at its default."""
+
+    url: str = _setting(DEFAULT_STORAGE_URL, _storage_url)
+    path: str = _setting(DEFAULT_STORAGE_PATH, _database_path)
+
+    @property
+    def database_url(self) -> str:
+        if self.url == DEFAULT_STORAGE_URL and self.path != DEFAULT_STORAGE_PATH:
+            return f"sqlite:///{self.path}"
+        return self.url
 
 
 @dataclass(frozen=True, slots=True)

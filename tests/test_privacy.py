@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, build_app
-from bot.config import ConfigError
+from bot.config import ConfigError, StartupError
 from bot.privacy import KEY_BYTES, load_or_create_key
 from handlers.privacy import apply_retention
 from storage.people import Role
@@ -48,8 +48,7 @@ async def test_forget_closes_the_case_tells_the_liaison_and_erases_content(app: 
     case = await app.services.repos.cases.get(1)
     assert case is not None and not case.is_open and case.person_id is None
     assert all(m.body is None for m in await app.services.repos.cases.messages(1))
-    async with app.db.execute("SELECT payload FROM outbox") as cursor:
-        payloads = " ".join(str(row[0]) for row in await cursor.fetchall())
+    payloads = " ".join(str(row[0]) for row in await app.db.fetch("SELECT payload FROM outbox"))
     assert "beaten" not in payloads and "tell me when" not in payloads
     assert "Nothing" in texts(await Conversation(app, user="x").press_payload("forget.no"))
 
@@ -108,11 +107,11 @@ def test_a_key_file_that_cannot_be_read_is_refused(tmp_path: Path) -> None:
 
 
 async def test_a_database_file_that_is_not_sqlite_names_storage_path(tmp_path: Path) -> None:
-    """Opening a file that is not a database is one line about storage.path."""
+    """Opening a file that is not a database is one line naming the file."""
     from tests.conftest import make_config
 
     config = make_config(tmp_path)
     Path(config.storage.path).write_bytes(b"this is not a database" * 100)
-    with pytest.raises(ConfigError) as refused:
+    with pytest.raises(StartupError) as refused:
         await build_app(config)
-    assert refused.value.key == "storage.path"
+    assert config.storage.path in str(refused.value) and "\n" not in str(refused.value)
