@@ -260,6 +260,8 @@ _WORDS: dict[str, list[tuple[str, str, object]]] = {
         ("下午", Kind.PERIOD, "pm"),
         ("傍晚", Kind.PERIOD, "pm"),
         ("晚上", Kind.PERIOD, "pm"),
+        ("晚", Kind.PERIOD, "pm"),
+        ("早", Kind.PERIOD, "am"),
         ("夜里", Kind.PERIOD, "night"),
         ("点", Kind.HOUR, None),
         ("點", Kind.HOUR, None),
@@ -407,7 +409,7 @@ _WORDS: dict[str, list[tuple[str, str, object]]] = {
 }
 
 # Chinese "next week" prefixes; 下周二 is Tuesday of next week, not the coming Tuesday.
-_ZH_NEXT_WEEK = ("下周", "下星期", "下礼拜", "下禮拜")
+_ZH_NEXT_WEEK = ("下周", "下週", "下星期", "下礼拜", "下禮拜")
 _ZH_DAY_SUFFIXES = ("一", "二", "三", "四", "五", "六", "日", "天")
 
 
@@ -485,6 +487,6 @@ def _source_entries(source: str) -> list[tuple[str, str, object]]:
         for day, suffix in enumerate(_ZH_DAY_SUFFIXES):
             for prefix in _ZH_NEXT_WEEK:
                 entries.append((prefix + suffix, Kind.NEXT_WEEKDAY, min(day, 6)))
-            for prefix in ("周", "星期", "礼拜", "禮拜"):
+            for prefix in ("周", "週", "星期", "礼拜", "禮拜"):
                 entries.append((prefix + suffix, Kind.WEEKDAY, min(day, 6)))
     return entries

@@ -291,7 +291,9 @@ def _clock_at(cursor: _Cursor, i: int) -> tuple[int, int, int] | None:
             return j, hour, 0
         j += 1
         return j + int(cursor.at(j, Kind.MINUTE)), hour, minute
-    dotted = cursor.at(j, _SEP, ".") and cursor.num(j + 1, (2,)) is not None
+    # "6.30pm"; after "at" also "в 19-00", as Russian organizers often write it.
+    separated = cursor.at(j, _SEP, ".") or (after_at and cursor.at(j, _SEP, "-"))
+    dotted = separated and cursor.num(j + 1, (2,)) is not None
     minute = int(str(cursor.tokens[j + 1].value)) if dotted else 0
     after = j + 2 if dotted else j
     if cursor.at(after, Kind.PERIOD):
