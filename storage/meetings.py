@@ -164,6 +164,18 @@ class MeetingRepository:
         )
         return MEETINGS.load_all(rows)
 
+    async def upcoming_next(self, now: datetime, limit: int = 20) -> list[Meeting]:
+        """Upcoming meetings, a series only by its next occurrence (so a weekly series
+        does not crowd out everything else)."""
+        rows = await self._db.fetch(
+            f"SELECT {MEETINGS.columns} FROM meetings m WHERE status = 'published' "
+            "AND starts_at > ? AND (series_id IS NULL OR starts_at = (SELECT MIN(o.starts_at) "
+            "FROM meetings o WHERE o.series_id = m.series_id AND o.status = 'published' "
+            "AND o.starts_at > ?)) ORDER BY starts_at LIMIT ?",
+            (to_db(now), to_db(now), limit),
+        )
+        return MEETINGS.load_all(rows)
+
     async def update(self, meeting: Meeting) -> Meeting:
         """Save changed fields; the version goes up so calendars and reminders follow."""
         await self._db.execute(

@@ -96,3 +96,25 @@ async def test_monthly_series_across_dst(app: App, clock: FakeClock) -> None:
     await app.delivery.drain()
     assert "❌" in inbox(sender, "sofia")[-1].text  # told about January, told it is off
     assert all(m.status.value == "cancelled" for m in (await repos.occurrences(1))[3:])
+
+
+async def test_a_weekly_series_does_not_hide_other_meetings(app: App, clock: FakeClock) -> None:
+    """A year of weekly occurrences still leaves room in /meetings for a one-off."""
+    from tests.test_meetings import _create
+
+    clock.now = NOW
+    organizer, _ = await _people(app)
+    await organizer.send("/meeting new")
+    await organizer.send("Weekly walk")
+    await organizer.send("10/8 6pm")
+    await organizer.press_payload("mtg.when_ok")
+    await organizer.send("Park gate")
+    await organizer.press_payload("mtg.skip")
+    await organizer.press_payload("mtg.skip")
+    await organizer.press_payload("mtg.rem|none")
+    await organizer.press_payload("mtg.repeat|weekly")
+    await organizer.press_payload("mtg.skip")
+    await organizer.press_payload("mtg.publish")
+    await _create(organizer, "6/1/2027 6:30pm")
+    listing = texts(await organizer.send("/meetings"))
+    assert listing.count("Weekly walk") == 1 and "Neighborhood safety meeting" in listing

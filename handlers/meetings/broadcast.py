@@ -396,7 +396,7 @@ async def catch_up(services: Services, person_id: int) -> int:
         return 0
     told = 0
     now = services.clock()
-    for meeting in await repos.meetings.upcoming(now):
+    for meeting in await repos.meetings.upcoming_next(now):
         wanted = not meeting.audience_tags or not tags or set(tags) & set(meeting.audience_tags)
         if announce_at(meeting, now) > now:
             continue  # a later occurrence of a series: it will be announced in its time

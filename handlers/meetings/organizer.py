@@ -448,19 +448,14 @@ async def discard(ctx: Context, event: Incoming) -> None:
 
 @router.command("meetings", N_("Upcoming community meetings"))
 async def list_meetings(ctx: Context, event: Incoming) -> None:
-    meetings = await ctx.repos.meetings.upcoming(ctx.now())
+    meetings = await ctx.repos.meetings.upcoming_next(ctx.now())
     if not meetings:
         await ctx.reply(
             ctx._("No meetings are planned right now. Send /subscribe to hear about the next one.")
         )
         return
     organizer = ctx.person.is_at_least(*ORGANIZERS)
-    shown_series: set[int] = set()
     for meeting in meetings:
-        if meeting.series_id is not None:
-            if meeting.series_id in shown_series:
-                continue  # the next occurrence stands for its series
-            shown_series.add(meeting.series_id)
         rows = [list(row) for row in rsvp_buttons(ctx.t, meeting.id)]
         if organizer:
             rows.append(
