@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.app import App
-from handlers.polls.delivery import close_due_polls, results_message
+from handlers.polls.delivery import close_due_polls, results_messages
 from storage.people import Role
 from storage.polls import Poll
 from tests.harness import Conversation, FakeClock, RecordingSender, staff_member, texts
@@ -108,18 +110,26 @@ async def _answers(app: App, poll_id: int, values: list[int], lang: str = "en") 
 
 
 async def test_results_in_two_languages_with_chart_and_disclosure(app: App) -> None:
-    """n, mean, 0-100 score labelled 'not a percentage', disclosure, PNG, in en and es."""
+    """n, mean, 0-100 score labelled 'not a percentage', disclosure, rule; then the PNG with
+    the same numbers as its caption, in en and es."""
     organizer, _ = await _organizer(app)
     await _create_t1(organizer)
     await _answers(app, 1, [6, 7, 8] * 12)
-    reply = (await organizer.send("/poll results 1"))[0]
+    reply, chart = await organizer.send("/poll results 1")
     assert "n = 36" in reply.text and "not a percentage" in reply.text
     assert "not a random sample" in reply.text
-    assert reply.attachment is not None and reply.attachment.data.startswith(PNG_MAGIC)
+    assert "fewer than 30 answers are not shown" in reply.text
+    assert chart.attachment is not None and chart.attachment.data.startswith(PNG_MAGIC)
+    assert chart.text.startswith("Chart: When it comes to the threat of crime")
+    assert "Safety score: 70 (a 0–100 score, not a percentage)" in chart.text
+    assert "6: 12" in chart.text and "7: 12" in chart.text and "8: 12" in chart.text
     poll = await app.services.repos.polls.get(1)
     assert poll is not None
-    spanish = await results_message(app.services, app.services.languages.translator("es"), poll)
+    spanish, spanish_chart = await results_messages(
+        app.services, app.services.languages.translator("es"), poll, ZoneInfo("UTC")
+    )
     assert "n = 36" in spanish.text and spanish.text != reply.text
+    assert spanish_chart.text.startswith("Gráfico:")
 
 
 async def test_trend_across_waves_of_one_template(app: App, clock: FakeClock) -> None:
@@ -150,6 +160,7 @@ async def test_poll_closes_by_itself_and_results_go_to_organizers(
     await app.delivery.drain()
     results = [m for r, m in sender.delivered if r.chat_id == "olga"]
     assert len(results) == 1 and "Results of poll #1" in results[0].text
+    assert "Not enough responses yet." in results[0].text
 
 
 async def test_custom_poll_with_options_per_language(app: App) -> None:

@@ -14,8 +14,9 @@ from handlers.polls.delivery import (
     ANSWER,
     PREFER_NOT,
     option_count,
+    person_zone,
     poll_message,
-    results_message,
+    results_messages,
     send_poll,
 )
 from handlers.polls.templates import CUSTOM, TEMPLATES, template_for
@@ -272,7 +273,8 @@ async def _results(ctx: Context, arg: str) -> None:
     if poll is None:
         await ctx.reply(ctx._("There is no such poll."))
         return
-    await ctx.reply(await results_message(ctx.services, ctx.t, poll))
+    for message in await results_messages(ctx.services, ctx.t, poll, _zone(ctx)):
+        await ctx.reply(message)
 
 
 async def _named_poll(ctx: Context, arg: str) -> Poll | None:
@@ -327,4 +329,4 @@ async def neighborhood(ctx: Context, event: Incoming) -> None:
 
 
 def _zone(ctx: Context) -> ZoneInfo:
-    return ZoneInfo(ctx.person.timezone or ctx.config.bot.timezone)
+    return person_zone(ctx.services, ctx.person.timezone)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.core.context import Services
 from bot.core.events import Attachment, Button, Outgoing
@@ -16,8 +17,16 @@ from bot.core.ports import Recipient
 from bot.i18n import Translator
 from bot.outbox import Queued
 from handlers.meetings.broadcast import channel_audiences, person_audience
-from handlers.polls.chart import distribution_png, trend_png
-from handlers.polls.results import Figures, PollResults, summarize
+from handlers.polls.chart import ChartBar, ChartText, distribution_png, trend_png
+from handlers.polls.results import (
+    MIN_N_DISCLOSE,
+    Bar,
+    Figures,
+    PollResults,
+    SecondaryRule,
+    Suppression,
+    summarize,
+)
 from handlers.polls.templates import Scale, Template, template_for
 from storage.people import Role
 from storage.polls import Poll
@@ -107,29 +116,105 @@ async def _should_not_ask(services: Services, person_id: int) -> bool:
     return any(view.urgent for view in views)
 
 
-def results_text(t: Translator, poll: Poll, results: PollResults, trend: list[str]) -> str:
+def person_zone(services: Services, timezone: str | None) -> ZoneInfo:
+    """The person's own time zone, else the deployment's (a stale name falls back too)."""
+    try:
+        return ZoneInfo(timezone or services.config.bot.timezone)
+    except (KeyError, ValueError):
+        return ZoneInfo(services.config.bot.timezone)
+
+
+def suppression_of(services: Services) -> Suppression:
+    settings = services.config.polls
+    return Suppression(settings.min_group_size, SecondaryRule(settings.secondary_suppression))
+
+
+def thresholds_text(t: Translator, suppression: Suppression) -> str:
+    """The reporting rule in force, stated beside every result."""
+    rule = (
+        t._(
+            "When one group or answer is hidden, the next smallest is hidden too, so it cannot "
+            "be worked out from the total."
+        )
+        if suppression.rule is SecondaryRule.NEXT_SMALLEST
+        else t._(
+            "When any group or answer is hidden, that whole breakdown is hidden and only "
+            "totals are shown."
+        )
+    )
+    return (
+        t.ngettext(
+            "Groups with fewer than {n} answer are not shown, and no count under {floor} is "
+            "ever shown.",
+            "Groups with fewer than {n} answers are not shown, and no count under {floor} is "
+            "ever shown.",
+            suppression.min_group,
+        ).format(n=suppression.min_group, floor=MIN_N_DISCLOSE)
+        + " "
+        + rule
+    )
+
+
+def progress_text(t: Translator, poll: Poll, results: PollResults, zone: ZoneInfo) -> str:
+    """For an open poll: how many have answered so far, and until when it runs."""
+    total = results.n_answered + results.n_prefer_not
+    return t.ngettext(
+        "Poll #{number} is open until {when}: {count} answer so far.",
+        "Poll #{number} is open until {when}: {count} answers so far.",
+        total,
+    ).format(number=poll.id, when=t.datetime(poll.closes_at, zone, "medium"), count=total)
+
+
+def bar_label(t: Translator, poll: Poll, values: tuple[int, ...]) -> str:
+    """'0 (Not at all safe)', '4–6', 'Agree', 'Violence/guns' …"""
+    template = template_for(poll.template)
+    if len(values) > 1:
+        return f"{values[0]}–{values[-1]}"
+    value = values[0]
+    if template.scale is Scale.ZERO_TO_TEN:
+        ends = {0: template.labels[0], 5: template.labels[1], 10: template.labels[2]}
+        return f"{value} ({t._(ends[value])})" if value in ends else str(value)
+    labels = option_labels(t, poll)
+    first = 1 if template.scale is Scale.AGREE_FIVE else 0
+    return labels[value - first] if 0 <= value - first < len(labels) else str(value)
+
+
+def fewer_than(t: Translator, n: int) -> str:
+    return t.ngettext("fewer than {n} answer", "fewer than {n} answers", n).format(n=n)
+
+
+def _hidden_bar(t: Translator, bar: Bar) -> str:
+    if bar.small:
+        return fewer_than(t, MIN_N_DISCLOSE)
+    return t._("hidden to protect a smaller answer")
+
+
+def results_text(
+    t: Translator, poll: Poll, results: PollResults, trend: list[str], zone: ZoneInfo, now: datetime
+) -> str:
     template = template_for(poll.template)
     lines = [
         t._("Results of poll #{number}").format(number=poll.id),
         question_text(t, poll),
         "",
     ]
+    is_open = poll.is_open_at(now)
+    if is_open:
+        lines.append(progress_text(t, poll, results, zone))
     if not results.enough:
-        n = results.overall.n
-        lines.append(
-            t._("Not enough responses yet.")
-            + ("" if n is None else " " + t._("n = {n}").format(n=n))
-        )
-    else:
-        lines.append(t._("n = {n}").format(n=results.n_answered))
-        labels = option_labels(t, poll)
-        first = 1 if template.scale is Scale.AGREE_FIVE else 0
-        for value, count in results.distribution.items():
-            label = labels[value - first] if 0 <= value - first < len(labels) else str(value)
+        if not is_open:
+            n = results.overall.n
             lines.append(
-                f"  {label}: " + (str(count) if count is not None else t._("fewer than 10"))
+                t._("Not enough responses yet.")
+                + ("" if n is None else " " + t._("n = {n}").format(n=n))
             )
-        lines.extend(_headline(t, template, results))
+        lines.extend(["", thresholds_text(t, results.suppression)])
+        return "\n".join(lines)
+    lines.append(t._("n = {n}").format(n=results.n_answered))
+    for bar in results.distribution:
+        value = t.number(bar.count) if bar.count is not None else _hidden_bar(t, bar)
+        lines.append(f"  {bar_label(t, poll, bar.values)}: {value}")
+    lines.extend(_headline(t, template, results))
     lines.append("")
     for title, groups in (
         (t._("By language"), results.by_language),
@@ -142,7 +227,7 @@ def results_text(t: Translator, poll: Poll, results: PollResults, trend: list[st
             lines.append(f"  {group.label}: " + _group_value(t, template, group))
     if trend:
         lines.extend(["", t._("Trend across waves:"), *trend])
-    lines.extend(["", disclosure(t, poll, results)])
+    lines.extend(["", disclosure(t, poll, results), thresholds_text(t, results.suppression)])
     return "\n".join(lines)
 
 
@@ -182,53 +267,102 @@ def disclosure(t: Translator, poll: Poll, results: PollResults) -> str:
 
 async def poll_results(services: Services, poll: Poll) -> PollResults:
     responses = await services.repos.polls.responses(poll.id)
-    return summarize(responses, template_for(poll.template), option_count(poll))
+    return summarize(
+        responses, template_for(poll.template), option_count(poll), suppression_of(services)
+    )
+
+
+def score_axis(t: Translator, template: Template) -> str:
+    if template.scale is Scale.ZERO_TO_TEN:
+        return t._("{name} (0–100, not a percentage)").format(
+            name=t._(template.score_name) if template.score_name else ""
+        )
+    return t._("Agree (%)")
 
 
 async def trend_lines(
     services: Services, t: Translator, poll: Poll
-) -> tuple[list[str], list[float | None]]:
+) -> tuple[list[str], list[ChartBar]]:
+    """One line per wave of the same template, and the points of the trend chart."""
     if poll.template not in ("T1", "T2", "T3", "T4"):
         return [], []
     lines: list[str] = []
-    scores: list[float | None] = []
+    points: list[ChartBar] = []
     for wave in await services.repos.polls.waves(poll.template):
         results = await poll_results(services, wave)
         score = results.overall.score if results.enough else None
-        scores.append(score)
         value = t.number(round(score)) if score is not None else t._("not enough responses yet")
         label = t._("Wave {number}").format(number=wave.wave)
         lines.append(f"  {label}: {value}")
-    return lines, scores
+        points.append(ChartBar(label, score, t.number(round(score)) if score is not None else ""))
+    return lines, points
 
 
-async def results_message(services: Services, t: Translator, poll: Poll) -> Outgoing:
-    """The results as text plus a PNG chart (distribution, or the trend across waves)."""
+def distribution_chart(
+    t: Translator, poll: Poll, results: PollResults
+) -> tuple[ChartText, list[ChartBar]]:
+    """The words and bars of the results chart, in the reader's language."""
+    text = ChartText(
+        title=question_text(t, poll),
+        value_axis=t._("Number of answers"),
+        hidden=fewer_than(t, MIN_N_DISCLOSE),
+        note=disclosure(t, poll, results),
+    )
+    bars = [
+        ChartBar(
+            bar_label(t, poll, bar.values),
+            bar.count,
+            t.number(bar.count) if bar.count is not None else _hidden_bar(t, bar),
+        )
+        for bar in results.distribution
+    ]
+    return text, bars
+
+
+def chart_summary(t: Translator, poll: Poll, results: PollResults, bars: list[ChartBar]) -> str:
+    """The chart in words, with the same numbers: its caption, for screen readers and for
+    people whose phone does not load images."""
+    lines = [
+        t._("Chart: {question}").format(question=question_text(t, poll)),
+        t._("n = {n}").format(n=results.n_answered),
+    ]
+    lines.extend(_headline(t, template_for(poll.template), results))
+    lines.extend(f"{bar.label}: {bar.shown}" for bar in bars)
+    return "\n".join(lines)
+
+
+async def results_messages(
+    services: Services, t: Translator, poll: Poll, zone: ZoneInfo
+) -> list[Outgoing]:
+    """The results as text, then a PNG chart (distribution, or the trend across waves)
+    whose caption says the same numbers in words."""
     results = await poll_results(services, poll)
-    trend, scores = await trend_lines(services, t, poll)
-    text = results_text(t, poll, results, trend)
-    chart: Attachment | None = None
-    note = t._("Answers from residents who chose to respond; not a random sample.")
-    if results.enough and results.distribution:
-        labels = [str(v) for v in results.distribution]
-        png = await asyncio.to_thread(
-            distribution_png,
-            question_text(t, poll),
-            labels,
-            list(results.distribution.values()),
-            note,
-        )
+    trend, points = await trend_lines(services, t, poll)
+    messages = [
+        Outgoing(results_text(t, poll, results, trend, zone, services.clock()), rtl=t.is_rtl)
+    ]
+    if results.enough and any(bar.count is not None for bar in results.distribution):
+        text, bars = distribution_chart(t, poll, results)
+        png = await asyncio.to_thread(distribution_png, text, bars)
         chart = Attachment(f"poll-{poll.id}.png", png, "image/png", is_image=True)
-    elif len(scores) > 1:
-        png = await asyncio.to_thread(
-            trend_png,
-            question_text(t, poll),
-            [str(i + 1) for i in range(len(scores))],
-            scores,
-            note,
+        caption = chart_summary(t, poll, results, bars)
+        messages.append(Outgoing(caption, attachment=chart, rtl=t.is_rtl))
+    elif sum(point.value is not None for point in points) > 1:
+        template = template_for(poll.template)
+        text = ChartText(
+            title=question_text(t, poll),
+            value_axis=score_axis(t, template),
+            hidden=fewer_than(t, results.suppression.min_group),
+            note=t._("Answers from residents who chose to respond; not a random sample."),
         )
+        png = await asyncio.to_thread(trend_png, text, points)
         chart = Attachment(f"poll-{poll.id}-trend.png", png, "image/png", is_image=True)
-    return Outgoing(text, attachment=chart, rtl=t.is_rtl)
+        caption = "\n".join(
+            [t._("Chart: {question}").format(question=question_text(t, poll)), text.value_axis]
+            + [f"{p.label}: {p.shown or t._('not enough responses yet')}" for p in points]
+        )
+        messages.append(Outgoing(caption, attachment=chart, rtl=t.is_rtl))
+    return messages
 
 
 async def close_due_polls(services: Services) -> int:
@@ -241,10 +375,12 @@ async def close_due_polls(services: Services) -> int:
         for role in (Role.ORGANIZER, Role.ADMIN):
             for person in await services.repos.people.with_role(role):
                 t = services.languages.translator(person.locale)
-                await services.outbox.enqueue(
-                    Recipient(person.platform, person.platform_user_id, None, person.id),
-                    await results_message(services, t, poll),
-                    f"poll:{poll.id}:results:{person.id}",
-                )
+                zone = person_zone(services, person.timezone)
+                recipient = Recipient(person.platform, person.platform_user_id, None, person.id)
+                messages = await results_messages(services, t, poll, zone)
+                for part, message in enumerate(messages):
+                    await services.outbox.enqueue(
+                        recipient, message, f"poll:{poll.id}:results:{person.id}:{part}"
+                    )
         log.info("poll closed and results sent")
     return closed
