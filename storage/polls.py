@@ -125,6 +125,16 @@ class PollRepository:
             rows = await cursor.fetchall()
         return [_poll(row) for row in rows]
 
+    async def open_at(self, now: datetime) -> list[Poll]:
+        """Polls taking answers now, oldest first."""
+        async with self._db.execute(
+            f"SELECT {_COLUMNS} FROM polls WHERE status = 'open' AND closes_at > ? "
+            "AND opens_at <= ? ORDER BY id",
+            (to_db(now), to_db(now)),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_poll(row) for row in rows]
+
     async def close(self, poll_id: int) -> bool:
         cursor = await self._db.execute(
             "UPDATE polls SET status = 'closed' WHERE id = ? AND status = 'open'", (poll_id,)

@@ -7,7 +7,6 @@ urgent answer: a trust survey is the wrong thing to send a person in trouble.
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,7 +15,7 @@ from bot.core.events import Attachment, Button, Outgoing
 from bot.core.ports import Recipient
 from bot.i18n import Translator
 from bot.outbox import Queued
-from handlers.meetings.broadcast import channel_audiences, person_audience
+from handlers.meetings.broadcast import after_quiet_hours, channel_audiences, person_audience
 from handlers.polls.chart import ChartBar, ChartText, distribution_png, trend_png
 from handlers.polls.results import (
     MIN_N_DISCLOSE,
@@ -28,10 +27,8 @@ from handlers.polls.results import (
     summarize,
 )
 from handlers.polls.templates import Scale, Template, template_for
-from storage.people import Role
+from storage.people import Person
 from storage.polls import Poll
-
-log = logging.getLogger(__name__)
 
 ANSWER = "poll.a"
 PREFER_NOT = "x"
@@ -87,29 +84,135 @@ async def send_poll(services: Services, poll: Poll, to_channels: bool) -> int:
     if to_channels:
         audiences += channel_audiences(services)
     messages: dict[str, Outgoing] = {}
+    reminders: dict[tuple[str, str], Outgoing] = {}
     batch: list[Queued] = []
+    later: list[Queued] = []
     for audience in audiences:
-        if audience.person_id is not None and await _should_not_ask(services, audience.person_id):
+        if audience.person_id is not None and await should_not_ask(services, audience.person_id):
             continue
+        t = services.languages.translator(audience.lang)
         if audience.lang not in messages:
-            messages[audience.lang] = poll_message(
-                services.languages.translator(audience.lang), poll
-            )
-        where = f"{audience.recipient.platform}:{audience.recipient.chat_id}"
+            messages[audience.lang] = poll_message(t, poll)
         batch.append(
             Queued(
                 audience.recipient,
                 messages[audience.lang],
-                f"poll:{poll.id}:{where}",
+                poll_dedupe_key(poll, audience.recipient),
                 not_before=now,
                 broadcast_id=f"poll:{poll.id}",
                 expires_at=poll.closes_at,
             )
         )
-    return await services.outbox.enqueue_many(batch)
+        if audience.person_id is None:
+            continue  # channels get no reminder: nobody there can be told apart
+        key = (audience.lang, audience.zone.key)
+        if key not in reminders:
+            reminders[key] = closing_soon_message(t, poll, audience.zone)
+        reminder = closing_soon(services, poll, audience.recipient, audience.zone, reminders[key])
+        if reminder is not None:
+            later.append(reminder)
+    sent = await services.outbox.enqueue_many(batch)
+    await services.outbox.enqueue_many(later)
+    return sent
 
 
-async def _should_not_ask(services: Services, person_id: int) -> bool:
+def voter_hash(services: Services, poll_id: int, platform: str, platform_user_id: str) -> str:
+    """The only link between a response and a person: a keyed hash nobody can reverse."""
+    return services.hasher.digest("poll", str(poll_id), platform, platform_user_id)
+
+
+def poll_dedupe_key(poll: Poll, recipient: Recipient) -> str:
+    """One key per (poll, chat): the first sending and any later offer share it, so nobody
+    is ever sent the same poll twice."""
+    return f"poll:{poll.id}:{recipient.platform}:{recipient.chat_id}"
+
+
+def reminder_key(poll: Poll, recipient: Recipient) -> str:
+    """The closing-soon reminder's key; withdrawn by exactly this key when they answer."""
+    return poll_dedupe_key(poll, recipient) + ":soon"
+
+
+def closing_soon_message(t: Translator, poll: Poll, zone: ZoneInfo) -> Outgoing:
+    """The poll again, one tap to answer, headed by when it closes."""
+    poll_part = poll_message(t, poll)
+    heading = t._("⏰ This poll closes on {when} and you have not answered yet.").format(
+        when=t.datetime(poll.closes_at, zone, "medium")
+    )
+    return Outgoing(heading + "\n\n" + poll_part.text, poll_part.buttons, rtl=t.is_rtl)
+
+
+def closing_soon(
+    services: Services, poll: Poll, recipient: Recipient, zone: ZoneInfo, message: Outgoing
+) -> Queued | None:
+    """The one reminder, queued with the poll itself for `closing_soon_hours` before it
+    closes (the database is the schedule, as for meeting reminders), moved past the person's
+    quiet hours; answering withdraws it. None if it would come too late to be of use."""
+    now = services.clock()
+    due = poll.closes_at - timedelta(hours=services.config.polls.closing_soon_hours)
+    if due <= now:
+        return None  # the poll itself has only just arrived: no reminder needed
+    send_at = after_quiet_hours(services, zone, due)
+    if send_at >= poll.closes_at:
+        return None
+    return Queued(
+        recipient,
+        message,
+        reminder_key(poll, recipient),
+        not_before=send_at,
+        broadcast_id=f"poll:{poll.id}:soon",
+        expires_at=poll.closes_at,
+    )
+
+
+def reaches(poll: Poll, tags: tuple[str, ...] | None) -> bool:
+    """Whether a person with these subscription tags (None: not subscribed, (): the whole
+    city) is in the poll's audience. A city-wide poll reaches anyone who asks for it."""
+    if not poll.audience_tags:
+        return True
+    return tags is not None and (not tags or bool(set(tags) & set(poll.audience_tags)))
+
+
+async def polls_for(services: Services, person: Person) -> list[Poll]:
+    """Open polls this person may answer now."""
+    tags = await services.repos.subscriptions.tags_of(person.id)
+    return [p for p in await services.repos.polls.open_at(services.clock()) if reaches(p, tags)]
+
+
+async def offer_open_polls(services: Services, person: Person) -> int:
+    """Late voters: queue each open poll this person may answer, has not answered and was
+    never sent (the shared dedupe key makes it once), unless it is the wrong moment to ask."""
+    polls = await polls_for(services, person)
+    if not polls or await should_not_ask(services, person.id):
+        return 0
+    t = services.languages.translator(person.locale or services.config.bot.default_locale)
+    zone = person_zone(services, person.timezone)
+    recipient = Recipient(person.platform, person.platform_user_id, None, person.id)
+    batch: list[Queued] = []
+    later: list[Queued] = []
+    for poll in polls:
+        digest = voter_hash(services, poll.id, person.platform, person.platform_user_id)
+        if await services.repos.polls.has_answered(poll.id, digest):
+            continue
+        reminder = closing_soon(
+            services, poll, recipient, zone, closing_soon_message(t, poll, zone)
+        )
+        later.extend([reminder] if reminder is not None else [])
+        batch.append(
+            Queued(
+                recipient,
+                poll_message(t, poll),
+                poll_dedupe_key(poll, recipient),
+                not_before=services.clock(),
+                broadcast_id=f"poll:{poll.id}",
+                expires_at=poll.closes_at,
+            )
+        )
+    offered = await services.outbox.enqueue_many(batch)
+    await services.outbox.enqueue_many(later)
+    return offered
+
+
+async def should_not_ask(services: Services, person_id: int) -> bool:
     if await services.repos.cases.open_for_person(person_id) is not None:
         return True
     views = await services.repos.knowledge.recent_views(person_id, services.clock() - URGENT_QUIET)
@@ -363,24 +466,3 @@ async def results_messages(
         )
         messages.append(Outgoing(caption, attachment=chart, rtl=t.is_rtl))
     return messages
-
-
-async def close_due_polls(services: Services) -> int:
-    """Close polls at the end of their window and send the results to the organizers."""
-    closed = 0
-    for poll in await services.repos.polls.due_to_close(services.clock()):
-        if not await services.repos.polls.close(poll.id):
-            continue
-        closed += 1
-        for role in (Role.ORGANIZER, Role.ADMIN):
-            for person in await services.repos.people.with_role(role):
-                t = services.languages.translator(person.locale)
-                zone = person_zone(services, person.timezone)
-                recipient = Recipient(person.platform, person.platform_user_id, None, person.id)
-                messages = await results_messages(services, t, poll, zone)
-                for part, message in enumerate(messages):
-                    await services.outbox.enqueue(
-                        recipient, message, f"poll:{poll.id}:results:{person.id}:{part}"
-                    )
-        log.info("poll closed and results sent")
-    return closed
