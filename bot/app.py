@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.core.clock import Clock, system_clock
 from bot.core.context import Repositories, Services
 from bot.core.dispatcher import Dispatcher
 from bot.i18n import Languages
 from bot.knowledge.base import KnowledgeBase
+from bot.ops.backend import storage_backend
+from bot.ops.backup import BackupError, backup_before_upgrade
 from bot.outbox import Outbox, OutboxDispatcher
 from bot.privacy import Hasher, load_or_create_key
 from bot.scheduler import Scheduler
@@ -27,6 +32,8 @@ from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.polls import PollRepository
 from storage.privacy import PrivacyRepository
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -54,6 +61,27 @@ def build_languages(config: Config) -> Languages:
     return Languages(config.bot.languages, config.bot.default_locale)
 
 
+async def _open_storage(config: Config) -> aiosqlite.Connection:
+    """The database, or one line naming `storage.path` when it cannot be opened there."""
+    try:
+        return await connect(config.storage.path)
+    except (OSError, sqlite3.DatabaseError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise ConfigError("storage.path", f"cannot open the database there ({reason})") from None
+
+
+async def _backup_before_upgrade(config: Config, clock: Clock) -> None:
+    """Copy a database that migrations are about to change; no copy, no upgrade."""
+    try:
+        saved = await asyncio.to_thread(
+            backup_before_upgrade, storage_backend(config), config.ops.keep_backups, clock()
+        )
+    except (BackupError, OSError, sqlite3.Error) as error:
+        raise ConfigError("storage.path", f"cannot back up before upgrading ({error})") from None
+    if saved is not None:
+        log.info("database backed up before upgrading its schema: %s", saved.name)
+
+
 async def build_app(
     config: Config,
     clock: Clock = system_clock,
@@ -61,7 +89,9 @@ async def build_app(
     knowledge: KnowledgeBase | None = None,
 ) -> App:
     """Open storage and build every service; the caller starts platforms and delivery."""
-    db = await connect(config.storage.path)
+    key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
+    await _backup_before_upgrade(config, clock)
+    db = await _open_storage(config)
     repos = Repositories(
         people=PeopleRepository(db),
         conversations=ConversationRepository(db),
@@ -75,7 +105,6 @@ async def build_app(
         subscriptions=SubscriptionRepository(db),
         polls=PollRepository(db),
     )
-    key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
     outbox = Outbox(repos.outbox, clock)
     services = Services(
         config=config,
@@ -89,7 +118,7 @@ async def build_app(
     dispatcher = Dispatcher(services)
     dispatcher.include(*ROUTERS)
     dispatcher.guards.extend((FloodGuard(config.abuse), length_guard))
-    delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock)
+    delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock, services.metrics)
     return App(
         db=db,
         services=services,

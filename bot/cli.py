@@ -8,59 +8,149 @@ import getpass
 import logging
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, StartupError, load_config
 from bot.logging_setup import configure_logging
+from bot.ops.backend import BackendKind, storage_backend
 from storage.people import Role
 
 EXIT_CONFIG = 2
+# Commands that only read: they must never create a database (or a key) where none is.
+READ_COMMANDS = frozenset(
+    {("cases", "stats"), ("polls", "export"), ("broadcast", "status"), ("backup", None)}
+)
+READ_ROLES_ACTIONS = frozenset({"list"})
+# How often `broadcast status --watch` reads the outbox.
+WATCH_INTERVAL_S = 1.0
+EXAMPLES = {
+    "run": "liaison run --config /etc/liaison/config.toml",
+    "chat": "liaison chat --user maria --role liaison",
+    "i18n": "liaison i18n check",
+    "kb": "liaison kb check",
+    "ask": 'liaison ask "can I film the police?" --lang en',
+    "cases": "liaison cases stats --config /etc/liaison/config.toml",
+    "polls": "liaison polls export --poll 3 > poll3.csv",
+    "broadcast": "liaison broadcast status --watch",
+    "roles": "liaison roles grant telegram:123456789 liaison",
+    "backup": "liaison backup /var/backups/liaison/liaison-2026-12-07.db",
+    "restore": "liaison restore /var/backups/liaison/liaison-2026-12-07.db",
+}
+
+
+def _version() -> str:
+    try:
+        return metadata.version("community-liaison-bot")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="liaison", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="liaison",
+        description=__doc__,
+        epilog="example:\n  liaison --config /etc/liaison/config.toml run",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--config", type=Path, default=None, help="TOML file (default ./config.toml if present)"
     )
+    parser.add_argument("--version", action="version", version=f"liaison {_version()}")
+    # The same option on every subcommand, so `liaison cases stats --config x` works too;
+    # SUPPRESS keeps a value given before the subcommand when none is given after it.
+    config_anywhere = argparse.ArgumentParser(add_help=False)
+    config_anywhere.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="TOML file")
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="start every configured platform (terminal chat if none)")
-    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            parents=[config_anywhere],
+            epilog=f"example:\n  {EXAMPLES[name]}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    command("run", "start every configured platform (terminal chat if none)")
+    chat = command("chat", "talk to the bot in this terminal")
     chat.add_argument("--user", default=None, help="who you are in this terminal")
     chat.add_argument(
         "--role", choices=[r.value for r in Role if r is not Role.RESIDENT], default=None
     )
-    i18n = commands.add_parser("i18n", help="translation catalogs")
+    i18n = command("i18n", "translation catalogs")
     i18n.add_argument("action", choices=["check"])
-    kb = commands.add_parser("kb", help="knowledge content")
+    kb = command("kb", "knowledge content")
     kb.add_argument("action", choices=["check", "calibrate"])
-    ask = commands.add_parser("ask", help="answer a question as the chat would")
+    ask = command("ask", "answer a question as the chat would")
     ask.add_argument("question", nargs="?", default=None)
     ask.add_argument("--lang", default=None, help="language code (en, es, zh-CN, pt-BR ...)")
     ask.add_argument("--json", action="store_true", help="print the verdict as JSON")
     ask.add_argument("--jsonl", action="store_true", help="read {q, lang} lines from stdin")
-    cases = commands.add_parser("cases", help="escalation cases")
+    cases = command("cases", "escalation cases")
     cases.add_argument("action", choices=["stats"])
-    polls = commands.add_parser("polls", help="trust polls")
+    polls = command("polls", "trust polls")
     polls.add_argument("action", choices=["export"])
     polls.add_argument("--poll", type=int, default=None, help="one poll (default: all)")
-    broadcast = commands.add_parser("broadcast", help="announcement delivery")
+    broadcast = command("broadcast", "announcement delivery")
     broadcast.add_argument("action", choices=["status"])
-    roles = commands.add_parser("roles", help="staff roles (admins come from config)")
+    broadcast.add_argument(
+        "--watch", action="store_true", help="live progress bars until delivery is done"
+    )
+    roles = command("roles", "staff roles (admins come from config)")
     roles.add_argument("action", choices=["list", "grant", "revoke"])
     roles.add_argument("identity", nargs="?", help="platform:user_id")
     roles.add_argument("role", nargs="?", choices=["liaison", "organizer"])
+    backup = command("backup", "copy the database to a new file (safe while the bot runs)")
+    backup.add_argument("path", type=Path, help="the backup file to write")
+    restore = command("restore", "replace the database with a backup (stop the bot first)")
+    restore.add_argument("path", type=Path, help="a file written by liaison backup")
     return parser
+
+
+def _reads_only(args: argparse.Namespace) -> bool:
+    if args.command == "roles":
+        return str(args.action) in READ_ROLES_ACTIONS
+    return (args.command, getattr(args, "action", None)) in READ_COMMANDS
+
+
+def _missing_database(config: Config) -> str | None:
+    """Why a read command cannot run: it would otherwise create an empty database."""
+    backend = storage_backend(config)
+    if backend.exists():
+        return None
+    return (
+        f"liaison: no database at {backend.path.resolve()} "
+        "(check --config or [storage] path; `liaison run` creates it)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = load_config(args.config)
-    except ConfigError as error:
+        configure_logging(config.logging.level, _secrets(config), config.logging.format)
+        return _command(config, args)
+    except StartupError as error:
+        # Bad settings, an unusable key file or database, a token the platform refused:
+        # one line naming what to fix, never a traceback.
         print(f"liaison: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    configure_logging(config.logging.level, _secrets(config))
+    except Exception:
+        # Through logging, whose filter masks every configured secret in the traceback too.
+        log = logging.getLogger(__name__)
+        log.critical("liaison stopped on an unexpected error", exc_info=True)
+        return 1
+
+
+def _command(config: Config, args: argparse.Namespace) -> int:
     command = args.command or "run"
+    if _reads_only(args):
+        problem = _missing_database(config)
+        if problem:
+            print(problem, file=sys.stderr)
+            return EXIT_CONFIG
     if command == "i18n":
         return _i18n_check()
     if command == "kb":
@@ -72,9 +162,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "polls":
         return asyncio.run(_polls_export(config, args.poll))
     if command == "broadcast":
-        return asyncio.run(_broadcast_status(config))
+        return _broadcast_status(config, args.watch)
     if command == "roles":
         return asyncio.run(_roles(config, args.action, args.identity, args.role))
+    if command == "backup":
+        return _backup(config, args.path)
+    if command == "restore":
+        return _restore(config, args.path)
     if command == "chat":
         user = args.user or _default_user()
         role = Role(args.role) if args.role else None
@@ -188,7 +282,28 @@ async def _polls_export(config: Config, poll_id: int | None) -> int:
     return 0
 
 
-async def _broadcast_status(config: Config) -> int:
+def _broadcast_status(config: Config, watch: bool) -> int:
+    try:
+        return asyncio.run(_watch_broadcasts(config) if watch else _print_broadcasts(config))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _watch_broadcasts(config: Config) -> int:
+    from rich.console import Console
+
+    from bot.app import build_app
+    from bot.ops.watch import watch_broadcasts
+
+    app = await build_app(config)
+    try:
+        await watch_broadcasts(app.services.repos.outbox, Console(), WATCH_INTERVAL_S)
+    finally:
+        await app.close()
+    return 0
+
+
+async def _print_broadcasts(config: Config) -> int:
     """One progress bar per broadcast: sent / pending / failed (and skipped)."""
     from bot.app import build_app
     from storage.outbox import OutboxStatus
@@ -239,11 +354,61 @@ async def _case_stats(config: Config) -> int:
     return 0
 
 
-async def _chat(config: Config, user: str, role: Role | None) -> int:
+def _backup(config: Config, target: Path) -> int:
+    from bot.ops.backup import BackupError, backup_sqlite, postgres_instructions
+
+    backend = storage_backend(config)
+    if backend.kind is BackendKind.POSTGRESQL:
+        print(postgres_instructions(backend, str(target), restore=False), file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        version = backup_sqlite(backend.path, target)
+    except BackupError as error:
+        print(f"liaison backup: {error}", file=sys.stderr)
+        return 1
+    print(f"backed up {backend.path} (schema version {version}) to {target}")
+    print(_key_reminder(config))
+    return 0
+
+
+def _restore(config: Config, source: Path) -> int:
+    from datetime import UTC, datetime
+
+    from bot.ops.backup import BackupError, postgres_instructions, restore_sqlite
+
+    backend = storage_backend(config)
+    if backend.kind is BackendKind.POSTGRESQL:
+        print(postgres_instructions(backend, str(source), restore=True), file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        version, saved = restore_sqlite(source, backend.path, datetime.now(UTC))
+    except BackupError as error:
+        print(f"liaison restore: {error}", file=sys.stderr)
+        return 1
+    if saved is not None:
+        print(f"the database it replaced was saved to {saved}")
+    print(f"restored {source} (schema version {version}) to {backend.path}")
+    print(_key_reminder(config))
+    return 0
+
+
+def _key_reminder(config: Config) -> str:
+    """The key is not in the database; without the same key pseudonyms no longer match."""
+    if config.privacy.hash_key:
+        return "note: the hash key comes from your configuration; keep it with the backup."
+    return (
+        f"note: {config.privacy.hash_key_path} is not in the backup; keep a copy of it too "
+        "(without it pseudonyms and poll voters cannot be matched)."
+    )
+
+
+async def _chat(config: Config, user: str, role: Role | None, announce: str = "") -> int:
     from bot.app import build_app
     from bot.platforms.console import open_console
 
     app = await build_app(config)
+    if announce:
+        print(announce)
     try:
         await open_console(app, user).run(role)
     finally:
@@ -256,8 +421,8 @@ async def _run(config: Config) -> int:
 
     if not (config.telegram.token or config.discord.token):
         logging.getLogger(__name__).info("no platform token configured: terminal chat")
-        print("No Telegram or Discord token is configured: starting the terminal chat.")
-        return await _chat(config, _default_user(), None)
+        notice = "No Telegram or Discord token is configured: starting the terminal chat."
+        return await _chat(config, _default_user(), None, notice)
     return await run_platforms(config)
 
 

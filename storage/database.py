@@ -37,11 +37,16 @@ async def connect(path: str | Path) -> aiosqlite.Connection:
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = await aiosqlite.connect(str(path))
-    await db.execute("PRAGMA journal_mode=WAL")
-    await db.execute("PRAGMA foreign_keys=ON")
-    await db.execute("PRAGMA synchronous=NORMAL")
-    await db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    await migrate(db)
+    try:
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await migrate(db)
+    except BaseException:
+        # aiosqlite's worker thread would keep the process alive after the error.
+        await db.close()
+        raise
     return db
 
 

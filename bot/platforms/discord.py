@@ -46,6 +46,7 @@ from discord import app_commands
 from discord.app_commands import TranslationContextLocation, TranslationContextTypes, locale_str
 from discord.gateway import DiscordWebSocket
 
+from bot.config import StartupError
 from bot.core.context import mark_rtl
 from bot.core.events import (
     Attachment,
@@ -68,6 +69,7 @@ from bot.core.ports import (
 )
 from bot.i18n import N_, Languages, negotiate
 from bot.outbox import Pacing
+from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
 
 if TYPE_CHECKING:
@@ -77,6 +79,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+# Where operators set the token, named when Discord refuses it.
+TOKEN_SETTING = "LIAISON_DISCORD_TOKEN"
 # Discord's limits: message content, action rows per message, buttons per row, label,
 # thread name and slash command description lengths.
 MESSAGE_LIMIT = 2000
@@ -477,6 +481,11 @@ class LiaisonClient(discord.Client):
     """A discord.py client that hands everything to its adapter."""
 
     def __init__(self, adapter: DiscordAdapter, guild_ready_timeout: float) -> None:
+        # The bot never joins voice: the warnings about missing voice libraries are noise
+        # in the few lines an operator reads at start-up, as is "logging in" at INFO.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
+        logging.getLogger("discord.client").setLevel(logging.WARNING)
         super().__init__(
             intents=gateway_intents(),
             allowed_mentions=NO_MENTIONS,
@@ -547,11 +556,19 @@ class DiscordAdapter:
         if not ready.done():
             ready.cancel()
             await client.close()
-            runner.result()  # raises why the client stopped (bad token, unreachable Discord)
-            raise ConnectionError("the Discord client stopped before it was ready")
+            _raise_start_failure(runner)
         runner.add_done_callback(_report_exit)
         self._app.delivery.register(self, self._pacing())
         self._app.services.thread_openers[PLATFORM] = self.open_thread
+
+    @property
+    def connected(self) -> bool:
+        """The gateway socket is open on a READY session (false while reconnecting)."""
+        client = self._client
+        if client is None or client.is_closed() or not client.is_ready():
+            return False
+        socket = client.ws
+        return socket is not None and socket.open
 
     async def stop(self) -> None:
         """Close the gateway and HTTP session; outbox rows for Discord stay pending."""
@@ -599,7 +616,7 @@ class DiscordAdapter:
         event = message_to_incoming(message)
         if event is None:
             return
-        event = await self._with_files(event, message)
+        event = clean_incoming(await self._with_files(event, message))
         if not event.text and not event.attachments:
             return  # only files too large to fetch: nothing to answer
         await self._app.dispatcher.feed(event, self._channel_responder(message.channel, event))
@@ -624,6 +641,7 @@ class DiscordAdapter:
         event = interaction_to_incoming(interaction)
         if event is None:
             return
+        event = clean_incoming(event)
         reply = InteractionReply(interaction)
         watchdog = asyncio.create_task(reply.acknowledge_after(ACK_DEADLINE_S))
         try:
@@ -722,6 +740,25 @@ def _known_channel(client: LiaisonClient, recipient: Recipient) -> discord.abc.M
 async def _open_dm(client: LiaisonClient, user_id: str) -> discord.DMChannel:
     """The person's DM channel (cached by discord.py after the first time)."""
     return await client.create_dm(discord.Object(_snowflake(user_id)))
+
+
+def _raise_start_failure(runner: asyncio.Task[None]) -> None:
+    """Why the client stopped before READY, as one line for the operator (exit code 2)."""
+    try:
+        runner.result()
+    except discord.LoginFailure:
+        raise StartupError(f"Discord rejected the token (401): check {TOKEN_SETTING}") from None
+    except discord.PrivilegedIntentsRequired:
+        raise StartupError(
+            "Discord refused the gateway intents: enable them for the bot in the "
+            "Discord developer portal"
+        ) from None
+    except (OSError, aiohttp.ClientError, discord.DiscordException) as error:
+        raise StartupError(
+            f"could not connect to Discord ({type(error).__name__}): "
+            "check discord.api_base_url, discord.gateway_url and the network"
+        ) from None
+    raise StartupError("the Discord client stopped before it was ready")
 
 
 def _report_exit(task: asyncio.Task[None]) -> None:

@@ -183,6 +183,11 @@ class _Renderer:
         return message
 
 
+def broadcast_id(meeting: Meeting, kind: str) -> str:
+    """The outbox broadcast id of one kind of notice for one version of a meeting."""
+    return f"meeting:{meeting.id}:v{meeting.version}:{kind}"
+
+
 async def queue(
     services: Services,
     audiences: list[Audience],
@@ -193,7 +198,7 @@ async def queue(
     in one transaction."""
     now = services.clock()
     rendered = _Renderer(services, meeting)
-    broadcast = f"meeting:{meeting.id}:v{meeting.version}:{kind}"
+    broadcast = broadcast_id(meeting, kind)
     notices: list[Queued] = []
     reminders: list[Queued] = []
     for audience in audiences:

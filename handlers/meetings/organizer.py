@@ -15,7 +15,16 @@ from bot.core.context import Context
 from bot.core.events import Button, Incoming
 from bot.core.router import Router
 from bot.i18n import N_
-from handlers.meetings.broadcast import RSVP, announce, meeting_text, notify_change, rsvp_buttons
+from handlers.broadcast_progress import progress_buttons
+from handlers.meetings.broadcast import (
+    RSVP,
+    Notice,
+    announce,
+    broadcast_id,
+    meeting_text,
+    notify_change,
+    rsvp_buttons,
+)
 from handlers.meetings.when import parse_meeting_time
 from handlers.neighborhoods import by_short_id, short_id
 from storage.meetings import Meeting, MeetingStatus, Rsvp
@@ -262,7 +271,8 @@ async def publish(ctx: Context, event: Incoming) -> None:
             "Published. The announcement is on its way to {count} person or channel.",
             "Published. The announcement is on its way to {count} people and channels.",
             count,
-        ).format(count=count)
+        ).format(count=count),
+        progress_buttons(ctx.t, broadcast_id(meeting, Notice.ANNOUNCE)),
     )
 
 
