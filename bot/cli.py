@@ -36,6 +36,7 @@ EXAMPLES = {
     "roles": "liaison roles grant telegram:123456789 liaison",
     "backup": "liaison backup /var/backups/liaison/liaison-2026-12-07.db",
     "restore": "liaison restore /var/backups/liaison/liaison-2026-12-07.db",
+    "meetings": 'liaison meetings parse-time "martes 18h30" --lang es --tz Europe/Madrid',
 }
 
 
@@ -98,6 +99,12 @@ def _parser() -> argparse.ArgumentParser:
     broadcast.add_argument(
         "--watch", action="store_true", help="live progress bars until delivery is done"
     )
+    meetings = command("meetings", "meeting tools")
+    meetings.add_argument("action", choices=["parse-time"])
+    meetings.add_argument("text", help='a time as an organizer types it, e.g. "martes 18h"')
+    meetings.add_argument("--lang", default="en", help="the organizer's language (en, es, ht ...)")
+    meetings.add_argument("--now", default=None, help="reference time, ISO 8601 (default: now)")
+    meetings.add_argument("--tz", default=None, help="IANA time zone (default: bot.timezone)")
     roles = command("roles", "staff roles (admins come from config)")
     roles.add_argument("action", choices=["list", "grant", "revoke"])
     roles.add_argument("identity", nargs="?", help="platform:user_id")
@@ -163,6 +170,12 @@ def _command(config: Config, args: argparse.Namespace) -> int:
         return asyncio.run(_polls_export(config, args.poll))
     if command == "broadcast":
         return _broadcast_status(config, args.watch)
+    if command == "meetings":
+        from handlers.meetings.when import parse_time_line
+
+        line, ok = parse_time_line(args.text, args.lang, args.now, args.tz or config.bot.timezone)
+        print(line)
+        return 0 if ok else 1
     if command == "roles":
         return asyncio.run(_roles(config, args.action, args.identity, args.role))
     if command == "backup":

@@ -142,7 +142,8 @@ class MeetingRepository:
 
     async def add_recipients(self, meeting_id: int, person_ids: list[int]) -> None:
         await self._db.executemany(
-            "INSERT OR IGNORE INTO meeting_recipients (meeting_id, person_id) VALUES (?, ?)",
+            "INSERT INTO meeting_recipients (meeting_id, person_id) VALUES (?, ?) "
+            "ON CONFLICT DO NOTHING",
             [(meeting_id, pid) for pid in person_ids],
         )
         await self._db.commit()
@@ -153,6 +154,25 @@ class MeetingRepository:
             "FROM meeting_recipients r JOIN people p ON p.id = r.person_id "
             "WHERE r.meeting_id = ? AND p.unreachable = 0 ORDER BY p.id",
             (meeting_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_subscriber(row) for row in rows]
+
+    async def was_told(self, meeting_id: int, person_id: int) -> bool:
+        async with self._db.execute(
+            "SELECT 1 FROM meeting_recipients WHERE meeting_id = ? AND person_id = ?",
+            (meeting_id, person_id),
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def answered(self, meeting_id: int, answer: Rsvp) -> list[Subscriber]:
+        """Reachable people who gave this answer (reminders follow "Going", stop at "no")."""
+        async with self._db.execute(
+            "SELECT p.id, p.platform, p.platform_user_id, p.locale, p.timezone "
+            "FROM rsvps r JOIN people p ON p.id = r.person_id "
+            "WHERE r.meeting_id = ? AND r.answer = ? AND p.unreachable = 0 AND p.blocked = 0 "
+            "ORDER BY p.id",
+            (meeting_id, answer.value),
         ) as cursor:
             rows = await cursor.fetchall()
         return [_subscriber(row) for row in rows]
@@ -220,6 +240,17 @@ class SubscriptionRepository:
             "SELECT tag FROM subscriber_tags WHERE person_id = ? ORDER BY tag", (person_id,)
         ) as cursor:
             return tuple(str(row[0]) for row in await cursor.fetchall())
+
+    async def subscriber(self, person_id: int) -> Subscriber | None:
+        """This person as a reachable subscriber, or None."""
+        async with self._db.execute(
+            "SELECT p.id, p.platform, p.platform_user_id, p.locale, p.timezone FROM subscribers s "
+            "JOIN people p ON p.id = s.person_id "
+            "WHERE p.id = ? AND p.unreachable = 0 AND p.blocked = 0",
+            (person_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else _subscriber(row)
 
     async def audience(self, tags: tuple[str, ...]) -> list[Subscriber]:
         """Reachable subscribers for a meeting: everyone for no tags, else matching tags

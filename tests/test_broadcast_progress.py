@@ -33,6 +33,7 @@ async def _publish(organizer: Conversation) -> Outgoing:
     await organizer.send("/meeting new")
     await organizer.send("Neighborhood safety meeting")
     await organizer.send("11/5 6:30pm")
+    await organizer.press_payload("mtg.when_ok")
     await organizer.send("Library, 12 Main St")
     await organizer.press_payload("mtg.skip")
     await organizer.send("Talk with the precinct about traffic stops")
