@@ -195,13 +195,14 @@ def draw_trend(text: ChartText, waves: list[ChartBar]) -> Any:
     """Score per wave on 0-100; a wave without enough answers is a hatched gap, not a zero."""
     _setup()
     figure, axes = _figure(text)
-    points = [(i, w.value) for i, w in enumerate(waves) if w.value is not None]
-    if points:
-        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", color=BAR_COLOR)
-        for index, value in points:
+    # NaN breaks the line: a hidden wave is a gap, never bridged as if it had a value.
+    values = [float("nan") if w.value is None else w.value for w in waves]
+    axes.plot(range(len(waves)), values, marker="o", color=BAR_COLOR)
+    for index, wave in enumerate(waves):
+        if wave.value is not None:
             axes.annotate(
-                waves[index].shown,
-                (index, value),
+                wave.shown,
+                (index, wave.value),
                 textcoords="offset points",
                 xytext=(0, 6),
                 ha="center",

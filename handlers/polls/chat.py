@@ -350,7 +350,7 @@ async def answer(ctx: Context, event: Incoming) -> None:
     # Answered: the closing-soon reminder queued with the poll is no longer wanted.
     own_chat = Recipient(ctx.person.platform, ctx.person.platform_user_id)
     await ctx.repos.outbox.skip_pending(reminder_key(poll, own_chat))
-    closes = ctx.t.datetime(poll.closes_at, _zone(ctx), "medium")
+    closes = ctx.t.moment(poll.closes_at, _zone(ctx))
     rows: list[list[Button]] = []
     if poll.ask_neighborhood and value != PREFER_NOT:
         rows = [

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.core.context import Services
 from bot.core.events import Attachment, Button, Outgoing
 from bot.core.ports import Recipient
-from bot.i18n import Translator
+from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.outbox import Queued
 from handlers.meetings.broadcast import after_quiet_hours, channel_audiences, person_audience
 from handlers.polls.chart import ChartBar, ChartText, distribution_png, trend_png
@@ -136,7 +136,7 @@ def closing_soon_message(t: Translator, poll: Poll, zone: ZoneInfo) -> Outgoing:
     """The poll again, one tap to answer, headed by when it closes."""
     poll_part = poll_message(t, poll)
     heading = t._("⏰ This poll closes on {when} and you have not answered yet.").format(
-        when=t.datetime(poll.closes_at, zone, "medium")
+        when=t.moment(poll.closes_at, zone)
     )
     return Outgoing(heading + "\n\n" + poll_part.text, poll_part.buttons, rtl=t.is_rtl)
 
@@ -265,7 +265,7 @@ def progress_text(t: Translator, poll: Poll, results: PollResults, zone: ZoneInf
         "Poll #{number} is open until {when}: {count} answer so far.",
         "Poll #{number} is open until {when}: {count} answers so far.",
         total,
-    ).format(number=poll.id, when=t.datetime(poll.closes_at, zone, "medium"), count=total)
+    ).format(number=poll.id, when=t.moment(poll.closes_at, zone), count=total)
 
 
 def bar_label(t: Translator, poll: Poll, values: tuple[int, ...]) -> str:
@@ -319,16 +319,17 @@ def results_text(
         lines.append(f"  {bar_label(t, poll, bar.values)}: {value}")
     lines.extend(_headline(t, template, results))
     lines.append("")
-    for title, groups in (
-        (t._("By language"), results.by_language),
-        (t._("By neighborhood"), results.by_neighborhood),
+    for title, groups, names in (
+        (t._("By language"), results.by_language, LANGUAGE_NAMES),
+        (t._("By neighborhood"), results.by_neighborhood, {}),
     ):
         if not groups:
             continue
         lines.append(title + ":")
         for group in groups:
-            lines.append(f"  {group.label}: " + _group_value(t, template, group))
-    if trend:
+            label = names.get(group.label, group.label)
+            lines.append(f"  {label}: " + _group_value(t, template, group))
+    if len(trend) > 1:
         lines.extend(["", t._("Trend across waves:"), *trend])
     lines.extend(["", disclosure(t, poll, results), thresholds_text(t, results.suppression)])
     return "\n".join(lines)
