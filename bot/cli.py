@@ -416,16 +416,20 @@ def _key_reminder(config: Config) -> str:
 
 
 async def _chat(config: Config, user: str, role: Role | None, announce: str = "") -> int:
-    from bot.app import build_app
+    from bot.app import build_app, claim_instance
     from bot.platforms.console import open_console
 
-    app = await build_app(config)
-    if announce:
-        print(announce)
+    lock = claim_instance(config)
     try:
-        await open_console(app, user).run(role)
+        app = await build_app(config)
+        if announce:
+            print(announce)
+        try:
+            await open_console(app, user).run(role)
+        finally:
+            await app.close()
     finally:
-        await app.close()
+        lock.release()
     return 0
 
 

@@ -183,6 +183,13 @@ WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 MIME_TYPE = re.compile(r"[a-z]+/[A-Za-z0-9.+-]+")
 
 
+DOMAIN = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
+
+
+def _domain(value: str) -> str | None:
+    return None if DOMAIN.fullmatch(value) else "must be a domain name such as liaison.example.org"
+
+
 def _webhook_secret(value: str) -> str | None:
     if not value or WEBHOOK_SECRET.fullmatch(value):
         return None
@@ -252,9 +259,31 @@ class BotSection:
     admins: tuple[str, ...] = _setting((), _identities)
 
 
+DEFAULT_STORAGE_PATH = "./liaison.db"
+DEFAULT_STORAGE_URL = f"sqlite:///{DEFAULT_STORAGE_PATH}"
+
+
+def _storage_url(value: str) -> str | None:
+    if value.startswith("sqlite:///"):
+        return _database_path(value.removeprefix("sqlite:///"))
+    if value.startswith(("postgresql://", "postgres://")):
+        return None
+    return "must be sqlite:///PATH or postgresql://USER@HOST/DATABASE"
+
+
 @dataclass(frozen=True, slots=True)
 class StorageSection:
-    path: str = _setting("./liaison.db", _database_path)
+    """Where data lives: `url` picks the backend; `path` is the older name for an SQLite
+    file and is used when `url` is left at its default."""
+
+    url: str = _setting(DEFAULT_STORAGE_URL, _storage_url)
+    path: str = _setting(DEFAULT_STORAGE_PATH, _database_path)
+
+    @property
+    def database_url(self) -> str:
+        if self.url == DEFAULT_STORAGE_URL and self.path != DEFAULT_STORAGE_PATH:
+            return f"sqlite:///{self.path}"
+        return self.url
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,7 +433,7 @@ class MeetingsSection:
     quiet_start: str = _setting("21:00", _clock_time)
     quiet_end: str = _setting("08:00", _clock_time)
     # Domain part of calendar UIDs, so calendars recognise an update of the same meeting.
-    calendar_domain: str = _setting("liaison.invalid", _single_line)
+    calendar_domain: str = _setting("liaison.invalid", _domain)
 
 
 def _at_least(floor: int) -> Callable[[int], str | None]:

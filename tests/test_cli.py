@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
 from bot.cli import _parser, main
 from bot.config import Config
+from storage.database import open_database
 
 READ_COMMANDS = (
     ["cases", "stats"],
@@ -47,20 +47,22 @@ def test_read_command_in_empty_directory_creates_nothing(
 
 
 async def _create_database(config: Config) -> None:
-    app = await build_app(config)
-    await app.close()
+    """A migrated, empty database (without building a whole app)."""
+    db = await open_database(config.storage.database_url)
+    await db.close()
 
 
 def _config_file(tmp_path: Path, config: Config) -> Path:
     path = tmp_path / "elsewhere.toml"
     path.write_text(
-        f'[storage]\npath = "{config.storage.path}"\n'
+        f'[storage]\nurl = "{config.storage.database_url}"\n'
         f'[privacy]\nhash_key_path = "{config.privacy.hash_key_path}"\n',
         encoding="utf-8",
     )
     return path
 
 
+@pytest.mark.sqlite_only  # the config file written here names a SQLite path
 @pytest.mark.parametrize("before", [True, False], ids=["before", "after"])
 def test_config_is_accepted_before_or_after_the_subcommand(
     before: bool,

@@ -18,6 +18,7 @@ from bot.core.ports import Recipient
 from bot.i18n import LANGUAGE_NAMES, Translator
 from handlers.escalation.rooms import liaison_recipients, open_case_rooms
 from storage.cases import Case, MessageKind, Outcome
+from storage.knowledge import TopicView
 from storage.people import Person
 
 CLAIM, CLOSE, BLOCK = "esc.claim", "esc.close", "esc.block"
@@ -27,9 +28,15 @@ VIEWS_WINDOW = timedelta(hours=2)
 
 
 def pseudonym(services: Services, person: Person) -> str:
-    """A stable short code for a resident that reveals nothing about who they are."""
-    digest = services.hasher.digest("pseudonym", person.platform, person.platform_user_id)
-    return "R-" + digest[:6].upper()
+    """A stable short code for a resident that reveals nothing about who they are.
+
+    The person's own salt is erased with them, so after /forget the same platform account
+    starts over with a code that cannot be linked to the erased one.
+    """
+    parts: tuple[str, ...] = (person.platform, person.platform_user_id)
+    if person.pseudonym_salt is not None:
+        parts = (*parts, person.pseudonym_salt)
+    return "R-" + services.hasher.digest("pseudonym", *parts)[:6].upper()
 
 
 def liaison_code(services: Services, person: Person) -> str:
@@ -80,10 +87,11 @@ def outcome_label(t: Translator, outcome: Outcome) -> str:
 
 
 async def to_liaisons(services: Services, case: Case, message: Outgoing, key: str) -> None:
-    """Queue `message` for every place the case's liaisons look."""
+    """Queue `message` for every place the case's liaisons look. The rows name the
+    resident as their subject: /forget removes their words from the rooms' queue too."""
     for recipient in await liaison_recipients(services, case.id):
         dedupe = f"case:{case.id}:{key}:{recipient.platform}:{recipient.chat_id}"
-        await services.outbox.enqueue(recipient, message, dedupe)
+        await services.outbox.enqueue(recipient, message, dedupe, subject=case.person_id)
 
 
 async def to_resident(services: Services, case: Case, message: Outgoing, key: str) -> bool:
@@ -109,10 +117,34 @@ async def open_case(
     text: str,
     attachment: Attachment | None,
 ) -> Case:
-    """Open a case with the resident's first message and put its card in every room."""
+    """Open a case with the resident's first message and put its card in every room.
+
+    One transaction: the case, its audit line, rooms, first message and every card row
+    in the outbox are stored together or not at all, so liaisons never get a case
+    without its card, nor a card for a case that does not exist. (Threads opened on a
+    platform before a failure stay empty; the rooms keep working without them.)
+    """
     now = services.clock()
     views = await services.repos.knowledge.recent_views(person.id, now - VIEWS_WINDOW)
     topics = tuple(dict.fromkeys(view.topic_id for view in views))
+    async with services.db.transaction():
+        return await _open_case(
+            services, person, lang, anonymous, shown_name, text, attachment, topics, views, now
+        )
+
+
+async def _open_case(
+    services: Services,
+    person: Person,
+    lang: str,
+    anonymous: bool,
+    shown_name: str | None,
+    text: str,
+    attachment: Attachment | None,
+    topics: tuple[str, ...],
+    views: list[TopicView],
+    now: datetime,
+) -> Case:
     case = await services.repos.cases.open(
         person.id,
         pseudonym(services, person),
@@ -167,7 +199,14 @@ def _name(attachment: Attachment | None) -> str | None:
 async def relay_from_resident(
     services: Services, case: Case, text: str, attachment: Attachment | None, stored: bool = True
 ) -> None:
-    """A resident's message: stored on the case, then queued for the liaisons."""
+    """A resident's message: stored on the case and queued for the liaisons, together."""
+    async with services.db.transaction():
+        await _relay_from_resident(services, case, text, attachment, stored)
+
+
+async def _relay_from_resident(
+    services: Services, case: Case, text: str, attachment: Attachment | None, stored: bool
+) -> None:
     now = services.clock()
     message_id = (
         await services.repos.cases.add_message(
@@ -186,7 +225,15 @@ async def relay_from_resident(
 async def relay_from_liaison(
     services: Services, case: Case, liaison: Person, text: str, attachment: Attachment | None
 ) -> None:
-    """A liaison's answer: stored, audited, and queued for the resident in their language."""
+    """A liaison's answer: stored, audited, and queued for the resident in their language
+    (one transaction)."""
+    async with services.db.transaction():
+        await _relay_from_liaison(services, case, liaison, text, attachment)
+
+
+async def _relay_from_liaison(
+    services: Services, case: Case, liaison: Person, text: str, attachment: Attachment | None
+) -> None:
     now = services.clock()
     message_id = await services.repos.cases.add_message(
         case.id, MessageKind.LIAISON, liaison.id, text or None, _name(attachment), now
@@ -212,7 +259,15 @@ async def relay_from_liaison(
 async def close_case(
     services: Services, case: Case, actor: Person | None, outcome: Outcome, note: str | None
 ) -> bool:
-    """Close once; tell the rooms and the resident, and ask the resident how it went."""
+    """Close once; tell the rooms and the resident, and ask the resident how it went
+    (one transaction: a closed case always has its notices queued)."""
+    async with services.db.transaction():
+        return await _close_case(services, case, actor, outcome, note)
+
+
+async def _close_case(
+    services: Services, case: Case, actor: Person | None, outcome: Outcome, note: str | None
+) -> bool:
     now = services.clock()
     if not await services.repos.cases.close(case.id, outcome, note, now):
         return False
@@ -295,10 +350,11 @@ async def check_sla(services: Services) -> tuple[int, int]:
                 "Case #{number} has waited {minutes} minutes without a liaison.",
                 minutes,
             ).format(number=case.id, minutes=minutes)
-            await to_liaisons(
-                services, case, Outgoing(text, case_buttons(room_t, case.id)), "sla-room"
-            )
-            await services.repos.cases.mark_room_reminded(case.id, now)
+            async with services.db.transaction():
+                await to_liaisons(
+                    services, case, Outgoing(text, case_buttons(room_t, case.id)), "sla-room"
+                )
+                await services.repos.cases.mark_room_reminded(case.id, now)
             reminded += 1
     for case in await services.repos.cases.unclaimed_since(
         now - timedelta(minutes=settings.tell_resident_minutes)
@@ -318,8 +374,9 @@ async def check_sla(services: Services) -> tuple[int, int]:
                     t._("Mental health crisis: {line}.").format(line=local.crisis_line),
                 ]
             )
-            await to_resident(services, case, Outgoing(text), "sla-resident")
-            await services.repos.cases.mark_resident_told(case.id, now)
+            async with services.db.transaction():
+                await to_resident(services, case, Outgoing(text), "sla-resident")
+                await services.repos.cases.mark_resident_told(case.id, now)
             told += 1
     return reminded, told
 

@@ -236,26 +236,31 @@ async def announce(services: Services, meeting: Meeting) -> int:
     """Tell today's subscribers in the audience and the announcement channels, then
     schedule the reminders; returns how many announcements were queued."""
     repos = services.repos
-    subscribers = await repos.subscriptions.audience(meeting.audience_tags)
-    going = await repos.meetings.answered(meeting.id, Rsvp.GOING)
-    people = _people(services, subscribers, going)
-    await repos.meetings.add_recipients(meeting.id, [a.person_id for a in people if a.person_id])
-    count = await queue(services, people + channel_audiences(services), meeting, Notice.ANNOUNCE)
-    await schedule_reminders(services, meeting)
+    async with services.db.transaction():  # recipients recorded with the queued notices
+        subscribers = await repos.subscriptions.audience(meeting.audience_tags)
+        going = await repos.meetings.answered(meeting.id, Rsvp.GOING)
+        people = _people(services, subscribers, going)
+        told = [a.person_id for a in people if a.person_id]
+        await repos.meetings.add_recipients(meeting.id, told)
+        audiences = people + channel_audiences(services)
+        count = await queue(services, audiences, meeting, Notice.ANNOUNCE)
+        await schedule_reminders(services, meeting)
     return count
 
 
 async def notify_change(services: Services, meeting: Meeting) -> int:
     """Withdraw the old version's pending messages and jobs, tell everyone who was told or
     is going, and schedule the new version's reminders."""
-    await services.repos.outbox.skip_pending(f"meeting:{meeting.id}:v")
-    told = await services.repos.meetings.recipients(meeting.id)
-    going = await services.repos.meetings.answered(meeting.id, Rsvp.GOING)
-    people = _people(services, told, going)
-    kind = Notice.CANCEL if meeting.status is MeetingStatus.CANCELLED else Notice.CHANGE
-    count = await queue(services, people + channel_audiences(services), meeting, kind)
-    if kind == Notice.CHANGE:
-        await schedule_reminders(services, meeting)
+    # One transaction: the old messages are never withdrawn without the new ones queued.
+    async with services.db.transaction():
+        await services.repos.outbox.skip_pending(f"meeting:{meeting.id}:v")
+        told = await services.repos.meetings.recipients(meeting.id)
+        going = await services.repos.meetings.answered(meeting.id, Rsvp.GOING)
+        people = _people(services, told, going)
+        kind = Notice.CANCEL if meeting.status is MeetingStatus.CANCELLED else Notice.CHANGE
+        count = await queue(services, people + channel_audiences(services), meeting, kind)
+        if kind == Notice.CHANGE:
+            await schedule_reminders(services, meeting)
     return count
 
 

@@ -204,8 +204,9 @@ async def time_confirmed(ctx: Context, event: Incoming) -> None:
         return
     if state.flow == EDIT_FLOW:
         meeting = await _upcoming(ctx, str(data.get("meeting", "")))
-        await ctx.clear_state()
-        if meeting is not None:
+        if meeting is None:
+            await ctx.clear_state()
+        else:
             await _save_change(ctx, replace(meeting, starts_at=start))
         return
     data.pop("when_pending", None)
@@ -334,9 +335,10 @@ async def publish(ctx: Context, event: Incoming) -> None:
             await ctx.reply(ctx._("That is more than a year away. Please check the date."))
         await _ask(ctx, "when", dict(state.data))
         return
-    await ctx.clear_state()
-    meeting = await ctx.repos.meetings.create(draft, ctx.person.id, ctx.now())
-    count = await announce(ctx.services, meeting)
+    async with ctx.db.transaction():  # the meeting exists only with its announcement queued
+        await ctx.clear_state()
+        meeting = await ctx.repos.meetings.create(draft, ctx.person.id, ctx.now())
+        count = await announce(ctx.services, meeting)
     held = send_time(ctx.services, _zone(ctx), meeting, ctx.now())
     if held > ctx.now():
         await ctx.reply(
@@ -480,13 +482,16 @@ async def edit_value(ctx: Context, event: Incoming) -> None:
         changed = replace(meeting, title=text)
     else:
         changed = replace(meeting, description=text)
-    await ctx.clear_state()
     await _save_change(ctx, changed)
 
 
 async def _save_change(ctx: Context, changed: Meeting) -> None:
-    updated = await ctx.repos.meetings.update(changed)
-    count = await notify_change(ctx.services, updated)
+    """Close the edit form and save the change together with the notices about it; the
+    organizer is told once it is committed."""
+    async with ctx.db.transaction():
+        await ctx.clear_state()
+        updated = await ctx.repos.meetings.update(changed)
+        count = await notify_change(ctx.services, updated)
     await ctx.reply(
         ctx.ngettext(
             "Saved. {count} person or channel will be told.",
@@ -520,6 +525,7 @@ async def cancel_confirmed(ctx: Context, event: Incoming) -> None:
     meeting = await _upcoming(ctx, event.button_arg)
     if meeting is None:
         return
-    updated = await ctx.repos.meetings.update(replace(meeting, status=MeetingStatus.CANCELLED))
-    await notify_change(ctx.services, updated)
+    async with ctx.db.transaction():
+        updated = await ctx.repos.meetings.update(replace(meeting, status=MeetingStatus.CANCELLED))
+        await notify_change(ctx.services, updated)
     await ctx.reply(ctx._("Meeting #{number} is cancelled.").format(number=meeting.id))

@@ -37,21 +37,28 @@ async def organizer_messages(
 
 
 async def close_due_polls(services: Services) -> int:
-    """Close polls at the end of their window and send the results to the organizers."""
+    """Close polls at the end of their window and send the results to the organizers.
+
+    Results are drawn first; closing and queueing them is then one short transaction
+    (a closed poll always has its results on the way)."""
     closed = 0
     for poll in await services.repos.polls.due_to_close(services.clock()):
-        if not await services.repos.polls.close(poll.id):
-            continue
-        closed += 1
+        prepared: list[tuple[Recipient, int, list[Outgoing]]] = []
         for role in (Role.ORGANIZER, Role.ADMIN):
             for person in await services.repos.people.with_role(role):
                 t = services.languages.translator(person.locale)
                 zone = person_zone(services, person.timezone)
                 recipient = Recipient(person.platform, person.platform_user_id, None, person.id)
                 messages = await organizer_messages(services, t, poll, zone)
+                prepared.append((recipient, person.id, messages))
+        async with services.db.transaction():
+            if not await services.repos.polls.close(poll.id):
+                continue
+            for recipient, person_id, messages in prepared:
                 for part, message in enumerate(messages):
                     await services.outbox.enqueue(
-                        recipient, message, f"poll:{poll.id}:results:{person.id}:{part}"
+                        recipient, message, f"poll:{poll.id}:results:{person_id}:{part}"
                     )
+        closed += 1
         log.info("poll closed and results sent")
     return closed
