@@ -181,6 +181,8 @@ async def polls_for(services: Services, person: Person) -> list[Poll]:
 async def offer_open_polls(services: Services, person: Person) -> int:
     """Late voters: queue each open poll this person may answer, has not answered and was
     never sent (the shared dedupe key makes it once), unless it is the wrong moment to ask."""
+    if person.blocked:
+        return 0
     polls = await polls_for(services, person)
     if not polls or await should_not_ask(services, person.id):
         return 0
