@@ -312,3 +312,49 @@ async def test_template_picker_names_are_distinct_in_every_language(app: App, la
     assert len(set(names)) == 5, names
     assert all(len(name) <= 75 and not name.endswith("…") for name in names), names
     assert all(len(p.encode()) <= PAYLOAD_MAX_BYTES for p in payloads(picker))
+
+
+# 20 Chinese characters: 60 bytes, one payload too many with any action in front.
+LONG_ZH = "朝阳区望京街道花家地北里社区居民委员会辖区"
+
+
+async def test_long_neighbourhood_names_fit_every_button(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    """Arabic and Chinese names past 55 bytes: /subscribe, the meeting and poll audiences
+    and the poll's neighbourhood question all work, every payload within 64 bytes."""
+    app = await make_app(make_config(tmp_path, LIAISON_MEETINGS_NEIGHBORHOODS=f"{LONG},{LONG_ZH}"))
+    organizer, sender = await _organizer(app)
+    resident = Conversation(app, user="li", platform="console", language_hint="zh_Hans")
+    menu = (await resident.send("/subscribe"))[0]
+    assert all(len(p.encode()) <= PAYLOAD_MAX_BYTES for p in payloads(menu))
+    assert LONG_ZH in texts(await resident.press(LONG_ZH))
+    person = await app.services.repos.people.find("console", "li")
+    assert person is not None
+    assert await app.services.repos.subscriptions.tags_of(person.id) == (LONG_ZH,)
+
+    await organizer.send("/meeting new")
+    await organizer.send("Neighborhood safety meeting")
+    await organizer.send("11/5 6:30pm")
+    await organizer.press_payload("mtg.when_ok")
+    await organizer.send("Library, 12 Main St")
+    await organizer.press_payload("mtg.skip")
+    audience = (await organizer.send("About traffic stops"))[0]
+    assert all(len(p.encode()) <= PAYLOAD_MAX_BYTES for p in payloads(audience))
+    chosen = (await organizer.press(LONG_ZH))[0]
+    assert any(b.label == "✓ " + LONG_ZH for row in chosen.buttons for b in row)
+
+    await organizer.send("/cancel")
+    await organizer.send("/poll new")
+    await organizer.press_payload("poll.t|T5")
+    await organizer.press_payload("poll.w|1w")
+    await organizer.press(LONG_ZH)
+    await organizer.press("Yes")
+    await organizer.press("Send")
+    await app.delivery.drain()
+    (poll,) = [m for r, m in sender.delivered if r.chat_id == "li" and "poll.a|1:0" in payloads(m)]
+    thanks = (await resident.press_payload(poll.buttons[0][0].payload()))[0]
+    assert all(len(p.encode()) <= PAYLOAD_MAX_BYTES for p in payloads(thanks))
+    await resident.press(LONG_ZH)
+    responses = await app.services.repos.polls.responses(1)
+    assert [(r.answer, r.neighborhood) for r in responses] == [(0, LONG_ZH)]
