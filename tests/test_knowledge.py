@@ -168,3 +168,12 @@ def test_deployment_topic_falls_back_to_default_language(tmp_path: Path) -> None
     found = kb.topic("local.parking", "es")
     assert found is not None and found.fallback and found.topic.lang == "en"
     assert "local.parking" in kb.order
+
+
+async def test_a_clear_guess_wins_a_near_tie_with_the_persons_language(app: App) -> None:
+    """Spanish slang the English content also knows ("la migra") matches both languages
+    about as well; the clearly Spanish question is answered in Spanish, urgent lines first."""
+    question = "me detuvo la migra y me pide papeles"
+    replies = await Conversation(app, language_hint="en").send(question)
+    assert replies[0].text.startswith("🚨 Si está en peligro")
+    assert "ICE" in replies[0].text and "If you are in danger" not in texts(replies)
