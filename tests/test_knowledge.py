@@ -92,6 +92,15 @@ async def test_choices_do_not_repeat_the_person_button(app: App) -> None:
     assert labels(reply)[-1] == "Talk to a person"
 
 
+async def test_an_answer_offers_a_person_once(app: App) -> None:
+    """A topic related to reaching a person shows one 'Talk to a person' button, not a
+    link to that topic as well."""
+    reply = (await Conversation(app).press_payload("kb|safety.non_emergency@en"))[0]
+    assert reply.text.startswith("REPORT SOMETHING THAT IS NOT URGENT")  # the premise
+    assert labels(reply).count("Talk to a person") == 1
+    assert not any("Talk to a person" in label for label in labels(reply)[:-1])
+
+
 async def test_danger_now_puts_emergency_contacts_before_anything(app: App) -> None:
     """A message describing danger happening now starts with the emergency number."""
     reply = (await Conversation(app).send("a man with a gun is outside my door right now"))[0]
