@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
+import re
 import tomllib
 import typing
 import zoneinfo
@@ -76,9 +78,22 @@ def _setting(default: Any, check: Callable[[Any], str | None] | None = None) -> 
     return field(default=default, metadata={"check": check})
 
 
+# An admin is named as /whoami prints it: the platform, a colon, the numeric user id (a
+# @username or a display name can change hands, and would never match anyway).
+ADMIN_ID = re.compile(r"(?i)(telegram|discord):\d{1,20}")
+
+
 def _identities(value: tuple[str, ...]) -> str | None:
-    bad = [item for item in value if ":" not in item or not item.split(":", 1)[1]]
-    return f"must be written platform:user_id, got {', '.join(bad)}" if bad else None
+    bad = [item for item in value if ADMIN_ID.fullmatch(item.strip()) is None]
+    if not bad:
+        return None
+    return f"must be written telegram:<digits> or discord:<digits>, got {', '.join(bad)}"
+
+
+def _normal_identity(identity: str) -> str:
+    """'Telegram:123' and 'telegram:123' name the same person: platform in lowercase."""
+    platform, _, user_id = identity.strip().partition(":")
+    return f"{platform.lower()}:{user_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +159,9 @@ class DiscordSection:
     guild_ids: tuple[str, ...] = _setting(())
     liaison_channel_id: str = _setting("")
     announcement_channel_ids: tuple[str, ...] = _setting(())
+    # Read what liaisons type in case threads: needs the privileged Message Content intent,
+    # switched on for the application in Discord's developer portal first.
+    message_content: bool = _setting(False)
     rate_global_per_s: float = _setting(50.0, _positive)
     rate_channel_per_5s: float = _setting(5.0, _positive)
 
@@ -273,7 +291,13 @@ def _coerce(key: str, kind: Any, raw: Any, from_env: bool) -> Any:
             return str(raw)  # chat ids are often written as bare numbers
         raise ConfigError(key, "must be text")
     if origin is tuple:
-        if from_env and isinstance(raw, str):
+        if from_env and isinstance(raw, str) and raw.strip().startswith("["):
+            # A JSON list, as orchestrators often write lists: ["a", "b"].
+            try:
+                raw = json.loads(raw)
+            except ValueError as error:
+                raise ConfigError(key, "must be a JSON list or comma-separated values") from error
+        elif from_env and isinstance(raw, str):
             return tuple(part.strip() for part in raw.split(",") if part.strip())
         if isinstance(raw, list) and all(isinstance(item, str | int) for item in raw):
             return tuple(str(item) for item in raw)
@@ -333,6 +357,8 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
             raise ConfigError(name, "must be a table ([section])")
         sections[name] = _build_section(name, section_type, values, env)
     config = Config(**sections)
+    admins = tuple(_normal_identity(identity) for identity in config.bot.admins)
+    config = dataclasses.replace(config, bot=dataclasses.replace(config.bot, admins=admins))
     if config.bot.default_locale not in config.bot.languages:
         raise ConfigError("bot.default_locale", "must be one of bot.languages")
     if config.telegram.mode == "webhook" and config.telegram.token:

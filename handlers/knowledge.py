@@ -15,6 +15,7 @@ from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.knowledge.content import Topic
 from bot.knowledge.search import SearchResult
 from handlers.common import emergency_lines, main_menu
+from handlers.escalation.resident import remember_question
 from handlers.language import CHOOSE_LANGUAGE
 
 router = Router("knowledge")
@@ -81,7 +82,7 @@ async def send_answer(ctx: Context, topic_id: str, t: Translator, danger: bool) 
     )
     urgent = topic.urgent or danger
     await ctx.repos.knowledge.record_view(ctx.person.id, topic.id, urgent, ctx.now())
-    await ctx.reply("\n\n".join(parts), _answer_buttons(ctx, t, topic), rtl=t.is_rtl)
+    await ctx.reply("\n\n".join(parts), _answer_buttons(ctx, t, topic), rtl=t.is_rtl, private=True)
 
 
 def _answer_buttons(ctx: Context, t: Translator, topic: Topic) -> list[list[Button]]:
@@ -117,6 +118,9 @@ async def search(ctx: Context, event: Incoming) -> bool:
     if not event.is_private or not event.text.strip():
         return False
     result = ctx.services.knowledge.search(event.text, ctx.t.locale)
+    # Offered choices, the question may be what they then bring to a person.
+    unsure = result.best is not None and not result.confident
+    await remember_question(ctx, event.text if unsure else "")
     t = ctx.services.languages.translator(result.lang)
     if result.best is None:
         await _offtopic(ctx, t, result)
@@ -129,6 +133,7 @@ async def search(ctx: Context, event: Incoming) -> bool:
         await ctx.reply(
             t._("Would you like me to always answer in {language}?").format(language=name),
             [[Button(name, CHOOSE_LANGUAGE, result.lang)]],
+            private=True,
         )
     return True
 
@@ -145,7 +150,7 @@ async def _choices(ctx: Context, t: Translator, result: SearchResult) -> None:
     text = t._("I am not sure I understood. Is it one of these?")
     if result.danger:
         text = emergency_lines(t, ctx.config.local) + "\n\n" + text
-    await ctx.reply(text, rows, rtl=t.is_rtl)
+    await ctx.reply(text, rows, rtl=t.is_rtl, private=True)
 
 
 async def _offtopic(ctx: Context, t: Translator, result: SearchResult) -> None:
@@ -153,4 +158,4 @@ async def _offtopic(ctx: Context, t: Translator, result: SearchResult) -> None:
         "I can only help with questions about the police: your rights, complaints, "
         "community meetings, and reaching a person. Here is what I can help with:"
     )
-    await ctx.reply(text, main_menu(t), rtl=t.is_rtl)
+    await ctx.reply(text, main_menu(t), rtl=t.is_rtl, private=True)

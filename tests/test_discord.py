@@ -574,11 +574,20 @@ INTERACTION_CASES: list[
         None,
     ),
     (
-        "modal submit",
+        "modal submit: the form's button, with what was written",
         lambda f: f.interaction_payload(
-            5, {"custom_id": "form"}, ANA, "en-US", f.ANNOUNCE_CHANNEL_ID
+            5,
+            {
+                "custom_id": "esc.story|anon",
+                "components": [
+                    {"type": 18, "component": {"type": 4, "custom_id": "text", "value": " hi "}}
+                ],
+            },
+            ANA,
+            "en-US",
+            f.ANNOUNCE_CHANNEL_ID,
         ),
-        None,
+        {"kind": EventKind.BUTTON, "payload": "esc.story|anon", "text": "hi", "forms": False},
     ),
 ]
 

@@ -54,7 +54,8 @@ async def test_forget_closes_the_case_tells_the_liaison_and_erases_content(app: 
 async def test_retention_clears_old_closed_cases_and_forms(app: App, clock: FakeClock) -> None:
     """Closed-case text goes after the retention period; open cases are untouched."""
     _, liaison = await _case(app)
-    await liaison.send("/close 1 answered")
+    await liaison.send("/close 1")
+    await liaison.press_payload("esc.outcome|1:other")
     other = Conversation(app, user="olga", platform="console")
     await other.press_payload("cn.start")  # an abandoned form
     clock.advance(days=91)

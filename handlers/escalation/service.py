@@ -21,6 +21,8 @@ from storage.cases import Case, MessageKind, Outcome
 from storage.people import Person
 
 CLAIM, CLOSE, BLOCK = "esc.claim", "esc.close", "esc.block"
+# "Reply" opens a form where the platform has them; its answer comes back as REPLY_SENT.
+REPLY, REPLY_SENT = "esc.reply", "esc.replied"
 OUTCOME, RATE, REOPEN = "esc.outcome", "esc.rate", "esc.reopen"
 # How far back viewed topics are shown to the liaison ("what they read just before").
 VIEWS_WINDOW = timedelta(hours=2)
@@ -61,6 +63,7 @@ def case_buttons(t: Translator, case_id: int) -> tuple[tuple[Button, ...], ...]:
     return (
         (
             Button(t.pgettext("case", "Claim"), CLAIM, arg),
+            Button(t.pgettext("case", "Reply"), REPLY, arg),
             Button(t.pgettext("case", "Close"), CLOSE, arg),
             Button(t.pgettext("case", "Block"), BLOCK, arg),
         ),
@@ -152,9 +155,10 @@ def card(services: Services, case: Case, first_message: str) -> Outgoing:
         "",
         first_message,
         "",
-        t._("Answer in this thread, or with /reply {number} followed by your message.").format(
-            number=case.id
-        ),
+        t._(
+            "Answer with Reply, by writing in this thread, or with /reply {number} followed by "
+            "your message."
+        ).format(number=case.id),
     ]
     return Outgoing("\n".join(lines), case_buttons(t, case.id))
 
@@ -236,19 +240,21 @@ async def close_case(
     )
     t = resident_translator(services, case)
     reopen_days = services.config.escalation.reopen_days
-    rows: list[tuple[Button, ...]] = [
-        tuple(Button(str(n), RATE, f"{case.id}:{n}") for n in range(1, 6))
+    paragraphs = [
+        t._("Your conversation #{number} is closed: {outcome}.").format(
+            number=case.id, outcome=outcome_label(t, outcome)
+        )
     ]
+    rows: list[tuple[Button, ...]] = []
+    # Nobody is asked to rate help that was never given.
+    if case.first_reply_at is not None:
+        paragraphs.append(
+            t._("How satisfied are you with the help you got? 1 = not at all, 5 = very.")
+        )
+        rows.append(tuple(Button(str(n), RATE, f"{case.id}:{n}") for n in range(1, 6)))
     if reopen_days:
         rows.append((Button(t._("Reopen"), REOPEN, str(case.id)),))
-    text = "\n\n".join(
-        [
-            t._("Your conversation #{number} is closed: {outcome}.").format(
-                number=case.id, outcome=outcome_label(t, outcome)
-            ),
-            t._("How satisfied are you with the help you got? 1 = not at all, 5 = very."),
-        ]
-    )
+    text = "\n\n".join(paragraphs)
     await to_resident(services, case, Outgoing(text, tuple(rows)), "closed")
     return True
 
