@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     polls.add_argument("--poll", type=int, default=None, help="one poll (default: all)")
     broadcast = commands.add_parser("broadcast", help="announcement delivery")
     broadcast.add_argument("action", choices=["status"])
+    commands.add_parser(
+        "doctor", help="check tokens, liaison rooms and rights live; list the chats the bot sees"
+    )
     roles = commands.add_parser("roles", help="staff roles (admins come from config)")
     roles.add_argument("action", choices=["list", "grant", "revoke"])
     roles.add_argument("identity", nargs="?", help="platform:user_id")
@@ -75,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_broadcast_status(config))
     if command == "roles":
         return asyncio.run(_roles(config, args.action, args.identity, args.role))
+    if command == "doctor":
+        return asyncio.run(_doctor(config))
     if command == "chat":
         user = args.user or _default_user()
         role = Role(args.role) if args.role else None
@@ -305,13 +310,28 @@ async def _chat(config: Config, user: str, role: Role | None) -> int:
     return 0
 
 
+async def _doctor(config: Config) -> int:
+    from bot.doctor import doctor
+
+    lines, reachable = await doctor(config)
+    for line in lines:
+        print(line)
+    return 0 if reachable else 1
+
+
 async def _run(config: Config) -> int:
+    from bot.doctor import room_problem
     from bot.runner import run_platforms
 
     if not (config.telegram.token or config.discord.token):
         logging.getLogger(__name__).info("no platform token configured: terminal chat")
         print("No Telegram or Discord token is configured: starting the terminal chat.")
         return await _chat(config, _default_user(), None)
+    # A resident told "a liaison will answer" must reach one: no reachable room, no start.
+    problem = await room_problem(config)
+    if problem is not None:
+        print(f"liaison: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
     return await run_platforms(config)
 
 

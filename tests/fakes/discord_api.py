@@ -110,6 +110,14 @@ class FakeDiscord:
             self.ANNOUNCE_CHANNEL_ID: self._text_channel(self.ANNOUNCE_CHANNEL_ID, "meetings"),
         }
         self._dm_channels: dict[str, str] = {}
+        # Application flags (the Message Content intent switches: 1 << 18, 1 << 19).
+        self.application_flags = 0
+        # The guild's roles, and which of them the bot has (permissions as Discord sends
+        # them: a decimal string). @everyone (id = guild id) may view and post by default.
+        self.roles: list[dict[str, Any]] = [
+            {"id": self.GUILD_ID, "name": "@everyone", "permissions": str((1 << 10) | (1 << 11))}
+        ]
+        self.bot_roles: list[str] = []
         self._interactions: dict[str, dict[str, Any]] = {}
         # Modals the bot opened, by the id of the interaction they answered.
         self.modals: dict[str, dict[str, Any]] = {}
@@ -435,6 +443,11 @@ class FakeDiscord:
             ("GET", rf"/applications/{app}/commands", self._get_commands),
             ("GET", rf"/applications/{app}/guilds/(\d+)/commands", self._get_commands),
             ("POST", "/users/@me/channels", self._create_dm),
+            ("GET", "/users/@me/guilds", self._get_my_guilds),
+            ("GET", r"/guilds/(\d+)", self._get_guild),
+            ("GET", r"/guilds/(\d+)/roles", self._get_roles),
+            ("GET", r"/guilds/(\d+)/channels", self._get_guild_channels),
+            ("GET", r"/guilds/(\d+)/members/(\d+)", self._get_member),
             ("GET", r"/channels/(\d+)", self._get_channel),
             ("POST", r"/channels/(\d+)/messages", self._post_message),
             ("PATCH", r"/channels/(\d+)/messages/(\d+)", self._edit_message),
@@ -459,7 +472,7 @@ class FakeDiscord:
                 "bot_require_code_grant": False,
                 "owner": user_payload("1100000000000000099", "owner"),
                 "verify_key": "0" * 64,
-                "flags": 0,
+                "flags": self.application_flags,
             }
         )
 
@@ -484,6 +497,29 @@ class FakeDiscord:
 
     async def _get_commands(self, call: Call, guild_id: str | None = None) -> web.Response:
         return json_reply(self.commands.get(guild_id or "global", []))
+
+    def give_bot_role(self, name: str, permissions: int) -> None:
+        """A role with these permissions, given to the bot."""
+        role_id = self._snowflake()
+        self.roles.append({"id": role_id, "name": name, "permissions": str(permissions)})
+        self.bot_roles.append(role_id)
+
+    async def _get_my_guilds(self, call: Call) -> web.Response:
+        return json_reply([{"id": self.GUILD_ID, "name": "City liaison", "owner": False}])
+
+    async def _get_guild(self, call: Call, guild_id: str) -> web.Response:
+        guild = {k: v for k, v in self._guild().items() if k not in ("channels", "threads")}
+        return json_reply(guild)
+
+    async def _get_roles(self, call: Call, guild_id: str) -> web.Response:
+        return json_reply(self.roles)
+
+    async def _get_guild_channels(self, call: Call, guild_id: str) -> web.Response:
+        return json_reply([c for c in self.channels.values() if c.get("type") == 0])
+
+    async def _get_member(self, call: Call, guild_id: str, user_id: str) -> web.Response:
+        member = self._member(user_payload(user_id, "liaison-bot", bot=True))
+        return json_reply({**member, "roles": self.bot_roles if user_id == self.BOT_ID else []})
 
     async def _create_dm(self, call: Call) -> web.Response:
         return json_reply(self.channels[self.dm_channel_id(str(call.body["recipient_id"]))])
