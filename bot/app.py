@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.core.clock import Clock, system_clock
 from bot.core.context import Repositories, Services
 from bot.core.dispatcher import Dispatcher
@@ -54,6 +55,15 @@ def build_languages(config: Config) -> Languages:
     return Languages(config.bot.languages, config.bot.default_locale)
 
 
+async def _open_storage(config: Config) -> aiosqlite.Connection:
+    """The database, or one line naming `storage.path` when it cannot be opened there."""
+    try:
+        return await connect(config.storage.path)
+    except (OSError, sqlite3.OperationalError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise ConfigError("storage.path", f"cannot open the database there ({reason})") from None
+
+
 async def build_app(
     config: Config,
     clock: Clock = system_clock,
@@ -61,7 +71,8 @@ async def build_app(
     knowledge: KnowledgeBase | None = None,
 ) -> App:
     """Open storage and build every service; the caller starts platforms and delivery."""
-    db = await connect(config.storage.path)
+    key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
+    db = await _open_storage(config)
     repos = Repositories(
         people=PeopleRepository(db),
         conversations=ConversationRepository(db),
@@ -75,7 +86,6 @@ async def build_app(
         subscriptions=SubscriptionRepository(db),
         polls=PollRepository(db),
     )
-    key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
     outbox = Outbox(repos.outbox, clock)
     services = Services(
         config=config,
@@ -89,7 +99,7 @@ async def build_app(
     dispatcher = Dispatcher(services)
     dispatcher.include(*ROUTERS)
     dispatcher.guards.extend((FloodGuard(config.abuse), length_guard))
-    delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock)
+    delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock, services.metrics)
     return App(
         db=db,
         services=services,

@@ -8,62 +8,138 @@ import getpass
 import logging
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, StartupError, load_config
 from bot.logging_setup import configure_logging
+from bot.ops.backend import storage_backend
 from storage.people import Role
 
 EXIT_CONFIG = 2
+# Commands that only read: they must never create a database (or a key) where none is.
+READ_COMMANDS = frozenset({("cases", "stats"), ("polls", "export"), ("broadcast", "status")})
+READ_ROLES_ACTIONS = frozenset({"list"})
+EXAMPLES = {
+    "run": "liaison run --config /etc/liaison/config.toml",
+    "chat": "liaison chat --user maria --role liaison",
+    "i18n": "liaison i18n check",
+    "kb": "liaison kb check",
+    "ask": 'liaison ask "can I film the police?" --lang en',
+    "cases": "liaison cases stats --config /etc/liaison/config.toml",
+    "polls": "liaison polls export --poll 3 > poll3.csv",
+    "broadcast": "liaison broadcast status --watch",
+    "roles": "liaison roles grant telegram:123456789 liaison",
+    "doctor": "liaison doctor --config /etc/liaison/config.toml",
+}
+
+
+def _version() -> str:
+    try:
+        return metadata.version("community-liaison-bot")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="liaison", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="liaison",
+        description=__doc__,
+        epilog="example:\n  liaison --config /etc/liaison/config.toml run",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--config", type=Path, default=None, help="TOML file (default ./config.toml if present)"
     )
+    parser.add_argument("--version", action="version", version=f"liaison {_version()}")
+    # The same option on every subcommand, so `liaison cases stats --config x` works too;
+    # SUPPRESS keeps a value given before the subcommand when none is given after it.
+    config_anywhere = argparse.ArgumentParser(add_help=False)
+    config_anywhere.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="TOML file")
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="start every configured platform (terminal chat if none)")
-    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            parents=[config_anywhere],
+            epilog=f"example:\n  {EXAMPLES[name]}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    command("run", "start every configured platform (terminal chat if none)")
+    chat = command("chat", "talk to the bot in this terminal")
     chat.add_argument("--user", default=None, help="who you are in this terminal")
     chat.add_argument(
         "--role", choices=[r.value for r in Role if r is not Role.RESIDENT], default=None
     )
-    i18n = commands.add_parser("i18n", help="translation catalogs")
+    i18n = command("i18n", "translation catalogs")
     i18n.add_argument("action", choices=["check"])
-    kb = commands.add_parser("kb", help="knowledge content")
+    kb = command("kb", "knowledge content")
     kb.add_argument("action", choices=["check", "calibrate"])
-    ask = commands.add_parser("ask", help="answer a question as the chat would")
+    ask = command("ask", "answer a question as the chat would")
     ask.add_argument("question", nargs="?", default=None)
     ask.add_argument("--lang", default=None, help="language code (en, es, zh-CN, pt-BR ...)")
     ask.add_argument("--json", action="store_true", help="print the verdict as JSON")
     ask.add_argument("--jsonl", action="store_true", help="read {q, lang} lines from stdin")
-    cases = commands.add_parser("cases", help="escalation cases")
+    cases = command("cases", "escalation cases")
     cases.add_argument("action", choices=["stats"])
-    polls = commands.add_parser("polls", help="trust polls")
+    polls = command("polls", "trust polls")
     polls.add_argument("action", choices=["export"])
     polls.add_argument("--poll", type=int, default=None, help="one poll (default: all)")
-    broadcast = commands.add_parser("broadcast", help="announcement delivery")
+    broadcast = command("broadcast", "announcement delivery")
     broadcast.add_argument("action", choices=["status"])
-    commands.add_parser(
-        "doctor", help="check tokens, liaison rooms and rights live; list the chats the bot sees"
-    )
-    roles = commands.add_parser("roles", help="staff roles (admins come from config)")
+    command("doctor", "check tokens, liaison rooms and rights live; list the chats the bot sees")
+    roles = command("roles", "staff roles (admins come from config)")
     roles.add_argument("action", choices=["list", "grant", "revoke"])
     roles.add_argument("identity", nargs="?", help="platform:user_id")
     roles.add_argument("role", nargs="?", choices=["liaison", "organizer"])
     return parser
 
 
+def _reads_only(args: argparse.Namespace) -> bool:
+    if args.command == "roles":
+        return str(args.action) in READ_ROLES_ACTIONS
+    return (args.command, getattr(args, "action", None)) in READ_COMMANDS
+
+
+def _missing_database(config: Config) -> str | None:
+    """Why a read command cannot run: it would otherwise create an empty database."""
+    backend = storage_backend(config)
+    if backend.exists():
+        return None
+    return (
+        f"liaison: no database at {backend.path.resolve()} "
+        "(check --config or [storage] path; `liaison run` creates it)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = load_config(args.config)
-    except ConfigError as error:
+        configure_logging(config.logging.level, _secrets(config), config.logging.format)
+        return _command(config, args)
+    except StartupError as error:
+        # Bad settings, an unusable key file or database, a token the platform refused:
+        # one line naming what to fix, never a traceback.
         print(f"liaison: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    configure_logging(config.logging.level, _secrets(config))
+    except Exception:
+        # Through logging, whose filter masks every configured secret in the traceback too.
+        log = logging.getLogger(__name__)
+        log.critical("liaison stopped on an unexpected error", exc_info=True)
+        return 1
+
+
+def _command(config: Config, args: argparse.Namespace) -> int:
     command = args.command or "run"
+    if _reads_only(args):
+        problem = _missing_database(config)
+        if problem:
+            print(problem, file=sys.stderr)
+            return EXIT_CONFIG
     if command == "i18n":
         return _i18n_check()
     if command == "kb":
@@ -298,11 +374,13 @@ async def _case_stats(config: Config) -> int:
     return 0
 
 
-async def _chat(config: Config, user: str, role: Role | None) -> int:
+async def _chat(config: Config, user: str, role: Role | None, announce: str = "") -> int:
     from bot.app import build_app
     from bot.platforms.console import open_console
 
     app = await build_app(config)
+    if announce:
+        print(announce)
     try:
         await open_console(app, user).run(role)
     finally:
@@ -325,8 +403,8 @@ async def _run(config: Config) -> int:
 
     if not (config.telegram.token or config.discord.token):
         logging.getLogger(__name__).info("no platform token configured: terminal chat")
-        print("No Telegram or Discord token is configured: starting the terminal chat.")
-        return await _chat(config, _default_user(), None)
+        notice = "No Telegram or Discord token is configured: starting the terminal chat."
+        return await _chat(config, _default_user(), None, notice)
     # A resident told "a liaison will answer" must reach one: no reachable room, no start.
     problem = await room_problem(config)
     if problem is not None:

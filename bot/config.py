@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
+import math
 import os
 import re
 import tomllib
@@ -19,23 +21,74 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "LIAISON_"
 SUPPORTED_LOCALES = ("en", "es", "fr", "ar", "zh_Hans", "vi", "ht", "ru", "pt", "so")
 # Keys whose values must never be printed; ConfigError omits the value for these.
 SECRET_KEYS = frozenset({"token", "webhook_secret", "hash_key"})
+# Any number outside this is refused even where a key sets no range of its own: no count,
+# rate or duration of this bot is that large, and times built from it must not overflow.
+NUMBER_LIMIT = 1_000_000_000
+# A value is quoted in an error up to this many characters (one line, however long it is).
+SHOWN_VALUE_CHARS = 40
+# Where a database file cannot live: kernel and device views, not storage.
+PSEUDO_FILESYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))
 
 
-class ConfigError(ValueError):
+class StartupError(Exception):
+    """Start-up cannot go on; the message is the one line the operator sees (exit code 2)."""
+
+
+class ConfigError(StartupError, ValueError):
     """A configuration value that cannot be used; the message names the key."""
 
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"config {key}: {problem}")
+    def __init__(self, key: str, problem: str, env_name: str | None = None) -> None:
+        where = f"{key} (from {env_name})" if env_name else key
+        super().__init__(f"config {where}: {problem}")
         self.key = key
+        self.problem = problem
+
+
+def _between(low: float, high: float, unit: str = "") -> Callable[[float], str | None]:
+    """A number from `low` to `high` inclusive; the bound keeps times built from it sane."""
+    unit = f" {unit}" if unit else ""
+
+    def check(value: float) -> str | None:
+        return None if low <= value <= high else f"must be from {low:g} to {high:g}{unit}"
+
+    return check
 
 
 def _positive(value: float) -> str | None:
     return None if value > 0 else "must be greater than 0"
+
+
+def _rate(high: float) -> Callable[[float], str | None]:
+    """A sending rate: fractions (one message every two seconds = 0.5) are honoured."""
+
+    def check(value: float) -> str | None:
+        if 0 < value <= high:
+            return None
+        return f"must be a number greater than 0 and at most {high:g} (fractions allowed)"
+
+    return check
+
+
+def _not_blank(value: str) -> str | None:
+    return None if value.strip() else "must not be empty"
+
+
+def _phone(value: str) -> str | None:
+    """A number people are told to call: an empty one would make answers say "call ."."""
+    if any(char.isdigit() for char in value) and value.isprintable():
+        return None
+    return "must be a phone number to show in answers, such as 911"
+
+
+def _single_line(value: str) -> str | None:
+    """A token or secret pasted with a space or line break in it would be refused later."""
+    return None if value.isprintable() and " " not in value else "must be one line, no spaces"
 
 
 def _port(value: int) -> str | None:
@@ -49,18 +102,39 @@ def _one_of(*choices: str) -> Callable[[str], str | None]:
     return check
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def _timezone(value: str) -> str | None:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return f"unknown time zone {value!r} (use an IANA name such as America/New_York)"
-    return None
+    # Membership, not ZoneInfo(value): "America" is a folder of the zone database, and
+    # opening it fails differently on every system.
+    if value in _zone_names():
+        return None
+    return "must be an IANA time zone such as America/New_York or Europe/Paris"
 
 
-def _http_url(value: str) -> str | None:
-    if value and not value.startswith(("http://", "https://")):
-        return "must start with http:// or https://"
-    return None
+def _url(*schemes: str) -> Callable[[str], str | None]:
+    """An absolute URL with one of `schemes` and a host; empty means "not set"."""
+
+    def check(value: str) -> str | None:
+        if not value:
+            return None
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - parsing the port is the check
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in schemes or not parts.hostname or " " in value:
+            forms = " or ".join(f"{scheme}://" for scheme in schemes)
+            return f"must be a URL starting with {forms} and naming a host"
+        return None
+
+    return check
+
+
+_http_url = _url("http", "https")
 
 
 def _locales(value: tuple[str, ...]) -> str | None:
@@ -76,6 +150,92 @@ def _setting(default: Any, check: Callable[[Any], str | None] | None = None) -> 
     if isinstance(default, list | tuple):
         return field(default_factory=lambda: tuple(factory_default), metadata={"check": check})
     return field(default=default, metadata={"check": check})
+
+
+def _ids(pattern: str, form: str) -> Callable[[tuple[str, ...]], str | None]:
+    """Every item of a list of platform ids matches `pattern`; `form` says what one looks like."""
+    compiled = re.compile(pattern)
+
+    def check(value: tuple[str, ...]) -> str | None:
+        bad = [item for item in value if not compiled.fullmatch(item)]
+        return f"must hold only {form}" if bad else None
+
+    return check
+
+
+def _id(pattern: str, form: str) -> Callable[[str], str | None]:
+    """One platform id, or empty for "none"."""
+    many = _ids(pattern, form)
+
+    def check(value: str) -> str | None:
+        return many((value,)) if value else None
+
+    return check
+
+
+# Discord ids are snowflakes: unsigned 64-bit numbers.
+SNOWFLAKE = r"[0-9]{1,20}"
+SNOWFLAKE_FORM = "Discord ids (numbers such as 80351110224678912)"
+# Telegram chat ids are (often negative) numbers, or @username for public channels.
+TELEGRAM_CHAT = r"-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}"
+TELEGRAM_CHAT_FORM = "Telegram chat ids (numbers such as -1001234567890, or @channelname)"
+# Telegram's secret_token: 1-256 characters from this set.
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+MIME_TYPE = re.compile(r"[a-z]+/[A-Za-z0-9.+-]+")
+
+
+def _webhook_secret(value: str) -> str | None:
+    if not value or WEBHOOK_SECRET.fullmatch(value):
+        return None
+    return "must be 1-256 characters from A-Z, a-z, 0-9, _ and -"
+
+
+def _mime_types(value: tuple[str, ...]) -> str | None:
+    bad = [item for item in value if not MIME_TYPE.fullmatch(item)]
+    return f"must be media types such as image/png, got {', '.join(bad)}" if bad else None
+
+
+def _database_path(value: str) -> str | None:
+    """A file SQLite can create: not empty, not a folder, not under /proc, /sys or /dev."""
+    if value == ":memory:":
+        return None
+    if not value.strip():
+        return "must name a database file such as ./liaison.db"
+    path = Path(value).expanduser().absolute()
+    if any(path == root or root in path.parents for root in PSEUDO_FILESYSTEMS):
+        return "must be a file on disk, not under /proc, /sys or /dev"
+    if path.is_dir():
+        return "is a folder; name a database file inside it, such as ./liaison.db"
+    existing = next(parent for parent in path.parents if parent.exists())
+    if not existing.is_dir():
+        return f"is inside {existing}, which is a file, not a folder"
+    return None
+
+
+def _key_path(value: str) -> str | None:
+    if not value.strip():
+        return "must name the key file, such as ./liaison.key"
+    if Path(value).expanduser().is_dir():
+        return "is a folder; name a key file inside it, such as ./liaison.key"
+    return None
+
+
+def _hash_key(value: str) -> str | None:
+    """A configured key must be as hard to guess as a generated one (32 random bytes)."""
+    if not value or len(value) >= MIN_KEY_CHARS:
+        return None
+    return f"must be at least {MIN_KEY_CHARS} characters (or empty to use the key file)"
+
+
+# A configured hash_key of this many characters carries at least as much as a hex-written
+# 16-byte key; shorter ones are guessable.
+MIN_KEY_CHARS = 32
+
+
+def _folder(value: str) -> str | None:
+    if not value or Path(value).expanduser().is_dir():
+        return None
+    return "must be an existing folder (or empty)"
 
 
 # An admin is named as /whoami prints it: the platform, a colon, the numeric user id (a
@@ -98,8 +258,8 @@ def _normal_identity(identity: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class BotSection:
-    service_name: str = _setting("Community Liaison Service")
-    operator: str = _setting("the city's community liaison office")
+    service_name: str = _setting("Community Liaison Service", _not_blank)
+    operator: str = _setting("the city's community liaison office", _not_blank)
     default_locale: str = _setting("en", _one_of(*SUPPORTED_LOCALES))
     languages: tuple[str, ...] = _setting(SUPPORTED_LOCALES, _locales)
     timezone: str = _setting("America/New_York", _timezone)
@@ -108,78 +268,101 @@ class BotSection:
 
 @dataclass(frozen=True, slots=True)
 class StorageSection:
-    path: str = _setting("./liaison.db")
+    path: str = _setting("./liaison.db", _database_path)
 
 
 @dataclass(frozen=True, slots=True)
 class LoggingSection:
     level: str = _setting("INFO", _one_of("DEBUG", "INFO", "WARNING", "ERROR"))
+    # "json": one object per line for log collectors; "text" for people reading a terminal.
+    format: str = _setting("text", _one_of("text", "json"))
+
+
+def _listen_address(value: str) -> str | None:
+    """Empty (off), or host:port; IPv6 hosts in brackets ([::1]:9464); port 0 = any free."""
+    if not value:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        return "must be host:port, e.g. 127.0.0.1:9464"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class OpsSection:
+    """The operator's HTTP listener (/healthz, /metrics); off unless an address is given."""
+
+    listen: str = _setting("", _listen_address)
+    # Backups kept by the automatic copy taken before a schema upgrade.
+    keep_backups: int = _setting(3, _positive)
 
 
 @dataclass(frozen=True, slots=True)
 class PrivacySection:
-    hash_key: str = _setting("")
-    hash_key_path: str = _setting("./liaison.key")
-    closed_case_retention_days: int = _setting(90, _positive)
-    conversation_expiry_hours: int = _setting(72, _positive)
+    hash_key: str = _setting("", _hash_key)
+    hash_key_path: str = _setting("./liaison.key", _key_path)
+    closed_case_retention_days: int = _setting(90, _between(1, 36_500, "days"))
+    conversation_expiry_hours: int = _setting(72, _between(1, 87_600, "hours"))
 
 
 @dataclass(frozen=True, slots=True)
 class AbuseSection:
     """Flood control: more than `flood_messages` in `flood_seconds` mutes for a while."""
 
-    flood_messages: int = _setting(8, _positive)
-    flood_seconds: float = _setting(10.0, _positive)
-    mute_seconds: float = _setting(60.0, _positive)
-    max_text_chars: int = _setting(4000, _positive)
+    flood_messages: int = _setting(8, _between(1, 10_000))
+    flood_seconds: float = _setting(10.0, _between(0.001, 86_400, "seconds"))
+    mute_seconds: float = _setting(60.0, _between(0.001, 604_800, "seconds"))
+    max_text_chars: int = _setting(4000, _between(1, 1_000_000, "characters"))
 
 
 @dataclass(frozen=True, slots=True)
 class TelegramSection:
-    token: str = _setting("")
+    token: str = _setting("", _single_line)
     mode: str = _setting("polling", _one_of("polling", "webhook"))
     api_base_url: str = _setting("https://api.telegram.org/bot", _http_url)
     api_file_url: str = _setting("https://api.telegram.org/file/bot", _http_url)
     webhook_url: str = _setting("", _http_url)
-    webhook_listen: str = _setting("127.0.0.1")
+    webhook_listen: str = _setting("127.0.0.1", _not_blank)
     webhook_port: int = _setting(8443, _port)
-    webhook_secret: str = _setting("")
-    rate_global_per_s: float = _setting(30.0, _positive)
-    rate_private_chat_per_s: float = _setting(1.0, _positive)
-    rate_group_per_min: float = _setting(20.0, _positive)
-    liaison_chat_id: str = _setting("")
-    announcement_chat_ids: tuple[str, ...] = _setting(())
+    webhook_secret: str = _setting("", _webhook_secret)
+    rate_global_per_s: float = _setting(30.0, _rate(10_000))
+    rate_private_chat_per_s: float = _setting(1.0, _rate(10_000))
+    rate_group_per_min: float = _setting(20.0, _rate(100_000))
+    liaison_chat_id: str = _setting("", _id(TELEGRAM_CHAT, TELEGRAM_CHAT_FORM))
+    announcement_chat_ids: tuple[str, ...] = _setting((), _ids(TELEGRAM_CHAT, TELEGRAM_CHAT_FORM))
 
 
 @dataclass(frozen=True, slots=True)
 class DiscordSection:
-    token: str = _setting("")
+    token: str = _setting("", _single_line)
     api_base_url: str = _setting("", _http_url)
-    gateway_url: str = _setting("")
-    guild_ids: tuple[str, ...] = _setting(())
-    liaison_channel_id: str = _setting("")
-    announcement_channel_ids: tuple[str, ...] = _setting(())
+    gateway_url: str = _setting("", _url("ws", "wss"))
+    guild_ids: tuple[str, ...] = _setting((), _ids(SNOWFLAKE, SNOWFLAKE_FORM))
+    liaison_channel_id: str = _setting("", _id(SNOWFLAKE, SNOWFLAKE_FORM))
+    announcement_channel_ids: tuple[str, ...] = _setting((), _ids(SNOWFLAKE, SNOWFLAKE_FORM))
     # Read what liaisons type in case threads: needs the privileged Message Content intent,
     # switched on for the application in Discord's developer portal first.
     message_content: bool = _setting(False)
-    rate_global_per_s: float = _setting(50.0, _positive)
-    rate_channel_per_5s: float = _setting(5.0, _positive)
+    rate_global_per_s: float = _setting(50.0, _rate(10_000))
+    rate_channel_per_5s: float = _setting(5.0, _rate(10_000))
 
 
 @dataclass(frozen=True, slots=True)
 class LocalSection:
     """Facts that differ per city; knowledge answers show them through placeholders."""
 
-    emergency_number: str = _setting("911")
-    non_emergency_number: str = _setting("311")
-    oversight_agency: str = _setting("the civilian oversight agency")
-    oversight_phone: str = _setting("311")
+    emergency_number: str = _setting("911", _phone)
+    non_emergency_number: str = _setting("311", _phone)
+    oversight_agency: str = _setting("the civilian oversight agency", _not_blank)
+    oversight_phone: str = _setting("311", _phone)
     oversight_url: str = _setting("https://www.nacole.org/", _http_url)
-    complaint_deadline: str = _setting("as soon as possible; deadlines differ by city")
-    liaison_contact: str = _setting("the community liaison office (ask for a liaison)")
-    liaison_languages: str = _setting("English, Español")
-    crisis_line: str = _setting("988")
-    legal_aid: str = _setting("your local legal aid society or public defender")
+    complaint_deadline: str = _setting("as soon as possible; deadlines differ by city", _not_blank)
+    liaison_contact: str = _setting("the community liaison office (ask for a liaison)", _not_blank)
+    liaison_languages: str = _setting("English, Español", _not_blank)
+    crisis_line: str = _setting("988", _phone)
+    legal_aid: str = _setting("your local legal aid society or public defender", _not_blank)
+    # Empty: answers about immigration show `legal_aid` instead.
+    immigration_legal_aid: str = _setting("")
     meetings_url: str = _setting("", _http_url)
     privacy_notice_url: str = _setting("", _http_url)
 
@@ -207,19 +390,19 @@ def _non_negative(value: float) -> str | None:
 class EscalationSection:
     """Talking to a person: promises made to residents and limits that protect liaisons."""
 
-    response_hours: int = _setting(24, _positive)
+    response_hours: int = _setting(24, _between(1, 8_760, "hours"))
     office_days: tuple[str, ...] = _setting(("mon", "tue", "wed", "thu", "fri"), _weekdays)
     office_open: str = _setting("09:00", _clock_time)
     office_close: str = _setting("17:00", _clock_time)
-    remind_unclaimed_minutes: int = _setting(15, _positive)
-    tell_resident_minutes: int = _setting(60, _positive)
-    reopen_days: int = _setting(7, _non_negative)
-    note_prefix: str = _setting("!note")
+    remind_unclaimed_minutes: int = _setting(15, _between(1, 525_600, "minutes"))
+    tell_resident_minutes: int = _setting(60, _between(1, 525_600, "minutes"))
+    reopen_days: int = _setting(7, _between(0, 3_650, "days"))
+    note_prefix: str = _setting("!note", _not_blank)
     attachment_types: tuple[str, ...] = _setting(
-        ("image/jpeg", "image/png", "image/webp", "application/pdf")
+        ("image/jpeg", "image/png", "image/webp", "application/pdf"), _mime_types
     )
-    attachment_max_bytes: int = _setting(10_000_000, _positive)
-    max_message_chars: int = _setting(4000, _positive)
+    attachment_max_bytes: int = _setting(10_000_000, _between(1, 100_000_000, "bytes"))
+    max_message_chars: int = _setting(4000, _between(1, 1_000_000, "characters"))
 
 
 def _offsets(value: tuple[str, ...]) -> str | None:
@@ -238,12 +421,12 @@ class MeetingsSection:
     quiet_start: str = _setting("21:00", _clock_time)
     quiet_end: str = _setting("08:00", _clock_time)
     # Domain part of calendar UIDs, so calendars recognise an update of the same meeting.
-    calendar_domain: str = _setting("liaison.invalid")
+    calendar_domain: str = _setting("liaison.invalid", _single_line)
 
 
 @dataclass(frozen=True, slots=True)
 class KnowledgeSection:
-    extra_path: str = _setting("")
+    extra_path: str = _setting("", _folder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +442,7 @@ class Config:
     escalation: EscalationSection = field(default_factory=EscalationSection)
     abuse: AbuseSection = field(default_factory=AbuseSection)
     meetings: MeetingsSection = field(default_factory=MeetingsSection)
+    ops: OpsSection = field(default_factory=OpsSection)
 
 
 def _coerce(key: str, kind: Any, raw: Any, from_env: bool) -> Any:
@@ -271,38 +455,73 @@ def _coerce(key: str, kind: Any, raw: Any, from_env: bool) -> Any:
             return str(raw).lower() in {"1", "true", "yes", "on"}
         raise ConfigError(key, "must be true or false")
     if kind is int:
+        value: Any = None
         if isinstance(raw, int) and not isinstance(raw, bool):
-            return raw
-        if from_env:
+            value = raw
+        elif from_env:
             with contextlib.suppress(ValueError):
-                return int(str(raw).strip())
-        raise ConfigError(key, "must be a whole number")
+                value = int(str(raw).strip())
+        if value is None:
+            raise ConfigError(key, "must be a whole number")
+        return _within_limit(key, value)
     if kind is float:
+        number: float | None = None
         if isinstance(raw, int | float) and not isinstance(raw, bool):
-            return float(raw)
-        if from_env:
+            number = float(raw)
+        elif from_env:
             with contextlib.suppress(ValueError):
-                return float(str(raw))
-        raise ConfigError(key, "must be a number")
+                number = float(str(raw))
+        if number is None:
+            raise ConfigError(key, "must be a number")
+        if not math.isfinite(number):
+            raise ConfigError(key, "must be a finite number (not inf or nan)")
+        return _within_limit(key, number)
     if kind is str:
         if isinstance(raw, str):
-            return raw
+            return _valid_text(key, raw)
         if isinstance(raw, int) and not isinstance(raw, bool):
             return str(raw)  # chat ids are often written as bare numbers
-        raise ConfigError(key, "must be text")
+        raise ConfigError(key, 'must be text in quotes, such as "value"')
     if origin is tuple:
         if from_env and isinstance(raw, str) and raw.strip().startswith("["):
             # A JSON list, as orchestrators often write lists: ["a", "b"].
+            text = _valid_text(key, raw)
             try:
-                raw = json.loads(raw)
+                raw = json.loads(text)
             except ValueError as error:
                 raise ConfigError(key, "must be a JSON list or comma-separated values") from error
         elif from_env and isinstance(raw, str):
+            raw = _valid_text(key, raw)
             return tuple(part.strip() for part in raw.split(",") if part.strip())
-        if isinstance(raw, list) and all(isinstance(item, str | int) for item in raw):
-            return tuple(str(item) for item in raw)
-        raise ConfigError(key, "must be a list of text values")
+        if isinstance(raw, list) and all(
+            isinstance(item, str) or (isinstance(item, int) and not isinstance(item, bool))
+            for item in raw
+        ):
+            return tuple(_valid_text(key, str(item)) for item in raw)
+        raise ConfigError(key, 'must be a list of text values, such as ["a", "b"]')
     raise ConfigError(key, f"unsupported setting type {kind!r}")
+
+
+def _valid_text(key: str, value: str) -> str:
+    """Environment bytes that are not UTF-8 arrive as lone surrogates, which no message,
+    database row or log line can carry."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(key, "must be valid UTF-8 text") from None
+    return value
+
+
+def _within_limit(key: str, value: float) -> Any:
+    if abs(value) > NUMBER_LIMIT:
+        raise ConfigError(key, f"must be at most {NUMBER_LIMIT:,} in size")
+    return value
+
+
+def _shown(value: Any) -> str:
+    """A refused value as the error quotes it: one line, cut short."""
+    text = repr(list(value) if isinstance(value, tuple) else value)
+    return text if len(text) <= SHOWN_VALUE_CHARS else text[: SHOWN_VALUE_CHARS - 1] + "…"
 
 
 def _build_section(name: str, cls: Any, values: Mapping[str, Any], env: Mapping[str, str]) -> Any:
@@ -314,18 +533,36 @@ def _build_section(name: str, cls: Any, values: Mapping[str, Any], env: Mapping[
     for spec in dataclasses.fields(cls):
         key = f"{name}.{spec.name}"
         env_name = f"{ENV_PREFIX}{name}_{spec.name}".upper()
-        if env_name in env:
-            value = _coerce(key, hints[spec.name], env[env_name], from_env=True)
-        elif spec.name in values:
-            value = _coerce(key, hints[spec.name], values[spec.name], from_env=False)
-        else:
-            continue
+        source = env_name if env_name in env else None
+        try:
+            if source is not None:
+                value = _coerce(key, hints[spec.name], env[env_name], from_env=True)
+            elif spec.name in values:
+                value = _coerce(key, hints[spec.name], values[spec.name], from_env=False)
+            else:
+                continue
+        except ConfigError as error:
+            raise ConfigError(key, error.problem, source) from None
         check = spec.metadata.get("check")
         problem = check(value) if check else None
         if problem:
-            raise ConfigError(key, problem)
+            if spec.name not in SECRET_KEYS:
+                problem = f"{problem}; got {_shown(value)}"
+            raise ConfigError(key, problem, source)
         kwargs[spec.name] = value
     return cls(**kwargs)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(str(path), f"is not valid TOML ({error})") from None
+    except UnicodeDecodeError as error:
+        problem = f"is not UTF-8 text (byte {error.start}); save it as UTF-8"
+        raise ConfigError(str(path), problem) from None
+    except OSError as error:
+        raise ConfigError(str(path), f"cannot be read ({error.strerror})") from None
 
 
 def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Config:
@@ -339,12 +576,7 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
     explicit = path is not None
     path = path or Path("config.toml")
     if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(str(path), f"is not valid TOML ({error})") from error
-        except OSError as error:
-            raise ConfigError(str(path), f"cannot be read ({error.strerror})") from error
+        data = _read_toml(path)
     elif explicit:
         raise ConfigError(str(path), "file not found")
     hints = typing.get_type_hints(Config)
@@ -361,7 +593,7 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
     config = dataclasses.replace(config, bot=dataclasses.replace(config.bot, admins=admins))
     if config.bot.default_locale not in config.bot.languages:
         raise ConfigError("bot.default_locale", "must be one of bot.languages")
-    if config.telegram.mode == "webhook" and config.telegram.token:
+    if config.telegram.mode == "webhook":
         if not config.telegram.webhook_url:
             raise ConfigError("telegram.webhook_url", "is required in webhook mode")
         if not config.telegram.webhook_secret:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -38,6 +38,35 @@ LANGUAGE_NAMES: dict[str, str] = {
 }
 # Right-to-left marker put before RTL lines so mixed digits and Latin words stay in place.
 RLM = "\u200f"
+# Date patterns used instead of CLDR's where CLDR's read wrongly in a message:
+# - ht: CLDR has no Haitian Creole calendar data, so Babel wrote "2026 M11 21, Sat";
+# - ru: CLDR ends dates with the abbreviation "г.", which doubled the period of any
+#   sentence ending in a date ("Последняя проверка: 21 ноября 2026 г..").
+# No date in any language ends with a period, so "{date}." is always safe.
+DATE_PATTERNS: dict[str, dict[str, str]] = {
+    "ht": {"full": "EEEE d MMMM y", "long": "d MMMM y", "medium": "d MMMM y", "short": "dd/MM/y"},
+    "ru": {"full": "EEEE, d MMMM y", "long": "d MMMM y", "medium": "d MMM y"},
+}
+# Month names (January first) and weekday names (Monday first) CLDR lacks.
+CALENDAR_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "ht": (
+        (
+            "janvye",
+            "fevriye",
+            "mas",
+            "avril",
+            "me",
+            "jen",
+            "jiyè",
+            "out",
+            "septanm",
+            "oktòb",
+            "novanm",
+            "desanm",
+        ),
+        ("lendi", "madi", "mèkredi", "jedi", "vandredi", "samdi", "dimanch"),
+    ),
+}
 
 
 def N_(message: str) -> str:
@@ -113,15 +142,31 @@ class Translator:
         return self._catalog.pgettext(context, message)
 
     def datetime(self, moment: dt.datetime, zone: dt.tzinfo, style: str = "full") -> str:
-        """A date and time as this language writes it, in `zone`."""
-        return format_datetime(moment, format=_style(style), tzinfo=zone, locale=self._babel)
+        """A date and time as this language writes it, in `zone`.
+
+        Composed the way Babel composes it (the locale's date-time pattern around the
+        date and the time), so the date part can use this module's corrected patterns.
+        """
+        local = moment.astimezone(zone)
+        combined = str(self._babel.datetime_formats[_style(style)]).replace("'", "")
+        return combined.replace("{0}", self.time(moment, zone, style)).replace(
+            "{1}", self.day(local.date(), style)
+        )
 
     def date(self, moment: dt.datetime, zone: dt.tzinfo, style: str = "full") -> str:
-        return format_date(moment.astimezone(zone), format=_style(style), locale=self._babel)
+        return self.day(moment.astimezone(zone).date(), style)
 
     def day(self, value: dt.date, style: str = "long") -> str:
         """A calendar date (no time of day) as this language writes it."""
-        return format_date(value, format=_style(style), locale=self._babel)
+        pattern = DATE_PATTERNS.get(self.locale, {}).get(_style(style))
+        if pattern is None:
+            return format_date(value, format=style, locale=self._babel)
+        names = CALENDAR_NAMES.get(self.locale)
+        if names is not None:
+            months, weekdays = names
+            pattern = pattern.replace("EEEE", f"'{weekdays[value.weekday()]}'")
+            pattern = pattern.replace("MMMM", f"'{months[value.month - 1]}'")
+        return format_date(value, format=pattern, locale=self._babel)
 
     def time(self, moment: dt.datetime, zone: dt.tzinfo, style: str = "short") -> str:
         return format_time(moment, format=_style(style), tzinfo=zone, locale=self._babel)

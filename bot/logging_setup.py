@@ -10,6 +10,8 @@ import logging
 import sys
 from collections.abc import Iterable
 
+from bot.log_format import JsonFormatter
+
 MASK = "[secret]"
 # Libraries that log every HTTP request (with tokens in URLs) are kept at WARNING.
 NOISY_LOGGERS = (
@@ -33,19 +35,32 @@ class SecretMaskingFilter(logging.Filter):
         if not self._secrets:
             return True
         message = record.getMessage()
-        masked = message
-        for secret in self._secrets:
-            masked = masked.replace(secret, MASK)
+        masked = self.mask(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # Library exceptions quote tokens ("The token `123:…` was rejected"); the
+            # formatter prints exc_text when set, so the traceback is masked here.
+            record.exc_text = self.mask(logging.Formatter().formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = self.mask(record.stack_info)
         return True
 
+    def mask(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return text
 
-def configure_logging(level: str, secrets: Iterable[str]) -> None:
+
+def configure_logging(level: str, secrets: Iterable[str], fmt: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
     # Some libraries set their own loggers to DEBUG on import; the handler still drops them.
     handler.setLevel(level)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if fmt == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     handler.addFilter(SecretMaskingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -31,6 +31,7 @@ from bot.core.ports import (
     TemporaryFailure,
     Unreachable,
 )
+from bot.ops.metrics import Metrics
 from storage.outbox import NewOutboxItem, OutboxItem, OutboxRepository, OutboxStatus
 from storage.people import PeopleRepository
 
@@ -51,7 +52,8 @@ MAX_ACTIVE_CHATS = 64
 MAX_IN_FLIGHT = 24
 # Expired rows are also caught one by one at delivery; the sweep only tidies up.
 EXPIRY_SWEEP = timedelta(seconds=5)
-# Longer than the longest per-chat rate period (Telegram groups: 20 per minute).
+# Longer than the usual per-chat rate periods (Telegram groups: 20 per minute); a slower
+# configured rate keeps its limiter for its own period.
 LIMITER_IDLE_S = 120.0
 
 
@@ -92,6 +94,17 @@ def deserialize(payload: str) -> Outgoing:
         rtl=data.get("rtl", False),
         extra=data.get("extra", {}),
     )
+
+
+def rate_limiter(count: float, period: float) -> AsyncLimiter:
+    """At most `count` messages per `period` seconds, fractions honoured.
+
+    A bucket holding less than one message could never send one (aiolimiter refuses to
+    acquire more than the bucket holds), so 0.5 per second becomes 1 per 2 seconds.
+    """
+    if count < 1:
+        return AsyncLimiter(1, period / count)
+    return AsyncLimiter(count, period)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +206,9 @@ class OutboxDispatcher:
         people: PeopleRepository,
         outbox: Outbox,
         clock: Clock,
+        metrics: Metrics | None = None,
     ) -> None:
+        self._metrics = metrics or Metrics()
         self._repo = repo
         self._people = people
         self._outbox = outbox
@@ -215,7 +230,7 @@ class OutboxDispatcher:
     def register(self, sender: Sender, pacing: Pacing | None) -> None:
         self._senders[sender.platform] = (sender, pacing)
         if pacing is not None:
-            self._global[sender.platform] = AsyncLimiter(pacing.global_per_s, 1.0)
+            self._global[sender.platform] = rate_limiter(pacing.global_per_s, 1.0)
 
     def start(self) -> None:
         self._runner = asyncio.create_task(self._run(), name="outbox-dispatcher")
@@ -320,7 +335,9 @@ class OutboxDispatcher:
             async with self._in_flight:
                 await sender.deliver(recipient, deserialize(item.payload))
                 await self._repo.mark_sent(item.id, self._clock())
+            self._metrics.delivered(item.platform)
         except RetryAfter as wait:
+            self._metrics.delivery_failed(item.platform, "rate_limited")
             await self._repo.retry_later(
                 item.id, self._clock() + timedelta(seconds=wait.seconds), "rate limited"
             )
@@ -329,6 +346,7 @@ class OutboxDispatcher:
             )
             return False
         except (TemporaryFailure, TimeoutError, OSError) as error:
+            self._metrics.delivery_failed(item.platform, "temporary")
             if item.attempts + 1 >= MAX_ATTEMPTS:
                 await self._repo.mark_final(item.id, OutboxStatus.FAILED, type(error).__name__)
                 log.error("outbox row %s failed after %s attempts", item.id, item.attempts + 1)
@@ -340,16 +358,19 @@ class OutboxDispatcher:
             self._held_chats[(item.platform, item.chat_id)] = retry_at
             return False
         except NotConnected:
+            self._metrics.delivery_failed(item.platform, "not_connected")
             # Nobody to deliver to from this process right now (a terminal user who is
             # away): look again a little later instead of retrying in a busy loop.
             chat = (item.platform, item.chat_id)
             self._held_chats[chat] = self._clock() + timedelta(seconds=IDLE_POLL_S)
             return False
         except Unreachable:
+            self._metrics.delivery_failed(item.platform, "unreachable")
             await self._repo.mark_final(item.id, OutboxStatus.SKIPPED, "unreachable")
             await self._people.mark_unreachable(item.platform, item.chat_id)
             return True
         except PermanentFailure as error:
+            self._metrics.delivery_failed(item.platform, "permanent")
             await self._repo.mark_final(item.id, OutboxStatus.FAILED, str(error)[:200])
             log.error("outbox row %s refused by %s", item.id, item.platform)
             return True
@@ -360,7 +381,7 @@ class OutboxDispatcher:
         entry = self._per_chat.get(key)
         if entry is None:
             count, period = pacing.chat_rate(item.chat_id)
-            entry = (AsyncLimiter(count, period), 0.0)
+            entry = (rate_limiter(count, period), 0.0)
         limiter = entry[0]
         self._per_chat[key] = (limiter, asyncio.get_running_loop().time())
         return limiter
@@ -372,6 +393,10 @@ class OutboxDispatcher:
         if now - self._last_prune < LIMITER_IDLE_S:
             return
         self._last_prune = now
-        idle = [key for key, (_, used) in self._per_chat.items() if now - used > LIMITER_IDLE_S]
+        idle = [
+            key
+            for key, (limiter, used) in self._per_chat.items()
+            if now - used > max(LIMITER_IDLE_S, limiter.time_period)
+        ]
         for key in idle:
             del self._per_chat[key]

@@ -12,18 +12,48 @@ import os
 import secrets
 from pathlib import Path
 
+from bot.config import ConfigError
+
+# A generated key: 32 random bytes, the size of the HMAC-SHA256 block output.
 KEY_BYTES = 32
+KEY_SETTING = "privacy.hash_key_path"
 
 
 def load_or_create_key(configured: str, key_path: Path) -> bytes:
-    """The configured key, else the key file, else a new key written with mode 0600."""
+    """The configured key, else the key file, else a new key written with mode 0600.
+
+    A key file that is empty, too short, not hex or unreadable stops start-up: hashing
+    with an empty or short key would let anyone compute a resident's pseudonym.
+    """
     if configured:
         return configured.encode("utf-8")
-    if key_path.exists():
-        return bytes.fromhex(key_path.read_text(encoding="ascii").strip())
+    try:
+        text = key_path.read_text(encoding="ascii")
+    except FileNotFoundError:
+        return _create_key(key_path)
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not hex text"
+        raise ConfigError(KEY_SETTING, f"cannot read the key file ({reason})") from None
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        raise ConfigError(KEY_SETTING, "the key file must hold hex digits only") from None
+    if len(key) < KEY_BYTES:
+        raise ConfigError(
+            KEY_SETTING,
+            f"the key file holds {len(key)} of the {KEY_BYTES} bytes a key needs; "
+            "restore it from a backup, or remove it to generate a new key",
+        )
+    return key
+
+
+def _create_key(key_path: Path) -> bytes:
     key = secrets.token_bytes(KEY_BYTES)
-    key_path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        key_path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as error:
+        raise ConfigError(KEY_SETTING, f"cannot create the key file ({error.strerror})") from None
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
         handle.write(key.hex())
     return key

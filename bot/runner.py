@@ -15,6 +15,7 @@ import signal
 from bot.app import App, build_app
 from bot.config import Config
 from bot.core.ports import PlatformAdapter
+from bot.ops.server import OpsServer, start_ops_listener
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +38,18 @@ def configured_adapters(app: App) -> list[PlatformAdapter]:
 async def serve(app: App, adapters: list[PlatformAdapter], stop: asyncio.Event) -> None:
     """Start adapters and delivery, wait for `stop`, then shut everything down in reverse."""
     started: list[PlatformAdapter] = []
+    ops: OpsServer | None = None
     try:
         for adapter in adapters:
             await adapter.start()
             started.append(adapter)
             log.info("%s started", adapter.platform)
         app.start_background()
+        ops = await start_ops_listener(app, started)
         await stop.wait()
     finally:
+        if ops is not None:
+            await ops.stop()
         for adapter in reversed(started):
             with contextlib.suppress(Exception):
                 await adapter.stop()

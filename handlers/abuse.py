@@ -2,12 +2,14 @@
 
 Flood control is per person and in memory: a restart forgives everyone, which is the
 right failure mode for a service people reach in distress. Staff are never muted, so a
-liaison answering a busy case is never slowed down.
+liaison answering a busy case is never slowed down. Its memory is bounded by the people
+active in the last window, not by everyone who ever wrote: idle entries are evicted as the
+guard runs.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 
 from bot.config import AbuseSection
 from bot.core.context import Context
@@ -22,27 +24,51 @@ class FloodGuard:
 
     def __init__(self, settings: AbuseSection) -> None:
         self._settings = settings
-        self._recent: dict[int, deque[float]] = {}
-        self._muted_until: dict[int, float] = {}
+        # Both maps are kept in order of last activity (least recent first), so eviction
+        # only ever looks at the front: amortised O(1) per message.
+        self._recent: OrderedDict[int, deque[float]] = OrderedDict()
+        self._muted_until: OrderedDict[int, float] = OrderedDict()
+
+    def __len__(self) -> int:
+        """People currently tracked; what the memory benchmark and tests watch."""
+        return len(self._recent) + len(self._muted_until)
 
     async def __call__(self, ctx: Context, event: Incoming) -> bool:
         if ctx.person.is_at_least(*STAFF):
             return True
         now = ctx.now().timestamp()
+        self._evict_idle(now)
         if self._muted_until.get(ctx.person.id, 0.0) > now:
             return False
         window = self._recent.setdefault(ctx.person.id, deque())
+        self._recent.move_to_end(ctx.person.id)
         window.append(now)
         while window and window[0] <= now - self._settings.flood_seconds:
             window.popleft()
         if len(window) > self._settings.flood_messages:
             self._muted_until[ctx.person.id] = now + self._settings.mute_seconds
-            window.clear()
+            self._muted_until.move_to_end(ctx.person.id)
+            del self._recent[ctx.person.id]
             await ctx.reply(
                 ctx._("You are sending messages very fast. Please wait a minute, then try again.")
             )
             return False
         return True
+
+    def _evict_idle(self, now: float) -> None:
+        """Forget people whose last message left the window and whose mute has ended."""
+        horizon = now - self._settings.flood_seconds
+        while self._recent:
+            person_id, window = next(iter(self._recent.items()))
+            if window and window[-1] > horizon:
+                break
+            del self._recent[person_id]
+        # Mutes all last the same time, so insertion order is also expiry order.
+        while self._muted_until:
+            person_id, until = next(iter(self._muted_until.items()))
+            if until > now:
+                break
+            del self._muted_until[person_id]
 
 
 async def length_guard(ctx: Context, event: Incoming) -> bool:

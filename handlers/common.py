@@ -6,8 +6,11 @@ from bot.config import LocalSection
 from bot.core.dispatcher import COMMAND_BUTTON
 from bot.core.events import Button
 from bot.i18n import N_, Translator
+from bot.local_defaults import localized
 from storage.people import Role
 
+# Shown under every knowledge answer and in /about, word for word the same everywhere.
+DISCLAIMER = N_("General information, not legal advice. Laws differ by state, city and country.")
 # How a role is named to the person who has it.
 ROLE_NAMES = {
     Role.RESIDENT: N_("resident"),
@@ -33,6 +36,7 @@ def main_menu(t: Translator) -> list[list[Button]]:
 
 def emergency_lines(t: Translator, local: LocalSection) -> str:
     """Emergency contacts, shown before anything else when someone may be in danger."""
+    local = localized(local, t.locale)
     return "\n".join(
         [
             "🚨 "

@@ -13,6 +13,7 @@ from bot.core.dispatcher import COMMAND_BUTTON
 from bot.core.events import Attachment, Button, Incoming
 from bot.core.router import Router
 from bot.i18n import N_, Translator
+from bot.local_defaults import localized
 from handlers.knowledge import PREPARE_COMPLAINT, SHOW_TOPIC
 
 router = Router("complaint_navigator")
@@ -148,7 +149,7 @@ def summary_text(t: Translator, answers: dict[str, Any]) -> str:
 async def _finish(ctx: Context, answers: dict[str, Any]) -> None:
     await ctx.clear_state()
     summary = summary_text(ctx.t, answers)
-    local = ctx.config.local
+    local = localized(ctx.config.local, ctx.t.locale)
     how = "\n".join(
         [
             ctx._("Where to file: {agency}").format(agency=local.oversight_agency),

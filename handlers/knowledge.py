@@ -14,7 +14,7 @@ from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.knowledge.content import Topic
 from bot.knowledge.search import SearchResult
-from handlers.common import emergency_lines, main_menu
+from handlers.common import DISCLAIMER, emergency_lines, main_menu
 from handlers.escalation.resident import remember_question
 from handlers.language import CHOOSE_LANGUAGE
 
@@ -78,9 +78,11 @@ async def send_answer(ctx: Context, topic_id: str, t: Translator, danger: bool) 
     parts.append(
         t._("Last reviewed: {date}.").format(date=t.day(topic.last_reviewed))
         + " "
-        + t._("General information, not legal advice.")
+        + t._(DISCLAIMER)
     )
     urgent = topic.urgent or danger
+    if urgent:
+        ctx.services.metrics.urgent_answers.inc()
     await ctx.repos.knowledge.record_view(ctx.person.id, topic.id, urgent, ctx.now())
     await ctx.reply("\n\n".join(parts), _answer_buttons(ctx, t, topic), rtl=t.is_rtl, private=True)
 
@@ -122,6 +124,7 @@ async def search(ctx: Context, event: Incoming) -> bool:
     unsure = result.best is not None and not result.confident
     await remember_question(ctx, event.text if unsure else "")
     t = ctx.services.languages.translator(result.lang)
+    ctx.services.metrics.verdict(result)
     if result.best is None:
         await _offtopic(ctx, t, result)
     elif result.confident:

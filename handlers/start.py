@@ -6,7 +6,7 @@ from bot.core.context import Context
 from bot.core.events import Incoming
 from bot.core.router import Router
 from bot.i18n import N_
-from handlers.common import main_menu
+from handlers.common import DISCLAIMER, main_menu
 from handlers.escalation.resident import ASKED, withdraw_open_case
 
 router = Router("start")
@@ -41,7 +41,7 @@ async def about(ctx: Context, event: Incoming) -> None:
         ctx._("{service} is run by {operator}.").format(
             service=ctx.config.bot.service_name, operator=ctx.config.bot.operator
         ),
-        ctx._("General information, not legal advice."),
+        ctx._(DISCLAIMER),
         ctx._(
             "Privacy: we keep only what we need to answer you. Staff never see your name "
             "unless you choose to share it. Send /mydata to see what is stored, /forget to "

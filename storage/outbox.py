@@ -186,6 +186,16 @@ class OutboxRepository:
         )
         await self._db.commit()
 
+    async def pending_summary(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many rows wait, and since when the oldest due one has (for monitoring)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT COUNT(*), MIN(CASE WHEN not_before <= ? THEN not_before END) "
+            "FROM outbox WHERE status = 'pending'",
+            (to_db(now),),
+        )
+        count, oldest = next(iter(rows), (0, None))
+        return int(count), None if oldest is None else from_db(str(oldest))
+
     async def counts_by_status(self, broadcast_id: str | None = None) -> dict[OutboxStatus, int]:
         sql = "SELECT status, COUNT(*) FROM outbox"
         params: tuple[str, ...] = ()

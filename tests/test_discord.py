@@ -22,7 +22,7 @@ from babel.messages.mofile import write_mo
 from discord.app_commands import TranslationContext, TranslationContextLocation, locale_str
 
 from bot.app import App
-from bot.config import Config
+from bot.config import Config, StartupError
 from bot.core.context import Context
 from bot.core.events import Attachment, Button, ChatKind, EventKind, Incoming, Outgoing
 from bot.core.ports import (
@@ -184,12 +184,14 @@ async def test_ephemeral_reply_to_a_command_the_tree_does_not_know(
 async def test_a_refused_login_fails_start(
     make_app: AppFactory, tmp_path: Path, fake: FakeDiscord
 ) -> None:
-    """A bad token stops start() with discord.py's reason instead of hanging."""
+    """A bad token stops start() with one line naming the setting, instead of hanging."""
     fake.refuse("GET", "/users/@me", 401, 0, "401: Unauthorized")
     config = discord_config(tmp_path, fake)
     adapter = DiscordAdapter(await make_app(config), config.discord)
-    with pytest.raises(discord.LoginFailure):
+    with pytest.raises(StartupError) as refused:
         await adapter.start()
+    assert str(refused.value) == "Discord rejected the token (401): check LIAISON_DISCORD_TOKEN"
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__
 
 
 async def test_slash_commands_are_synced_per_guild_with_localized_descriptions(

@@ -22,7 +22,9 @@ async def test_rights_menu_opens_a_full_answer(app: App) -> None:
     menu = (await alice.send("/rights"))[0]
     assert "Pulled over while driving" in " ".join(labels(menu)) or len(labels(menu)) >= 10
     answer = (await alice.press(labels(menu)[0]))[0]
-    assert "General information, not legal advice." in answer.text
+    assert "General information, not legal advice. Laws differ by state, city and country." in (
+        answer.text
+    )
     assert "Sources:" in answer.text and "https://" in answer.text
     assert "{{" not in answer.text
     assert {"👍 Helpful", "👎 Not helpful", "Talk to a person"} <= set(labels(answer))

@@ -10,6 +10,7 @@ from bot.core.clock import Clock
 from bot.core.events import Button, Incoming, Outgoing
 from bot.core.ports import Recipient, Responder, ThreadOpener
 from bot.i18n import RLM, Languages, Translator
+from bot.ops.metrics import Metrics
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository, ConversationState
 from storage.knowledge import KnowledgeRepository
@@ -70,6 +71,8 @@ class Services:
     menu: list[MenuEntry] = field(default_factory=list)
     # Filled by adapters that can open a thread in a room (escalation: one per case).
     thread_openers: dict[str, ThreadOpener] = field(default_factory=dict)
+    # Counters and gauges for the ops listener; one registry per app.
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 @dataclass(slots=True)

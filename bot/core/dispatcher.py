@@ -59,7 +59,13 @@ class Dispatcher:
             self.text_handlers.extend(router.text_handlers)
 
     async def feed(self, event: Incoming, responder: Responder) -> None:
-        """Handle one event. Exceptions end here, logged without any message text."""
+        """Handle one event, counted and timed for the operator's metrics."""
+        metrics = self.services.metrics
+        with metrics.handling(event.platform, event.kind.value):
+            await self._feed(event, metrics.counting_replies(responder, event.platform))
+
+    async def _feed(self, event: Incoming, responder: Responder) -> None:
+        """Exceptions end here, logged without any message text."""
         ctx: Context | None = None
         try:
             ctx = await self._context(event, responder)

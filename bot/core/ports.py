@@ -72,3 +72,7 @@ class PlatformAdapter(Protocol):
 
     async def stop(self) -> None:
         """Stop receiving and release connections; pending outbox rows stay pending."""
+
+    @property
+    def connected(self) -> bool:
+        """True while the platform connection is up (the health check reports it)."""

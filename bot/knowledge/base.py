@@ -14,6 +14,7 @@ from bot.knowledge.content import (
     load_topics,
 )
 from bot.knowledge.search import KnowledgeSearch, SearchResult
+from bot.local_defaults import localized
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ class KnowledgeBase:
         return [item.topic for item in found if item and item.topic.section in sections]
 
     def answer_text(self, topic: Topic) -> str:
-        return fill_placeholders(topic.answer, self._local)
+        return fill_placeholders(topic.answer, localized(self._local, topic.lang))
 
     def search(self, text: str, lang: str) -> SearchResult:
         return self.search_engine.search(text, lang)

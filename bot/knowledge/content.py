@@ -33,11 +33,14 @@ PLACEHOLDER_SETTINGS = {
     "LIAISON_LANGUAGES": "liaison_languages",
     "CRISIS_LINE": "crisis_line",
     "LEGAL_AID_CONTACTS": "legal_aid",
+    "IMMIGRATION_LEGAL_AID": "immigration_legal_aid",
     "MEETINGS_URL": "meetings_url",
     "PRIVACY_NOTICE_URL": "privacy_notice_url",
 }
 # An unset URL is replaced by the liaison contact: a person can always ask them.
 URL_FALLBACK = "liaison_contact"
+# Unset settings that have a closer stand-in than the liaison contact.
+FALLBACKS = {"immigration_legal_aid": "legal_aid"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +170,7 @@ def fill_placeholders(text: str, local: LocalSection) -> str:
         if setting is None:
             return match.group(0)
         filled = str(getattr(local, setting))
-        return filled or str(getattr(local, URL_FALLBACK))
+        return filled or str(getattr(local, FALLBACKS.get(setting, URL_FALLBACK)))
 
     return PLACEHOLDER.sub(value, text)
 

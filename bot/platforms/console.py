@@ -8,12 +8,14 @@ reminder) sit in the outbox and are shown when the user next opens the chat.
 from __future__ import annotations
 
 import asyncio
+import io
 import sys
 from typing import TextIO
 
 from bot.app import App
 from bot.core.events import Button, EventKind, Incoming, Outgoing
 from bot.core.ports import NotConnected, Recipient
+from bot.platforms.text_clean import clean_text
 from storage.people import Role
 
 PLATFORM = "console"
@@ -52,11 +54,12 @@ class ConsoleChat:
 
     def to_incoming(self, line: str) -> Incoming | None:
         """Map one typed line to an event: a number presses a shown button."""
-        text = line.strip()
+        text = clean_text(line).strip()
         if not text:
             return None
         user = self._user
-        if text.isdigit() and 1 <= int(text) <= len(self._choices):
+        # ASCII digits only: "²" and "٣" are digits to str.isdigit but not to int().
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= len(self._choices):
             button = self._choices[int(text) - 1]
             return Incoming(PLATFORM, user, user, EventKind.BUTTON, payload=button.payload())
         if text.startswith("/") and len(text) > 1:
@@ -102,4 +105,9 @@ class ConsoleChat:
 
 
 def open_console(app: App, user: str) -> ConsoleChat:
+    # Bytes the terminal's encoding cannot decode (or characters it cannot show) must not
+    # end the chat: they become U+FFFD / "?" instead of raising.
+    for stream in (sys.stdin, sys.stdout):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
     return ConsoleChat(app, user, sys.stdin, sys.stdout)

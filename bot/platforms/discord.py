@@ -58,6 +58,7 @@ from discord import app_commands
 from discord.app_commands import TranslationContextLocation, TranslationContextTypes, locale_str
 from discord.gateway import DiscordWebSocket
 
+from bot.config import StartupError
 from bot.core.context import mark_rtl
 from bot.core.events import (
     Attachment,
@@ -81,6 +82,7 @@ from bot.core.ports import (
 )
 from bot.i18n import N_, Languages, negotiate
 from bot.outbox import Pacing
+from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
 
 if TYPE_CHECKING:
@@ -90,6 +92,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+# Where operators set the token, named when Discord refuses it.
+TOKEN_SETTING = "LIAISON_DISCORD_TOKEN"
 # Discord's limits: message content, action rows per message, buttons per row, label,
 # thread name and slash command description lengths.
 MESSAGE_LIMIT = 2000
@@ -625,11 +629,16 @@ class DiscordAdapter:
         if not ready.done():
             ready.cancel()
             await client.close()
-            runner.result()  # raises why the client stopped (bad token, unreachable Discord)
-            raise ConnectionError("the Discord client stopped before it was ready")
+            _raise_start_failure(runner)
         runner.add_done_callback(_report_exit)
         self._app.delivery.register(self, self._pacing())
         self._app.services.thread_openers[PLATFORM] = self.open_thread
+
+    @property
+    def connected(self) -> bool:
+        """The gateway session is up (READY and not closed)."""
+        client = self._client
+        return client is not None and not client.is_closed() and client.is_ready()
 
     async def stop(self) -> None:
         """Close the gateway and HTTP session; outbox rows for Discord stay pending."""
@@ -679,7 +688,7 @@ class DiscordAdapter:
         event = message_to_incoming(message)
         if event is None or not (event.is_private or self._in_liaison_room(event)):
             return
-        event = await self._with_files(event, message)
+        event = clean_incoming(await self._with_files(event, message))
         if not event.text and not event.attachments:
             return  # only files too large to fetch: nothing to answer
         await self._app.dispatcher.feed(event, self._channel_responder(message.channel, event))
@@ -704,6 +713,7 @@ class DiscordAdapter:
         event = interaction_to_incoming(interaction)
         if event is None:
             return
+        event = clean_incoming(event)
         reply = InteractionReply(interaction)
         watchdog = asyncio.create_task(reply.acknowledge_after(ACK_DEADLINE_S))
         try:
@@ -808,6 +818,25 @@ def _known_channel(client: LiaisonClient, recipient: Recipient) -> discord.abc.M
 async def _open_dm(client: LiaisonClient, user_id: str) -> discord.DMChannel:
     """The person's DM channel (cached by discord.py after the first time)."""
     return await client.create_dm(discord.Object(_snowflake(user_id)))
+
+
+def _raise_start_failure(runner: asyncio.Task[None]) -> None:
+    """Why the client stopped before READY, as one line for the operator (exit code 2)."""
+    try:
+        runner.result()
+    except discord.LoginFailure:
+        raise StartupError(f"Discord rejected the token (401): check {TOKEN_SETTING}") from None
+    except discord.PrivilegedIntentsRequired:
+        raise StartupError(
+            "Discord refused the gateway intents: enable them for the bot in the "
+            "Discord developer portal"
+        ) from None
+    except (OSError, aiohttp.ClientError, discord.DiscordException) as error:
+        raise StartupError(
+            f"could not connect to Discord ({type(error).__name__}): "
+            "check discord.api_base_url, discord.gateway_url and the network"
+        ) from None
+    raise StartupError("the Discord client stopped before it was ready")
 
 
 def _report_exit(task: asyncio.Task[None]) -> None:

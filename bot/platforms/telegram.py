@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import telegram.error as tg_error
-from aiolimiter import AsyncLimiter
 from telegram import (
     BotCommand,
     CallbackQuery,
@@ -40,6 +39,7 @@ from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, TypeHandler
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
+from bot.config import StartupError
 from bot.core.context import MenuEntry, mark_rtl
 from bot.core.events import Attachment, Button, ChatKind, EventKind, Incoming, Outgoing
 from bot.core.ports import (
@@ -53,8 +53,9 @@ from bot.core.ports import (
     Unreachable,
 )
 from bot.i18n import Translator
-from bot.outbox import Pacing
+from bot.outbox import Pacing, rate_limiter
 from bot.platforms.telegram_http import AiohttpRequest
+from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
 
 if TYPE_CHECKING:
@@ -68,6 +69,8 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", cate
 T = TypeVar("T")
 
 PLATFORM = "telegram"
+# Where operators set the token, named when Telegram refuses it.
+TOKEN_SETTING = "LIAISON_TELEGRAM_TOKEN"
 # Bot API limits: message text 4096 and captions 1024 characters after entity parsing,
 # command descriptions 256, forum topic names 128.
 MESSAGE_LIMIT = 4096
@@ -497,7 +500,7 @@ class TelegramAdapter:
         self._application = self._build_application()
         self._me = BotIdentity(0, "")
         # Direct replies share Telegram's overall rate; the outbox paces its own rows.
-        self._limiter = AsyncLimiter(section.rate_global_per_s, 1.0)
+        self._limiter = rate_limiter(section.rate_global_per_s, 1.0)
         # Parts of a split outbox message already delivered, so a retry sends only the rest.
         self._progress: dict[tuple[str, str, str], int] = {}
         self._file_ids: dict[str, str] = {}
@@ -526,7 +529,7 @@ class TelegramAdapter:
         _quiet_library_debug_logs()
         application = self._application
         try:
-            await application.initialize()
+            await self._connect()
             bot = application.bot
             self._me = BotIdentity(bot.id, bot.username)
             self._app.delivery.register(self, self._pacing())
@@ -537,6 +540,26 @@ class TelegramAdapter:
         except BaseException:
             await self.stop()
             raise
+
+    async def _connect(self) -> None:
+        """getMe; a refused token or an unreachable API is one line for the operator.
+
+        PTB's own error quotes the token ("The token `123:…` was rejected"): it is replaced,
+        not chained, so no traceback or log line can carry it.
+        """
+        try:
+            await self._application.initialize()
+        except tg_error.InvalidToken as error:
+            status = 404 if "not found" in str(error.__cause__ or "").lower() else 401
+            raise StartupError(
+                f"Telegram rejected the token ({status}): check {TOKEN_SETTING}"
+            ) from None
+        except tg_error.NetworkError as error:  # TimedOut included
+            host = urlsplit(self._section.api_base_url).hostname
+            raise StartupError(
+                f"could not reach Telegram at {host} ({type(error).__name__}): "
+                "check telegram.api_base_url and the network"
+            ) from None
 
     async def _start_receiving(self) -> None:
         updater = self._application.updater
@@ -557,6 +580,12 @@ class TelegramAdapter:
                 allowed_updates=ALLOWED_UPDATES,
                 error_callback=_on_polling_error,
             )
+
+    @property
+    def connected(self) -> bool:
+        """Started and still receiving (polling or webhook)."""
+        updater = self._application.updater
+        return self._application.running and updater is not None and updater.running
 
     async def stop(self) -> None:
         """Stop receiving, finish the updates in hand, close connections."""
@@ -581,20 +610,26 @@ class TelegramAdapter:
     async def _publish_menus(self) -> None:
         """setMyCommands per language, and the default language for everyone else.
 
-        A menu that cannot be published is cosmetic: logged, and the bot still starts.
+        The calls go out together: one after another they cost a round trip each, which
+        on a real network is most of the time to the first poll. A menu that cannot be
+        published is cosmetic: logged, and the bot still starts.
         """
         services = self._app.services
         languages = services.languages
         bot = self._application.bot
-        try:
-            default = menu_commands(services.menu, languages.translator(None))
-            await with_retries(partial(bot.set_my_commands, default))
-            for translator in languages.all():
-                commands = menu_commands(services.menu, translator)
-                code = telegram_language_code(translator.locale)
-                await with_retries(partial(bot.set_my_commands, commands, language_code=code))
-        except DeliveryError as error:
-            log.warning("could not publish the Telegram command menus: %s", type(error).__name__)
+        default = menu_commands(services.menu, languages.translator(None))
+        calls = [with_retries(partial(bot.set_my_commands, default))]
+        for translator in languages.all():
+            commands = menu_commands(services.menu, translator)
+            code = telegram_language_code(translator.locale)
+            calls.append(with_retries(partial(bot.set_my_commands, commands, language_code=code)))
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+        failures = {type(error).__name__ for error in outcomes if isinstance(error, DeliveryError)}
+        if failures:
+            log.warning("could not publish some Telegram command menus: %s", ", ".join(failures))
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException) and not isinstance(outcome, DeliveryError):
+                raise outcome
 
     # -- incoming
 
@@ -606,6 +641,7 @@ class TelegramAdapter:
             return
         if update.message is not None:
             event = await self._with_files(event, update.message)
+        event = clean_incoming(event)
         await self._app.dispatcher.feed(event, self._responder(event))
 
     async def _answer_button(self, query: CallbackQuery) -> None:

@@ -127,6 +127,7 @@ async def open_case(
         now=now,
     )
     await services.repos.audit.record(person.id, "opened", case.id, now)
+    services.metrics.cases_opened.inc()
     t = room_translator(services)
     await open_case_rooms(services, case.id, t._("Case #{number}").format(number=case.id))
     await to_liaisons(services, case, card(services, case, text), "card")
@@ -222,6 +223,7 @@ async def close_case(
     await services.repos.audit.record(
         actor.id if actor else None, "closed", case.id, now, outcome.value
     )
+    services.metrics.cases_closed.inc()
     room_t = room_translator(services)
     closer = (
         liaison_label(services, actor)
