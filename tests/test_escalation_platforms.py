@@ -685,6 +685,8 @@ async def test_liaison_types_in_the_case_thread_with_message_content(
     to_resident = await eventually(relayed)
     assert to_resident[-1] == f"{SPANISH_LIAISON_HEADER}\n¿En qué estación fue?"
     assert not any("mismo agente" in text for text in to_resident)
+    echoes = [p.content for p in fake.posts_to(thread_id) if "answered case #1" in p.content]
+    assert echoes == [], "typed in the thread, the answer is not posted there a second time"
     assert fake.posts_to(fake.ANNOUNCE_CHANNEL_ID) == [], "the bystander is not answered"
 
 

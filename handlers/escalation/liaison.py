@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from bot.core.context import Context
-from bot.core.events import Button, Form, Incoming, Outgoing
+from bot.core.events import Button, EventKind, Form, Incoming, Outgoing
+from bot.core.ports import Recipient
 from bot.core.router import Router
 from bot.i18n import N_
 from handlers.escalation.rooms import CONSOLE
@@ -347,7 +348,13 @@ async def _answer(ctx: Context, case: Case, text: str, event: Incoming) -> None:
     if case.claimed_by is None:
         await ctx.repos.cases.claim(case.id, ctx.person.id, ctx.now())
         await ctx.repos.audit.record(ctx.person.id, "claimed", case.id, ctx.now(), "by reply")
-    await relay_from_liaison(ctx.services, case, ctx.person, text, attachment)
+    # Typed in a room, the answer is already there for everyone in it to read.
+    typed_in = (
+        Recipient(event.platform, event.chat_id, event.thread_id)
+        if event.kind is EventKind.TEXT and not event.is_private
+        else None
+    )
+    await relay_from_liaison(ctx.services, case, ctx.person, text, attachment, typed_in)
 
 
 @router.command("reply", N_("Answer a case: /reply number message"), roles=STAFF)

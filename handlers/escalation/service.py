@@ -82,9 +82,22 @@ def outcome_label(t: Translator, outcome: Outcome) -> str:
     return labels[outcome]
 
 
-async def to_liaisons(services: Services, case: Case, message: Outgoing, key: str) -> None:
-    """Queue `message` for every place the case's liaisons look."""
+async def to_liaisons(
+    services: Services,
+    case: Case,
+    message: Outgoing,
+    key: str,
+    already_there: Recipient | None = None,
+) -> None:
+    """Queue `message` for every place the case's liaisons look, except `already_there`
+    (the thread where what it reports was typed: everyone there has seen it)."""
     for recipient in await liaison_recipients(services, case.id):
+        if already_there is not None and (
+            recipient.platform,
+            recipient.chat_id,
+            recipient.thread_id,
+        ) == (already_there.platform, already_there.chat_id, already_there.thread_id):
+            continue
         dedupe = f"case:{case.id}:{key}:{recipient.platform}:{recipient.chat_id}"
         await services.outbox.enqueue(recipient, message, dedupe)
 
@@ -188,7 +201,12 @@ async def relay_from_resident(
 
 
 async def relay_from_liaison(
-    services: Services, case: Case, liaison: Person, text: str, attachment: Attachment | None
+    services: Services,
+    case: Case,
+    liaison: Person,
+    text: str,
+    attachment: Attachment | None,
+    typed_in: Recipient | None = None,
 ) -> None:
     """A liaison's answer: stored, audited, and queued for the resident in their language."""
     now = services.clock()
@@ -210,7 +228,9 @@ async def relay_from_liaison(
     echo = room_t._("{liaison} answered case #{number}:").format(
         liaison=liaison_label(services, liaison), number=case.id
     )
-    await to_liaisons(services, case, Outgoing(f"{echo}\n{text}"), f"echo:{message_id}")
+    await to_liaisons(
+        services, case, Outgoing(f"{echo}\n{text}"), f"echo:{message_id}", already_there=typed_in
+    )
 
 
 async def close_case(
