@@ -26,6 +26,7 @@ import pytest
 
 from bot.app import App
 from bot.platforms.discord import DiscordAdapter
+from bot.platforms.slash_names import LOCALIZED_NAMES
 from bot.platforms.telegram import TelegramAdapter
 from storage.cases import MessageKind
 from storage.outbox import OutboxStatus
@@ -703,3 +704,19 @@ async def test_personal_commands_in_a_telegram_group_are_not_answered_there(
     said = (await wait_sent_to(bot.api, -100555, 1))[0]
     assert "privado" in text_of(said) or "privada" in text_of(said)
     assert "teléfono" not in json.dumps([c.result for c in sent_to(bot.api, -100555)])
+
+
+async def test_slash_command_names_and_descriptions_are_localized(start_bot: StartBot) -> None:
+    """Every synced command has names and descriptions in the languages Discord offers."""
+    bot = await start_bot()
+    assert {entry.name for entry in bot.app.services.menu} <= LOCALIZED_NAMES
+    sync = next(c for c in bot.fake.calls if c.method == "PUT")
+    by_name = {command["name"]: command for command in sync.body}
+    human = by_name["human"]
+    assert human["name_localizations"]["es-ES"] == "persona"
+    assert human["name_localizations"]["zh-CN"] == "人工"
+    assert human["name_localizations"]["ru"] == "человек"
+    assert human["description_localizations"]["fr"] == "Parler à une personne"
+    for command in sync.body:
+        locales = set(command.get("name_localizations") or {})
+        assert {"es-ES", "fr", "vi", "ru", "pt-BR", "zh-CN"} <= locales, command["name"]

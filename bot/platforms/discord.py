@@ -82,6 +82,7 @@ from bot.core.ports import (
 )
 from bot.i18n import N_, Languages, negotiate
 from bot.outbox import Pacing
+from bot.platforms.slash_names import COMMAND_NAME_CONTEXT, LOCALIZED_NAMES
 from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
 
@@ -104,9 +105,6 @@ THREAD_NAME_LIMIT = 100
 DESCRIPTION_LIMIT = 100
 # Slash command names: lowercase letters, digits, '-' and '_', 1 to 32 of them.
 COMMAND_NAME = re.compile(r"[-_\w]{1,32}")
-# Catalog context for localized command names (pgettext), so they never collide with a
-# sentence that happens to be the same word.
-COMMAND_NAME_CONTEXT = "slash command name"
 # Every slash command has one optional string option holding what would follow the command
 # name when typed ("/reply 12 We are on it"), so commands that take arguments work too.
 ARGS_OPTION = "text"
@@ -438,6 +436,8 @@ class CatalogTranslator(app_commands.Translator):
             return None
         translator = self._languages.translator(code)
         if context.location is TranslationContextLocation.command_name:
+            if string.message not in LOCALIZED_NAMES:
+                return None
             text = translator.pgettext(COMMAND_NAME_CONTEXT, string.message)
             valid = COMMAND_NAME.fullmatch(text) is not None and text == text.lower()
         elif context.location in (
