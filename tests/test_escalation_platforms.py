@@ -28,6 +28,7 @@ from bot.app import App
 from bot.platforms.discord import DiscordAdapter
 from bot.platforms.slash_names import LOCALIZED_NAMES
 from bot.platforms.telegram import TelegramAdapter
+from handlers.escalation.service import liaison_code
 from storage.cases import MessageKind
 from storage.outbox import OutboxStatus
 from storage.people import Role
@@ -704,6 +705,12 @@ async def test_personal_commands_in_a_telegram_group_are_not_answered_there(
     said = (await wait_sent_to(bot.api, -100555, 1))[0]
     assert "privado" in text_of(said) or "privada" in text_of(said)
     assert "teléfono" not in json.dumps([c.result for c in sent_to(bot.api, -100555)])
+    # /human in the group starts nothing that a later private message would complete.
+    await bot.api.push_update(message(person(5550777, "Nadia", "fr"), "/human", group))
+    pointer = (await wait_sent_to(bot.api, -100555, 2))[-1]
+    assert "privée" in text_of(pointer) and not callback_data(pointer)
+    nadia = await bot.app.services.repos.people.find("telegram", "5550777")
+    assert nadia is not None and await bot.app.services.repos.conversations.get(nadia.id) is None
 
 
 async def test_slash_command_names_and_descriptions_are_localized(start_bot: StartBot) -> None:
@@ -720,3 +727,75 @@ async def test_slash_command_names_and_descriptions_are_localized(start_bot: Sta
     for command in sync.body:
         locales = set(command.get("name_localizations") or {})
         assert {"es-ES", "fr", "vi", "ru", "pt-BR", "zh-CN"} <= locales, command["name"]
+
+
+# ---------------------------------------------------------------- two liaisons, one resident
+
+RESIDENT_RU = person(5550999, "Olga", "ru")
+RESIDENT_RU_CHAT = str(RESIDENT_RU["id"])
+SECOND_LIAISON_DC = "1300000000000000012"
+RUSSIAN_RECEIVED = "Получено. Ваше сообщение передано сотруднику."
+
+
+async def test_typed_story_follow_ups_block_and_close_with_two_discord_liaisons(
+    start_bot: StartBot,
+) -> None:
+    """A Russian resident on Telegram types instead of choosing how to appear: the case opens
+    anonymously and says so; two quick follow-ups get one acknowledgement. On Discord a
+    second liaison's Block names the first one's claim and changes nothing until confirmed;
+    the claimant closes the unanswered case with a reason and no rating is asked for."""
+    bot = await start_bot()
+    app, api, fake = bot.app, bot.api, bot.fake
+    first_id = await grant_liaison(app, "discord", LIAISON_DC)
+    await grant_liaison(app, "discord", SECOND_LIAISON_DC)
+    chat = RESIDENT_RU_CHAT
+    await api.push_update(message(RESIDENT_RU, "/human"))
+    await wait_sent_to(api, chat, 1)
+    await api.push_update(message(RESIDENT_RU, "Полиция остановила меня у метро и кричала"))
+    opened = (await wait_sent_to(api, chat, 2))[-1]
+    assert "#1" in text_of(opened) and "анонимны" in text_of(opened)
+    assert "esc.showname|1" in callback_data(opened)
+    clock = app.services.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(minutes=5)  # the "case #1" answer was the acknowledgement until now
+    for text in ("Это было вчера вечером.", "Их было двое."):
+        await api.push_update(message(RESIDENT_RU, text))
+    cases = app.services.repos.cases
+
+    async def three_messages() -> bool:
+        return len(await cases.messages(1)) == 3
+
+    await eventually(three_messages)
+    await wait_sent_to(api, chat, 3)
+    replies = [text_of(c) for c in sent_to(api, chat)[2:]]
+    assert replies == [RUSSIAN_RECEIVED], "one acknowledgement for the burst"
+    await bot.drain()
+
+    thread_id, card = await discord_card(bot)
+    assert "Русский" in card.content and "(anonymous)" in card.content
+    card_message = stored_message_with(fake, thread_id, "esc.claim|1")
+    await answered(fake, await fake.click(LIAISON_DC, card_message["id"], "esc.claim|1"))
+    blocked = await fake.click(SECOND_LIAISON_DC, card_message["id"], "esc.block|1")
+    asked = (await answered(fake, blocked))[0]
+    first = await app.services.repos.people.get(first_id)
+    assert first is not None
+    assert liaison_code(app.services, first) in asked.content and fake.is_ephemeral(asked)
+    assert asked.custom_ids() == ["esc.block_yes|1"]
+    resident = await app.services.repos.people.find("telegram", chat)
+    assert resident is not None and not resident.blocked
+
+    closing = await fake.click(LIAISON_DC, card_message["id"], "esc.close|1")
+    reasons = (await answered(fake, closing))[0]
+    assert "esc.outcome|1:answered" not in reasons.custom_ids()
+    choice = stored_message_with(fake, thread_id, "esc.outcome|1:no_response")
+    await answered(fake, await fake.click(LIAISON_DC, choice["id"], "esc.outcome|1:no_response"))
+
+    async def closed() -> bool:
+        case = await cases.get(1)
+        return case is not None and not case.is_open
+
+    await eventually(closed)
+    await bot.drain()
+    goodbye = sent_to(api, chat)[-1]
+    assert "#1" in text_of(goodbye)
+    assert not any(data.startswith("esc.rate") for data in callback_data(goodbye))

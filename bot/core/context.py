@@ -128,17 +128,26 @@ class Context:
         self.replies_sent += 1
         await self._responder(message)
 
-    def _kept_private(self, message: Outgoing) -> Outgoing:
-        """A personal reply asked for in a shared room: for the person's eyes only where the
-        platform can do that, else withheld, with a pointer to the private chat."""
-        if self.event.private_replies:
-            return replace(message, ephemeral=True)
+    @property
+    def private_here(self) -> bool:
+        """Whether a personal reply can be shown to this person alone, here."""
+        return self.event.is_private or self.event.private_replies
+
+    def privacy_pointer(self) -> Outgoing:
+        """What a shared room is told instead of something personal it must not show."""
         return Outgoing(
             self._(
                 "For your privacy I answer this only in a private chat. Please write to me "
                 "directly."
             )
         )
+
+    def _kept_private(self, message: Outgoing) -> Outgoing:
+        """A personal reply asked for in a shared room: for the person's eyes only where the
+        platform can do that, else withheld, with a pointer to the private chat."""
+        if self.event.private_replies:
+            return replace(message, ephemeral=True)
+        return self.privacy_pointer()
 
     async def enqueue(
         self,

@@ -85,6 +85,10 @@ def _joined(story: str, text: str) -> str:
 @router.command("human", N_("Talk to a person"))
 async def talk_to_person(ctx: Context, event: Incoming) -> None:
     """Say who reads, when, and ask how the resident wants to appear."""
+    if not ctx.private_here:
+        # Nothing is started: their next private message must not open a case unasked.
+        await ctx.reply(ctx.privacy_pointer())
+        return
     if ctx.person.blocked:
         await _say(ctx, ctx._("Thank you. Your message has been received."))
         return
