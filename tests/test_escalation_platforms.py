@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from bot.core.events import Incoming
+from bot.platforms import discord as discord_module
 from bot.platforms.discord import DiscordAdapter
 from bot.platforms.slash_names import LOCALIZED_NAMES
 from bot.platforms.telegram import TelegramAdapter
@@ -173,6 +175,19 @@ async def grant_liaison(app: App, platform: str, user_id: str) -> int:
     return found.id
 
 
+async def drained_until(bot: Bot, seen: Callable[[], list[Any]], count: int) -> list[Any]:
+    """Deliver until `seen()` holds `count` items: a handler stores its change a moment
+    before it queues the messages about it, so one drain right after can come too early."""
+
+    async def enough() -> list[Any] | None:
+        await bot.drain()
+        items = seen()
+        return items if len(items) >= count else None
+
+    result: list[Any] = await eventually(enough)
+    return result
+
+
 # -- Telegram
 
 
@@ -216,14 +231,18 @@ async def telegram_resident_opens_case(bot: Bot, *texts: str) -> None:
     await api.push_update(message(RESIDENT_TG, texts[0]))
     acknowledged = (await wait_sent_to(api, chat, seen + 3))[-1]
     assert "#1" in text_of(acknowledged)
-    cases = bot.app.services.repos.cases
     for number, text in enumerate(texts[1:], start=2):
         await api.push_update(message(RESIDENT_TG, text))
 
-        async def stored(count: int = number) -> bool:
-            return len(await cases.messages(1)) >= count
+        async def queued(count: int = number) -> bool:
+            """Stored and queued for the rooms (a relay is stored a moment before)."""
+            async with bot.app.db.execute(
+                "SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'case:1:in:%'"
+            ) as cursor:
+                keys = [str(row[0]) for row in await cursor.fetchall()]
+            return len({key.split(":")[3] for key in keys}) >= count - 1
 
-        await eventually(stored)
+        await eventually(queued)
     await bot.drain()
 
 
@@ -426,8 +445,7 @@ async def test_discord_resident_and_telegram_liaison_in_a_forum_topic(
         return kinds.count(MessageKind.LIAISON) == 2
 
     await eventually(two_answers)
-    await bot.drain()
-    answers = [post.content for post in fake.posts_to(dm)[2:]]
+    answers = await drained_until(bot, lambda: [p.content for p in fake.posts_to(dm)[2:]], 2)
     assert answers == [
         "Liaison (case #1):\nWe will look into it today.",
         "Liaison (case #1):\nCan you tell us the street?",
@@ -446,7 +464,7 @@ async def test_discord_resident_and_telegram_liaison_in_a_forum_topic(
         return case is not None and not case.is_open
 
     await eventually(closed)
-    await bot.drain()
+    await drained_until(bot, lambda: fake.posts_to(dm)[4:], 1)
     closing = fake.posts_to(dm)[-1]
     assert closing.content.startswith("Your conversation #1 is closed")
     assert closing.custom_ids()[:5] == [f"esc.rate|1:{n}" for n in range(1, 6)]
@@ -475,7 +493,9 @@ async def test_anonymous_telegram_resident_is_unknown_to_discord(start_bot: Star
         return case is not None and not case.is_open
 
     await eventually(closed)
-    await bot.drain()
+    await drained_until(
+        bot, lambda: [c.content for c in bot.fake.calls if "closed by R-" in c.content], 1
+    )
 
     recorded = everything_recorded(bot.fake)
     assert "Me pararon en la calle ayer." in recorded and "Gracias." in recorded
@@ -795,7 +815,30 @@ async def test_typed_story_follow_ups_block_and_close_with_two_discord_liaisons(
         return case is not None and not case.is_open
 
     await eventually(closed)
-    await bot.drain()
-    goodbye = sent_to(api, chat)[-1]
+    (goodbye,) = await drained_until(
+        bot, lambda: [c for c in sent_to(api, chat) if "esc.reopen|1" in callback_data(c)], 1
+    )
     assert "#1" in text_of(goodbye)
     assert not any(data.startswith("esc.rate") for data in callback_data(goodbye))
+
+
+async def test_a_slow_personal_answer_in_a_server_is_deferred_privately(
+    start_bot: StartBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past Discord's deadline /mydata is deferred ephemerally, so the answer that replaces
+    the "thinking…" placeholder is seen by the person alone."""
+    monkeypatch.setattr(discord_module, "ACK_DEADLINE_S", 0.05)
+    bot = await start_bot()
+
+    async def slow(ctx: object, event: Incoming) -> bool:
+        if event.command == "mydata":
+            await asyncio.sleep(0.3)
+        return True
+
+    bot.app.dispatcher.guards.append(slow)
+    interaction = await bot.fake.slash(RESIDENT_DC, "mydata", locale="es-ES")
+    deferred, answer = await answered(bot.fake, interaction, count=2)
+    assert deferred.body["type"] == 5 and bot.fake.is_ephemeral(deferred)
+    assert answer.content.startswith("Lo que guardamos sobre usted:")
+    assert bot.fake.is_ephemeral(answer)
+    assert outside_liaison_room(bot.fake) == []

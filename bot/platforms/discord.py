@@ -512,13 +512,18 @@ class InteractionReply:
             await self._interaction.edit_original_response(**changes)
 
     async def acknowledge_after(self, delay: float) -> None:
-        """Defer a handler still working near Discord's deadline; its replies follow up."""
+        """Defer a handler still working near Discord's deadline; its replies follow up.
+
+        In a server the deferral is ephemeral: the first followup replaces the "thinking…"
+        placeholder and keeps its visibility, so a slow /mydata must not defer publicly."""
         await asyncio.sleep(delay)
         async with self._lock:
             if self._finished or self._interaction.response.is_done():
                 return
             try:
-                await self._interaction.response.defer()
+                await self._interaction.response.defer(
+                    ephemeral=self._interaction.guild_id is not None
+                )
             except discord.HTTPException as error:
                 log.warning("could not defer an interaction: status=%s", error.status)
 
