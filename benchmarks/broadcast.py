@@ -133,16 +133,16 @@ async def prepare(folder: Path, subscribers: int) -> float:
             (i + 1, "telegram", str(FIRST_CHAT_ID + i), rng.choice(SUPPORTED_LOCALES), stamp, stamp)
             for i in range(subscribers)
         ]
-        await app.db.executemany(
-            "INSERT INTO people (id, platform, platform_user_id, locale, created_at, "
-            "last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
-            people,
-        )
-        await app.db.executemany(
-            "INSERT INTO subscribers (person_id, subscribed_at) VALUES (?, ?)",
-            [(i + 1, stamp) for i in range(subscribers)],
-        )
-        await app.db.commit()
+        async with app.db.transaction():
+            await app.db.executemany(
+                "INSERT INTO people (id, platform, platform_user_id, locale, created_at, "
+                "last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+                people,
+            )
+            await app.db.executemany(
+                "INSERT INTO subscribers (person_id, subscribed_at) VALUES (?, ?)",
+                [(i + 1, stamp) for i in range(subscribers)],
+            )
         meeting = await app.services.repos.meetings.create(
             Meeting(
                 0,

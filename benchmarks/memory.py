@@ -160,11 +160,11 @@ def spawn(mode: str, folder: Path) -> tuple[dict[str, Any], float]:
 
 def populate(database: Path) -> None:
     """Migrate through the app's own code, then bulk-insert the large tables."""
-    from storage.database import connect
+    from storage.database import open_database
     from storage.timestamps import to_db
 
     async def migrate() -> None:
-        db = await connect(database)
+        db = await open_database(f"sqlite:///{database}")
         await db.close()
 
     asyncio.run(migrate())

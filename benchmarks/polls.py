@@ -100,12 +100,12 @@ async def run(app: App) -> dict[str, float]:
         )
         for i in range(LARGE)
     ]
-    await app.db.executemany(
-        "INSERT INTO poll_responses (poll_id, voter_hash, answer, lang, neighborhood) "
-        "VALUES (?, ?, ?, ?, ?)",
-        rows,
-    )
-    await app.db.commit()
+    async with app.db.transaction():
+        await app.db.executemany(
+            "INSERT INTO poll_responses (poll_id, voter_hash, answer, lang, neighborhood) "
+            "VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
     timings = []
     for _ in range(5):
         began = time.perf_counter()

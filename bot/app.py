@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiosqlite
-
-from bot.config import Config, ConfigError
+from bot.config import Config, StartupError
 from bot.core.clock import Clock, system_clock
 from bot.core.context import Repositories, Services
 from bot.core.dispatcher import Dispatcher
 from bot.i18n import Languages
 from bot.knowledge.base import KnowledgeBase
+from bot.ops.backend import storage_backend
+from bot.ops.backup import BackupError, backup_before_upgrade
 from bot.outbox import Outbox, OutboxDispatcher
 from bot.privacy import Hasher, load_or_create_key
 from bot.scheduler import Scheduler
 from handlers import JOBS, ROUTERS
 from handlers.abuse import FloodGuard, length_guard
+from handlers.meetings.broadcast import ReminderJobs
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository
-from storage.database import connect
+from storage.database import Database, StorageError, open_database
+from storage.instance_lock import InstanceLock, hold_instance_lock
 from storage.knowledge import KnowledgeRepository
 from storage.meetings import MeetingRepository, SubscriptionRepository
 from storage.outbox import OutboxRepository
@@ -29,12 +33,14 @@ from storage.people import PeopleRepository
 from storage.polls import PollRepository
 from storage.privacy import PrivacyRepository
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(slots=True)
 class App:
     """Everything a running bot holds; platforms attach to `dispatcher` and `delivery`."""
 
-    db: aiosqlite.Connection
+    db: Database
     services: Services
     dispatcher: Dispatcher
     delivery: OutboxDispatcher
@@ -55,13 +61,40 @@ def build_languages(config: Config) -> Languages:
     return Languages(config.bot.languages, config.bot.default_locale)
 
 
-async def _open_storage(config: Config) -> aiosqlite.Connection:
-    """The database, or one line naming `storage.path` when it cannot be opened there."""
+async def _open_storage(config: Config) -> Database:
+    """The database, or one line naming it and what is wrong (garbage, read-only, newer
+    than this program, unreachable): start-up stops with exit code 2, never a hang."""
     try:
-        return await connect(config.storage.path)
-    except (OSError, sqlite3.OperationalError) as error:
+        return await open_database(config.storage.database_url)
+    except StorageError as error:
+        raise StartupError(str(error)) from None
+    except (OSError, sqlite3.Error) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise ConfigError("storage.path", f"cannot open the database there ({reason})") from None
+        raise StartupError(f"database cannot be opened ({reason})") from None
+
+
+def claim_instance(config: Config) -> InstanceLock:
+    """On SQLite, be the only bot process on the file (exit 2 with one line if not)."""
+    try:
+        return hold_instance_lock(config.storage.database_url)
+    except StorageError as error:
+        raise StartupError(str(error)) from None
+
+
+async def _backup_before_upgrade(config: Config, clock: Clock) -> None:
+    """Copy a database that migrations are about to change; no copy, no upgrade."""
+    try:
+        saved = await asyncio.to_thread(
+            backup_before_upgrade, storage_backend(config), config.ops.keep_backups, clock()
+        )
+    except sqlite3.DatabaseError as error:
+        if "not a database" in str(error):
+            return  # garbage, not an older schema: opening it names the problem
+        raise StartupError(f"cannot back up the database before upgrading it ({error})") from None
+    except (BackupError, OSError, sqlite3.Error) as error:
+        raise StartupError(f"cannot back up the database before upgrading it ({error})") from None
+    if saved is not None:
+        log.info("database backed up before upgrading its schema: %s", saved.name)
 
 
 async def build_app(
@@ -72,6 +105,7 @@ async def build_app(
 ) -> App:
     """Open storage and build every service; the caller starts platforms and delivery."""
     key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
+    await _backup_before_upgrade(config, clock)
     db = await _open_storage(config)
     repos = Repositories(
         people=PeopleRepository(db),
@@ -86,9 +120,10 @@ async def build_app(
         subscriptions=SubscriptionRepository(db),
         polls=PollRepository(db),
     )
-    outbox = Outbox(repos.outbox, clock)
+    outbox = Outbox(repos.outbox, db, clock)
     services = Services(
         config=config,
+        db=db,
         languages=languages or build_languages(config),
         repos=repos,
         outbox=outbox,
@@ -100,6 +135,7 @@ async def build_app(
     dispatcher.include(*ROUTERS)
     dispatcher.guards.extend((FloodGuard(config.abuse), length_guard))
     delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock, services.metrics)
+    delivery.register(ReminderJobs(services), None)  # meeting reminders, expanded when due
     return App(
         db=db,
         services=services,

@@ -266,9 +266,31 @@ class BotSection:
     admins: tuple[str, ...] = _setting((), _identities)
 
 
+DEFAULT_STORAGE_PATH = "./liaison.db"
+DEFAULT_STORAGE_URL = f"sqlite:///{DEFAULT_STORAGE_PATH}"
+
+
+def _storage_url(value: str) -> str | None:
+    if value.startswith("sqlite:///"):
+        return _database_path(value.removeprefix("sqlite:///"))
+    if value.startswith(("postgresql://", "postgres://")):
+        return None
+    return "must be sqlite:///PATH or postgresql://USER@HOST/DATABASE"
+
+
 @dataclass(frozen=True, slots=True)
 class StorageSection:
-    path: str = _setting("./liaison.db", _database_path)
+    """Where data lives: `url` picks the backend; `path` is the older name for an SQLite
+    file and is used when `url` is left at its default."""
+
+    url: str = _setting(DEFAULT_STORAGE_URL, _storage_url)
+    path: str = _setting(DEFAULT_STORAGE_PATH, _database_path)
+
+    @property
+    def database_url(self) -> str:
+        if self.url == DEFAULT_STORAGE_URL and self.path != DEFAULT_STORAGE_PATH:
+            return f"sqlite:///{self.path}"
+        return self.url
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,8 +383,8 @@ class LocalSection:
     liaison_languages: str = _setting("English, Español", _not_blank)
     crisis_line: str = _setting("988", _phone)
     legal_aid: str = _setting("your local legal aid society or public defender", _not_blank)
-    # Empty: answers about immigration show `legal_aid` instead.
-    immigration_legal_aid: str = _setting("")
+    # Left at the default, answers about immigration show `legal_aid` if the city set it.
+    immigration_legal_aid: str = _setting("a nonprofit immigration legal service near you")
     meetings_url: str = _setting("", _http_url)
     privacy_notice_url: str = _setting("", _http_url)
 

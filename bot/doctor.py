@@ -41,6 +41,9 @@ class RoomCheck:
     configured: bool
     reachable: bool
     findings: tuple[Finding, ...]
+    # False: the token was refused or the API could not be reached; the adapter's own
+    # start-up says so more precisely, so the room check leaves that verdict to it.
+    connected: bool = True
 
 
 PlatformCheck = Callable[[Config, bool], Awaitable[RoomCheck]]
@@ -71,7 +74,7 @@ async def room_problem(config: Config) -> str | None:
     if not checks:
         return None  # the terminal chat: liaisons are in it
     results = [await check(config, False) for check in checks]
-    if any(result.reachable for result in results):
+    if any(result.reachable for result in results) or not all(r.connected for r in results):
         return None
     configured = [result for result in results if result.configured]
     if not configured:

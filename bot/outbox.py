@@ -32,6 +32,7 @@ from bot.core.ports import (
     Unreachable,
 )
 from bot.ops.metrics import Metrics
+from storage.database import Database
 from storage.outbox import NewOutboxItem, OutboxItem, OutboxRepository, OutboxStatus
 from storage.people import PeopleRepository
 
@@ -125,13 +126,16 @@ class Queued:
     not_before: datetime
     broadcast_id: str | None = None
     expires_at: datetime | None = None
+    subject: int | None = None
 
 
 class Outbox:
-    """The write side: features call `enqueue`; the dispatcher is woken."""
+    """The write side: features call `enqueue`; the dispatcher is woken once the rows
+    are committed (inside a feature's transaction, when it commits)."""
 
-    def __init__(self, repo: OutboxRepository, clock: Clock) -> None:
+    def __init__(self, repo: OutboxRepository, db: Database, clock: Clock) -> None:
         self._repo = repo
+        self._db = db
         self._clock = clock
         self.wakeup = asyncio.Event()
 
@@ -143,7 +147,10 @@ class Outbox:
         not_before: datetime | None = None,
         broadcast_id: str | None = None,
         expires_at: datetime | None = None,
+        subject: int | None = None,
     ) -> bool:
+        """Queue one message. `subject` names the person whose words or chat the row
+        carries when that is not the recipient (a resident's message in a liaison room)."""
         now = self._clock()
         added = await self._repo.add(
             NewOutboxItem(
@@ -156,11 +163,12 @@ class Outbox:
                 not_before=not_before or now,
                 broadcast_id=broadcast_id,
                 expires_at=expires_at,
+                subject=subject,
             ),
             now,
         )
         if added:
-            self.wakeup.set()
+            self._db.after_commit(self.wakeup.set)
         return added
 
     async def enqueue_many(self, batch: list[Queued]) -> int:
@@ -183,11 +191,15 @@ class Outbox:
                     not_before=queued.not_before,
                     broadcast_id=queued.broadcast_id,
                     expires_at=queued.expires_at,
+                    subject=queued.subject,
                 )
             )
-        added = await self._repo.add_many(items, self._clock()) if items else 0
+        if not items:
+            return 0
+        async with self._db.transaction():
+            added = await self._repo.add_many(items, self._clock())
         if added:
-            self.wakeup.set()
+            self._db.after_commit(self.wakeup.set)
         return added
 
 

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import signal
 
-from bot.app import App, build_app
+from bot.app import App, build_app, claim_instance
 from bot.config import Config
 from bot.core.ports import PlatformAdapter
 from bot.ops.server import OpsServer, start_ops_listener
@@ -57,6 +57,14 @@ async def serve(app: App, adapters: list[PlatformAdapter], stop: asyncio.Event) 
 
 
 async def run_platforms(config: Config) -> int:
+    lock = claim_instance(config)
+    try:
+        return await _run_platforms(config)
+    finally:
+        lock.release()
+
+
+async def _run_platforms(config: Config) -> int:
     app = await build_app(config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

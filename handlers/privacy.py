@@ -85,10 +85,11 @@ async def forget(ctx: Context, event: Incoming) -> None:
 
 @router.button(CONFIRM_FORGET)
 async def forget_confirmed(ctx: Context, event: Incoming) -> None:
-    open_case = await ctx.repos.cases.open_for_person(ctx.person.id)
-    if open_case is not None:
-        await close_case(ctx.services, open_case, ctx.person, Outcome.WITHDRAWN, None)
-    await ctx.repos.privacy.erase_person(ctx.person.id)
+    async with ctx.db.transaction():  # closed and erased together, or neither
+        open_case = await ctx.repos.cases.open_for_person(ctx.person.id)
+        if open_case is not None:
+            await close_case(ctx.services, open_case, ctx.person, Outcome.WITHDRAWN, None)
+        await ctx.repos.privacy.erase_person(ctx.person.id)
     await ctx.reply(
         ctx._("Your data has been erased. If you write again, we start fresh."), private=True
     )
@@ -103,12 +104,13 @@ async def apply_retention(services: Services) -> RetentionCounts:
     """Daily: drop closed cases' text, abandoned forms and delivered message copies."""
     now = services.clock()
     privacy = services.config.privacy
-    counts = await services.repos.privacy.apply_retention(
-        closed_before=now - timedelta(days=privacy.closed_case_retention_days),
-        idle_before=now - timedelta(hours=privacy.conversation_expiry_hours),
-        delivered_before=now - DELIVERED_KEPT,
-        viewed_before=now - VIEWS_KEPT,
-    )
+    async with services.db.transaction():
+        counts = await services.repos.privacy.apply_retention(
+            closed_before=now - timedelta(days=privacy.closed_case_retention_days),
+            idle_before=now - timedelta(hours=privacy.conversation_expiry_hours),
+            delivered_before=now - DELIVERED_KEPT,
+            viewed_before=now - VIEWS_KEPT,
+        )
     log.info(
         "retention: %d case messages cleared, %d forms expired, %d delivered rows deleted, "
         "%d topic views deleted",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.timestamps import from_db, to_db
+from storage.database import Database
+from storage.rows import Table
+from storage.timestamps import to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,25 +25,28 @@ class TopicView:
     viewed_at: datetime
 
 
+FEEDBACK = Table(FeedbackCount)
+VIEWS = Table(TopicView)
+
+
 class KnowledgeRepository:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     async def count_feedback(self, topic_id: str, lang: str, helpful: bool) -> None:
         column = "helpful" if helpful else "unhelpful"
         await self._db.execute(
             f"INSERT INTO kb_feedback (topic_id, lang, {column}) VALUES (?, ?, 1) "
-            f"ON CONFLICT (topic_id, lang) DO UPDATE SET {column} = {column} + 1",
+            f"ON CONFLICT (topic_id, lang) DO UPDATE SET {column} = kb_feedback.{column} + 1",
             (topic_id, lang),
         )
-        await self._db.commit()
 
     async def feedback(self) -> list[FeedbackCount]:
-        async with self._db.execute(
-            "SELECT topic_id, lang, helpful, unhelpful FROM kb_feedback ORDER BY topic_id, lang"
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [FeedbackCount(str(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
+        return FEEDBACK.load_all(
+            await self._db.fetch(
+                f"SELECT {FEEDBACK.columns} FROM kb_feedback ORDER BY topic_id, lang"
+            )
+        )
 
     async def record_view(self, person_id: int, topic_id: str, urgent: bool, now: datetime) -> None:
         """Remember a viewed topic (the retention job forgets views after a day)."""
@@ -51,12 +54,11 @@ class KnowledgeRepository:
             "INSERT INTO topic_views (person_id, topic_id, urgent, viewed_at) VALUES (?, ?, ?, ?)",
             (person_id, topic_id, int(urgent), to_db(now)),
         )
-        await self._db.commit()
 
     async def recent_views(self, person_id: int, since: datetime) -> list[TopicView]:
-        rows = await self._db.execute_fetchall(
-            "SELECT topic_id, urgent, viewed_at FROM topic_views "
+        rows = await self._db.fetch(
+            f"SELECT {VIEWS.columns} FROM topic_views "
             "WHERE person_id = ? AND viewed_at >= ? ORDER BY id DESC LIMIT 20",
             (person_id, to_db(since)),
         )
-        return [TopicView(str(r[0]), bool(r[1]), from_db(str(r[2]))) for r in rows]
+        return VIEWS.load_all(rows)

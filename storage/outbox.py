@@ -10,8 +10,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
+from storage.database import Database
+from storage.rows import Table
 from storage.timestamps import from_db, to_db
 
 
@@ -37,30 +37,16 @@ class OutboxItem:
     created_at: datetime
     broadcast_id: str | None
     expires_at: datetime | None = None
+    subject: int | None = None
 
 
-_COLUMNS = (
-    "id, dedupe_key, platform, chat_id, thread_id, person_id, payload, status, attempts, "
-    "not_before, created_at, broadcast_id, expires_at"
+ITEMS = Table(OutboxItem)
+_INSERT_COLUMNS = (
+    "dedupe_key, platform, chat_id, thread_id, person_id, payload, not_before, created_at, "
+    "broadcast_id, expires_at, subject"
 )
-
-
-def _item(row: aiosqlite.Row | tuple[object, ...]) -> OutboxItem:
-    return OutboxItem(
-        id=int(str(row[0])),
-        dedupe_key=str(row[1]),
-        platform=str(row[2]),
-        chat_id=str(row[3]),
-        thread_id=None if row[4] is None else str(row[4]),
-        person_id=None if row[5] is None else int(str(row[5])),
-        payload=str(row[6]),
-        status=OutboxStatus(str(row[7])),
-        attempts=int(str(row[8])),
-        not_before=from_db(str(row[9])),
-        created_at=from_db(str(row[10])),
-        broadcast_id=None if row[11] is None else str(row[11]),
-        expires_at=None if row[12] is None else from_db(str(row[12])),
-    )
+# Rows per INSERT statement: 11 parameters each stays under both engines' limits.
+_INSERT_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +63,13 @@ class NewOutboxItem:
     broadcast_id: str | None = None
     # After this instant the message is pointless (a reminder for a started meeting).
     expires_at: datetime | None = None
+    # The person whose chat id or words the row carries (default: `person_id`); /forget
+    # deletes by it. A liaison room's copy of a resident's message names the resident.
+    subject: int | None = None
 
 
 class OutboxRepository:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     async def add(self, item: NewOutboxItem, now: datetime) -> bool:
@@ -88,14 +77,15 @@ class OutboxRepository:
         return await self.add_many([item], now) == 1
 
     async def add_many(self, items: list[NewOutboxItem], now: datetime) -> int:
-        """Insert many rows in one transaction (a broadcast); returns how many were new."""
-        before = self._db.total_changes
-        await self._db.executemany(
-            "INSERT INTO outbox (dedupe_key, platform, chat_id, thread_id, person_id, payload, "
-            "not_before, created_at, broadcast_id, expires_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-            [
-                (
+        """Insert many rows (a broadcast); returns how many were new. Call it inside a
+        transaction for all-or-nothing."""
+        added = 0
+        for start in range(0, len(items), _INSERT_CHUNK):
+            chunk = items[start : start + _INSERT_CHUNK]
+            marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+            params: list[object] = []
+            for item in chunk:
+                params += (
                     item.dedupe_key,
                     item.platform,
                     item.chat_id,
@@ -106,16 +96,19 @@ class OutboxRepository:
                     to_db(now),
                     item.broadcast_id,
                     None if item.expires_at is None else to_db(item.expires_at),
+                    item.person_id if item.subject is None else item.subject,
                 )
-                for item in items
-            ],
-        )
-        await self._db.commit()
-        return self._db.total_changes - before
+            rows = await self._db.fetch(
+                f"INSERT INTO outbox ({_INSERT_COLUMNS}) VALUES {marks} "
+                "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+                params,
+            )
+            added += len(rows)
+        return added
 
     async def due_chats(self, platform: str, now: datetime, limit: int) -> list[str]:
         """Chats with a pending row whose time has come (only ids: payloads stay on disk)."""
-        rows = await self._db.execute_fetchall(
+        rows = await self._db.fetch(
             "SELECT chat_id FROM outbox WHERE platform = ? AND status = 'pending' "
             "AND not_before <= ? ORDER BY not_before LIMIT ?",
             (platform, to_db(now), limit * 4),
@@ -123,40 +116,37 @@ class OutboxRepository:
         return list(dict.fromkeys(str(row[0]) for row in rows))[:limit]
 
     async def pending_for_chat(self, platform: str, chat_id: str) -> list[OutboxItem]:
-        rows = await self._db.execute_fetchall(
-            f"SELECT {_COLUMNS} FROM outbox WHERE platform = ? AND chat_id = ? "
+        rows = await self._db.fetch(
+            f"SELECT {ITEMS.columns} FROM outbox WHERE platform = ? AND chat_id = ? "
             "AND status = 'pending' ORDER BY id",
             (platform, chat_id),
         )
-        return [_item(row) for row in rows]
+        return ITEMS.load_all(rows)
 
     async def skip_expired(self, now: datetime) -> int:
         """Pending rows past their expiry are skipped, never sent late."""
-        cursor = await self._db.execute(
+        return await self._db.execute(
             "UPDATE outbox SET status = 'skipped', last_error = 'expired' "
             "WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= ?",
             (to_db(now),),
         )
-        await self._db.commit()
-        return cursor.rowcount
 
     async def skip_pending(self, key_prefix: str) -> int:
         """Withdraw queued messages whose dedupe key starts with `key_prefix` (a moved meeting)."""
-        cursor = await self._db.execute(
+        # substr rather than a range or LIKE: PostgreSQL collations may not sort U+FFFF
+        # last, and LIKE would read `_` and `%` in a key as wildcards.
+        return await self._db.execute(
             "UPDATE outbox SET status = 'skipped', last_error = 'withdrawn' "
-            "WHERE status = 'pending' AND dedupe_key >= ? AND dedupe_key < ?",
-            (key_prefix, key_prefix + "\uffff"),
+            "WHERE status = 'pending' AND substr(dedupe_key, 1, ?) = ?",
+            (len(key_prefix), key_prefix),
         )
-        await self._db.commit()
-        return cursor.rowcount
 
     async def broadcasts(self) -> list[tuple[str, dict[OutboxStatus, int]]]:
         """Progress of every broadcast: counts per status."""
-        async with self._db.execute(
+        rows = await self._db.fetch(
             "SELECT broadcast_id, status, COUNT(*) FROM outbox WHERE broadcast_id IS NOT NULL "
             "GROUP BY broadcast_id, status ORDER BY broadcast_id"
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         progress: dict[str, dict[OutboxStatus, int]] = {}
         for broadcast_id, status, count in rows:
             counts = progress.setdefault(str(broadcast_id), {s: 0 for s in OutboxStatus})
@@ -168,7 +158,6 @@ class OutboxRepository:
             "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
             (to_db(now), item_id),
         )
-        await self._db.commit()
 
     async def mark_final(self, item_id: int, status: OutboxStatus, error: str) -> None:
         """A row that will never be delivered: failed (gave up) or skipped (unreachable)."""
@@ -176,7 +165,6 @@ class OutboxRepository:
             "UPDATE outbox SET status = ?, last_error = ?, attempts = attempts + 1 WHERE id = ?",
             (status.value, error, item_id),
         )
-        await self._db.commit()
 
     async def retry_later(self, item_id: int, not_before: datetime, error: str) -> None:
         await self._db.execute(
@@ -184,16 +172,15 @@ class OutboxRepository:
             "WHERE id = ?",
             (to_db(not_before), error, item_id),
         )
-        await self._db.commit()
 
     async def pending_summary(self, now: datetime) -> tuple[int, datetime | None]:
         """How many rows wait, and since when the oldest due one has (for monitoring)."""
-        rows = await self._db.execute_fetchall(
+        row = await self._db.fetchone(
             "SELECT COUNT(*), MIN(CASE WHEN not_before <= ? THEN not_before END) "
             "FROM outbox WHERE status = 'pending'",
             (to_db(now),),
         )
-        count, oldest = next(iter(rows), (0, None))
+        count, oldest = row if row is not None else (0, None)
         return int(count), None if oldest is None else from_db(str(oldest))
 
     async def counts_by_status(self, broadcast_id: str | None = None) -> dict[OutboxStatus, int]:
@@ -202,8 +189,7 @@ class OutboxRepository:
         if broadcast_id is not None:
             sql += " WHERE broadcast_id = ?"
             params = (broadcast_id,)
-        async with self._db.execute(sql + " GROUP BY status", params) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch(sql + " GROUP BY status", params)
         counts = {status: 0 for status in OutboxStatus}
         for status, count in rows:
             counts[OutboxStatus(str(status))] = int(count)

@@ -6,9 +6,9 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from storage.timestamps import from_db, to_db
+from storage.database import Database
+from storage.rows import Table
+from storage.timestamps import to_db
 
 
 class Role(enum.Enum):
@@ -40,33 +40,13 @@ class Person:
         return self.role is Role.ADMIN or self.role in roles
 
 
-_COLUMNS = (
-    "id, platform, platform_user_id, locale, locale_chosen, role, timezone, unreachable, "
-    "created_at, last_seen_at, blocked, public_name"
-)
-
-
-def _person(row: aiosqlite.Row | tuple[object, ...]) -> Person:
-    return Person(
-        id=int(str(row[0])),
-        platform=str(row[1]),
-        platform_user_id=str(row[2]),
-        locale=None if row[3] is None else str(row[3]),
-        locale_chosen=bool(row[4]),
-        role=Role(str(row[5])),
-        timezone=None if row[6] is None else str(row[6]),
-        unreachable=bool(row[7]),
-        created_at=from_db(str(row[8])),
-        last_seen_at=from_db(str(row[9])),
-        blocked=bool(row[10]),
-        public_name=None if row[11] is None else str(row[11]),
-    )
+PEOPLE = Table(Person)
 
 
 class PeopleRepository:
     """Reads and writes `people`; every method is one short statement."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     async def upsert_seen(
@@ -78,46 +58,41 @@ class PeopleRepository:
         choice always wins over the hint.
         """
         stamp = to_db(now)
-        rows = await self._db.execute_fetchall(
+        rows = await self._db.fetch(
             "INSERT INTO people (platform, platform_user_id, locale, created_at, last_seen_at) "
             "VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (platform, platform_user_id) DO UPDATE SET "
             "last_seen_at = excluded.last_seen_at, unreachable = 0, "
-            "locale = CASE WHEN people.locale_chosen THEN people.locale "
-            f"ELSE COALESCE(people.locale, excluded.locale) END RETURNING {_COLUMNS}",
+            "locale = CASE WHEN people.locale_chosen = 1 THEN people.locale "
+            f"ELSE COALESCE(people.locale, excluded.locale) END RETURNING {PEOPLE.columns}",
             (platform, platform_user_id, locale_hint, stamp, stamp),
         )
-        await self._db.commit()
-        return _person(next(iter(rows)))
+        return PEOPLE.load(rows[0])
 
     async def find(self, platform: str, platform_user_id: str) -> Person | None:
-        rows = await self._db.execute_fetchall(
-            f"SELECT {_COLUMNS} FROM people WHERE platform = ? AND platform_user_id = ?",
+        rows = await self._db.fetch(
+            f"SELECT {PEOPLE.columns} FROM people WHERE platform = ? AND platform_user_id = ?",
             (platform, platform_user_id),
         )
-        return next((_person(row) for row in rows), None)
+        return PEOPLE.load_first(rows)
 
     async def get(self, person_id: int) -> Person | None:
-        async with self._db.execute(
-            f"SELECT {_COLUMNS} FROM people WHERE id = ?", (person_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else _person(row)
+        rows = await self._db.fetch(
+            f"SELECT {PEOPLE.columns} FROM people WHERE id = ?", (person_id,)
+        )
+        return PEOPLE.load_first(rows)
 
     async def set_locale(self, person_id: int, locale: str) -> None:
         """Store an explicit language choice; it wins over every later platform hint."""
         await self._db.execute(
             "UPDATE people SET locale = ?, locale_chosen = 1 WHERE id = ?", (locale, person_id)
         )
-        await self._db.commit()
 
     async def set_role(self, person_id: int, role: Role) -> None:
         await self._db.execute("UPDATE people SET role = ? WHERE id = ?", (role.value, person_id))
-        await self._db.commit()
 
     async def set_timezone(self, person_id: int, timezone: str) -> None:
         await self._db.execute("UPDATE people SET timezone = ? WHERE id = ?", (timezone, person_id))
-        await self._db.commit()
 
     async def mark_unreachable(self, platform: str, platform_user_id: str) -> None:
         """The platform refused delivery (blocked bot, closed DMs): skip in broadcasts."""
@@ -125,22 +100,19 @@ class PeopleRepository:
             "UPDATE people SET unreachable = 1 WHERE platform = ? AND platform_user_id = ?",
             (platform, platform_user_id),
         )
-        await self._db.commit()
 
     async def with_role(self, role: Role) -> list[Person]:
-        async with self._db.execute(
-            f"SELECT {_COLUMNS} FROM people WHERE role = ? ORDER BY id", (role.value,)
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [_person(row) for row in rows]
+        return PEOPLE.load_all(
+            await self._db.fetch(
+                f"SELECT {PEOPLE.columns} FROM people WHERE role = ? ORDER BY id", (role.value,)
+            )
+        )
 
     async def set_blocked(self, person_id: int, blocked: bool) -> None:
         await self._db.execute(
             "UPDATE people SET blocked = ? WHERE id = ?", (int(blocked), person_id)
         )
-        await self._db.commit()
 
     async def set_public_name(self, person_id: int, name: str | None) -> None:
         """The name a liaison chooses to show residents (None: shown as 'Liaison')."""
         await self._db.execute("UPDATE people SET public_name = ? WHERE id = ?", (name, person_id))
-        await self._db.commit()

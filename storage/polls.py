@@ -7,9 +7,9 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import aiosqlite
-
-from storage.timestamps import from_db, to_db
+from storage.database import Database
+from storage.rows import Table
+from storage.timestamps import to_db
 
 
 class PollStatus(enum.Enum):
@@ -44,41 +44,24 @@ class Response:
     count: int = 1
 
 
-_COLUMNS = (
-    "id, template, opens_at, closes_at, status, wave, question, options, audience_tags, "
-    "ask_neighborhood"
-)
-
-
-def _poll(row: aiosqlite.Row | tuple[object, ...]) -> Poll:
-    return Poll(
-        id=int(str(row[0])),
-        template=str(row[1]),
-        opens_at=from_db(str(row[2])),
-        closes_at=from_db(str(row[3])),
-        status=PollStatus(str(row[4])),
-        wave=int(str(row[5])),
-        question=dict(json.loads(str(row[6]))),
-        options=dict(json.loads(str(row[7]))),
-        audience_tags=tuple(t for t in str(row[8]).split(",") if t),
-        ask_neighborhood=bool(row[9]),
-    )
+POLLS = Table(Poll)
 
 
 class PollRepository:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     async def create(self, poll: Poll, created_by: int | None) -> Poll:
         """Store a poll; waves of one template are numbered 1, 2, 3 … so trends line up."""
-        async with self._db.execute(
-            "SELECT COALESCE(MAX(wave), 0) + 1 FROM polls WHERE template = ?", (poll.template,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        wave = int(row[0]) if row else 1
-        cursor = await self._db.execute(
+        wave = int(
+            await self._db.fetchval(
+                "SELECT COALESCE(MAX(wave), 0) + 1 FROM polls WHERE template = ?", (poll.template,)
+            )
+        )
+        rows = await self._db.fetch(
             "INSERT INTO polls (template, question, options, audience_tags, ask_neighborhood, "
-            "opens_at, closes_at, wave, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "opens_at, closes_at, wave, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"RETURNING {POLLS.columns}",
             (
                 poll.template,
                 json.dumps(poll.question, ensure_ascii=False),
@@ -91,46 +74,37 @@ class PollRepository:
                 created_by,
             ),
         )
-        await self._db.commit()
-        created = await self.get(int(cursor.lastrowid or 0))
-        assert created is not None
-        return created
+        return POLLS.load(rows[0])
 
     async def get(self, poll_id: int) -> Poll | None:
-        async with self._db.execute(
-            f"SELECT {_COLUMNS} FROM polls WHERE id = ?", (poll_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else _poll(row)
+        rows = await self._db.fetch(f"SELECT {POLLS.columns} FROM polls WHERE id = ?", (poll_id,))
+        return POLLS.load_first(rows)
 
     async def latest(self, limit: int = 10) -> list[Poll]:
-        async with self._db.execute(
-            f"SELECT {_COLUMNS} FROM polls ORDER BY id DESC LIMIT ?", (limit,)
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [_poll(row) for row in rows]
+        rows = await self._db.fetch(
+            f"SELECT {POLLS.columns} FROM polls ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return POLLS.load_all(rows)
 
     async def waves(self, template: str) -> list[Poll]:
-        async with self._db.execute(
-            f"SELECT {_COLUMNS} FROM polls WHERE template = ? ORDER BY wave", (template,)
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [_poll(row) for row in rows]
+        rows = await self._db.fetch(
+            f"SELECT {POLLS.columns} FROM polls WHERE template = ? ORDER BY wave", (template,)
+        )
+        return POLLS.load_all(rows)
 
     async def due_to_close(self, now: datetime) -> list[Poll]:
-        async with self._db.execute(
-            f"SELECT {_COLUMNS} FROM polls WHERE status = 'open' AND closes_at <= ? ORDER BY id",
+        rows = await self._db.fetch(
+            f"SELECT {POLLS.columns} FROM polls WHERE status = 'open' AND closes_at <= ? "
+            "ORDER BY id",
             (to_db(now),),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [_poll(row) for row in rows]
+        )
+        return POLLS.load_all(rows)
 
     async def close(self, poll_id: int) -> bool:
-        cursor = await self._db.execute(
+        changed = await self._db.execute(
             "UPDATE polls SET status = 'closed' WHERE id = ? AND status = 'open'", (poll_id,)
         )
-        await self._db.commit()
-        return cursor.rowcount == 1
+        return changed == 1
 
     async def answer(self, poll_id: int, voter_hash: str, answer: int | None, lang: str) -> None:
         """Record or replace (the last answer counts) one person's answer."""
@@ -140,25 +114,22 @@ class PollRepository:
             "lang = excluded.lang",
             (poll_id, voter_hash, answer, lang),
         )
-        await self._db.commit()
 
     async def set_neighborhood(self, poll_id: int, voter_hash: str, neighborhood: str) -> bool:
-        cursor = await self._db.execute(
+        changed = await self._db.execute(
             "UPDATE poll_responses SET neighborhood = ? WHERE poll_id = ? AND voter_hash = ?",
             (neighborhood, poll_id, voter_hash),
         )
-        await self._db.commit()
-        return cursor.rowcount == 1
+        return changed == 1
 
     async def responses(self, poll_id: int) -> list[Response]:
         """Answers counted by (answer, language, neighbourhood): the database aggregates, so
         results for 100,000 responses move a few dozen rows, not 100,000."""
-        async with self._db.execute(
+        rows = await self._db.fetch(
             "SELECT answer, lang, neighborhood, COUNT(*) FROM poll_responses WHERE poll_id = ? "
             "GROUP BY answer, lang, neighborhood",
             (poll_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [
             Response(
                 None if r[0] is None else int(r[0]),
@@ -170,8 +141,8 @@ class PollRepository:
         ]
 
     async def has_answered(self, poll_id: int, voter_hash: str) -> bool:
-        async with self._db.execute(
+        found = await self._db.fetchone(
             "SELECT 1 FROM poll_responses WHERE poll_id = ? AND voter_hash = ?",
             (poll_id, voter_hash),
-        ) as cursor:
-            return await cursor.fetchone() is not None
+        )
+        return found is not None

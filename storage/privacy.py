@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
+from storage.database import Database
 from storage.timestamps import to_db
 
 
@@ -23,22 +22,25 @@ class RetentionCounts:
 
 
 class PrivacyRepository:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
     async def erase_person(self, person_id: int) -> None:
-        """Remove the person and everything that could identify them or what they said."""
-        try:  # one implicit transaction: all of it is erased, or none of it
+        """Remove the person and everything that could identify them or what they said:
+        all of it or none of it, even with other writers about (one transaction).
+
+        Tables that point at people with ON DELETE CASCADE (conversation state, topic
+        views, subscriptions, meeting recipients, RSVPs) go with the person row; queued
+        messages go by subject (a reply to them, or their words copied to a liaison room).
+        """
+        async with self._db.transaction():
             await self._db.execute(
                 "UPDATE case_messages SET body = NULL, attachment_name = NULL "
                 "WHERE case_id IN (SELECT id FROM cases WHERE person_id = ?)",
                 (person_id,),
             )
             await self._db.execute(
-                "DELETE FROM outbox WHERE person_id = ? OR dedupe_key IN ("
-                "SELECT o.dedupe_key FROM outbox o JOIN cases c "
-                "ON o.dedupe_key LIKE 'case:' || c.id || ':%' WHERE c.person_id = ?)",
-                (person_id, person_id),
+                "DELETE FROM outbox WHERE subject = ? OR person_id = ?", (person_id, person_id)
             )
             await self._db.execute(
                 "UPDATE cases SET person_id = NULL, shown_name = NULL, close_note = NULL "
@@ -46,10 +48,6 @@ class PrivacyRepository:
                 (person_id,),
             )
             await self._db.execute("DELETE FROM people WHERE id = ?", (person_id,))
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
 
     async def apply_retention(
         self,
@@ -78,7 +76,4 @@ class PrivacyRepository:
         views = await self._db.execute(
             "DELETE FROM topic_views WHERE viewed_at < ?", (to_db(viewed_before),)
         )
-        await self._db.commit()
-        return RetentionCounts(
-            cleared.rowcount, expired.rowcount, delivered.rowcount, views.rowcount
-        )
+        return RetentionCounts(cleared, expired, delivered, views)

@@ -1,8 +1,17 @@
-"""Shared fixtures: a real migrated SQLite file per test, a hand-moved clock."""
+"""Shared fixtures: a real migrated database per test, a hand-moved clock.
+
+Tests that use the `config` (or `app`) fixture run once per storage backend: on SQLite
+always, and on PostgreSQL too when `LIAISON_TEST_DATABASE_URL` names a server database
+(each test gets a fresh schema in it, dropped afterwards).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
+import asyncio
+import contextlib
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +48,52 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+POSTGRES_URL = os.environ.get("LIAISON_TEST_DATABASE_URL", "")
+
+
+def backends() -> list[str]:
+    return ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "storage_url" in metafunc.fixturenames:
+        metafunc.parametrize("storage_url", backends(), indirect=True)
+
+
+async def _schema_command(sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextlib.contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A URL whose connections work in a new, empty schema of the test database."""
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_schema_command(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{separator}search_path={schema}"
+    finally:
+        asyncio.run(_schema_command(f"DROP SCHEMA {schema} CASCADE"))
+
+
 @pytest.fixture
-def config(tmp_path: Path) -> Config:
-    return make_config(tmp_path)
+def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if getattr(request, "param", "sqlite") == "postgresql":
+        with postgres_schema() as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path / 'liaison.db'}"
+
+
+@pytest.fixture
+def config(tmp_path: Path, storage_url: str) -> Config:
+    return make_config(tmp_path, LIAISON_STORAGE_URL=storage_url)
 
 
 def make_config(tmp_path: Path, **env: str) -> Config:

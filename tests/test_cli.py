@@ -54,7 +54,7 @@ async def _create_database(config: Config) -> None:
 def _config_file(tmp_path: Path, config: Config) -> Path:
     path = tmp_path / "elsewhere.toml"
     path.write_text(
-        f'[storage]\npath = "{config.storage.path}"\n'
+        f'[storage]\nurl = "{config.storage.database_url}"\n'
         f'[privacy]\nhash_key_path = "{config.privacy.hash_key_path}"\n',
         encoding="utf-8",
     )

@@ -147,3 +147,16 @@ async def test_liaison_run_without_a_room_stops_with_one_line(
     assert lines == [f"liaison: {NO_ROOM}"]
     assert TOKEN not in stderr.decode()
     assert api.sent("sendMessage") == [] and api.sent("getUpdates") == []
+
+
+async def test_a_refused_token_is_left_to_the_adapter_and_shown_by_doctor(
+    tmp_path: Path, fake: FakeDiscord
+) -> None:
+    """With the token refused the room cannot be judged: start-up leaves the verdict to the
+    adapter's own token message; doctor shows it as a failure naming discord.token."""
+    fake.refuse("GET", "/users/@me", 401, 0, "401: Unauthorized")
+    config = make_config(tmp_path, **_discord(fake))
+    assert await room_problem(config) is None
+    lines, reachable = await doctor(config)
+    assert not reachable
+    assert any(line.startswith("FAIL") and "401: Unauthorized" in line for line in lines)

@@ -236,10 +236,10 @@ async def telegram_resident_opens_case(bot: Bot, *texts: str) -> None:
 
         async def queued(count: int = number) -> bool:
             """Stored and queued for the rooms (a relay is stored a moment before)."""
-            async with bot.app.db.execute(
+            rows = await bot.app.db.fetch(
                 "SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'case:1:in:%'"
-            ) as cursor:
-                keys = [str(row[0]) for row in await cursor.fetchall()]
+            )
+            keys = [str(row[0]) for row in rows]
             return len({key.split(":")[3] for key in keys}) >= count - 1
 
         await eventually(queued)

@@ -36,6 +36,5 @@ async def test_injection_text_through_every_free_text_input(app: App) -> None:
     assert people is not None  # the user id itself was stored as given
     bodies = [m.body for m in await app.services.repos.cases.messages(1)]
     assert bodies.count(NASTY) == 2
-    async with app.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
-        tables = {row[0] for row in await cursor.fetchall()}
-    assert {"people", "cases", "case_messages", "outbox"} <= tables
+    for table in ("people", "cases", "case_messages", "outbox"):  # all still there
+        assert await app.db.fetchval(f"SELECT count(*) FROM {table}") > 0

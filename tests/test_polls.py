@@ -77,8 +77,7 @@ async def test_responses_hold_no_identity(app: App) -> None:
     sam = await _subscriber(app, "sam")
     await _create_t1(organizer)
     await sam.press_payload("poll.a|1:7")
-    async with app.db.execute("SELECT * FROM poll_responses") as cursor:
-        row = " ".join(str(v) for v in (await cursor.fetchone() or ()))
+    row = " ".join(str(v) for v in (await app.db.fetchone("SELECT * FROM poll_responses") or ()))
     person = await app.services.repos.people.find("console", "sam")
     assert person is not None
     for identity in ("sam", str(person.id), hashlib.sha256(b"sam").hexdigest()):

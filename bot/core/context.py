@@ -13,6 +13,7 @@ from bot.i18n import RLM, Languages, Translator
 from bot.ops.metrics import Metrics
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository, ConversationState
+from storage.database import Database
 from storage.knowledge import KnowledgeRepository
 from storage.meetings import MeetingRepository, SubscriptionRepository
 from storage.outbox import OutboxRepository
@@ -61,6 +62,9 @@ class Services:
     """Long-lived collaborators shared by all handlers (built in `bot.app`)."""
 
     config: Config
+    # For units of work: `async with services.db.transaction():` around a feature
+    # operation's writes (repositories never commit on their own behalf).
+    db: Database
     languages: Languages
     repos: Repositories
     outbox: Outbox
@@ -95,6 +99,10 @@ class Context:
 
     def pgettext(self, context: str, message: str) -> str:
         return self.t.pgettext(context, message)
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
 
     @property
     def repos(self) -> Repositories:

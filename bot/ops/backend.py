@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Config
+from storage.database import sqlite_path
 
 MEMORY = ":memory:"
 POSTGRES_SCHEMES = ("postgres://", "postgresql://")
@@ -41,8 +42,8 @@ class Backend:
 
 
 def storage_backend(config: Config) -> Backend:
-    """The backend the `[storage]` section names (`url` for PostgreSQL, else `path`)."""
-    url = str(getattr(config.storage, "url", "") or "")
+    """The backend the `[storage]` section names (`url`, or the older `path`)."""
+    url = config.storage.database_url
     if url.startswith(POSTGRES_SCHEMES):
         return Backend(BackendKind.POSTGRESQL, url)
-    return Backend(BackendKind.SQLITE, config.storage.path)
+    return Backend(BackendKind.SQLITE, sqlite_path(url) or config.storage.path)

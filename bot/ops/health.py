@@ -14,10 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aiosqlite
-
 from bot.core.ports import PlatformAdapter
 from bot.ops.backend import MEMORY, Backend, BackendKind
+from storage.database import Database
 
 # A health check must answer quickly even when storage hangs.
 PROBE_TIMEOUT_S = 2.0
@@ -37,7 +36,7 @@ class HealthReport:
 class HealthCheck:
     def __init__(
         self,
-        db: aiosqlite.Connection,
+        db: Database,
         backend: Backend,
         platforms: Callable[[], Sequence[PlatformAdapter]],
     ) -> None:
@@ -71,8 +70,7 @@ class HealthCheck:
         return None
 
     async def _ask_connection(self) -> None:
-        async with self._db.execute("SELECT 1") as cursor:
-            await cursor.fetchone()
+        await self._db.fetchval("SELECT 1")
 
 
 def _open_sqlite_file(path: str) -> None:

@@ -80,7 +80,7 @@ async def check_discord(config: Config, full: bool) -> RoomCheck:
                     Status.FAIL, f"token refused or API unreachable: {_why(error)}", "discord.token"
                 )
             )
-            return RoomCheck("discord", configured, False, tuple(findings))
+            return RoomCheck("discord", configured, False, tuple(findings), connected=False)
         findings.append(Finding(Status.OK, f"token valid: {me.get('username', '?')}"))
         if full:
             findings.append(await _intents(api, config))

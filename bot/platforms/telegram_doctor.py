@@ -55,7 +55,8 @@ async def check_telegram(config: Config, full: bool) -> RoomCheck:
                     "telegram.token",
                 )
             )
-            return RoomCheck("telegram", bool(settings.liaison_chat_id), False, tuple(findings))
+            configured = bool(settings.liaison_chat_id)
+            return RoomCheck("telegram", configured, False, tuple(findings), connected=False)
         findings.append(Finding(Status.OK, f"token valid: @{me.get('username', '?')}"))
         if full:
             findings.append(_privacy(me))

@@ -292,11 +292,12 @@ async def block_confirmed(ctx: Context, event: Incoming) -> None:
     if case is None or case.person_id is None:
         await ctx.reply(ctx._("There is no such case."), ephemeral=True)
         return
-    await ctx.repos.people.set_blocked(case.person_id, True)
     claimant = "" if case.claimed_by is None else str(case.claimed_by)
-    await ctx.repos.audit.record(ctx.person.id, "blocked", case.id, ctx.now(), claimant)
-    if case.is_open:
-        await close_case(ctx.services, case, ctx.person, Outcome.OTHER, "blocked")
+    async with ctx.db.transaction():  # blocked, audited and closed together
+        await ctx.repos.people.set_blocked(case.person_id, True)
+        await ctx.repos.audit.record(ctx.person.id, "blocked", case.id, ctx.now(), claimant)
+        if case.is_open:
+            await close_case(ctx.services, case, ctx.person, Outcome.OTHER, "blocked")
     t = room_translator(ctx.services)
     await ctx.reply(
         t._(
@@ -316,8 +317,9 @@ async def unblock(ctx: Context, event: Incoming) -> None:
     if case is None or case.person_id is None:
         await ctx.reply(ctx._("There is no such case."))
         return
-    await ctx.repos.people.set_blocked(case.person_id, False)
-    await ctx.repos.audit.record(ctx.person.id, "unblocked", case.id, ctx.now())
+    async with ctx.db.transaction():
+        await ctx.repos.people.set_blocked(case.person_id, False)
+        await ctx.repos.audit.record(ctx.person.id, "unblocked", case.id, ctx.now())
     await ctx.reply(ctx._("The resident of case #{number} is unblocked.").format(number=case.id))
 
 

@@ -7,6 +7,7 @@ the case number.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot.core.context import Services
@@ -16,6 +17,7 @@ from storage.people import Role
 
 log = logging.getLogger(__name__)
 CONSOLE = "console"
+OPEN_THREAD_TIMEOUT_S = 10.0
 
 
 def configured_rooms(services: Services) -> list[tuple[str, str]]:
@@ -37,7 +39,8 @@ async def open_case_rooms(services: Services, case_id: int, title: str) -> list[
         opener = services.thread_openers.get(platform)
         if opener is not None:
             try:
-                thread_id = await opener(chat_id, title)
+                # Bounded: a case opens inside a transaction that waits for this.
+                thread_id = await asyncio.wait_for(opener(chat_id, title), OPEN_THREAD_TIMEOUT_S)
             except Exception as error:  # the room itself still works without a thread
                 log.warning("could not open a thread on %s: %s", platform, type(error).__name__)
         room = CaseRoom(case_id, platform, chat_id, thread_id)

@@ -18,6 +18,7 @@ from bot.core.ports import Recipient
 from bot.i18n import LANGUAGE_NAMES, Translator
 from handlers.escalation.rooms import liaison_recipients, open_case_rooms
 from storage.cases import Case, MessageKind, Outcome
+from storage.knowledge import TopicView
 from storage.people import Person
 
 CLAIM, CLOSE, BLOCK = "esc.claim", "esc.close", "esc.block"
@@ -90,7 +91,9 @@ async def to_liaisons(
     already_there: Recipient | None = None,
 ) -> None:
     """Queue `message` for every place the case's liaisons look, except `already_there`
-    (the thread where what it reports was typed: everyone there has seen it)."""
+    (the thread where what it reports was typed: everyone there has seen it). The rows
+    name the resident as their subject: /forget removes their words from the rooms' queue
+    too."""
     for recipient in await liaison_recipients(services, case.id):
         if already_there is not None and (
             recipient.platform,
@@ -99,7 +102,7 @@ async def to_liaisons(
         ) == (already_there.platform, already_there.chat_id, already_there.thread_id):
             continue
         dedupe = f"case:{case.id}:{key}:{recipient.platform}:{recipient.chat_id}"
-        await services.outbox.enqueue(recipient, message, dedupe)
+        await services.outbox.enqueue(recipient, message, dedupe, subject=case.person_id)
 
 
 async def to_resident(services: Services, case: Case, message: Outgoing, key: str) -> bool:
@@ -125,10 +128,34 @@ async def open_case(
     text: str,
     attachment: Attachment | None,
 ) -> Case:
-    """Open a case with the resident's first message and put its card in every room."""
+    """Open a case with the resident's first message and put its card in every room.
+
+    One transaction: the case, its audit line, rooms, first message and every card row
+    in the outbox are stored together or not at all, so liaisons never get a case
+    without its card, nor a card for a case that does not exist. (Threads opened on a
+    platform before a failure stay empty; the rooms keep working without them.)
+    """
     now = services.clock()
     views = await services.repos.knowledge.recent_views(person.id, now - VIEWS_WINDOW)
     topics = tuple(dict.fromkeys(view.topic_id for view in views))
+    async with services.db.transaction():
+        return await _open_case(
+            services, person, lang, anonymous, shown_name, text, attachment, topics, views, now
+        )
+
+
+async def _open_case(
+    services: Services,
+    person: Person,
+    lang: str,
+    anonymous: bool,
+    shown_name: str | None,
+    text: str,
+    attachment: Attachment | None,
+    topics: tuple[str, ...],
+    views: list[TopicView],
+    now: datetime,
+) -> Case:
     case = await services.repos.cases.open(
         person.id,
         pseudonym(services, person),
@@ -184,7 +211,14 @@ def _name(attachment: Attachment | None) -> str | None:
 async def relay_from_resident(
     services: Services, case: Case, text: str, attachment: Attachment | None, stored: bool = True
 ) -> None:
-    """A resident's message: stored on the case, then queued for the liaisons."""
+    """A resident's message: stored on the case and queued for the liaisons, together."""
+    async with services.db.transaction():
+        await _relay_from_resident(services, case, text, attachment, stored)
+
+
+async def _relay_from_resident(
+    services: Services, case: Case, text: str, attachment: Attachment | None, stored: bool
+) -> None:
     now = services.clock()
     message_id = (
         await services.repos.cases.add_message(
@@ -208,7 +242,20 @@ async def relay_from_liaison(
     attachment: Attachment | None,
     typed_in: Recipient | None = None,
 ) -> None:
-    """A liaison's answer: stored, audited, and queued for the resident in their language."""
+    """A liaison's answer: stored, audited, and queued for the resident in their language
+    (one transaction)."""
+    async with services.db.transaction():
+        await _relay_from_liaison(services, case, liaison, text, attachment, typed_in)
+
+
+async def _relay_from_liaison(
+    services: Services,
+    case: Case,
+    liaison: Person,
+    text: str,
+    attachment: Attachment | None,
+    typed_in: Recipient | None,
+) -> None:
     now = services.clock()
     message_id = await services.repos.cases.add_message(
         case.id, MessageKind.LIAISON, liaison.id, text or None, _name(attachment), now
@@ -236,7 +283,15 @@ async def relay_from_liaison(
 async def close_case(
     services: Services, case: Case, actor: Person | None, outcome: Outcome, note: str | None
 ) -> bool:
-    """Close once; tell the rooms and the resident, and ask the resident how it went."""
+    """Close once; tell the rooms and the resident, and ask the resident how it went
+    (one transaction: a closed case always has its notices queued)."""
+    async with services.db.transaction():
+        return await _close_case(services, case, actor, outcome, note)
+
+
+async def _close_case(
+    services: Services, case: Case, actor: Person | None, outcome: Outcome, note: str | None
+) -> bool:
     now = services.clock()
     if not await services.repos.cases.close(case.id, outcome, note, now):
         return False
@@ -321,10 +376,11 @@ async def check_sla(services: Services) -> tuple[int, int]:
                 "Case #{number} has waited {minutes} minutes without a liaison.",
                 minutes,
             ).format(number=case.id, minutes=minutes)
-            await to_liaisons(
-                services, case, Outgoing(text, case_buttons(room_t, case.id)), "sla-room"
-            )
-            await services.repos.cases.mark_room_reminded(case.id, now)
+            async with services.db.transaction():
+                await to_liaisons(
+                    services, case, Outgoing(text, case_buttons(room_t, case.id)), "sla-room"
+                )
+                await services.repos.cases.mark_room_reminded(case.id, now)
             reminded += 1
     for case in await services.repos.cases.unclaimed_since(
         now - timedelta(minutes=settings.tell_resident_minutes)
@@ -344,8 +400,9 @@ async def check_sla(services: Services) -> tuple[int, int]:
                     t._("Mental health crisis: {line}.").format(line=local.crisis_line),
                 ]
             )
-            await to_resident(services, case, Outgoing(text), "sla-resident")
-            await services.repos.cases.mark_resident_told(case.id, now)
+            async with services.db.transaction():
+                await to_resident(services, case, Outgoing(text), "sla-resident")
+                await services.repos.cases.mark_resident_told(case.id, now)
             told += 1
     return reminded, told
 

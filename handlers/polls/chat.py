@@ -245,9 +245,10 @@ async def send(ctx: Context, event: Incoming) -> None:
     data = await _state(ctx, "preview")
     if data is None:
         return
-    await ctx.clear_state()
-    poll = await ctx.repos.polls.create(_draft(ctx, data), ctx.person.id)
-    count = await send_poll(ctx.services, poll, bool(data.get("channels")))
+    async with ctx.db.transaction():  # the poll exists only with its messages queued
+        await ctx.clear_state()
+        poll = await ctx.repos.polls.create(_draft(ctx, data), ctx.person.id)
+        count = await send_poll(ctx.services, poll, bool(data.get("channels")))
     await ctx.reply(
         ctx.ngettext(
             "Poll #{number} sent to {count} person or channel. It closes by itself.",
@@ -294,9 +295,10 @@ async def answer(ctx: Context, event: Incoming) -> None:
         await ctx.reply(ctx._("This button no longer works. Send /start to begin again."))
         return
     digest = voter_hash(ctx, poll.id)
-    await ctx.repos.polls.answer(
-        poll.id, digest, None if value == PREFER_NOT else int(value), ctx.t.locale
-    )
+    async with ctx.db.transaction():
+        await ctx.repos.polls.answer(
+            poll.id, digest, None if value == PREFER_NOT else int(value), ctx.t.locale
+        )
     closes = ctx.t.datetime(poll.closes_at, _zone(ctx), "medium")
     rows: list[list[Button]] = []
     if poll.ask_neighborhood and value != PREFER_NOT:

@@ -232,19 +232,26 @@ async def results_message(services: Services, t: Translator, poll: Poll) -> Outg
 
 
 async def close_due_polls(services: Services) -> int:
-    """Close polls at the end of their window and send the results to the organizers."""
+    """Close polls at the end of their window and send the results to the organizers.
+
+    Results are drawn first; closing and queueing them is then one short transaction
+    (a closed poll always has its results on the way)."""
     closed = 0
     for poll in await services.repos.polls.due_to_close(services.clock()):
-        if not await services.repos.polls.close(poll.id):
-            continue
-        closed += 1
+        results = []
         for role in (Role.ORGANIZER, Role.ADMIN):
             for person in await services.repos.people.with_role(role):
                 t = services.languages.translator(person.locale)
+                results.append((person, await results_message(services, t, poll)))
+        async with services.db.transaction():
+            if not await services.repos.polls.close(poll.id):
+                continue
+            for person, message in results:
                 await services.outbox.enqueue(
                     Recipient(person.platform, person.platform_user_id, None, person.id),
-                    await results_message(services, t, poll),
+                    message,
                     f"poll:{poll.id}:results:{person.id}",
                 )
+        closed += 1
         log.info("poll closed and results sent")
     return closed
