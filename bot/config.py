@@ -184,6 +184,13 @@ WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 MIME_TYPE = re.compile(r"[a-z]+/[A-Za-z0-9.+-]+")
 
 
+DOMAIN = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
+
+
+def _domain(value: str) -> str | None:
+    return None if DOMAIN.fullmatch(value) else "must be a domain name such as liaison.example.org"
+
+
 def _webhook_secret(value: str) -> str | None:
     if not value or WEBHOOK_SECRET.fullmatch(value):
         return None
@@ -443,7 +450,7 @@ class MeetingsSection:
     quiet_start: str = _setting("21:00", _clock_time)
     quiet_end: str = _setting("08:00", _clock_time)
     # Domain part of calendar UIDs, so calendars recognise an update of the same meeting.
-    calendar_domain: str = _setting("liaison.invalid", _single_line)
+    calendar_domain: str = _setting("liaison.invalid", _domain)
 
 
 @dataclass(frozen=True, slots=True)

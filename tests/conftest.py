@@ -57,7 +57,11 @@ def backends() -> list[str]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "storage_url" in metafunc.fixturenames:
-        metafunc.parametrize("storage_url", backends(), indirect=True)
+        # `sqlite_only` marks tests of the SQLite file itself (backups, file modes).
+        sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize(
+            "storage_url", ["sqlite"] if sqlite_only else backends(), indirect=True
+        )
 
 
 async def _schema_command(sql: str) -> None:

@@ -20,6 +20,9 @@ from tests.harness import Conversation, RecordingSender
 Snapshot = dict[str, list[tuple[object, ...]]]
 
 
+# Backups here go through SQLite's backup API; PostgreSQL deployments use pg_dump.
+pytestmark = pytest.mark.sqlite_only
+
 def snapshot(path: Path) -> Snapshot:
     """Every row of every table (and the schema version), read by a separate connection."""
     connection = sqlite3.connect(path)
@@ -93,6 +96,7 @@ async def test_backup_restore_round_trip_preserves_every_table(
 
     assert main(["restore", str(target), "--config", cfg]) == 0
     assert snapshot(database) == before
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]  # one file
     saved = list((database.parent / BACKUP_DIR).glob("before-restore-*.db"))
     assert len(saved) == 1 and snapshot(saved[0]) != before  # the replaced state is kept
 

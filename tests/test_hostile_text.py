@@ -30,7 +30,8 @@ from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, button_press, messa
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 
-TIMEOUT_S = 5.0
+# Generous: the machine running the suite may be busy; passing runs never wait this long.
+TIMEOUT_S = 20.0
 LIAISON_CHAT = -100999
 LIAISON_DC = "1300000000000000011"
 DISCORD_TOKEN = "fake-discord-token-0123456789"
@@ -254,7 +255,11 @@ def test_any_first_message_reaches_liaisons_on_both_platforms(tmp_path: Path) ->
     )
     @given(text=HOSTILE, platform=st.sampled_from(["telegram", "discord"]))
     def one_resident(text: str, platform: str) -> None:
-        assume(not clean_text(text).strip().startswith("/"))  # a command, not a message
+        cleaned = clean_text(text).strip()
+        assume(not cleaned.startswith("/"))  # a command, not a message
+        # Discord delivers no empty message, and its adapter ignores one that cleans to
+        # nothing (as it ignores a message whose only file was too large).
+        assume(cleaned or platform == "telegram")
         loop.run_until_complete(case_reaches_liaisons(both, next(numbers), platform, text))
 
     try:

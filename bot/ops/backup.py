@@ -74,6 +74,9 @@ def backup_sqlite(source: Path, target: Path) -> int:
         dst = sqlite3.connect(partial)
         try:
             src.backup(dst, pages=PAGES_PER_STEP)
+            # One self-contained file: a WAL-mode copy would grow -wal/-shm companions
+            # wherever it is opened (the bot turns WAL back on when it opens a restore).
+            dst.execute("PRAGMA journal_mode=DELETE")
             version = _version(dst)
         finally:
             dst.close()
