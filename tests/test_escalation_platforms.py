@@ -656,6 +656,10 @@ async def test_server_replies_are_ephemeral_and_case_text_stays_out_of_channels(
 
     assert "#1" in await eventually(relayed)
 
+    listed = await fake.slash(LIAISON_DC, "cases")  # staff answers are the asker's too
+    listing = (await answered(fake, listed))[0]
+    assert "#1" in listing.content and fake.is_ephemeral(listing)
+
     public = json.dumps(outside_liaison_room(fake), ensure_ascii=False)
     assert outside_liaison_room(fake) == [], public
     assert ARABIC_STORY not in public and ARABIC_ANSWER not in public

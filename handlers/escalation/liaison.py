@@ -1,5 +1,8 @@
 """The liaison side: claim, answer, note, snippets, close, block — from any platform.
 
+What the bot tells a liaison is for that liaison (`ephemeral`): in a Discord server only
+they see it; in a Telegram liaison group, a staff room, everyone there may.
+
 Every action re-checks what the button or command names: the case exists, is still
 open, and this person may act on it. A forged, forwarded or stale button changes nothing.
 """
@@ -142,7 +145,9 @@ async def release(ctx: Context, event: Incoming) -> None:
     if case is None or not case.is_open:
         return
     if not _may_manage(ctx, case):
-        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        await ctx.reply(
+            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
+        )
         return
     await _assign(ctx, case, None)
 
@@ -162,7 +167,9 @@ async def assign(ctx: Context, event: Incoming) -> None:
     if case is None:
         return
     if not _may_manage(ctx, case):
-        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        await ctx.reply(
+            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
+        )
         return
     if not parts:
         await _assign(ctx, case, ctx.person)
@@ -180,7 +187,9 @@ async def assign(ctx: Context, event: Incoming) -> None:
         None,
     )
     if target is None:
-        await ctx.reply(ctx._("No liaison has that code. Send /cases to see the codes."))
+        await ctx.reply(
+            ctx._("No liaison has that code. Send /cases to see the codes."), ephemeral=True
+        )
         return
     await _assign(ctx, case, target)
 
@@ -192,7 +201,9 @@ async def close_button(ctx: Context, event: Incoming) -> None:
     if case is None:
         return
     if not _may_manage(ctx, case):
-        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        await ctx.reply(
+            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
+        )
         return
     await _ask_outcome(ctx, case)
 
@@ -230,7 +241,9 @@ async def choose_outcome(ctx: Context, event: Incoming) -> None:
         await _ask_outcome(ctx, case)
         return
     if not _may_manage(ctx, case):
-        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        await ctx.reply(
+            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
+        )
         return
     await close_case(ctx.services, case, ctx.person, outcome, None)
 
@@ -244,13 +257,15 @@ async def close_command(ctx: Context, event: Incoming) -> None:
     if in_thread is not None and (not parts or _number(parts[0]) is None):
         parts = [str(in_thread.id), *parts]
     if not parts:
-        await ctx.reply(ctx._("Write /close and the case number."))
+        await ctx.reply(ctx._("Write /close and the case number."), ephemeral=True)
         return
     case = await _open_case(ctx, _number(parts[0]))
     if case is None:
         return
     if not _may_manage(ctx, case):
-        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        await ctx.reply(
+            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
+        )
         return
     note = " ".join(parts[1:]).strip()
     if note:
@@ -315,12 +330,14 @@ async def unblock(ctx: Context, event: Incoming) -> None:
     case_id = _number(event.args)
     case = None if case_id is None else await ctx.repos.cases.get(case_id)
     if case is None or case.person_id is None:
-        await ctx.reply(ctx._("There is no such case."))
+        await ctx.reply(ctx._("There is no such case."), ephemeral=True)
         return
     async with ctx.db.transaction():
         await ctx.repos.people.set_blocked(case.person_id, False)
         await ctx.repos.audit.record(ctx.person.id, "unblocked", case.id, ctx.now())
-    await ctx.reply(ctx._("The resident of case #{number} is unblocked.").format(number=case.id))
+    await ctx.reply(
+        ctx._("The resident of case #{number} is unblocked.").format(number=case.id), ephemeral=True
+    )
 
 
 async def _answer(ctx: Context, case: Case, text: str, event: Incoming) -> None:
@@ -341,11 +358,14 @@ async def _answer(ctx: Context, case: Case, text: str, event: Incoming) -> None:
         or len(attachment.data) > settings.attachment_max_bytes
     ):
         await ctx.reply(
-            ctx._("Sorry, that kind of file cannot be passed on. Photos and PDF files can.")
+            ctx._("Sorry, that kind of file cannot be passed on. Photos and PDF files can."),
+            ephemeral=True,
         )
         return
     if not text and attachment is None:
-        await ctx.reply(ctx._("Please write a message, or send a photo or a document."))
+        await ctx.reply(
+            ctx._("Please write a message, or send a photo or a document."), ephemeral=True
+        )
         return
     if case.claimed_by is None:
         await ctx.repos.cases.claim(case.id, ctx.person.id, ctx.now())
@@ -371,7 +391,9 @@ async def reply(ctx: Context, event: Incoming) -> None:
             return
         case = found
     if not case.is_open:
-        await ctx.reply(ctx._("Case #{number} is already closed.").format(number=case.id))
+        await ctx.reply(
+            ctx._("Case #{number} is already closed.").format(number=case.id), ephemeral=True
+        )
         return
     await _answer(ctx, case, text.strip(), event)
 
@@ -385,7 +407,9 @@ async def thread_message(ctx: Context, event: Incoming) -> bool:
     if case is None or not ctx.person.is_at_least(*STAFF):
         return False
     if not case.is_open:
-        await ctx.reply(ctx._("Case #{number} is already closed.").format(number=case.id))
+        await ctx.reply(
+            ctx._("Case #{number} is already closed.").format(number=case.id), ephemeral=True
+        )
         return True
     await _answer(ctx, case, event.text.strip(), event)
     return True
@@ -436,7 +460,8 @@ async def select_case(ctx: Context, event: Incoming) -> None:
         ctx._(
             "You are working on case #{number}: what you type goes to its resident "
             "(start with {prefix} for an internal note). Send /cancel to stop."
-        ).format(number=case.id, prefix=ctx.config.escalation.note_prefix)
+        ).format(number=case.id, prefix=ctx.config.escalation.note_prefix),
+        ephemeral=True,
     )
 
 
@@ -461,11 +486,11 @@ async def snippet(ctx: Context, event: Incoming) -> None:
         parts = parts[1:]
     if case is None or not parts:
         names = ", ".join(await ctx.repos.snippets.names()) or "—"
-        await ctx.reply(ctx._("Saved replies: {names}").format(names=names))
+        await ctx.reply(ctx._("Saved replies: {names}").format(names=names), ephemeral=True)
         return
     body = await ctx.repos.snippets.get(parts[0].lower(), case.lang, ctx.config.bot.default_locale)
     if body is None:
-        await ctx.reply(ctx._("There is no saved reply with that name."))
+        await ctx.reply(ctx._("There is no saved reply with that name."), ephemeral=True)
         return
     await _answer(ctx, case, body, event)
 
@@ -479,11 +504,13 @@ async def snippet_set(ctx: Context, event: Incoming) -> None:
     """/snippet_set <name> <language> <text>: add or change one language of a saved reply."""
     parts = event.args.split(maxsplit=2)
     if len(parts) < 3 or parts[1] not in ctx.services.languages.codes:
-        await ctx.reply(ctx._("Write /snippet_set, a name, a language code, then the text."))
+        await ctx.reply(
+            ctx._("Write /snippet_set, a name, a language code, then the text."), ephemeral=True
+        )
         return
     await ctx.repos.snippets.put(parts[0].lower(), parts[1], parts[2])
     await ctx.repos.audit.record(ctx.person.id, "snippet", None, ctx.now(), parts[0].lower())
-    await ctx.reply(ctx._("Saved."))
+    await ctx.reply(ctx._("Saved."), ephemeral=True)
 
 
 @router.command("cases", N_("Open cases (staff)"), roles=STAFF)
@@ -498,7 +525,7 @@ async def list_cases(ctx: Context, event: Incoming) -> None:
             f"#{case.id} · {who(ctx.t, case)} · {case.lang} · "
             + (liaison_label(ctx.services, owner) if owner else ctx._("unclaimed"))
         )
-    await ctx.reply("\n".join(lines))
+    await ctx.reply("\n".join(lines), ephemeral=True)
 
 
 @router.command("showname", N_("The name residents see on your answers"), roles=STAFF)
@@ -507,6 +534,9 @@ async def show_name(ctx: Context, event: Incoming) -> None:
     name = event.args.strip()[:40] or None
     await ctx.repos.people.set_public_name(ctx.person.id, name)
     if name:
-        await ctx.reply(ctx._("Residents will see your answers as from {name}.").format(name=name))
+        await ctx.reply(
+            ctx._("Residents will see your answers as from {name}.").format(name=name),
+            ephemeral=True,
+        )
     else:
-        await ctx.reply(ctx._("Residents will see your answers as from 'Liaison'."))
+        await ctx.reply(ctx._("Residents will see your answers as from 'Liaison'."), ephemeral=True)
