@@ -100,7 +100,7 @@ async def test_discord_checklist_names_missing_permissions_and_intent(
     lines, _ = await doctor(config)
     text = "\n".join(lines)
     assert "FAIL  message_content = true, but the Message Content Intent is off" in text
-    assert "create_public_threads" in text and "send_messages_in_threads" in text
+    assert "Create Public Threads" in text and "Send Messages In Threads" in text
     assert f"channel the bot sees: {fake.LIAISON_CHANNEL_ID} #liaisons" in text
 
     fake.application_flags = 1 << 19

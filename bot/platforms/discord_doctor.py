@@ -178,7 +178,8 @@ async def _room(api: Api, channel_id: str, bot_id: str) -> tuple[list[Finding], 
     have = permissions_in(channel, guild, roles, member)
     missing = [name for name, needed in NEEDED if needed and not getattr(have, name)]
     if missing:
-        text = f"the bot lacks in #{name}: {', '.join(missing)}"
+        wanted = ", ".join(permission.replace("_", " ").title() for permission in missing)
+        text = f"the bot lacks in #{name}: {wanted} (give its role these permissions there)"
         findings.append(Finding(Status.FAIL, text, SETTING))
         return findings, "view_channel" not in missing and "send_messages" not in missing
     findings.append(Finding(Status.OK, "the bot may post and open threads there"))
