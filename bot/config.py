@@ -32,6 +32,8 @@ SECRET_KEYS = frozenset({"token", "webhook_secret", "hash_key"})
 NUMBER_LIMIT = 1_000_000_000
 # A value is quoted in an error up to this many characters (one line, however long it is).
 SHOWN_VALUE_CHARS = 40
+# The password of a URL such as postgresql://user:password@host/db, never quoted back.
+URL_PASSWORD = re.compile(r"(?<=://)([^/@:\s]*):[^/@\s]*@")
 # Where a database file cannot live: kernel and device views, not storage.
 PSEUDO_FILESYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))
 
@@ -548,8 +550,8 @@ def _within_limit(key: str, value: float) -> Any:
 
 
 def _shown(value: Any) -> str:
-    """A refused value as the error quotes it: one line, cut short."""
-    text = repr(list(value) if isinstance(value, tuple) else value)
+    """A refused value as the error quotes it: one line, cut short, no URL password."""
+    text = URL_PASSWORD.sub(r"\1:***@", repr(list(value) if isinstance(value, tuple) else value))
     return text if len(text) <= SHOWN_VALUE_CHARS else text[: SHOWN_VALUE_CHARS - 1] + "…"
 
 

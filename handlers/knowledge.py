@@ -17,7 +17,7 @@ from bot.core.events import Button, Incoming
 from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.knowledge.content import PLACEHOLDER, Topic
-from bot.knowledge.verdict import Verdict
+from bot.knowledge.verdict import REACH_A_PERSON_TOPIC, Verdict
 from handlers.common import DISCLAIMER, emergency_lines, main_menu
 from handlers.escalation.resident import remember_question
 from handlers.language import CHOOSE_LANGUAGE
@@ -123,6 +123,8 @@ def _answer_buttons(ctx: Context, t: Translator, topic: Topic) -> list[list[Butt
     knowledge = ctx.services.knowledge
     rows: list[list[Button]] = []
     for related_id in topic.related:
+        if related_id == REACH_A_PERSON_TOPIC:
+            continue  # the "Talk to a person" button below does it in one tap
         related = knowledge.topic(related_id, t.locale)
         if related is not None:
             rows.append([topic_button("→ " + related.topic.title, related_id, t.locale)])

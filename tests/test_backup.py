@@ -23,6 +23,7 @@ Snapshot = dict[str, list[tuple[object, ...]]]
 # Backups here go through SQLite's backup API; PostgreSQL deployments use pg_dump.
 pytestmark = pytest.mark.sqlite_only
 
+
 def snapshot(path: Path) -> Snapshot:
     """Every row of every table (and the schema version), read by a separate connection."""
     connection = sqlite3.connect(path)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from bot.config import ConfigError, load_config
 from bot.logging_setup import MASK, configure_logging
 
 TOKEN = "987654:AAE-very-secret-token-value"
@@ -52,3 +53,15 @@ def test_an_unexpected_error_is_logged_masked_and_exits_1(
     captured = capsys.readouterr()
     assert TOKEN not in captured.err + captured.out
     assert "unexpected error" in captured.err
+
+
+def test_a_refused_url_never_quotes_its_password(tmp_path: Path) -> None:
+    """A storage URL with the wrong scheme is quoted back without its password."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[storage]\nurl = "mysql://liaison:Pa55-w0rd-x@db.example.org/liaison"\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_config(config, env={})
+    assert refused.value.key == "storage.url"
+    assert "Pa55-w0rd-x" not in str(refused.value) and "liaison:***@" in str(refused.value)
