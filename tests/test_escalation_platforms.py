@@ -758,7 +758,7 @@ async def test_slash_command_names_and_descriptions_are_localized(start_bot: Sta
 RESIDENT_RU = person(5550999, "Olga", "ru")
 RESIDENT_RU_CHAT = str(RESIDENT_RU["id"])
 SECOND_LIAISON_DC = "1300000000000000012"
-RUSSIAN_RECEIVED = "Получено. Ваше сообщение передано сотруднику."
+RUSSIAN_RECEIVED = "Получено. Ваше сообщение передано координатору."
 
 
 async def test_typed_story_follow_ups_block_and_close_with_two_discord_liaisons(
