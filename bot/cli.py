@@ -288,71 +288,17 @@ async def _roles(config: Config, action: str, identity: str | None, role: str | 
 
 async def _polls_export(config: Config, poll_id: int | None) -> int:
     """Aggregates only, with the same suppression as in the chat; never a response row."""
-    import csv
-
     from bot.app import build_app
-    from handlers.polls.delivery import poll_results
+    from handlers.polls.export import results_csv
 
     app = await build_app(config)
-    writer = csv.writer(sys.stdout)
-    writer.writerow(
-        [
-            "poll",
-            "template",
-            "wave",
-            "opens_at",
-            "closes_at",
-            "status",
-            "group",
-            "value",
-            "n",
-            "mean",
-            "score",
-        ]
-    )
     try:
         polls = await app.services.repos.polls.latest(10_000)
-        for poll in sorted(polls, key=lambda p: p.id):
-            if poll_id is not None and poll.id != poll_id:
-                continue
-            results = await poll_results(app.services, poll)
-            head = [
-                poll.id,
-                poll.template,
-                poll.wave,
-                poll.opens_at.isoformat(),
-                poll.closes_at.isoformat(),
-                poll.status.value,
-            ]
-            overall = results.overall
-            writer.writerow(
-                [*head, "all", "", _cell(overall.n), _cell(overall.mean), _cell(overall.score)]
-            )
-            for value, count in results.distribution.items():
-                writer.writerow([*head, "all", value, _cell(count), "", ""])
-            for prefix, groups in (
-                ("lang", results.by_language),
-                ("neighborhood", results.by_neighborhood),
-            ):
-                for group in groups:
-                    writer.writerow(
-                        [
-                            *head,
-                            f"{prefix}:{group.label}",
-                            "",
-                            _cell(group.n),
-                            _cell(group.mean),
-                            _cell(group.score),
-                        ]
-                    )
+        chosen = [p for p in sorted(polls, key=lambda p: p.id) if poll_id in (None, p.id)]
+        sys.stdout.write(await results_csv(app.services, chosen))
     finally:
         await app.close()
     return 0
-
-
-def _cell(value: float | None) -> str:
-    """Suppressed figures are left blank, never zero."""
-    return "" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
 
 
 def _broadcast_status(config: Config, watch: bool) -> int:

@@ -455,6 +455,24 @@ class MeetingsSection:
     calendar_domain: str = _setting("liaison.invalid", _domain)
 
 
+def _at_least(floor: int) -> Callable[[int], str | None]:
+    def check(value: int) -> str | None:
+        return None if value >= floor else f"must be at least {floor}"
+
+    return check
+
+
+@dataclass(frozen=True, slots=True)
+class PollsSection:
+    """Reporting thresholds for poll results (shared/polls/TRUST_POLLS.md §3) and reminders."""
+
+    # Smallest group (overall, language, neighbourhood) whose figures are shown; 10 is the
+    # disclosure floor below which no count is ever published.
+    min_group_size: int = _setting(30, _at_least(10))
+    secondary_suppression: str = _setting("next_smallest", _one_of("next_smallest", "totals_only"))
+    closing_soon_hours: int = _setting(24, _positive)
+
+
 @dataclass(frozen=True, slots=True)
 class KnowledgeSection:
     extra_path: str = _setting("", _folder)
@@ -473,6 +491,7 @@ class Config:
     escalation: EscalationSection = field(default_factory=EscalationSection)
     abuse: AbuseSection = field(default_factory=AbuseSection)
     meetings: MeetingsSection = field(default_factory=MeetingsSection)
+    polls: PollsSection = field(default_factory=PollsSection)
     ops: OpsSection = field(default_factory=OpsSection)
 
 

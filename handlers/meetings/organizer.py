@@ -30,6 +30,7 @@ from handlers.meetings.broadcast import (
 )
 from handlers.meetings.time_prompt import CONFIRM_STEP, PICK, WHEN_AGAIN, WHEN_OK
 from handlers.meetings.when import HORIZON
+from handlers.neighborhoods import by_short_id, short_id
 from storage.meetings import Meeting, MeetingStatus, Rsvp
 from storage.people import Role
 from storage.timestamps import from_db, to_db
@@ -79,7 +80,7 @@ async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
         chosen = set(data.get("tags", []))
         rows = [[Button(ctx._("Everyone subscribed"), AUDIENCE, "*")]]
         rows.extend(
-            [Button(("✓ " if tag in chosen else "") + tag, AUDIENCE, tag)]
+            [Button(("✓ " if tag in chosen else "") + tag, AUDIENCE, short_id(tag))]
             for tag in ctx.config.meetings.neighborhoods
         )
         rows.append([Button(ctx._("Done"), AUDIENCE, "!")])
@@ -239,9 +240,9 @@ async def audience(ctx: Context, event: Incoming) -> None:
             data["tags"] = []
         await _next(ctx, "audience", data)
         return
-    if choice in ctx.config.meetings.neighborhoods:
+    if (tag := by_short_id(ctx.config.meetings.neighborhoods, choice)) is not None:
         tags = set(data.get("tags", []))
-        tags ^= {choice}
+        tags ^= {tag}
         data["tags"] = sorted(tags)
     await _ask(ctx, "audience", data)
 
