@@ -35,6 +35,7 @@ EXAMPLES = {
     "polls": "liaison polls export --poll 3 > poll3.csv",
     "broadcast": "liaison broadcast status --watch",
     "roles": "liaison roles grant telegram:123456789 liaison",
+    "doctor": "liaison doctor --config /etc/liaison/config.toml",
     "backup": "liaison backup /var/backups/liaison/liaison-2026-12-07.db",
     "restore": "liaison restore /var/backups/liaison/liaison-2026-12-07.db",
     "meetings": 'liaison meetings parse-time "martes 18h30" --lang es --tz Europe/Madrid',
@@ -97,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     polls.add_argument("--poll", type=int, default=None, help="one poll (default: all)")
     broadcast = command("broadcast", "announcement delivery")
     broadcast.add_argument("action", choices=["status"])
+    command("doctor", "check tokens, liaison rooms and rights live; list the chats the bot sees")
     broadcast.add_argument(
         "--watch", action="store_true", help="live progress bars until delivery is done"
     )
@@ -179,6 +181,8 @@ def _command(config: Config, args: argparse.Namespace) -> int:
         return 0 if ok else 1
     if command == "roles":
         return asyncio.run(_roles(config, args.action, args.identity, args.role))
+    if command == "doctor":
+        return asyncio.run(_doctor(config))
     if command == "backup":
         return _backup(config, args.path)
     if command == "restore":
@@ -437,12 +441,27 @@ async def _chat(config: Config, user: str, role: Role | None, announce: str = ""
     return 0
 
 
+async def _doctor(config: Config) -> int:
+    from bot.doctor import doctor
+
+    lines, reachable = await doctor(config)
+    for line in lines:
+        print(line)
+    return 0 if reachable else 1
+
+
 async def _run(config: Config) -> int:
+    from bot.doctor import room_problem
     from bot.runner import run_platforms
 
     if not (config.telegram.token or config.discord.token):
         notice = "No Telegram or Discord token is configured: starting the terminal chat."
         return await _chat(config, _default_user(), None, notice)
+    # A resident told "a liaison will answer" must reach one: no reachable room, no start.
+    problem = await room_problem(config)
+    if problem is not None:
+        print(f"liaison: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
     return await run_platforms(config)
 
 

@@ -717,6 +717,7 @@ async def test_liaison_run_serves_telegram_and_stops_cleanly(
         LIAISON_TELEGRAM_TOKEN=TOKEN,
         LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
         LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
+        LIAISON_TELEGRAM_LIAISON_CHAT_ID="-100200300",  # start-up needs a liaison room
     )
     await api.push_update(message(person(520, "Gus"), "/start"))
     log_path = tmp_path / "stderr.log"
