@@ -98,7 +98,7 @@ async def connect(
         await adapter.stop()
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
     """Wait for a side effect that has no request to wait on (a database write)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not await check():

@@ -200,7 +200,7 @@ class FakeDiscord:
     def gateway_ops(self, op: int) -> list[dict[str, Any]]:
         return [payload for payload in self.received if payload.get("op") == op]
 
-    async def wait_for(self, check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    async def wait_for(self, check: Callable[[], Any], timeout: float = 30.0) -> Any:
         """Wait until `check()` returns something truthy (re-checked on every change)."""
 
         async def settled() -> Any:

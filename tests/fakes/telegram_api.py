@@ -302,7 +302,7 @@ class FakeTelegramAPI:
         """Every call of `method`, the refused ones included."""
         return [c for c in self.calls if c.method.lower() == method.lower()]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[ApiCall]:
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 30.0) -> list[ApiCall]:
         """Wait until `method` succeeded `count` times; its successful calls."""
         async with asyncio.timeout(timeout), self._changed:
             await self._changed.wait_for(lambda: len(self.sent(method)) >= count)
