@@ -47,6 +47,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 PEOPLE = 100_000
@@ -110,7 +111,7 @@ async def child(mode: str) -> dict[str, Any]:
 async def typical_reads(app: Any) -> dict[str, Any]:
     """A resident's /meetings, a poll's results, knowledge answers; then a results chart."""
     from bot.core.events import EventKind, Incoming, Outgoing
-    from handlers.polls.delivery import poll_results, results_message
+    from handlers.polls.delivery import poll_results, results_messages
 
     replies: list[Outgoing] = []
 
@@ -131,7 +132,8 @@ async def typical_reads(app: Any) -> dict[str, Any]:
         await app.dispatcher.feed(event, collect)
     loaded = rss_mb()
     translator = app.services.languages.translator("en")
-    chart = await results_message(app.services, translator, poll)
+    shown = await results_messages(app.services, translator, poll, ZoneInfo("UTC"))
+    chart = shown[-1]
     return {
         "meetings_listed": meetings_listed,
         "poll_answered": results.n_answered,
@@ -346,6 +348,7 @@ async def cold_start_on_slow_network(folder: Path) -> tuple[float, float]:
             LIAISON_TELEGRAM_TOKEN=TOKEN,
             LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
             LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
+            LIAISON_TELEGRAM_LIAISON_CHAT_ID="-100200300",  # start-up checks the room
             LIAISON_LOGGING_LEVEL="WARNING",
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         )
@@ -362,7 +365,8 @@ async def cold_start_on_slow_network(folder: Path) -> tuple[float, float]:
                 await asyncio.sleep(0.005)
             return api.calls[0].at - began, api.attempts("getUpdates")[0].at - began
         finally:
-            bot.terminate()
+            if bot.returncode is None:
+                bot.terminate()
             await bot.wait()
 
 
