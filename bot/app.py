@@ -22,6 +22,7 @@ from storage.conversations import ConversationRepository
 from storage.database import Database, StorageError, open_database
 from storage.instance_lock import InstanceLock, hold_instance_lock
 from storage.knowledge import KnowledgeRepository
+from storage.leases import instance_name
 from storage.meetings import MeetingRepository, SubscriptionRepository
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
@@ -97,6 +98,7 @@ async def build_app(
         polls=PollRepository(db),
     )
     outbox = Outbox(repos.outbox, db, clock)
+    instance = instance_name()
     services = Services(
         config=config,
         db=db,
@@ -110,11 +112,13 @@ async def build_app(
     dispatcher = Dispatcher(services)
     dispatcher.include(*ROUTERS)
     dispatcher.guards.extend((FloodGuard(config.abuse), length_guard))
-    delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock, services.metrics)
+    delivery = OutboxDispatcher(
+        repos.outbox, repos.people, outbox, clock, services.metrics, holder=instance
+    )
     return App(
         db=db,
         services=services,
         dispatcher=dispatcher,
         delivery=delivery,
-        scheduler=Scheduler(services, JOBS),
+        scheduler=Scheduler(services, JOBS, instance),
     )

@@ -56,6 +56,9 @@ EXPIRY_SWEEP = timedelta(seconds=5)
 # Longer than the usual per-chat rate periods (Telegram groups: 20 per minute); a slower
 # configured rate keeps its limiter for its own period.
 LIMITER_IDLE_S = 120.0
+# How long a chat's rows stay leased to the instance delivering them (renewed at half
+# time): when an instance dies, another takes its chats over within this.
+LEASE = timedelta(seconds=20)
 
 
 def serialize(message: Outgoing) -> str:
@@ -219,8 +222,11 @@ class OutboxDispatcher:
         outbox: Outbox,
         clock: Clock,
         metrics: Metrics | None = None,
+        holder: str = "",
     ) -> None:
         self._metrics = metrics or Metrics()
+        # This instance's name on leased rows (several instances may share one database).
+        self._holder = holder
         self._repo = repo
         self._people = people
         self._outbox = outbox
@@ -279,7 +285,7 @@ class OutboxDispatcher:
             if room <= 0:
                 break
             skip = len(self._busy_chats) + len(self._held_chats)  # may be among the first ids
-            candidates = await self._repo.due_chats(platform, now, room + skip)
+            candidates = await self._repo.due_chats(platform, now, room + skip, self._holder)
             for chat_id in candidates:
                 if started >= room:
                     break
@@ -315,11 +321,24 @@ class OutboxDispatcher:
             await self._repo.skip_expired(now)
 
     async def _deliver_chat(self, chat: tuple[str, str]) -> None:
-        """One pass over a chat's pending rows, in order; stop at the first that must wait."""
+        """One pass over a chat's pending rows, in order; stop at the first that must wait.
+
+        The rows are leased to this instance first (none if another instance holds the
+        chat), and the lease is renewed while a long backlog drains."""
         self._held_chats.pop(chat, None)
         try:
-            for item in await self._repo.pending_for_chat(*chat):
+            now = self._clock()
+            items = await self._repo.claim_chat(*chat, self._holder, now, now + LEASE)
+            if not items:
+                self._held_chats[chat] = now + LEASE / 4  # another instance has it
+                return
+            renew_at = now + LEASE / 2
+            for item in items:
                 now = self._clock()
+                if now >= renew_at:
+                    if not await self._repo.claim_chat(*chat, self._holder, now, now + LEASE):
+                        return  # taken over while this instance stalled: theirs now
+                    renew_at = now + LEASE / 2
                 if item.expires_at is not None and item.expires_at <= now:
                     await self._repo.mark_final(item.id, OutboxStatus.SKIPPED, "expired")
                     continue
