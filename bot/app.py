@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import Config, StartupError
+from bot.config import (
+    DEFAULT_STORAGE_PATH,
+    DEFAULT_STORAGE_URL,
+    Config,
+    ConfigError,
+    StartupError,
+)
 from bot.core.clock import Clock, system_clock
 from bot.core.context import Repositories, Services
 from bot.core.dispatcher import Dispatcher
 from bot.i18n import Languages
 from bot.knowledge.base import KnowledgeBase
+from bot.ops.backend import storage_backend
+from bot.ops.backup import BackupError, backup_before_upgrade
 from bot.outbox import Outbox, OutboxDispatcher
 from bot.privacy import Hasher, load_or_create_key
 from bot.scheduler import Scheduler
 from handlers import JOBS, ROUTERS
 from handlers.abuse import FloodGuard, length_guard
+from handlers.meetings.broadcast import ReminderJobs
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository
 from storage.database import Database, StorageError, open_database
@@ -24,10 +35,13 @@ from storage.instance_lock import InstanceLock, hold_instance_lock
 from storage.knowledge import KnowledgeRepository
 from storage.leases import instance_name
 from storage.meetings import MeetingRepository, SubscriptionRepository
+from storage.migrations_runner import migrate
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.polls import PollRepository
 from storage.privacy import PrivacyRepository
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -55,16 +69,36 @@ def build_languages(config: Config) -> Languages:
     return Languages(config.bot.languages, config.bot.default_locale)
 
 
-async def _open_storage(config: Config) -> Database:
+def _storage_key(config: Config) -> str:
+    """The setting an operator would change: the URL, or the older path if that is used."""
+    url_set = config.storage.url != DEFAULT_STORAGE_URL
+    return (
+        "storage.url" if url_set or config.storage.path == DEFAULT_STORAGE_PATH else "storage.path"
+    )
+
+
+async def _open_storage(config: Config, clock: Clock) -> Database:
     """The database, or one line naming it and what is wrong (garbage, read-only, newer
     than this program, unreachable): start-up stops with exit code 2, never a hang."""
     try:
-        return await open_database(config.storage.database_url)
+        db = await open_database(config.storage.database_url, migrate_schema=False)
     except StorageError as error:
-        raise StartupError(str(error)) from None
+        raise ConfigError(_storage_key(config), str(error)) from None
     except (OSError, sqlite3.Error) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise StartupError(f"database cannot be opened ({reason})") from None
+        raise ConfigError(_storage_key(config), f"cannot open the database ({reason})") from None
+    try:
+        # Opened (so garbage or an unreadable file is named as such), copied if its
+        # schema is about to change, then migrated.
+        await _backup_before_upgrade(config, clock)
+        await migrate(db)
+    except StorageError as error:
+        await db.close()
+        raise ConfigError(_storage_key(config), str(error)) from None
+    except BaseException:
+        await db.close()
+        raise
+    return db
 
 
 def claim_instance(config: Config) -> InstanceLock:
@@ -75,6 +109,18 @@ def claim_instance(config: Config) -> InstanceLock:
         raise StartupError(str(error)) from None
 
 
+async def _backup_before_upgrade(config: Config, clock: Clock) -> None:
+    """Copy a database that migrations are about to change; no copy, no upgrade."""
+    try:
+        saved = await asyncio.to_thread(
+            backup_before_upgrade, storage_backend(config), config.ops.keep_backups, clock()
+        )
+    except (BackupError, OSError, sqlite3.Error) as error:
+        raise ConfigError("storage.path", f"cannot back up before upgrading ({error})") from None
+    if saved is not None:
+        log.info("database backed up before upgrading its schema: %s", saved.name)
+
+
 async def build_app(
     config: Config,
     clock: Clock = system_clock,
@@ -83,7 +129,7 @@ async def build_app(
 ) -> App:
     """Open storage and build every service; the caller starts platforms and delivery."""
     key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
-    db = await _open_storage(config)
+    db = await _open_storage(config, clock)
     repos = Repositories(
         people=PeopleRepository(db),
         conversations=ConversationRepository(db),
@@ -115,6 +161,7 @@ async def build_app(
     delivery = OutboxDispatcher(
         repos.outbox, repos.people, outbox, clock, services.metrics, holder=instance
     )
+    delivery.register(ReminderJobs(services), None)  # meeting reminders, expanded when due
     return App(
         db=db,
         services=services,

@@ -15,15 +15,10 @@ from bot.knowledge.base import KnowledgeBase
 
 
 def answer_json(kb: KnowledgeBase, text: str, lang: str) -> dict[str, Any]:
-    """The search verdict as one JSON-ready object (topic is null when not answered)."""
-    result = kb.search(text, lang)
-    best = result.best
-    return {
-        "topic": best.topic_id if best else None,
-        "lang": result.lang,
-        "confidence": round(best.confidence if best else 0.0, 4),
-        "urgent": kb.is_urgent(result),
-    }
+    """The verdict the chat renders, as one JSON-ready object: `reply` (answer, choices,
+    offtopic), the `choices` offered in order, `emergency_first`, `topic` (null when
+    off-topic), `lang`, `confidence` and `urgent`."""
+    return kb.decide(text, lang).as_json()
 
 
 def ask_jsonl(config: Config, stdin: TextIO, stdout: TextIO) -> int:

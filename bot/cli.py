@@ -13,13 +13,17 @@ from pathlib import Path
 
 from bot.config import Config, StartupError, load_config
 from bot.logging_setup import configure_logging
-from bot.ops.backend import storage_backend
+from bot.ops.backend import BackendKind, storage_backend
 from storage.people import Role
 
 EXIT_CONFIG = 2
 # Commands that only read: they must never create a database (or a key) where none is.
-READ_COMMANDS = frozenset({("cases", "stats"), ("polls", "export"), ("broadcast", "status")})
+READ_COMMANDS = frozenset(
+    {("cases", "stats"), ("polls", "export"), ("broadcast", "status"), ("backup", None)}
+)
 READ_ROLES_ACTIONS = frozenset({"list"})
+# How often `broadcast status --watch` reads the outbox.
+WATCH_INTERVAL_S = 1.0
 EXAMPLES = {
     "run": "liaison run --config /etc/liaison/config.toml",
     "chat": "liaison chat --user maria --role liaison",
@@ -30,6 +34,9 @@ EXAMPLES = {
     "polls": "liaison polls export --poll 3 > poll3.csv",
     "broadcast": "liaison broadcast status --watch",
     "roles": "liaison roles grant telegram:123456789 liaison",
+    "backup": "liaison backup /var/backups/liaison/liaison-2026-12-07.db",
+    "restore": "liaison restore /var/backups/liaison/liaison-2026-12-07.db",
+    "meetings": 'liaison meetings parse-time "martes 18h30" --lang es --tz Europe/Madrid',
 }
 
 
@@ -89,10 +96,23 @@ def _parser() -> argparse.ArgumentParser:
     polls.add_argument("--poll", type=int, default=None, help="one poll (default: all)")
     broadcast = command("broadcast", "announcement delivery")
     broadcast.add_argument("action", choices=["status"])
+    broadcast.add_argument(
+        "--watch", action="store_true", help="live progress bars until delivery is done"
+    )
+    meetings = command("meetings", "meeting tools")
+    meetings.add_argument("action", choices=["parse-time"])
+    meetings.add_argument("text", help='a time as an organizer types it, e.g. "martes 18h"')
+    meetings.add_argument("--lang", default="en", help="the organizer's language (en, es, ht ...)")
+    meetings.add_argument("--now", default=None, help="reference time, ISO 8601 (default: now)")
+    meetings.add_argument("--tz", default=None, help="IANA time zone (default: bot.timezone)")
     roles = command("roles", "staff roles (admins come from config)")
     roles.add_argument("action", choices=["list", "grant", "revoke"])
     roles.add_argument("identity", nargs="?", help="platform:user_id")
     roles.add_argument("role", nargs="?", choices=["liaison", "organizer"])
+    backup = command("backup", "copy the database to a new file (safe while the bot runs)")
+    backup.add_argument("path", type=Path, help="the backup file to write")
+    restore = command("restore", "replace the database with a backup (stop the bot first)")
+    restore.add_argument("path", type=Path, help="a file written by liaison backup")
     return parser
 
 
@@ -149,9 +169,19 @@ def _command(config: Config, args: argparse.Namespace) -> int:
     if command == "polls":
         return asyncio.run(_polls_export(config, args.poll))
     if command == "broadcast":
-        return asyncio.run(_broadcast_status(config))
+        return _broadcast_status(config, args.watch)
+    if command == "meetings":
+        from handlers.meetings.when import parse_time_line
+
+        line, ok = parse_time_line(args.text, args.lang, args.now, args.tz or config.bot.timezone)
+        print(line)
+        return 0 if ok else 1
     if command == "roles":
         return asyncio.run(_roles(config, args.action, args.identity, args.role))
+    if command == "backup":
+        return _backup(config, args.path)
+    if command == "restore":
+        return _restore(config, args.path)
     if command == "chat":
         user = args.user or _default_user()
         role = Role(args.role) if args.role else None
@@ -319,7 +349,28 @@ def _cell(value: float | None) -> str:
     return "" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
 
 
-async def _broadcast_status(config: Config) -> int:
+def _broadcast_status(config: Config, watch: bool) -> int:
+    try:
+        return asyncio.run(_watch_broadcasts(config) if watch else _print_broadcasts(config))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _watch_broadcasts(config: Config) -> int:
+    from rich.console import Console
+
+    from bot.app import build_app
+    from bot.ops.watch import watch_broadcasts
+
+    app = await build_app(config)
+    try:
+        await watch_broadcasts(app.services.repos.outbox, Console(), WATCH_INTERVAL_S)
+    finally:
+        await app.close()
+    return 0
+
+
+async def _print_broadcasts(config: Config) -> int:
     """One progress bar per broadcast: sent / pending / failed (and skipped)."""
     from bot.app import build_app
     from storage.outbox import OutboxStatus
@@ -368,6 +419,54 @@ async def _case_stats(config: Config) -> int:
     for lang, count in sorted(stats.per_language.items()):
         print(f"language {lang}: {count}")
     return 0
+
+
+def _backup(config: Config, target: Path) -> int:
+    from bot.ops.backup import BackupError, backup_sqlite, postgres_instructions
+
+    backend = storage_backend(config)
+    if backend.kind is BackendKind.POSTGRESQL:
+        print(postgres_instructions(backend, str(target), restore=False), file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        version = backup_sqlite(backend.path, target)
+    except BackupError as error:
+        print(f"liaison backup: {error}", file=sys.stderr)
+        return 1
+    print(f"backed up {backend.path} (schema version {version}) to {target}")
+    print(_key_reminder(config))
+    return 0
+
+
+def _restore(config: Config, source: Path) -> int:
+    from datetime import UTC, datetime
+
+    from bot.ops.backup import BackupError, postgres_instructions, restore_sqlite
+
+    backend = storage_backend(config)
+    if backend.kind is BackendKind.POSTGRESQL:
+        print(postgres_instructions(backend, str(source), restore=True), file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        version, saved = restore_sqlite(source, backend.path, datetime.now(UTC))
+    except BackupError as error:
+        print(f"liaison restore: {error}", file=sys.stderr)
+        return 1
+    if saved is not None:
+        print(f"the database it replaced was saved to {saved}")
+    print(f"restored {source} (schema version {version}) to {backend.path}")
+    print(_key_reminder(config))
+    return 0
+
+
+def _key_reminder(config: Config) -> str:
+    """The key is not in the database; without the same key pseudonyms no longer match."""
+    if config.privacy.hash_key:
+        return "note: the hash key comes from your configuration; keep it with the backup."
+    return (
+        f"note: {config.privacy.hash_key_path} is not in the backup; keep a copy of it too "
+        "(without it pseudonyms and poll voters cannot be matched)."
+    )
 
 
 async def _chat(config: Config, user: str, role: Role | None, announce: str = "") -> int:

@@ -366,8 +366,8 @@ class LocalSection:
     liaison_languages: str = _setting("English, Español", _not_blank)
     crisis_line: str = _setting("988", _phone)
     legal_aid: str = _setting("your local legal aid society or public defender", _not_blank)
-    # Empty: answers about immigration show `legal_aid` instead.
-    immigration_legal_aid: str = _setting("")
+    # Left at the default, answers about immigration show `legal_aid` if the city set it.
+    immigration_legal_aid: str = _setting("a nonprofit immigration legal service near you")
     meetings_url: str = _setting("", _http_url)
     privacy_notice_url: str = _setting("", _http_url)
 

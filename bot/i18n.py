@@ -153,6 +153,16 @@ class Translator:
             "{1}", self.day(local.date(), style)
         )
 
+    def moment(self, moment: dt.datetime, zone: dt.tzinfo) -> str:
+        """Weekday, date and time of day without seconds ("Tuesday, December 8, 2026,
+        6:30 PM"), joined as this language joins them: CLDR's full style adds seconds
+        and a zone name nobody needs to find a meeting."""
+        local = moment.astimezone(zone)
+        pattern = str(self._babel.datetime_formats["full"]).replace("'", "")
+        return pattern.replace("{1}", format_date(local, "full", locale=self._babel)).replace(
+            "{0}", format_time(local, "short", locale=self._babel)
+        )
+
     def date(self, moment: dt.datetime, zone: dt.tzinfo, style: str = "full") -> str:
         return self.day(moment.astimezone(zone).date(), style)
 

@@ -26,7 +26,12 @@ WORDED_SETTINGS = (
     "liaison_contact",
     "liaison_languages",
     "legal_aid",
+    "immigration_legal_aid",
 )
+# An unset setting that the operator's own value of another setting fills better than
+# the generic wording: a city's real legal aid contacts beat "an immigration legal
+# service near you".
+STAND_INS = {"immigration_legal_aid": "legal_aid"}
 
 
 def shipped_default(setting: str) -> object:
@@ -56,4 +61,8 @@ def localized(local: LocalSection, lang: str) -> LocalSection:
         for setting, text in wording.items()
         if getattr(local, setting) == shipped_default(setting)
     }
+    for setting, stand_in in STAND_INS.items():
+        own = getattr(local, stand_in)
+        if getattr(local, setting) == shipped_default(setting) and own != shipped_default(stand_in):
+            changes[setting] = own
     return dataclasses.replace(local, **changes) if changes else local

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from bot.core.router import Router
 from bot.scheduler import PeriodicJob
-from handlers import admin, complaint_navigator, knowledge, language, privacy, start
+from handlers import (
+    admin,
+    broadcast_progress,
+    complaint_navigator,
+    knowledge,
+    language,
+    privacy,
+    start,
+)
 from handlers.escalation import liaison, resident
 from handlers.escalation.service import check_sla
 from handlers.meetings import organizer, subscriptions
@@ -18,6 +26,7 @@ ROUTERS: tuple[Router, ...] = (
     privacy.router,
     complaint_navigator.router,
     organizer.router,
+    broadcast_progress.router,
     polls.router,
     # Before the search: messages in a case thread, and a resident's open case, go to people.
     liaison.router,

@@ -1,21 +1,26 @@
 """Know-your-rights and complaint answers: topic menus, free-text search, triage.
 
-Urgent topics and messages that describe danger happening now show the emergency
-contacts before anything else. A question clearly written in another supported language
-is answered in that language, with a one-tap offer to switch.
+Free text is decided once by the knowledge base (`Verdict`); this module only renders
+the verdict. Urgent topics, urgent choices and messages that describe danger happening
+now show the emergency contacts before anything else. A question clearly written in
+another supported language is answered in that language, with a one-tap offer to switch,
+and the topic buttons offered keep that language when pressed.
 """
 
 from __future__ import annotations
+
+import re
 
 from bot.core.context import Context
 from bot.core.dispatcher import COMMAND_BUTTON
 from bot.core.events import Button, Incoming
 from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
-from bot.knowledge.content import Topic
-from bot.knowledge.search import SearchResult
+from bot.knowledge.content import PLACEHOLDER, Topic
+from bot.knowledge.verdict import Verdict
 from handlers.common import DISCLAIMER, emergency_lines, main_menu
 from handlers.language import CHOOSE_LANGUAGE
+from handlers.start import help_command
 
 router = Router("knowledge")
 
@@ -24,14 +29,22 @@ FEEDBACK = "kbf"
 PREPARE_COMPLAINT = "cn.start"
 RIGHTS_SECTIONS = ("encounters", "safety", "service")
 COMPLAINT_SECTIONS = ("complaints",)
-# Choices always end with a "Talk to a person" button that starts the hand-over itself, so
-# the topic about reaching a person would only repeat it under the same name.
-REACH_A_PERSON_TOPIC = "liaison.talk_to_person"
-CHOICES = 3
+# A topic button names the language it was offered in: "kb|rights.arrested@es".
+LANGUAGE_MARK = "@"
+# Contacts the 🚨 block already gives; an urgent answer's opening sentences that give
+# them again are left out under the block (TOPICS.md has every urgent answer open so).
+BLOCK_CONTACTS = frozenset({"EMERGENCY_NUMBER", "CRISIS_LINE", "LIAISON_CONTACT"})
+SENTENCE_END = re.compile(r"(?<=[.!?。؟])\s*")
+
+
+def topic_button(title: str, topic_id: str, lang: str) -> Button:
+    """A button that opens the topic in `lang`, whoever presses it and whatever the
+    language saved for them (a Spanish question answered on an English chat)."""
+    return Button(title, SHOW_TOPIC, f"{topic_id}{LANGUAGE_MARK}{lang}")
 
 
 def topic_buttons(topics: list[Topic]) -> list[list[Button]]:
-    return [[Button(topic.title, SHOW_TOPIC, topic.id)] for topic in topics]
+    return [[topic_button(topic.title, topic.id, topic.lang)] for topic in topics]
 
 
 @router.command("rights", N_("Know your rights with the police"))
@@ -50,10 +63,14 @@ async def complaint_menu(ctx: Context, event: Incoming) -> None:
 
 @router.button(SHOW_TOPIC)
 async def show_topic(ctx: Context, event: Incoming) -> None:
-    await send_answer(ctx, event.button_arg, ctx.t, danger=False)
+    topic_id, _, lang = event.button_arg.partition(LANGUAGE_MARK)
+    t = ctx.t
+    if lang in ctx.services.languages.codes:
+        t = ctx.services.languages.translator(lang)
+    await send_answer(ctx, topic_id, t, emergency=False)
 
 
-async def send_answer(ctx: Context, topic_id: str, t: Translator, danger: bool) -> None:
+async def send_answer(ctx: Context, topic_id: str, t: Translator, emergency: bool) -> None:
     """The answer in `t`'s language: emergency contacts first when urgent or in danger."""
     knowledge = ctx.services.knowledge
     found = knowledge.topic(topic_id, t.locale)
@@ -61,8 +78,9 @@ async def send_answer(ctx: Context, topic_id: str, t: Translator, danger: bool) 
         await ctx.reply(t._("This button no longer works. Send /start to begin again."))
         return
     topic = found.topic
+    urgent = topic.urgent or emergency
     parts: list[str] = []
-    if topic.urgent or danger:
+    if urgent:
         parts.append(emergency_lines(t, ctx.config.local))
     if found.fallback:
         parts.append(
@@ -71,7 +89,8 @@ async def send_answer(ctx: Context, topic_id: str, t: Translator, danger: bool) 
             ).format(language=LANGUAGE_NAMES[topic.lang])
         )
     parts.append(topic.title.upper())
-    parts.append(knowledge.answer_text(topic))
+    answer = _without_block_contacts(topic.answer) if urgent else topic.answer
+    parts.append(knowledge.fill(answer, topic.lang))
     sources = "\n".join(f"• {source.name}: {source.url}" for source in topic.sources)
     parts.append(t._("Sources:") + "\n" + sources)
     parts.append(
@@ -79,11 +98,24 @@ async def send_answer(ctx: Context, topic_id: str, t: Translator, danger: bool) 
         + " "
         + t._(DISCLAIMER)
     )
-    urgent = topic.urgent or danger
     if urgent:
         ctx.services.metrics.urgent_answers.inc()
     await ctx.repos.knowledge.record_view(ctx.person.id, topic.id, urgent, ctx.now())
     await ctx.reply("\n\n".join(parts), _answer_buttons(ctx, t, topic), rtl=t.is_rtl)
+
+
+def _without_block_contacts(answer: str) -> str:
+    """The answer without the opening sentences that only repeat the 🚨 block's
+    contacts; a sentence with anything else in it (legal aid contacts) stays."""
+    opening, gap, rest = answer.partition("\n\n")
+    kept = [sentence for sentence in SENTENCE_END.split(opening) if _says_more(sentence)]
+    return " ".join(kept) + gap + rest if kept else rest
+
+
+def _says_more(sentence: str) -> bool:
+    """The sentence says something beyond the 🚨 block's contacts."""
+    named = set(PLACEHOLDER.findall(sentence))
+    return bool(sentence.strip()) and (not named & BLOCK_CONTACTS or bool(named - BLOCK_CONTACTS))
 
 
 def _answer_buttons(ctx: Context, t: Translator, topic: Topic) -> list[list[Button]]:
@@ -92,7 +124,7 @@ def _answer_buttons(ctx: Context, t: Translator, topic: Topic) -> list[list[Butt
     for related_id in topic.related:
         related = knowledge.topic(related_id, t.locale)
         if related is not None:
-            rows.append([Button("→ " + related.topic.title, SHOW_TOPIC, related_id)])
+            rows.append([topic_button("→ " + related.topic.title, related_id, t.locale)])
     rows.append(
         [
             Button("👍 " + t._("Helpful"), FEEDBACK, f"{topic.id}:1"),
@@ -115,43 +147,59 @@ async def feedback(ctx: Context, event: Incoming) -> None:
 
 @router.text()
 async def search(ctx: Context, event: Incoming) -> bool:
-    """Free text: the best topic, a choice of three, or what the bot can help with."""
+    """Free text: the verdict of the knowledge base, rendered."""
     if not event.is_private or not event.text.strip():
         return False
-    result = ctx.services.knowledge.search(event.text, ctx.t.locale)
-    t = ctx.services.languages.translator(result.lang)
-    ctx.services.metrics.verdict(result)
-    if result.best is None:
-        await _offtopic(ctx, t, result)
-    elif result.confident:
-        await send_answer(ctx, result.best.topic_id, t, danger=result.danger)
+    verdict = ctx.services.knowledge.decide(event.text, ctx.t.locale)
+    t = ctx.services.languages.translator(verdict.lang)
+    ctx.services.metrics.verdict(verdict)
+    if verdict.small_talk == "help":
+        await help_command(ctx, event)
+    elif verdict.small_talk is not None:
+        await _small_talk(ctx, t, verdict)
+    elif verdict.reply == "answer" and verdict.topic is not None:
+        await send_answer(ctx, verdict.topic, t, emergency=verdict.emergency_first)
+    elif verdict.reply == "choices":
+        await _choices(ctx, t, verdict)
     else:
-        await _choices(ctx, t, result)
-    if result.lang != ctx.t.locale:
-        name = LANGUAGE_NAMES[result.lang]
+        await _offtopic(ctx, t)
+    if verdict.lang != ctx.t.locale:
+        name = LANGUAGE_NAMES[verdict.lang]
         await ctx.reply(
             t._("Would you like me to always answer in {language}?").format(language=name),
-            [[Button(name, CHOOSE_LANGUAGE, result.lang)]],
+            [[Button(name, CHOOSE_LANGUAGE, verdict.lang)]],
         )
     return True
 
 
-async def _choices(ctx: Context, t: Translator, result: SearchResult) -> None:
+async def _choices(ctx: Context, t: Translator, verdict: Verdict) -> None:
     knowledge = ctx.services.knowledge
     rows: list[list[Button]] = []
-    offered = [m for m in result.ranked if m.topic_id != REACH_A_PERSON_TOPIC][:CHOICES]
-    for match in offered:
-        found = knowledge.topic(match.topic_id, t.locale)
+    for topic_id in verdict.choices:
+        found = knowledge.topic(topic_id, t.locale)
         if found is not None:
-            rows.append([Button(found.topic.title, SHOW_TOPIC, match.topic_id)])
+            rows.append([topic_button(found.topic.title, topic_id, t.locale)])
     rows.append([Button(t._("Talk to a person"), COMMAND_BUTTON, "human")])
     text = t._("I am not sure I understood. Is it one of these?")
-    if result.danger:
+    if verdict.emergency_first:
         text = emergency_lines(t, ctx.config.local) + "\n\n" + text
     await ctx.reply(text, rows, rtl=t.is_rtl)
 
 
-async def _offtopic(ctx: Context, t: Translator, result: SearchResult) -> None:
+async def _small_talk(ctx: Context, t: Translator, verdict: Verdict) -> None:
+    """A greeting gets a friendly menu; thanks a short "you're welcome" and the menu."""
+    if verdict.small_talk == "thanks":
+        text = t._("You're welcome! Is there anything else I can help with?")
+    else:
+        text = t._(
+            "Hello! I can tell you your rights with the police, help you make a complaint, "
+            "tell you about community meetings, and put you in touch with a person. Choose "
+            "below or write your question in your own words."
+        )
+    await ctx.reply(text, main_menu(t), rtl=t.is_rtl)
+
+
+async def _offtopic(ctx: Context, t: Translator) -> None:
     text = t._(
         "I can only help with questions about the police: your rights, complaints, "
         "community meetings, and reaching a person. Here is what I can help with:"

@@ -5,10 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
 
 from bot.config import SUPPORTED_LOCALES
 from bot.knowledge.catalog import CATALOG
-from bot.knowledge.check import _hint_problems, check_content
+from bot.knowledge.check import (
+    DISCLAIMER_MSGID,
+    _default_wording_problems,
+    _disclaimer_problems,
+    _hint_problems,
+    check_content,
+)
+from bot.local_defaults import WORDED_SETTINGS
 
 SHIPPED = Path(__file__).resolve().parent.parent / "locales"
 
@@ -70,3 +78,100 @@ def test_a_language_without_search_lists_is_reported() -> None:
     """Off-topic examples, danger phrases and police words are required per language."""
     problems = _hint_problems("xx")
     assert [p.split("'")[1] for p in problems] == ["offtopic", "danger", "police"]
+
+
+def _problems_with(tmp_path: Path, lang: str, topic: str, edit: tuple[str, str]) -> list[str]:
+    return check_content(SUPPORTED_LOCALES, _override(tmp_path, lang, topic, edit))
+
+
+def test_a_local_fact_other_languages_give_is_required_here(tmp_path: Path) -> None:
+    """French drops the oversight phone number the nine other languages give."""
+    problems = _problems_with(
+        tmp_path, "fr", "complaint.how_to_file", (", {{OVERSIGHT_PHONE}}", "")
+    )
+    assert any(
+        p.startswith("fr/complaint.how_to_file: placeholder {{OVERSIGHT_PHONE}} is missing")
+        for p in problems
+    ), problems
+
+
+def test_a_source_must_link_the_page_not_the_home_page(tmp_path: Path) -> None:
+    edit = ("https://www.aclu-sdic.org/en/node/2073", "https://www.aclu-sdic.org/")
+    problems = _problems_with(tmp_path, "fr", "complaint.how_to_file", edit)
+    assert any("links a home page (https://www.aclu-sdic.org/)" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("lang", "topic", "edit"),
+    [
+        # A bullet left untranslated.
+        (
+            "so",
+            "safety.emergency",
+            (
+                "• Khadka ku jir",
+                "• If you can, tell the dispatcher where you are and what is happening.\n"
+                "• Khadka ku jir",
+            ),
+        ),
+        # The English default pasted after a colon, as the old [local] defaults were.
+        (
+            "ar",
+            "rights.minors",
+            (
+                "• الشباب تحت 18 سنة",
+                "• للتحدث مع موظف: the community liaison office for your area.\n"
+                "• الشباب تحت 18 سنة",
+            ),
+        ),
+    ],
+)
+def test_an_english_sentence_in_another_language_is_reported(
+    tmp_path: Path, lang: str, topic: str, edit: tuple[str, str]
+) -> None:
+    problems = _problems_with(tmp_path, lang, topic, edit)
+    assert any(p.startswith(f"{lang}/{topic}: English text in a {lang} answer") for p in problems)
+
+
+def test_english_the_reader_must_hear_or_say_is_allowed_when_quoted(tmp_path: Path) -> None:
+    """A phrase to say to an English-speaking officer, quoted, is deliberate."""
+    edit = ("• Khadka ku jir", '• Dheh: "I need a Somali interpreter, please."\n• Khadka ku jir')
+    problems = _problems_with(tmp_path, "so", "safety.emergency", edit)
+    assert not any("English text" in p for p in problems), problems
+
+
+def test_a_repeated_line_is_reported(tmp_path: Path) -> None:
+    line = (
+        "• Khadka ku jir oo raac tilmaamaha qofka kuu jawaabaya. "
+        "Su'aalihiisu dib uma dhigaan caawimaadda la soo dirayo."
+    )
+    problems = _problems_with(tmp_path, "so", "safety.emergency", ("• Khadka", line + "\n• Khadka"))
+    assert any("so/safety.emergency: line repeated 2 times" in p for p in problems), problems
+
+
+def test_every_language_words_the_local_defaults() -> None:
+    """Without locales/<lang>/local.toml the English defaults would show in answers."""
+    problems = _default_wording_problems("xx")
+    assert len(problems) == len(WORDED_SETTINGS)
+    assert _default_wording_problems("so") == []
+
+
+def test_a_disclaimer_missing_its_second_sentence_is_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for translation, complete in (
+        ("Общая информация, а не юридическая консультация.", False),
+        ("Общая информация. Законы различаются.", True),
+    ):
+        catalog = Catalog(locale="ru")
+        catalog.add(DISCLAIMER_MSGID, translation)
+        monkeypatch.setattr("bot.knowledge.check.read_catalog", lambda lang, c=catalog: c)
+        assert (_disclaimer_problems("ru") == []) is complete
+
+
+def test_the_immigration_caveat_cannot_be_dropped(tmp_path: Path) -> None:
+    """Portuguese loses 'never lie about your status': the check names what is missing."""
+    edit = ("Nunca minta sobre sua situação imigratória e nunca", "Nunca")
+    problems = _problems_with(tmp_path, "pt", "rights.immigration_status", edit)
+    expected = "must say 'Nunca minta sobre sua situação imigratória'"
+    assert f"pt/rights.immigration_status: {expected}" in problems

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,10 +17,16 @@ from bot.config import Config
 from bot.core.events import Outgoing
 from bot.core.ports import Recipient, RetryAfter
 from bot.ops.server import OpsServer, start_ops_listener
+from bot.platforms.discord import DiscordAdapter
+from bot.platforms.telegram import TelegramAdapter
+from bot.runner import serve
 from storage.people import Role
 from tests.conftest import AppFactory, make_config
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, message, person
 from tests.harness import Conversation, FakeClock, RecordingSender
 
+DISCORD_TOKEN = "fake-discord-token-0123456789"
 SECRET_TEXT = "the officer at 12 Elm Street took my phone"
 RESIDENT_IDS = ("555000111", "555000222", "555000333")
 
@@ -135,9 +143,11 @@ async def test_metrics_move_after_a_scripted_conversation(
     waiting = _samples((await _get(server, "/metrics"))[1])
     assert waiting[("liaison_cases_unclaimed", ())] == 1
     await liaison.send("/reply 1 we are looking into it")
+    await liaison.send("/close 1 answered")
     await app.delivery.drain()
     clock.advance(minutes=3)
 
+    assert all(reply.rtl for reply in arabic.transcript)  # the Arabic resident reads RTL
     status, exposition = await _get(server, "/metrics")
     assert status == 200
     after = _samples(exposition)
@@ -148,14 +158,16 @@ async def test_metrics_move_after_a_scripted_conversation(
     assert replies["answer"] >= 2 and replies["choices"] >= 1 and replies["offtopic"] >= 1
     assert sum(replies.values()) == 6  # every free-text question, nothing else
     assert after[("liaison_urgent_answers_total", ())] >= 1
-    assert after[("liaison_messages_in_total", (("platform", "console"),))] == 11
+    assert after[("liaison_messages_in_total", (("platform", "console"),))] == 12
     assert after[("liaison_handler_seconds_count", (("kind", "text"),))] == 7
+    assert after[("liaison_handler_seconds_count", (("kind", "command"),))] == 4
     direct = after[("liaison_messages_out_total", (("path", "reply"), ("platform", "console")))]
     assert direct == sum(len(c.transcript) for c in (english, spanish, arabic, liaison))
     outbox = after[("liaison_messages_out_total", (("path", "outbox"), ("platform", "console")))]
     assert outbox == len(sender.delivered) > 0
     assert after[("liaison_cases_opened_total", ())] == 1
-    assert after[("liaison_cases_unclaimed", ())] == 0  # the reply claimed it
+    assert after[("liaison_cases_closed_total", ())] == 1
+    assert after[("liaison_cases_unclaimed", ())] == 0  # claimed by the reply, then closed
     assert after[("liaison_outbox_pending", ())] == 0
     for private in (*RESIDENT_IDS, "liaison-7", "Elm Street"):
         assert private not in exposition
@@ -203,9 +215,81 @@ async def test_rate_limits_and_outbox_age_are_reported(
 
 async def test_loop_lag_is_measured(server: OpsServer) -> None:
     """A sample records how late a timer fired; the histogram counts it."""
-    import asyncio
 
     lag = await server.sample_loop_lag(asyncio.get_running_loop(), 0.0)
     assert lag >= 0
     samples = _samples((await _get(server, "/metrics"))[1])
     assert samples[("liaison_event_loop_lag_seconds_count", ())] >= 1
+
+
+async def test_serve_starts_the_listener_with_telegram_and_counts_its_messages(
+    make_app: AppFactory, tmp_path: Path
+) -> None:
+    """The real runner: Telegram against its fake, /healthz names it connected, a message
+    from a Spanish speaker is counted under telegram, and stopping closes the listener."""
+    import asyncio
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    async with FakeTelegramAPI() as api:
+        config = make_config(
+            tmp_path,
+            LIAISON_TELEGRAM_TOKEN=TOKEN,
+            LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
+            LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
+            LIAISON_OPS_LISTEN=f"127.0.0.1:{port}",
+        )
+        app = await make_app(config)
+        stop = asyncio.Event()
+        running = asyncio.create_task(serve(app, [TelegramAdapter(app, config.telegram)], stop))
+        url = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as session:
+            async with asyncio.timeout(10):
+                while True:
+                    try:
+                        async with session.get(f"{url}/healthz") as response:
+                            if response.status == 200:
+                                break
+                    except aiohttp.ClientConnectionError:
+                        await asyncio.sleep(0.02)
+            await api.push_update(message(person(601, "Lucía", "es"), "/start"))
+            greeting = (await api.wait_for("sendMessage"))[0]
+            assert "Hola" in (greeting.get("text") or "")
+            async with session.get(f"{url}/metrics") as response:
+                samples = _samples(await response.text())
+            assert samples[("liaison_messages_in_total", (("platform", "telegram"),))] == 1
+            reply = ("liaison_messages_out_total", (("path", "reply"), ("platform", "telegram")))
+            assert samples[reply] == 1
+            stop.set()
+            await running
+            with pytest.raises(aiohttp.ClientConnectionError):
+                await session.get(f"{url}/healthz")
+
+
+async def test_health_follows_the_discord_gateway(make_app: AppFactory, tmp_path: Path) -> None:
+    """Connected to Discord's fake: healthy; the client closed: 503 naming discord."""
+    fake = FakeDiscord()
+    await fake.start()
+    try:
+        config = make_config(
+            tmp_path,
+            LIAISON_DISCORD_TOKEN=DISCORD_TOKEN,
+            LIAISON_DISCORD_API_BASE_URL=fake.api_base_url,
+            LIAISON_DISCORD_GUILD_IDS=fake.GUILD_ID,
+            LIAISON_OPS_LISTEN="127.0.0.1:0",
+        )
+        app = await make_app(config)
+        adapter = DiscordAdapter(app, config.discord, guild_ready_timeout=0.01)
+        await adapter.start()
+        ops = await start_ops_listener(app, [adapter])
+        assert ops is not None
+        try:
+            assert (await _get(ops, "/healthz"))[0] == 200
+            await adapter.stop()
+            status, body = await _get(ops, "/healthz")
+            assert status == 503 and '"discord": "not connected"' in body
+        finally:
+            await ops.stop()
+    finally:
+        await fake.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from bot.app import App
@@ -105,3 +106,26 @@ async def test_future_rows_wait_and_do_not_block_others(app: App, clock: FakeClo
     clock.now = later
     await app.delivery.drain()
     assert [m.text for _, m in sender.delivered] == ["relay", "reminder"]
+
+
+async def test_fractional_rates_are_honoured_not_refused(app: App) -> None:
+    """0.5 messages per period means one every two periods: every row goes, paced."""
+    sender = RecordingSender("test")
+    # One message per 0.04 s in the chat (0.5 per 0.02 s); overall 0.5 per second.
+    app.delivery.register(sender, Pacing(0.5, lambda chat: (0.5, 0.02)))
+    await app.services.outbox.enqueue(Recipient("test", "a"), Outgoing("first"), "f")
+    await app.delivery.drain()
+    assert [m.text for _, m in sender.delivered] == ["first"], "a rate below 1 still sends"
+
+    paced = RecordingSender("paced")
+    app.delivery.register(paced, Pacing(1000, lambda chat: (0.5, 0.02)))
+    for number in range(3):
+        await app.services.outbox.enqueue(
+            Recipient("paced", "c"), Outgoing(str(number)), f"p{number}"
+        )
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    while len(paced.delivered) < 3 and loop.time() - started < 5:
+        await app.delivery.drain()
+    assert [m.text for _, m in paced.delivered] == ["0", "1", "2"]
+    assert loop.time() - started >= 0.07, "two waits of 0.04 s between three messages"

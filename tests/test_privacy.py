@@ -6,8 +6,11 @@ import stat
 from datetime import timedelta
 from pathlib import Path
 
-from bot.app import App
-from bot.privacy import load_or_create_key
+import pytest
+
+from bot.app import App, build_app
+from bot.config import ConfigError
+from bot.privacy import KEY_BYTES, load_or_create_key
 from handlers.privacy import apply_retention
 from storage.people import Role
 from tests.harness import Conversation, FakeClock, RecordingSender, texts
@@ -71,3 +74,44 @@ def test_hash_key_is_generated_once_with_owner_only_permissions(tmp_path: Path) 
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_or_create_key("", path) == first and len(first) == 32
     assert load_or_create_key("from-config", path) == b"from-config"
+    assert len(bytes.fromhex(path.read_text(encoding="ascii"))) == KEY_BYTES == 32
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "holds 0 of the 32 bytes"),
+        (b"\n", "holds 0 of the 32 bytes"),
+        (b"00ff", "holds 2 of the 32 bytes"),
+        (b"not hex at all", "hex digits"),
+        ("é".encode() * 40, "cannot read"),
+    ],
+)
+def test_a_key_file_that_is_empty_short_or_garbled_is_refused(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
+    """An empty key would let anyone compute a pseudonym: start-up stops instead."""
+    path = tmp_path / "liaison.key"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as refused:
+        load_or_create_key("", path)
+    assert refused.value.key == "privacy.hash_key_path" and problem in str(refused.value)
+    assert path.read_bytes() == content, "never overwritten: a backup may be restored"
+
+
+def test_a_key_file_that_cannot_be_read_is_refused(tmp_path: Path) -> None:
+    """A key path that is a folder (or unreadable) names the setting."""
+    with pytest.raises(ConfigError) as refused:
+        load_or_create_key("", tmp_path)
+    assert refused.value.key == "privacy.hash_key_path"
+
+
+async def test_a_database_file_that_is_not_sqlite_names_storage_path(tmp_path: Path) -> None:
+    """Opening a file that is not a database is one line about storage.path."""
+    from tests.conftest import make_config
+
+    config = make_config(tmp_path)
+    Path(config.storage.path).write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ConfigError) as refused:
+        await build_app(config)
+    assert refused.value.key == "storage.path"

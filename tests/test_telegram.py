@@ -410,6 +410,21 @@ async def test_outbox_rows_are_posted_into_their_thread(app: App, api: FakeTeleg
     assert sent.result["is_topic_message"] is True
 
 
+async def test_fractional_rates_deliver_proactive_messages(
+    start_bot: StartBot, api: FakeTelegramAPI
+) -> None:
+    """rate_private_chat_per_s = 0.5 (and a group rate of 0.5 a minute) still send."""
+    running = await start_bot(rate_private_chat_per_s="0.5", rate_group_per_min="0.5")
+    outbox = running.app.services.outbox
+    await outbox.enqueue(Recipient("telegram", "521"), Outgoing("Reminder"), "r-521")
+    await outbox.enqueue(Recipient("telegram", "-100200300"), Outgoing("Meeting"), "m-group")
+    await running.app.delivery.drain()
+    sent = await api.wait_for("sendMessage", 2)
+    assert sorted(str(c.get("chat_id")) for c in sent) == ["-100200300", "521"]
+    counts = await running.app.services.repos.outbox.counts_by_status()
+    assert counts[OutboxStatus.SENT] == 2
+
+
 @pytest.mark.parametrize(
     ("failure", "expected"),
     [
@@ -730,3 +745,22 @@ async def test_liaison_run_serves_telegram_and_stops_cleanly(
     assert process.returncode == 0, log
     assert TOKEN not in log and "Gus" not in log
     assert (tmp_path / "liaison.db").exists()
+
+
+async def test_spanish_question_on_an_english_chat_is_triaged_in_spanish(
+    app: App, api: FakeTelegramAPI
+) -> None:
+    """Urgent choices open with the emergency lines, and the Spanish topic she presses is
+    shown in Spanish although her Telegram language is English and never confirmed."""
+    lucia = person(520, "Lucía", "en")
+    await api.push_update(message(lucia, "arrestaron a mi hijo de 14 años"))
+    choices = (await api.wait_for("sendMessage"))[0]
+    assert (choices.get("text") or "").startswith("🚨")
+    topic_data = choices.json("reply_markup")["inline_keyboard"][0][0]["callback_data"]
+    assert topic_data.endswith("@es")
+    await api.push_update(button_press(lucia, choices.result, topic_data))
+    sent = await api.wait_for("sendMessage", 3)  # choices, offer to switch, the article
+    article = sent[-1].get("text") or ""
+    assert "Información general, no asesoría legal." in article
+    stored = await app.services.repos.people.find("telegram", "520")
+    assert stored is not None and stored.locale == "en"

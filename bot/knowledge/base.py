@@ -14,6 +14,7 @@ from bot.knowledge.content import (
     load_topics,
 )
 from bot.knowledge.search import KnowledgeSearch, SearchResult
+from bot.knowledge.verdict import Verdict, decide
 from bot.local_defaults import localized
 
 
@@ -53,16 +54,19 @@ class KnowledgeBase:
         found = [self.topic(tid, lang) for tid in self.order]
         return [item.topic for item in found if item and item.topic.section in sections]
 
-    def answer_text(self, topic: Topic) -> str:
-        return fill_placeholders(topic.answer, localized(self._local, topic.lang))
+    def fill(self, text: str, lang: str) -> str:
+        """Content text in `lang` with the city's `[local]` values in place of its
+        placeholders (defaults worded in that language)."""
+        return fill_placeholders(text, localized(self._local, lang))
 
     def search(self, text: str, lang: str) -> SearchResult:
         return self.search_engine.search(text, lang)
 
-    def is_urgent(self, result: SearchResult) -> bool:
-        """Emergency contacts come first: danger described now, or an urgent topic."""
-        if result.danger:
-            return True
-        best = result.best
-        found = None if best is None else self.topic(best.topic_id, result.lang)
+    def decide(self, text: str, lang: str) -> Verdict:
+        """What the resident is shown for `text`: the chat renders it, the CLI prints it."""
+        result = self.search(text, lang)
+        return decide(result, lambda topic_id: self._is_urgent_topic(topic_id, result.lang))
+
+    def _is_urgent_topic(self, topic_id: str, lang: str) -> bool:
+        found = self.topic(topic_id, lang)
         return found is not None and found.topic.urgent

@@ -139,6 +139,38 @@ def check_content(langs: tuple[str, ...], extra_path: str = "") -> list[str]:
         problems.extend(_disclaimer_problems(lang))
     problems.extend(_placeholder_gaps(by_lang))
     problems.extend(_english_in_other_languages(by_lang))
+    problems.extend(_required_statement_problems(by_lang))
+    return problems
+
+
+def required_statements(lang: str) -> dict[str, tuple[str, ...]]:
+    """Per topic, the safety statements its answer must keep in this language
+    (`locales/<lang>/required.toml`), such as the immigration papers exception."""
+    entry = resources.files("locales").joinpath(lang, "required.toml")
+    if not entry.is_file():
+        return {}
+    data = tomllib.loads(entry.read_text(encoding="utf-8"))
+    return {str(topic): tuple(str(p) for p in phrases) for topic, phrases in data.items()}
+
+
+def _required_statement_problems(by_lang: dict[str, dict[str, Topic]]) -> list[str]:
+    """A safety statement cannot be lost in an edit or a translation: every language
+    names its wording for every topic that has one, and the answer contains it."""
+    problems: list[str] = []
+    wanted = {lang: required_statements(lang) for lang in by_lang}
+    governed = set().union(*(set(rules) for rules in wanted.values()))
+    for lang, topics in by_lang.items():
+        for topic_id in sorted(governed & set(topics)):
+            phrases = wanted[lang].get(topic_id)
+            if not phrases:
+                problems.append(
+                    f"{lang}/required.toml: no required statements for {topic_id} "
+                    "(other languages have them)"
+                )
+                continue
+            for phrase in phrases:
+                if phrase not in topics[topic_id].answer:
+                    problems.append(f"{lang}/{topic_id}: must say {phrase!r}")
     return problems
 
 

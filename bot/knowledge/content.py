@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import LocalSection
+from bot.knowledge.text import Negation, Romanization, normalize, runs
 
 SECTIONS = ("encounters", "complaints", "safety", "service")
 PLACEHOLDER = re.compile(r"\{\{([A-Z_]+)\}\}")
@@ -39,6 +40,9 @@ PLACEHOLDER_SETTINGS = {
 }
 # An unset URL is replaced by the liaison contact: a person can always ask them.
 URL_FALLBACK = "liaison_contact"
+# A language without negation cues or a Latin-letter spelling in its search.toml.
+NO_NEGATION = Negation()
+NO_ROMANIZATION = Romanization()
 # Unset settings that have a closer stand-in than the liaison contact.
 FALLBACKS = {"immigration_legal_aid": "legal_aid"}
 
@@ -122,11 +126,21 @@ def _topic_files(root: Traversable, lang: str, nested: bool) -> Iterator[Travers
 @dataclass(frozen=True, slots=True)
 class SearchHints:
     """Per-language search resources: off-topic examples, phrases of danger happening
-    now, and the words that name the police (a message naming them is in scope)."""
+    now, the words that name the police (a message naming them is in scope), negation
+    cues, and the small talk the chat answers itself (greetings, thanks, "help").
+    `danger_romanized` holds danger phrases as people type the language in Latin letters
+    (Russian translit, Arabizi): they are checked whatever language the message reads as,
+    because a romanized message rarely reads clearly as its language."""
 
     offtopic: tuple[str, ...]
     danger: tuple[str, ...]
     police: tuple[str, ...]
+    negation: Negation = NO_NEGATION
+    greeting: tuple[str, ...] = ()
+    thanks: tuple[str, ...] = ()
+    help: tuple[str, ...] = ()
+    danger_romanized: tuple[str, ...] = ()
+    romanization: Romanization = NO_ROMANIZATION
 
 
 def load_topics(langs: tuple[str, ...], extra_path: str = "") -> dict[str, dict[str, Topic]]:
@@ -155,11 +169,37 @@ def load_search_hints(lang: str) -> SearchHints:
         return SearchHints((), (), ())
     data = tomllib.loads(entry.read_text(encoding="utf-8"))
     where = f"{lang}/search.toml"
+
+    def optional(key: str) -> tuple[str, ...]:
+        return _strings(data, key, where) if key in data else ()
+
+    scope = data.get("negation_scope", 0)
+    if not isinstance(scope, int) or scope < 0:
+        raise ContentError(f"{where}: negation_scope must be a whole number of words")
+    cues = frozenset(" ".join(runs(cue)) for cue in optional("negation"))
+    cues_after = frozenset(" ".join(runs(cue)) for cue in optional("negation_after"))
     return SearchHints(
         _strings(data, "offtopic", where),
         _strings(data, "danger", where),
         _strings(data, "police", where),
+        negation=Negation(cues, scope, cues_after),
+        greeting=optional("greeting"),
+        thanks=optional("thanks"),
+        help=optional("help"),
+        danger_romanized=optional("danger_romanized"),
+        romanization=_romanization(data.get("romanization", []), where),
     )
+
+
+def _romanization(pairs: object, where: str) -> Romanization:
+    """`romanization = [["zh", "ж"], …]`, folded as messages are; longest Latin first."""
+    if not isinstance(pairs, list) or not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) and x for x in p)
+        for p in pairs
+    ):
+        raise ContentError(f"{where}: romanization must be a list of [latin, native] pairs")
+    folded = [(normalize(latin), normalize(native)) for latin, native in pairs]
+    return Romanization(tuple(sorted(folded, key=lambda pair: -len(pair[0]))))
 
 
 def fill_placeholders(text: str, local: LocalSection) -> str:

@@ -15,6 +15,7 @@ import math
 from array import array
 from collections import Counter
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
@@ -22,26 +23,38 @@ from scipy.sparse import csr_matrix, hstack
 from bot.knowledge.content import SearchHints, Topic
 from bot.knowledge.language_id import LanguageIdentifier
 from bot.knowledge.terms import TermTable
-from bot.knowledge.text import runs, tokens, word_tokens
+from bot.knowledge.text import Negation, is_han, normalize, runs, word_tokens
 
 OFFTOPIC = "__offtopic__"
+SmallTalk = Literal["greeting", "thanks", "help"]
 K1 = 1.5
 B = 0.9
 # Calibration brings each language's typical correct-match confidence to this value.
 REFERENCE_CONFIDENCE = 0.26
 # At or above: answer with the topic. Between the two: offer the top three. Below: off-topic.
-ANSWER_CONFIDENCE = 0.30
+ANSWER_CONFIDENCE = 0.18
 CHOICES_CONFIDENCE = 0.13
 # Off-topic wins once its examples score this share of the best topic's score (calibrated
 # by cross-validation on the content's own examples, see docs/SEARCH.md).
 OFFTOPIC_RATIO = 0.6
 # The winner must beat the runner-up by this share of its score to be answered directly.
-ANSWER_MARGIN = 0.10
+ANSWER_MARGIN = 0.35
 # Topics a result keeps, best first: three to offer, and one spare for a chat that leaves
 # one of them out.
 RANKED = 4
 # Weight of the whole-topic view against the best single phrasing (see docs/SEARCH.md).
 WHOLE_WEIGHT = 0.8
+# Long messages: the first words say what it is about, so ranking reads this many words,
+# the language guess this many characters, and danger is looked for in this many
+# characters (a long story tells the danger early). The cost of a search stays bounded:
+# p99 of 4,000-character messages is in docs/SEARCH.md.
+RANKED_WORDS = 50
+GUESSED_CHARS = 400
+SCANNED_CHARS = 1200
+# Small talk is a short message: "hi", "thanks a lot", "hello, are you there?".
+SMALL_TALK_WORDS = 12
+# Marks the language-guess class of a language's romanized form ("ru+latin").
+ROMANIZED = "+latin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +75,8 @@ class SearchResult:
     # Off-topic by the numbers, yet kept in scope because the police are named: offer
     # choices, never a direct answer. (Danger keeps its answer: contacts come first.)
     doubtful: bool = False
+    # "greeting", "thanks" or "help" when the whole message is only that.
+    small_talk: SmallTalk | None = None
 
     @property
     def best(self) -> Match | None:
@@ -89,6 +104,7 @@ class LanguageIndex:
 
     def __init__(self, topics: dict[str, Topic], hints: SearchHints, scale: float = 1.0) -> None:
         self._scale = scale
+        self._negation = hints.negation
         labels: list[str] = []
         texts: list[str] = []
         for topic in topics.values():
@@ -102,7 +118,7 @@ class LanguageIndex:
         lengths: list[int] = []
         ids = array("q")  # every document's term ids, one after the other
         for text in texts:
-            found = tokens(text)
+            found = word_tokens(self._negation.mark(runs(text)))
             lengths.append(len(found))
             ids.extend(vocab.setdefault(term, len(vocab)) for term in found)
         term_ids = np.frombuffer(ids, dtype=np.int64)
@@ -127,7 +143,14 @@ class LanguageIndex:
         # Terms are split into words as messages are ("can't" -> "can t"), or a phrase
         # with an apostrophe or hyphen could never match.
         self._danger = tuple(" ".join(runs(term)) for term in hints.danger)
+        self._romanized_danger = tuple(" ".join(runs(term)) for term in hints.danger_romanized)
         self._police = tuple(" ".join(runs(term)) for term in hints.police)
+        # Order matters: thanks wins over a greeting said with it ("hi, thanks!").
+        self._small_talk: dict[SmallTalk, tuple[str, ...]] = {
+            "thanks": _phrases(hints.thanks),
+            "greeting": _phrases(hints.greeting),
+            "help": _phrases(hints.help),
+        }
 
     def _self_score(self, query_length: int, term_ids: np.ndarray, tf: np.ndarray) -> float:
         """BM25 of the question against itself: the most any document could score.
@@ -144,7 +167,7 @@ class LanguageIndex:
 
     def rank_words(self, words: list[str]) -> list[Match]:
         """`rank` of a message already split by `runs`."""
-        query = word_tokens(words)
+        query = word_tokens(self._negation.mark(words[:RANKED_WORDS]))
         distinct = Counter(query)
         term_ids = self._terms.lookup(distinct)
         tf = np.fromiter(distinct.values(), dtype=np.float64, count=len(distinct))
@@ -165,23 +188,87 @@ class LanguageIndex:
         return [Match(self.topic_ids[i], float(confidence[i])) for i in order]
 
     def mentions_danger(self, words: list[str]) -> bool:
-        """Danger happening now: a listed phrase appears in the message (split by `runs`)."""
-        return _mentions(self._danger, words)
+        """Danger happening now: a listed phrase appears in the message (split by `runs`)
+        and no negation cue governs it ("he is not following me any more")."""
+        return _mentions(self._danger, words, self._negation)
+
+    def mentions_romanized_danger(self, words: list[str]) -> bool:
+        """A danger phrase of this language typed in Latin letters (translit, Arabizi)."""
+        return _mentions(self._romanized_danger, words, self._negation)
 
     def names_police(self, words: list[str]) -> bool:
         """The message (split by `runs`) names the police (an officer, ICE, a patrol car …)."""
         return _mentions(self._police, words)
 
+    def small_talk(self, words: list[str]) -> SmallTalk | None:
+        """ "thanks", "greeting" or "help" when the message is made only of this
+        language's phrases of one of those kinds (thanks wins: "hi, thanks!")."""
+        if not words or len(words) > SMALL_TALK_WORDS:
+            return None
+        found = _cover(" ".join(words), tuple(p for ps in self._small_talk.values() for p in ps))
+        if found is None:
+            return None
+        for kind, phrases in self._small_talk.items():
+            if any(phrase in found for phrase in phrases):
+                return kind
+        return None
 
-def _mentions(terms: tuple[str, ...], words: list[str]) -> bool:
+
+def _phrases(texts: tuple[str, ...]) -> tuple[str, ...]:
+    """Listed phrases split into words the way messages are."""
+    return tuple(" ".join(runs(text)) for text in texts)
+
+
+def _cover(text: str, phrases: tuple[str, ...]) -> set[str] | None:
+    """The listed phrases that together make up all of `text` (longest first at each
+    point, spaces between them optional for Han), or None when something else is said."""
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    used: set[str] = set()
+    at = 0
+    while at < len(text):
+        if text[at] == " ":
+            at += 1
+            continue
+        for phrase in ordered:
+            end = at + len(phrase)
+            if not text.startswith(phrase, at):
+                continue
+            if end == len(text) or text[end] == " " or is_han(text[end - 1]):
+                used.add(phrase)
+                at = end
+                break
+        else:
+            return None
+    return used
+
+
+def _mentions(terms: tuple[str, ...], words: list[str], negation: Negation | None = None) -> bool:
     """A listed term appears: Latin-script words and phrases as whole words, a single
     word of another script anywhere (Chinese has no spaces; Arabic and Russian lists
-    hold stems, so "الشرطة" and "полицейский" are found by "شرطه" and "полиц")."""
+    hold stems, so "الشرطة" and "полицейский" are found by "شرطه" and "полиц"). With
+    `negation`, an occurrence a cue governs does not count."""
     padded = " " + " ".join(words) + " "
-    return any(
-        (f" {term} " in padded) if term.isascii() or " " in term else (term in padded)
-        for term in terms
-    )
+    for term in terms:
+        whole = term.isascii() or " " in term
+        needle = f" {term} " if whole else term
+        at = padded.find(needle)
+        while at >= 0:
+            # A whole-word needle starts with its space: the term starts one further.
+            if negation is None or not _negated(padded, at + whole, at + len(needle), negation):
+                return True
+            at = padded.find(needle, at + 1)
+    return False
+
+
+def _negated(padded: str, start: int, end: int, negation: Negation) -> bool:
+    """A negation cue governs the text found at `padded[start:end]`."""
+    if negation.governs_han(padded, start):
+        return True
+    before = padded[:start].split()
+    # A stem found inside a word ("полиц" in "неполиция") counts from that word.
+    if start and padded[start - 1] != " " and before:
+        before.pop()
+    return negation.governs(before, padded[end:].split())
 
 
 def _row_sum(matrix: csr_matrix, rows: np.ndarray) -> np.ndarray:
@@ -238,16 +325,23 @@ class KnowledgeSearch:
             for lang, by_id in topics.items()
             if by_id
         }
-        corpora = {
-            lang: [
+        self._romanization = {lang: hints[lang].romanization for lang in self._indexes}
+        corpora: dict[str, list[str]] = {}
+        for lang in self._indexes:
+            texts = [
                 text
-                for topic in by_id.values()
+                for topic in topics[lang].values()
                 for text in (topic.title, topic.answer, *topic.examples, *topic.keywords)
-            ]
-            + list(hints[lang].offtopic)
-            for lang, by_id in topics.items()
-            if lang in self._indexes
-        }
+            ] + list(hints[lang].offtopic)
+            corpora[lang] = texts
+            romanized = self._romanization[lang]
+            if romanized.pairs:
+                # The content as people type it in Latin letters, as a language of its
+                # own for the guess (mixed with the native script its n-grams would be
+                # drowned out), so a romanized message is recognised as this language.
+                corpora[lang + ROMANIZED] = [
+                    romanized.latin(normalize(text)) for text in (*texts, *hints[lang].danger)
+                ]
         self._languages = LanguageIdentifier(corpora)
 
     @property
@@ -259,20 +353,48 @@ class KnowledgeSearch:
         person's. When the two differ, both are searched and the better match wins: a
         guess on a short message can be wrong (unaccented Vietnamese with an English
         word in it reads as English), and a wrong guess must not cost the answer."""
-        guess = self._languages.guess(text)
+        text = text[:SCANNED_CHARS]
+        guess = self._languages.guess(text[:GUESSED_CHARS])
         lang = person_lang if person_lang in self._indexes else next(iter(self._indexes))
-        detected = guess.lang if guess is not None and guess.clear else None
+        detected = guess.lang.removesuffix(ROMANIZED) if guess is not None and guess.clear else None
         words = runs(text)
+        # Romanized danger ("u nego nozh", Arabizi) counts whatever language it reads as.
+        romanized_danger = any(
+            index.mentions_romanized_danger(words) for index in self._indexes.values()
+        )
         if detected is None or detected == lang:
-            return self._search_in(lang, words, detected)
-        in_detected = self._search_in(detected, words, detected)
-        in_person_lang = self._search_in(lang, words, detected)
-        return max(in_detected, in_person_lang, key=_strength)
+            found = self._search_in(lang, words, detected, romanized_danger)
+        else:
+            found = max(
+                self._search_in(detected, words, detected, romanized_danger),
+                self._search_in(lang, words, detected, romanized_danger),
+                key=_strength,
+            )
+        if found.danger:
+            return found
+        return self._small_talk(words, found, lang, detected) or found
 
-    def _search_in(self, lang: str, words: list[str], detected: str | None) -> SearchResult:
+    def _small_talk(
+        self, words: list[str], found: SearchResult, lang: str, detected: str | None
+    ) -> SearchResult | None:
+        """ "hi", "thanks", "help" in the person's language, the detected one or, for
+        messages too short to guess ("hola", "merci"), any language that has it."""
+        order = dict.fromkeys([lang, *([detected] if detected else []), *self._indexes])
+        for candidate in order:
+            kind = self._indexes[candidate].small_talk(words)
+            if kind is not None:
+                return SearchResult(
+                    candidate, detected, (), offtopic=True, danger=False, small_talk=kind
+                )
+        return None
+
+    def _search_in(
+        self, lang: str, words: list[str], detected: str | None, romanized_danger: bool
+    ) -> SearchResult:
         index = self._indexes[lang]
+        words = [self._romanization[lang].native(word) for word in words]
         ranked = index.rank_words(words)
-        danger = index.mentions_danger(words)
+        danger = romanized_danger or index.mentions_danger(words)
         topics_only = tuple(m for m in ranked if m.topic_id != OFFTOPIC)
         offtopic_score = next((m.confidence for m in ranked if m.topic_id == OFFTOPIC), 0.0)
         looks_offtopic = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
@@ -47,6 +48,11 @@ _RUNS = re.compile(rf"[{_HAN}]+|[^\W{_HAN}]+")
 _IS_HAN = re.compile(rf"[{_HAN}]")
 _WORDS = re.compile(r"\w+")
 NGRAM_SIZES = (3, 4)
+# Marks a word (or a stretch of Han characters) that a negation cue governs: its tokens
+# differ from the plain word's, so "not an emergency" and "emergency" stop matching.
+NEGATED = "!"
+# Han text has no spaces: a cue governs this many characters after it.
+HAN_SCOPE = 4
 
 
 def normalize(text: str) -> str:
@@ -64,6 +70,123 @@ def runs(text: str) -> list[str]:
     return _RUNS.findall(normalize(text).replace("_", " "))
 
 
+def is_han(word: str) -> bool:
+    return bool(_IS_HAN.match(word))
+
+
+@dataclass(frozen=True, slots=True)
+class Negation:
+    """A language's negation cues ("not", "no", "pas", "不是", "لا" …) and how many words
+    after a cue it governs. Content and messages are marked the same way, so a negated
+    mention matches negated phrasings ("it is not an emergency" the non-emergency
+    topic) and never the plain word."""
+
+    cues: frozenset[str] = frozenset()
+    scope: int = 0
+    # Cues that follow what they negate (Somali "degdeg ah maaha", "is not urgent").
+    cues_after: frozenset[str] = frozenset()
+
+    def mark(self, words: list[str]) -> list[str]:
+        """`words` with every word a cue governs prefixed by NEGATED (Han: the
+        characters after a cue inside a run become a run of their own)."""
+        if not self.scope or not (self.cues or self.cues_after):
+            return words
+        if self.cues_after:
+            words = self._mark_before_cues(words)
+        marked: list[str] = []
+        left = 0  # words still governed by the last cue
+        for word in words:
+            if is_han(word):
+                marked.extend(self._mark_han(word))
+                left = 0
+            elif word in self.cues:
+                marked.append(word)
+                left = self.scope
+            elif left:
+                marked.append(word if word.startswith(NEGATED) else NEGATED + word)
+                left -= 1
+            else:
+                marked.append(word)
+        return marked
+
+    def _mark_before_cues(self, words: list[str]) -> list[str]:
+        marked = list(words)
+        for at, word in enumerate(words):
+            if word in self.cues_after:
+                for before in range(max(0, at - self.scope), at):
+                    if not marked[before].startswith(NEGATED) and marked[before] not in self.cues:
+                        marked[before] = NEGATED + marked[before]
+        return marked
+
+    def _mark_han(self, run: str) -> list[str]:
+        # Longest first: "不是" before "不".
+        han_cues = sorted((cue for cue in self.cues if is_han(cue)), key=len, reverse=True)
+        pieces: list[str] = []
+        start = 0
+        at = 0
+        while at < len(run):
+            cue = next((c for c in han_cues if run.startswith(c, at)), None)
+            if cue is None:
+                at += 1
+                continue
+            end = at + len(cue)
+            pieces.append(run[start:end])
+            governed = run[end : end + HAN_SCOPE]
+            if governed:
+                pieces.append(NEGATED + governed)
+            start = at = end + len(governed)
+        pieces.append(run[start:])
+        return [piece for piece in pieces if piece]
+
+    def governs(self, before: list[str], after: list[str]) -> bool:
+        """A cue stands within scope before a phrase (the words `before` it) or, for
+        cues that follow, after it: "he is not following me" is no danger."""
+        return any(word in self.cues for word in before[max(0, len(before) - self.scope) :]) or any(
+            word in self.cues_after for word in after[: self.scope]
+        )
+
+    def governs_han(self, text: str, offset: int) -> bool:
+        """A Han cue ends within HAN_SCOPE characters before `text[offset]`."""
+        window = text[max(0, offset - HAN_SCOPE - 2) : offset]
+        return any(is_han(cue) and cue in window for cue in self.cues)
+
+
+@dataclass(frozen=True, slots=True)
+class Romanization:
+    """How a language is typed in Latin letters (Russian "translit": "nozh" for "нож"),
+    as (Latin, native) pairs, most specific first. Messages typed that way are spelled
+    back into the native script before the search, and the language guess learns the
+    romanized form of the content, so "u dveri muzhik s nozhom" reads as Russian."""
+
+    pairs: tuple[tuple[str, str], ...] = ()
+
+    def native(self, word: str) -> str:
+        """A Latin-letter word spelled in the native script (longest match first);
+        anything else is returned as it is."""
+        if not self.pairs or not word.isascii() or not word.isalpha():
+            return word
+        spelled: list[str] = []
+        at = 0
+        while at < len(word):
+            for latin, native in self.pairs:
+                if word.startswith(latin, at):
+                    spelled.append(native)
+                    at += len(latin)
+                    break
+            else:
+                spelled.append(word[at])
+                at += 1
+        return "".join(spelled)
+
+    def latin(self, text: str) -> str:
+        """Native text in Latin letters, the first spelling listed for each letter."""
+        table: dict[str, str] = {}
+        for latin, native in self.pairs:
+            if len(native) == 1:
+                table.setdefault(native, latin)
+        return "".join(table.get(ch, ch) for ch in text)
+
+
 def tokens(text: str) -> list[str]:
     """Search tokens: word pairs, whole words and character n-grams (Han: characters and
     character pairs)."""
@@ -74,17 +197,25 @@ def word_tokens(words: list[str]) -> list[str]:
     """`tokens` of a message already split by `runs` (a search splits it once)."""
     found: list[str] = []
     # Word pairs keep phrases ("search warrant", "poner queja") apart from their words.
-    found.extend(f"b:{a} {b}" for a, b in pairwise(words) if not _IS_HAN.match(a))
-    for run in words:
-        if _IS_HAN.match(run):
+    found.extend(f"b:{a} {b}" for a, b in pairwise(words) if not is_han(a.lstrip(NEGATED)))
+    for word in words:
+        negated = word.startswith(NEGATED)
+        run = word[1:] if negated else word
+        start = len(found)
+        if is_han(run):
             found.extend(run)
             found.extend(run[i : i + 2] for i in range(len(run) - 1))
-            continue
-        found.append("w:" + run)
-        padded = f"<{run}>"
-        for size in NGRAM_SIZES:
-            if len(padded) > size:
-                found.extend(padded[i : i + size] for i in range(len(padded) - size + 1))
+        else:
+            found.append("w:" + run)
+            padded = f"<{run}>"
+            for size in NGRAM_SIZES:
+                if len(padded) > size:
+                    found.extend(padded[i : i + size] for i in range(len(padded) - size + 1))
+        # A negated word keeps its character n-grams (spelling variants still match)
+        # and changes its whole-word token; Han has no word token, so all of its change.
+        if negated:
+            end = len(found) if is_han(run) else start + 1
+            found[start:end] = [NEGATED + term for term in found[start:end]]
     return found
 
 

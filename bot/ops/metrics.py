@@ -21,7 +21,7 @@ from bot.core.ports import Responder
 
 if TYPE_CHECKING:
     from bot.core.context import Repositories
-    from bot.knowledge.search import SearchResult
+    from bot.knowledge.verdict import Verdict
 
 # Handler latency: a typed answer should take well under a second; the tail shows trouble.
 HANDLER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -128,15 +128,9 @@ class Metrics:
 
         return respond
 
-    def verdict(self, result: SearchResult) -> None:
+    def verdict(self, verdict: Verdict) -> None:
         """Count a free-text answer by the kind the search decided."""
-        if result.best is None:
-            kind = "offtopic"
-        elif result.confident:
-            kind = "answer"
-        else:
-            kind = "choices"
-        self.replies.labels(kind).inc()
+        self.replies.labels(verdict.reply).inc()
 
     def delivered(self, platform: str) -> None:
         self.messages_out.labels(platform, "outbox").inc()

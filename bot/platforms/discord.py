@@ -481,6 +481,11 @@ class LiaisonClient(discord.Client):
     """A discord.py client that hands everything to its adapter."""
 
     def __init__(self, adapter: DiscordAdapter, guild_ready_timeout: float) -> None:
+        # The bot never joins voice: the warnings about missing voice libraries are noise
+        # in the few lines an operator reads at start-up, as is "logging in" at INFO.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
+        logging.getLogger("discord.client").setLevel(logging.WARNING)
         super().__init__(
             intents=gateway_intents(),
             allowed_mentions=NO_MENTIONS,
@@ -558,9 +563,12 @@ class DiscordAdapter:
 
     @property
     def connected(self) -> bool:
-        """The gateway session is up (READY and not closed)."""
+        """The gateway socket is open on a READY session (false while reconnecting)."""
         client = self._client
-        return client is not None and not client.is_closed() and client.is_ready()
+        if client is None or client.is_closed() or not client.is_ready():
+            return False
+        socket = client.ws
+        return socket is not None and socket.open
 
     async def stop(self) -> None:
         """Close the gateway and HTTP session; outbox rows for Discord stay pending."""

@@ -507,13 +507,15 @@ class TelegramAdapter:
 
     def _build_application(self) -> Application[Any, Any, Any, Any, Any, Any]:
         section = self._section
+        # Kept to close them when getMe fails: PTB shuts down only what it initialized.
+        self._requests = (_http_client(CONNECTION_POOL_SIZE), _http_client(1))
         application = (
             ApplicationBuilder()
             .token(section.token)
             .base_url(section.api_base_url)
             .base_file_url(section.api_file_url)
-            .request(_http_client(CONNECTION_POOL_SIZE))
-            .get_updates_request(_http_client(1))  # one long poll at a time
+            .request(self._requests[0])
+            .get_updates_request(self._requests[1])  # one long poll at a time
             .concurrent_updates(ChatOrderedProcessor(MAX_CONCURRENT_UPDATES))
             .job_queue(None)  # the bot has its own scheduler
             .build()
@@ -596,6 +598,8 @@ class TelegramAdapter:
         if application.running:
             await application.stop()
         await application.shutdown()
+        for request in self._requests:
+            await request.shutdown()
 
     def _pacing(self) -> Pacing:
         section = self._section

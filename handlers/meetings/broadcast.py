@@ -1,11 +1,15 @@
 """Announcements, reminders and change notices, each one an outbox row per person.
 
 Every message is queued with a dedupe key per (meeting, version, kind, person), so a
-repeated publish never sends twice. Reminders are rows whose `not_before` is their time
-and whose expiry is the meeting's start: the database is the schedule, so a restart loses
-nothing, and a reminder missed while the bot was down goes out late only if the meeting
-has not started yet. A changed meeting withdraws the old version's pending reminders and
-queues new ones.
+repeated publish never sends twice. Who hears is decided when each message is sent, not
+when the meeting is published: an announcement or change goes to the subscribers of that
+moment (and anyone who answered "Going"); each reminder is one *send job* — an outbox row
+for the `meetings` pseudo-platform, due at the reminder's time, expiring at the start —
+that `ReminderJobs` expands into one row per person when it falls due: subscribers and
+"Going" then, minus "Can't go". A late subscriber is caught up with the announcements of
+upcoming meetings (`catch_up`) and gets their reminders like everyone else. The database
+is still the schedule: a restart loses nothing, and a changed meeting withdraws the old
+version's pending rows and jobs and queues new ones.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from bot.core.ports import Recipient
 from bot.i18n import Translator
 from bot.outbox import Queued
 from handlers.meetings.calendar import meeting_ics
-from storage.meetings import Meeting, MeetingStatus, Subscriber
+from storage.meetings import Meeting, MeetingStatus, Rsvp, Subscriber
 
 RSVP = "mtg.rsvp"
+# The outbox "platform" whose rows are reminder send jobs rather than messages.
+JOBS_PLATFORM = "meetings"
 
 
 class Notice:
@@ -80,7 +86,7 @@ def channel_audiences(services: Services) -> list[Audience]:
 
 def meeting_text(t: Translator, meeting: Meeting, zone: ZoneInfo, heading: str) -> str:
     title, description = meeting.text_in(t.locale)
-    lines = [heading, "", title, "🗓 " + t.datetime(meeting.starts_at, zone, "full")]
+    lines = [heading, "", title, "🗓 " + t.moment(meeting.starts_at, zone)]
     if meeting.place:
         lines.append("📍 " + meeting.place)
     if meeting.link:
@@ -143,11 +149,18 @@ def render(
     return Outgoing(text, buttons, ics, rtl=t.is_rtl)
 
 
+def _clock(value: str) -> time:
+    """ "21:00" from config; int() also reads Arabic-Indic digits ("٢١:٠٠"), which the
+    settings check lets through, so a Publish never fails on them."""
+    hours, _, minutes = value.partition(":")
+    return time(int(hours), int(minutes or 0))
+
+
 def after_quiet_hours(services: Services, zone: ZoneInfo, moment: datetime) -> datetime:
     """The same moment, or the end of the person's quiet hours if it falls inside them."""
     settings = services.config.meetings
-    start = time.fromisoformat(settings.quiet_start)
-    end = time.fromisoformat(settings.quiet_end)
+    start = _clock(settings.quiet_start)
+    end = _clock(settings.quiet_end)
     local = moment.astimezone(zone)
     now_t = local.time()
     inside = (start <= now_t or now_t < end) if start > end else (start <= now_t < end)
@@ -159,9 +172,9 @@ def after_quiet_hours(services: Services, zone: ZoneInfo, moment: datetime) -> d
     return morning
 
 
-def _send_time(services: Services, audience: Audience, meeting: Meeting, at: datetime) -> datetime:
+def send_time(services: Services, zone: ZoneInfo, meeting: Meeting, at: datetime) -> datetime:
     """Quiet hours delay a non-urgent message, unless the meeting would have begun by then."""
-    delayed = after_quiet_hours(services, audience.zone, at)
+    delayed = after_quiet_hours(services, zone, at)
     return at if delayed >= meeting.starts_at else delayed
 
 
@@ -183,79 +196,150 @@ class _Renderer:
         return message
 
 
+def broadcast_id(meeting: Meeting, kind: str) -> str:
+    """The outbox broadcast id of one kind of notice for one version of a meeting."""
+    return f"meeting:{meeting.id}:v{meeting.version}:{kind}"
+
+
 async def queue(
-    services: Services,
-    audiences: list[Audience],
-    meeting: Meeting,
-    kind: str,
+    services: Services, audiences: list[Audience], meeting: Meeting, kind: str, minutes: int = 0
 ) -> int:
-    """Queue one kind of notice (and, for announcements and changes, the reminders),
-    in one transaction."""
+    """Queue one notice per audience in one transaction; returns how many were new."""
     now = services.clock()
     rendered = _Renderer(services, meeting)
-    broadcast = f"meeting:{meeting.id}:v{meeting.version}:{kind}"
-    notices: list[Queued] = []
-    reminders: list[Queued] = []
-    for audience in audiences:
-        where = f"{audience.recipient.platform}:{audience.recipient.chat_id}"
-        notices.append(
-            Queued(
-                audience.recipient,
-                rendered(audience, kind),
-                f"{broadcast}:{where}",
-                not_before=_send_time(services, audience, meeting, now),
-                broadcast_id=broadcast,
-                expires_at=meeting.starts_at if kind != Notice.CANCEL else None,
-            )
+    name = f"remind{minutes}" if kind == Notice.REMIND else kind
+    broadcast = broadcast_id(meeting, name)
+    notices = [
+        Queued(
+            audience.recipient,
+            rendered(audience, kind, minutes),
+            f"{broadcast}:{audience.recipient.platform}:{audience.recipient.chat_id}",
+            not_before=send_time(services, audience.zone, meeting, now),
+            broadcast_id=broadcast,
+            expires_at=meeting.starts_at if kind != Notice.CANCEL else None,
         )
-        if kind in (Notice.ANNOUNCE, Notice.CHANGE) and audience.person_id is not None:
-            reminders.extend(_reminders(services, rendered, audience, meeting, now))
-    async with services.db.transaction():
-        queued = await services.outbox.enqueue_many(notices)
-        await services.outbox.enqueue_many(reminders)
-    return queued
+        for audience in audiences
+    ]
+    return await services.outbox.enqueue_many(notices)
 
 
-def _reminders(
-    services: Services, rendered: _Renderer, audience: Audience, meeting: Meeting, now: datetime
-) -> list[Queued]:
-    found = []
-    where = f"{audience.recipient.platform}:{audience.recipient.chat_id}"
-    for minutes in meeting.reminder_minutes:
-        due = meeting.starts_at - timedelta(minutes=minutes)
-        if due <= now:
-            continue  # announced too late for this reminder: the announcement says it all
-        broadcast = f"meeting:{meeting.id}:v{meeting.version}:remind{minutes}"
-        found.append(
-            Queued(
-                audience.recipient,
-                rendered(audience, Notice.REMIND, minutes),
-                f"{broadcast}:{where}",
-                not_before=_send_time(services, audience, meeting, due),
-                broadcast_id=broadcast,
-                expires_at=meeting.starts_at,
-            )
-        )
-    return found
+def _people(services: Services, *groups: list[Subscriber]) -> list[Audience]:
+    """Each person once, whichever groups they are in."""
+    seen: dict[int, Subscriber] = {}
+    for group in groups:
+        for subscriber in group:
+            seen.setdefault(subscriber.person_id, subscriber)
+    return [person_audience(services, s) for s in seen.values()]
 
 
 async def announce(services: Services, meeting: Meeting) -> int:
-    """Tell every subscriber in the audience, and post in the announcement channels
-    (recipients recorded with the queued notices, in one transaction)."""
+    """Tell today's subscribers in the audience and the announcement channels, then
+    schedule the reminders; returns how many announcements were queued. One transaction:
+    recipients, announcements and reminder jobs are stored together or not at all."""
+    repos = services.repos
     async with services.db.transaction():
-        subscribers = await services.repos.subscriptions.audience(meeting.audience_tags)
-        await services.repos.meetings.add_recipients(meeting.id, [s.person_id for s in subscribers])
-        people = [person_audience(services, s) for s in subscribers]
+        subscribers = await repos.subscriptions.audience(meeting.audience_tags)
+        going = await repos.meetings.answered(meeting.id, Rsvp.GOING)
+        people = _people(services, subscribers, going)
+        await repos.meetings.add_recipients(
+            meeting.id, [a.person_id for a in people if a.person_id]
+        )
         audiences = people + channel_audiences(services)
-        return await queue(services, audiences, meeting, Notice.ANNOUNCE)
+        count = await queue(services, audiences, meeting, Notice.ANNOUNCE)
+        await schedule_reminders(services, meeting)
+    return count
 
 
 async def notify_change(services: Services, meeting: Meeting) -> int:
-    """Withdraw the old version's pending messages and tell everyone who was told, in
-    one transaction (never withdrawn without the new notice queued)."""
-    async with services.db.transaction():
+    """Withdraw the old version's pending messages and jobs, tell everyone who was told or
+    is going, and schedule the new version's reminders."""
+    async with services.db.transaction():  # never withdrawn without the new notices
         await services.repos.outbox.skip_pending(f"meeting:{meeting.id}:v")
-        recipients = await services.repos.meetings.recipients(meeting.id)
-        people = [person_audience(services, s) for s in recipients]
+        told = await services.repos.meetings.recipients(meeting.id)
+        going = await services.repos.meetings.answered(meeting.id, Rsvp.GOING)
+        people = _people(services, told, going)
         kind = Notice.CANCEL if meeting.status is MeetingStatus.CANCELLED else Notice.CHANGE
-        return await queue(services, people + channel_audiences(services), meeting, kind)
+        count = await queue(services, people + channel_audiences(services), meeting, kind)
+        if kind == Notice.CHANGE:
+            await schedule_reminders(services, meeting)
+    return count
+
+
+def reminder_times(meeting: Meeting, now: datetime) -> list[tuple[int, datetime]]:
+    """(minutes before, due) of each reminder still ahead; one already due is not sent,
+    since the announcement or change notice says it all."""
+    due = [(m, meeting.starts_at - timedelta(minutes=m)) for m in meeting.reminder_minutes]
+    return [(minutes, at) for minutes, at in due if at > now]
+
+
+async def schedule_reminders(services: Services, meeting: Meeting) -> None:
+    """One send job per reminder, due at its time and void once the meeting starts."""
+    jobs = []
+    for minutes, due in reminder_times(meeting, services.clock()):
+        name = f"meeting:{meeting.id}:v{meeting.version}:job:remind{minutes}"
+        job = {"meeting": str(meeting.id), "version": str(meeting.version), "minutes": str(minutes)}
+        order = Outgoing(name, extra=job)
+        jobs.append(
+            Queued(
+                Recipient(JOBS_PLATFORM, str(meeting.id)),
+                order,
+                name,
+                not_before=due,
+                broadcast_id=f"meeting:{meeting.id}:v{meeting.version}:jobs",
+                expires_at=meeting.starts_at,
+            )
+        )
+    await services.outbox.enqueue_many(jobs)
+
+
+async def remind(services: Services, meeting: Meeting, minutes: int) -> int:
+    """Queue one reminder for everyone subscribed or going now, except "Can't go"."""
+    repos = services.repos
+    subscribers = await repos.subscriptions.audience(meeting.audience_tags)
+    going = await repos.meetings.answered(meeting.id, Rsvp.GOING)
+    declined = {s.person_id for s in await repos.meetings.answered(meeting.id, Rsvp.NO)}
+    people = [a for a in _people(services, subscribers, going) if a.person_id not in declined]
+    return await queue(services, people, meeting, Notice.REMIND, minutes)
+
+
+class ReminderJobs:
+    """The outbox sender for send jobs: expands a due reminder into messages per person.
+
+    A job for an older version of the meeting, or for a meeting no longer published, does
+    nothing: the change that superseded it scheduled its own.
+    """
+
+    platform = JOBS_PLATFORM
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def deliver(self, recipient: Recipient, message: Outgoing) -> None:
+        job = message.extra
+        meeting = await self._services.repos.meetings.get(int(job.get("meeting", "0")))
+        if (
+            meeting is None
+            or meeting.status is not MeetingStatus.PUBLISHED
+            or str(meeting.version) != job.get("version")
+        ):
+            return
+        await remind(self._services, meeting, int(job.get("minutes", "0")))
+
+
+async def catch_up(services: Services, person_id: int) -> int:
+    """A new subscriber hears about the upcoming meetings meant for them; returns how many."""
+    repos = services.repos
+    subscriber = await repos.subscriptions.subscriber(person_id)
+    tags = await repos.subscriptions.tags_of(person_id)
+    if subscriber is None or tags is None:
+        return 0
+    told = 0
+    for meeting in await repos.meetings.upcoming(services.clock()):
+        wanted = not meeting.audience_tags or not tags or set(tags) & set(meeting.audience_tags)
+        if not wanted or await repos.meetings.was_told(meeting.id, person_id):
+            continue
+        await repos.meetings.add_recipients(meeting.id, [person_id])
+        told += await queue(
+            services, [person_audience(services, subscriber)], meeting, Notice.ANNOUNCE
+        )
+    return told

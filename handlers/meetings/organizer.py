@@ -7,16 +7,29 @@ middle loses nothing) that ends in a preview; nothing is sent before "Publish".
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.events import Button, Incoming
 from bot.core.router import Router
 from bot.i18n import N_
-from handlers.meetings.broadcast import RSVP, announce, meeting_text, notify_change, rsvp_buttons
-from handlers.meetings.when import parse_meeting_time
+from handlers.broadcast_progress import progress_buttons
+from handlers.meetings import time_prompt
+from handlers.meetings.broadcast import (
+    RSVP,
+    Notice,
+    announce,
+    broadcast_id,
+    meeting_text,
+    notify_change,
+    reminder_times,
+    rsvp_buttons,
+    send_time,
+)
+from handlers.meetings.time_prompt import CONFIRM_STEP, PICK, WHEN_AGAIN, WHEN_OK
+from handlers.meetings.when import HORIZON
 from storage.meetings import Meeting, MeetingStatus, Rsvp
 from storage.people import Role
 from storage.timestamps import from_db, to_db
@@ -53,12 +66,7 @@ async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
     if step == "title":
         await ctx.reply(ctx._("What is the meeting called?"), [[cancel]])
     elif step == "when":
-        await ctx.reply(
-            ctx._("When is it? Write the date and time, for example {example}.").format(
-                example=_example(ctx)
-            ),
-            [[cancel]],
-        )
+        await time_prompt.ask(ctx, FLOW, data, DISCARD)
     elif step == "place":
         await ctx.reply(ctx._("Where is it? (address or place)"), [[skip, cancel]])
     elif step == "link":
@@ -96,9 +104,10 @@ async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
         )
 
 
-def _example(ctx: Context) -> str:
-    sample = datetime(2026, 12, 25, 18, 30, tzinfo=_zone(ctx))
-    return ctx.t.datetime(sample, _zone(ctx), "short")
+def secure_link(text: str) -> bool:
+    """An https address with a host: what a resident can open safely from a message."""
+    parts = urlsplit(text)
+    return parts.scheme == "https" and bool(parts.hostname) and not any(c.isspace() for c in text)
 
 
 @router.flow(FLOW, roles=ORGANIZERS)
@@ -114,20 +123,10 @@ async def flow_text(ctx: Context, event: Incoming) -> None:
         )
         return
     step = state.step
-    if step == "when":
-        moment = parse_meeting_time(text, ctx.t.locale, ctx.config.bot.timezone, ctx.now())
-        if moment is None:
-            await ctx.reply(
-                ctx._("I could not read that date and time. Write it like {example}.").format(
-                    example=_example(ctx)
-                )
-            )
-            return
-        if moment <= ctx.now():
-            await ctx.reply(ctx._("That time has already passed. Please give a future date."))
-            return
-        data["when"] = to_db(moment)
-    elif step == "link" and not text.startswith(("https://", "http://")):
+    if step in ("when", CONFIRM_STEP):
+        await time_prompt.typed(ctx, FLOW, data, text, DISCARD)
+        return
+    if step == "link" and not secure_link(text):
         await ctx.reply(ctx._("A link starts with https://. Send it again, or skip."))
         return
     elif step == "languages":
@@ -162,6 +161,55 @@ async def _next(ctx: Context, step: str, data: dict[str, Any]) -> None:
         await _ask(ctx, STEPS[index + 1], data)
     else:
         await _preview(ctx, data)
+
+
+@router.button(PICK, roles=ORGANIZERS)
+async def pick_time(ctx: Context, event: Incoming) -> None:
+    state = await ctx.state()
+    if (
+        state is None
+        or state.flow not in (FLOW, EDIT_FLOW)
+        or state.step
+        not in (
+            "when",
+            CONFIRM_STEP,
+        )
+    ):
+        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
+        return
+    await time_prompt.pick(ctx, state.flow, dict(state.data), event.button_arg, DISCARD)
+
+
+@router.button(WHEN_AGAIN, roles=ORGANIZERS)
+async def time_again(ctx: Context, event: Incoming) -> None:
+    state = await ctx.state()
+    if state is None or state.flow not in (FLOW, EDIT_FLOW) or state.step != CONFIRM_STEP:
+        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
+        return
+    await time_prompt.ask(ctx, state.flow, dict(state.data), DISCARD)
+
+
+@router.button(WHEN_OK, roles=ORGANIZERS)
+async def time_confirmed(ctx: Context, event: Incoming) -> None:
+    state = await ctx.state()
+    if state is None or state.flow not in (FLOW, EDIT_FLOW) or state.step != CONFIRM_STEP:
+        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
+        return
+    data = dict(state.data)
+    start = time_prompt.confirmed(ctx, data)
+    if start is None:
+        await ctx.reply(ctx._("That time has already passed. Please give a future date."))
+        await time_prompt.ask(ctx, state.flow, data, DISCARD)
+        return
+    if state.flow == EDIT_FLOW:
+        meeting = await _upcoming(ctx, str(data.get("meeting", "")))
+        await ctx.clear_state()
+        if meeting is not None:
+            await _save_change(ctx, replace(meeting, starts_at=start))
+        return
+    data.pop("when_pending", None)
+    data["when"] = to_db(start)
+    await _next(ctx, "when", data)
 
 
 @router.button(SKIP, roles=ORGANIZERS)
@@ -236,10 +284,39 @@ async def _preview(ctx: Context, data: dict[str, Any]) -> None:
     audience_text = ", ".join(draft.audience_tags) or ctx._("everyone subscribed")
     text = meeting_text(ctx.t, draft, _zone(ctx), ctx._("Preview. Nothing has been sent yet."))
     text += "\n\n" + ctx._("Audience: {audience}").format(audience=audience_text)
+    text += "\n" + "\n".join(_schedule_lines(ctx, draft))
     await ctx.reply(
         text,
         [[Button(ctx._("Publish"), PUBLISH), Button(ctx._("Cancel"), DISCARD)]],
     )
+
+
+def _schedule_lines(ctx: Context, meeting: Meeting) -> list[str]:
+    """When the announcement and each reminder go out in the organizer's zone, and which
+    ones quiet hours hold back (for people in this zone; others follow their own night)."""
+    zone, now = _zone(ctx), ctx.now()
+    held = send_time(ctx.services, zone, meeting, now)
+    lines = [
+        ctx._("Quiet hours: the announcement will go out at {time}.").format(
+            time=ctx.t.moment(held, zone)
+        )
+        if held > now
+        else ctx._("The announcement goes out as soon as you publish.")
+    ]
+    times = []
+    for _minutes, due in reminder_times(meeting, now):
+        when = ctx.t.moment(due, zone)
+        sent = send_time(ctx.services, zone, meeting, due)
+        if sent > due:
+            when = ctx._("{time} (quiet hours: sent at {held})").format(
+                time=when, held=ctx.t.moment(sent, zone)
+            )
+        times.append(when)
+    if times:
+        lines.append(ctx._("Reminders: {times}").format(times="; ".join(times)))
+    else:
+        lines.append(ctx._("No reminders will be sent."))
+    return lines
 
 
 @router.button(PUBLISH, roles=ORGANIZERS)
@@ -249,20 +326,32 @@ async def publish(ctx: Context, event: Incoming) -> None:
         await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
         return
     draft = _draft(ctx, dict(state.data))
-    if draft.starts_at <= ctx.now():
-        await ctx.reply(ctx._("That time has already passed. Please give a future date."))
+    if not ctx.now() < draft.starts_at <= ctx.now() + HORIZON:
+        if draft.starts_at <= ctx.now():
+            await ctx.reply(ctx._("That time has already passed. Please give a future date."))
+        else:
+            await ctx.reply(ctx._("That is more than a year away. Please check the date."))
         await _ask(ctx, "when", dict(state.data))
         return
     async with ctx.db.transaction():  # the meeting exists only with its announcement queued
         await ctx.clear_state()
         meeting = await ctx.repos.meetings.create(draft, ctx.person.id, ctx.now())
         count = await announce(ctx.services, meeting)
+    held = send_time(ctx.services, _zone(ctx), meeting, ctx.now())
+    if held > ctx.now():
+        await ctx.reply(
+            ctx._("Published. Quiet hours: the announcement will go out at {time}.").format(
+                time=ctx.t.moment(held, _zone(ctx))
+            )
+        )
+        return
     await ctx.reply(
         ctx.ngettext(
             "Published. The announcement is on its way to {count} person or channel.",
             "Published. The announcement is on its way to {count} people and channels.",
             count,
-        ).format(count=count)
+        ).format(count=count),
+        progress_buttons(ctx.t, broadcast_id(meeting, Notice.ANNOUNCE)),
     )
 
 
@@ -291,7 +380,18 @@ async def list_meetings(ctx: Context, event: Incoming) -> None:
                     Button(ctx._("Cancel meeting"), CANCEL, str(meeting.id)),
                 ]
             )
-        await ctx.reply(meeting_text(ctx.t, meeting, _zone(ctx), f"#{meeting.id}"), rows)
+        text = meeting_text(ctx.t, meeting, _zone(ctx), f"#{meeting.id}")
+        if organizer:
+            text += "\n\n" + _tally_text(
+                ctx, meeting.id, await ctx.repos.meetings.rsvp_counts(meeting.id)
+            )
+        await ctx.reply(text, rows)
+
+
+def _tally_text(ctx: Context, number: int, tally: dict[Rsvp, int]) -> str:
+    return ctx._("Meeting #{number}: going {going}, maybe {maybe}, can't go {no}.").format(
+        number=number, going=tally[Rsvp.GOING], maybe=tally[Rsvp.MAYBE], no=tally[Rsvp.NO]
+    )
 
 
 async def _upcoming(ctx: Context, arg: str) -> Meeting | None:
@@ -326,15 +426,7 @@ async def counts(ctx: Context, event: Incoming) -> None:
     if meeting is None:
         return
     tally = await ctx.repos.meetings.rsvp_counts(meeting.id)
-    await ctx.reply(
-        ctx._("Meeting #{number}: going {going}, maybe {maybe}, can't go {no}.").format(
-            number=meeting.id,
-            going=tally[Rsvp.GOING],
-            maybe=tally[Rsvp.MAYBE],
-            no=tally[Rsvp.NO],
-        ),
-        ephemeral=True,
-    )
+    await ctx.reply(_tally_text(ctx, meeting.id, tally), ephemeral=True)
 
 
 @router.button(EDIT, roles=ORGANIZERS)
@@ -357,6 +449,9 @@ async def edit(ctx: Context, event: Incoming) -> None:
             ephemeral=True,
         )
         return
+    if field == "when":
+        await time_prompt.ask(ctx, EDIT_FLOW, {"meeting": meeting.id}, DISCARD)
+        return
     await ctx.set_state(EDIT_FLOW, field, {"meeting": meeting.id})
     await ctx.reply(ctx._("Send the new value."), [[Button(ctx._("Cancel"), DISCARD)]])
 
@@ -371,17 +466,13 @@ async def edit_value(ctx: Context, event: Incoming) -> None:
         await ctx.clear_state()
         return
     text = event.text.strip()[:TEXT_LIMIT]
-    if state.step == "when":
-        moment = parse_meeting_time(text, ctx.t.locale, ctx.config.bot.timezone, ctx.now())
-        if moment is None or moment <= ctx.now():
-            await ctx.reply(
-                ctx._("I could not read that date and time. Write it like {example}.").format(
-                    example=_example(ctx)
-                )
-            )
-            return
-        changed = replace(meeting, starts_at=moment)
-    elif state.step == "place":
+    if state.step in ("when", CONFIRM_STEP):
+        await time_prompt.typed(ctx, EDIT_FLOW, dict(state.data), text, DISCARD)
+        return
+    if state.step == "link" and not secure_link(text):
+        await ctx.reply(ctx._("A link starts with https://. Send it again."))
+        return
+    if state.step == "place":
         changed = replace(meeting, place=text)
     elif state.step == "link":
         changed = replace(meeting, link=text)
@@ -389,8 +480,12 @@ async def edit_value(ctx: Context, event: Incoming) -> None:
         changed = replace(meeting, title=text)
     else:
         changed = replace(meeting, description=text)
+    await ctx.clear_state()
+    await _save_change(ctx, changed)
+
+
+async def _save_change(ctx: Context, changed: Meeting) -> None:
     async with ctx.db.transaction():  # changed together with the notices about it
-        await ctx.clear_state()
         updated = await ctx.repos.meetings.update(changed)
         count = await notify_change(ctx.services, updated)
     await ctx.reply(

@@ -8,6 +8,7 @@ from bot.core.context import Context
 from bot.core.events import Button, Incoming
 from bot.core.router import Router
 from bot.i18n import N_, Languages
+from handlers.meetings.broadcast import catch_up
 
 router = Router("meetings.subscriptions")
 
@@ -40,6 +41,7 @@ async def subscribe_choice(ctx: Context, event: Incoming) -> None:
 
 async def _save(ctx: Context, tags: tuple[str, ...]) -> None:
     await ctx.repos.subscriptions.subscribe(ctx.person.id, tags, ctx.now())
+    await catch_up(ctx.services, ctx.person.id)
     where = ", ".join(tags) if tags else ctx._("the whole city")
     await ctx.reply(
         ctx._(

@@ -1,0 +1,83 @@
+"""The one decision the chat renders and `liaison ask` prints for a free-text message.
+
+The search ranks topics; this module turns the ranking into what the resident will see:
+a direct answer, a choice of topics, or the off-topic menu, and whether the emergency
+lines come first. Deciding it once, here, is what keeps the chat and the JSON interface
+from disagreeing about what a frightened person is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.knowledge.search import CHOICES_CONFIDENCE, SearchResult, SmallTalk
+
+Reply = Literal["answer", "choices", "offtopic"]
+# Choices always end with a "Talk to a person" button that starts the hand-over itself, so
+# the topic about reaching a person would only repeat it under the same name.
+REACH_A_PERSON_TOPIC = "liaison.talk_to_person"
+# What a danger phrase is answered with when no topic matched, and always offered with it.
+EMERGENCY_TOPIC = "safety.emergency"
+CHOICES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the resident sees first. `emergency_first` is true exactly when the first
+    message starts with the emergency lines: danger was described, the answered topic
+    is urgent, or any offered choice is (urgent is never behind a tap)."""
+
+    reply: Reply
+    lang: str
+    # The answered topic; with choices, the best-ranked one (what the search thinks).
+    topic: str | None
+    choices: tuple[str, ...]
+    confidence: float
+    emergency_first: bool
+    danger: bool
+    small_talk: SmallTalk | None = None
+
+    @property
+    def urgent(self) -> bool:
+        return self.emergency_first
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "reply": self.reply,
+            "topic": self.topic,
+            "choices": list(self.choices),
+            "emergency_first": self.emergency_first,
+            "lang": self.lang,
+            "confidence": round(self.confidence, 4),
+            "urgent": self.urgent,
+            "small_talk": self.small_talk,
+        }
+
+
+def decide(result: SearchResult, is_urgent: Callable[[str], bool]) -> Verdict:
+    """The verdict for a search result; `is_urgent` says whether a topic id is urgent."""
+    best = result.best
+    if result.small_talk is not None:
+        return Verdict("offtopic", result.lang, None, (), 0.0, False, False, result.small_talk)
+    if best is None or (result.danger and best.confidence < CHOICES_CONFIDENCE):
+        if result.danger:
+            return Verdict("answer", result.lang, EMERGENCY_TOPIC, (), 0.0, True, True)
+        return Verdict("offtopic", result.lang, None, (), 0.0, False, False)
+    if result.confident:
+        urgent = result.danger or is_urgent(best.topic_id)
+        return Verdict(
+            "answer", result.lang, best.topic_id, (), best.confidence, urgent, result.danger
+        )
+    offered = tuple(m.topic_id for m in result.ranked if m.topic_id != REACH_A_PERSON_TOPIC)[
+        :CHOICES
+    ]
+    if result.danger and EMERGENCY_TOPIC not in offered:
+        # Danger described in words the topics do not share (a romanized message):
+        # what to do in danger is always one tap away, below the emergency lines.
+        offered = (*offered[: CHOICES - 1], EMERGENCY_TOPIC)
+    urgent = result.danger or any(is_urgent(topic_id) for topic_id in offered)
+    return Verdict(
+        "choices", result.lang, best.topic_id, offered, best.confidence, urgent, result.danger
+    )

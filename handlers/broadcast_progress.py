@@ -1,0 +1,75 @@
+"""Organizers watch a broadcast's delivery in the chat: one message, edited in place.
+
+"Show delivery progress" (under the "Published" confirmation) posts the progress; its
+"Refresh" button replaces that same message with the current figures (the neutral
+`Outgoing.edit`), so the chat does not fill up with progress reports. Only counts are
+shown: never who received what.
+"""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.events import Button, Incoming, Outgoing, PayloadError
+from bot.core.router import Router
+from bot.i18n import Translator
+from bot.ops.progress import BroadcastProgress
+from storage.people import Role
+
+SHOW = "bcast.show"
+REFRESH = "bcast.refresh"
+# Cells of the progress bar: short enough for one line on a phone.
+BAR_WIDTH = 10
+
+router = Router("broadcast_progress")
+
+
+def progress_buttons(t: Translator, broadcast_id: str) -> list[list[Button]]:
+    """The button to put under a broadcast's confirmation (none if the id cannot fit)."""
+    button = Button(t._("Show delivery progress"), SHOW, broadcast_id)
+    try:
+        button.payload()
+    except PayloadError:
+        return []
+    return [[button]]
+
+
+def progress_message(t: Translator, broadcast_id: str, progress: BroadcastProgress) -> Outgoing:
+    lines = [
+        f"{progress.bar(BAR_WIDTH)} "
+        + t._("{percent}% delivered").format(percent=t.number(progress.percent)),
+        t._("Sent: {sent} · waiting: {pending} · failed: {failed} · skipped: {skipped}").format(
+            sent=t.number(progress.sent),
+            pending=t.number(progress.pending),
+            failed=t.number(progress.failed),
+            skipped=t.number(progress.skipped),
+        ),
+    ]
+    if progress.finished:
+        lines.append(t._("Delivery finished."))
+    return Outgoing(
+        text="\n".join(lines),
+        buttons=((Button(t._("Refresh"), REFRESH, broadcast_id),),),
+    )
+
+
+async def _show(ctx: Context, event: Incoming, edit: bool) -> None:
+    broadcast_id = event.button_arg
+    counts = await ctx.repos.outbox.counts_by_status(broadcast_id)
+    progress = BroadcastProgress.of(counts)
+    if not broadcast_id or progress.total == 0:
+        await ctx.reply(ctx._("Nothing has been queued for this announcement."))
+        return
+    message = progress_message(ctx.t, broadcast_id, progress)
+    await ctx.reply(Outgoing(message.text, message.buttons, edit=edit))
+
+
+@router.button(SHOW, roles=(Role.ORGANIZER,))
+async def show(ctx: Context, event: Incoming) -> None:
+    """A new message under the confirmation, which stays as it was."""
+    await _show(ctx, event, edit=False)
+
+
+@router.button(REFRESH, roles=(Role.ORGANIZER,))
+async def refresh(ctx: Context, event: Incoming) -> None:
+    """The same message, now with the current figures."""
+    await _show(ctx, event, edit=True)

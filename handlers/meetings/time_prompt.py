@@ -1,0 +1,188 @@
+"""Asking an organizer when a meeting is: typed, echoed in words, confirmed — or picked.
+
+The understood time is shown back at once ("Tuesday, December 8, 2026, 6:30 PM — is that
+right?") rather than at the preview, so a misread is caught where it was typed. A day
+without a time asks for the time and keeps the day; a past date, a date more than a year
+ahead or an impossible one gets its own answer. Where typing keeps failing (a language the
+reader knows little of, a phone keyboard without the right digits) three rows of buttons
+— day, hour, minutes — reach the same confirmation.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_skeleton
+
+from bot.core.context import Context
+from bot.core.events import Button
+from handlers.meetings.when import HORIZON, Reading, Reason, local_time, read_meeting_time
+from storage.timestamps import from_db, to_db
+
+PICK, WHEN_OK, WHEN_AGAIN = "mtg.pick", "mtg.when_ok", "mtg.when_again"
+CONFIRM_STEP = "when_confirm"
+# The picker offers the next two weeks, and the hours people hold community meetings.
+PICK_DAYS = 14
+PICK_HOURS = range(8, 22)
+PICK_MINUTES = (0, 15, 30, 45)
+
+
+def zone(ctx: Context) -> ZoneInfo:
+    return ZoneInfo(ctx.config.bot.timezone)
+
+
+def example(ctx: Context) -> str:
+    """A sample date and time in the organizer's own conventions (12/25/26 vs 25/12/2026)."""
+    sample = datetime(2026, 12, 25, 18, 30, tzinfo=zone(ctx))
+    return ctx.t.datetime(sample, zone(ctx), "short")
+
+
+def _type_or_pick(ctx: Context, cancel: str) -> list[list[Button]]:
+    return [[Button(ctx._("Choose with buttons"), PICK, "start"), Button(ctx._("Cancel"), cancel)]]
+
+
+async def ask(ctx: Context, flow: str, data: dict[str, Any], cancel: str) -> None:
+    """The first question: type the date and time, or pick them."""
+    for key in ("when_day", "when_pending", "pick_day", "pick_hour"):
+        data.pop(key, None)
+    await ctx.set_state(flow, "when", data)
+    await ctx.reply(
+        ctx._("When is it? Write the date and time, for example {example}.").format(
+            example=example(ctx)
+        ),
+        _type_or_pick(ctx, cancel),
+    )
+
+
+async def typed(ctx: Context, flow: str, data: dict[str, Any], text: str, cancel: str) -> None:
+    """Read a typed answer and echo it, or say exactly what is missing."""
+    known = data.get("when_day")
+    reading = read_meeting_time(
+        text, ctx.t.locale, zone(ctx), ctx.now(), date.fromisoformat(known) if known else None
+    )
+    if reading.start is not None:
+        await confirm(ctx, flow, data, reading.start)
+        return
+    await ctx.set_state(flow, "when", _remember_day(data, reading))
+    await ctx.reply(_problem(ctx, reading), _type_or_pick(ctx, cancel))
+
+
+def _remember_day(data: dict[str, Any], reading: Reading) -> dict[str, Any]:
+    kept = dict(data)
+    if reading.reason == Reason.NO_TIME and reading.day is not None:
+        kept["when_day"] = reading.day.isoformat()
+    return kept
+
+
+def _problem(ctx: Context, reading: Reading) -> str:
+    if reading.reason == Reason.NO_TIME and reading.day is not None:
+        return ctx._("On {day}: at what time? For example {example}.").format(
+            day=ctx.t.day(reading.day, "full"), example=ctx.t.time(_sample(ctx), zone(ctx))
+        )
+    if reading.reason == Reason.PAST:
+        return ctx._("That time has already passed. Please give a future date.")
+    if reading.reason == Reason.TOO_FAR:
+        return ctx._("That is more than a year away. Please check the date.")
+    if reading.reason == Reason.INVALID_DATE:
+        return ctx._("That date does not exist. Write it like {example}.").format(
+            example=example(ctx)
+        )
+    if reading.reason == Reason.WEEKDAY_MISMATCH:
+        return ctx._(
+            "The day of the week does not match the date. Write it like {example}."
+        ).format(example=example(ctx))
+    return ctx._("I could not read that date and time. Write it like {example}.").format(
+        example=example(ctx)
+    )
+
+
+def _sample(ctx: Context) -> datetime:
+    return datetime(2026, 12, 25, 18, 30, tzinfo=zone(ctx))
+
+
+async def confirm(ctx: Context, flow: str, data: dict[str, Any], start: datetime) -> None:
+    """Say the understood time in words and ask whether it is meant."""
+    kept = {k: v for k, v in data.items() if k not in ("when_day", "pick_day", "pick_hour")}
+    kept["when_pending"] = to_db(start)
+    await ctx.set_state(flow, CONFIRM_STEP, kept)
+    await ctx.reply(
+        ctx._("I understood: {when}. Is that right?").format(when=ctx.t.moment(start, zone(ctx))),
+        [[Button(ctx._("Yes"), WHEN_OK), Button(ctx._("No, write it again"), WHEN_AGAIN)]],
+    )
+
+
+def confirmed(ctx: Context, data: dict[str, Any]) -> datetime | None:
+    """The time the organizer just confirmed, if it is still in the future."""
+    pending = data.get("when_pending")
+    if not isinstance(pending, str):
+        return None
+    start = from_db(pending)
+    return start if ctx.now() < start <= ctx.now() + HORIZON else None
+
+
+async def pick(ctx: Context, flow: str, data: dict[str, Any], arg: str, cancel: str) -> None:
+    """One step of the button picker: days, then hours, then minutes, then the echo."""
+    kind, value = arg[:1], arg[1:]
+    today = ctx.now().astimezone(zone(ctx)).date()
+    rows: list[list[Button]]
+    if kind == "d" and _valid_day(value, today):
+        data["pick_day"] = value
+        await ctx.set_state(flow, "when", data)
+        labels = [
+            Button(
+                ctx.t.time(local_time(date.fromisoformat(value), h, 0, zone(ctx)), zone(ctx)),
+                PICK,
+                f"h{h}",
+            )
+            for h in PICK_HOURS
+        ]
+        rows = [labels[i : i + 4] for i in range(0, len(labels), 4)]
+        await ctx.reply(ctx._("Pick the hour:"), [*rows, [Button(ctx._("Cancel"), cancel)]])
+        return
+    if kind == "h" and value.isdigit() and int(value) in PICK_HOURS and "pick_day" in data:
+        data["pick_hour"] = int(value)
+        await ctx.set_state(flow, "when", data)
+        day = date.fromisoformat(str(data["pick_day"]))
+        rows = [
+            [
+                Button(
+                    ctx.t.time(local_time(day, int(value), m, zone(ctx)), zone(ctx)), PICK, f"m{m}"
+                )
+                for m in PICK_MINUTES
+            ]
+        ]
+        await ctx.reply(ctx._("Pick the minutes:"), [*rows, [Button(ctx._("Cancel"), cancel)]])
+        return
+    if kind == "m" and value.isdigit() and int(value) in PICK_MINUTES and "pick_hour" in data:
+        day = date.fromisoformat(str(data["pick_day"]))
+        start = local_time(day, int(data["pick_hour"]), int(value), zone(ctx))
+        if start <= ctx.now():
+            await ctx.reply(ctx._("That time has already passed. Please give a future date."))
+            await _days(ctx, flow, data, today, cancel)
+            return
+        await confirm(ctx, flow, data, start)
+        return
+    await _days(ctx, flow, data, today, cancel)
+
+
+def _valid_day(value: str, today: date) -> bool:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return False
+    return today <= day < today + timedelta(days=PICK_DAYS)
+
+
+async def _days(ctx: Context, flow: str, data: dict[str, Any], today: date, cancel: str) -> None:
+    await ctx.set_state(flow, "when", data)
+    days = [today + timedelta(days=n) for n in range(PICK_DAYS)]
+    labels = [
+        Button(format_skeleton("MMMEd", day, locale=ctx.t.locale), PICK, f"d{day.isoformat()}")
+        for day in days
+    ]
+    rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
+    await ctx.reply(
+        ctx._("Pick the day, or write a later date:"), [*rows, [Button(ctx._("Cancel"), cancel)]]
+    )

@@ -1,0 +1,116 @@
+"""Who hears about a meeting is decided when each message goes out, not at publish time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.app import App
+from bot.core.events import Outgoing
+from tests.harness import Conversation, FakeClock, RecordingSender, texts
+from tests.test_meetings import BEFORE_DST_END, _create, _people, inbox
+
+START = datetime(2026, 11, 5, 23, 30, tzinfo=UTC)  # "11/5 6:30pm" in New York
+
+
+def reminders(sender: RecordingSender, user: str) -> list[Outgoing]:
+    return [m for m in inbox(sender, user) if "⏰" in m.text]
+
+
+async def _reach(app: App, moment: datetime) -> None:
+    """Move the clock and deliver whatever has fallen due (send jobs, then their messages)."""
+    app.services.clock.now = moment  # type: ignore[attr-defined]
+    await app.delivery.drain()
+
+
+async def test_late_subscriber_gets_announcement_and_reminders(app: App, clock: FakeClock) -> None:
+    """Subscribing after the announcement: the announcement now, and both reminders."""
+    clock.now = BEFORE_DST_END
+    organizer, sender = await _people(app)
+    await _create(organizer)
+    await app.delivery.drain()
+    clock.now = BEFORE_DST_END + timedelta(days=1)
+    late = Conversation(app, user="lena", platform="console", language_hint="ru")
+    await late.send("/subscribe")
+    await app.delivery.drain()
+    announced = inbox(sender, "lena")
+    assert len(announced) == 1 and "Новая встреча" in announced[0].text
+    assert announced[0].attachment is not None  # the calendar file comes with it
+    await _reach(app, START - timedelta(hours=24))
+    await _reach(app, START - timedelta(hours=1))
+    assert len(reminders(sender, "lena")) == 2
+    await late.send("/subscribe")  # subscribing again does not announce twice
+    await app.delivery.drain()
+    assert len(inbox(sender, "lena")) == 3
+
+
+async def test_going_brings_reminders_and_cant_go_stops_them(app: App, clock: FakeClock) -> None:
+    """An unsubscribed "Going" gets the remaining reminder; a subscriber's "Can't go" none."""
+    clock.now = BEFORE_DST_END
+    organizer, sender = await _people(app)
+    await _create(organizer)
+    await app.delivery.drain()
+    await _reach(app, START - timedelta(hours=24))
+    assert len(reminders(sender, "sofia")) == 1
+    visitor = Conversation(app, user="nobody", platform="console")
+    assert texts(await visitor.press_payload("mtg.rsvp|1:going"))
+    sofia = Conversation(app, user="sofia", platform="console", language_hint="es")
+    await sofia.press_payload("mtg.rsvp|1:no")
+    await _reach(app, START - timedelta(hours=1))
+    assert len(reminders(sender, "nobody")) == 1  # only the one still to come
+    assert len(reminders(sender, "sofia")) == 1  # no 1-hour reminder after "Can't go"
+    assert len(reminders(sender, "amal")) == 2
+
+
+async def test_publish_counts_todays_audience(app: App, clock: FakeClock) -> None:
+    """The organizer is told how many people the announcement goes to right now."""
+    clock.now = BEFORE_DST_END
+    organizer, _ = await _people(app)
+    await organizer.send("/meeting new")
+    await organizer.send("Town hall")
+    await organizer.send("11/5 6:30pm")
+    await organizer.press_payload("mtg.when_ok")
+    await organizer.send("Library")
+    await organizer.press_payload("mtg.skip")
+    await organizer.press_payload("mtg.skip")
+    await organizer.press_payload("mtg.rem|default")
+    await organizer.press_payload("mtg.skip")
+    assert "2 people" in texts(await organizer.press_payload("mtg.publish"))
+
+
+async def test_preview_shows_reminder_times_and_quiet_hours(app: App, clock: FakeClock) -> None:
+    """At 23:00 the preview says the announcement waits for 08:00, lists each reminder in
+    the organizer's zone, and Publish does not claim the announcement is on its way."""
+    clock.now = datetime(2026, 11, 10, 4, 0, tzinfo=UTC)  # 23:00 in New York
+    organizer, sender = await _people(app)
+    await organizer.send("/meeting new")
+    await organizer.send("Early coffee with the precinct")
+    await organizer.send("11/20 8:30am")
+    await organizer.press_payload("mtg.when_ok")
+    await organizer.send("Library")
+    await organizer.press_payload("mtg.skip")
+    await organizer.press_payload("mtg.skip")
+    await organizer.press_payload("mtg.rem|default")
+    preview = texts(await organizer.press_payload("mtg.skip")).replace("\u202f", " ")
+    assert "the announcement will go out at Tuesday, November 10, 2026, 8:00 AM" in preview
+    assert "Thursday, November 19, 2026, 8:30 AM" in preview  # 24 h before
+    assert (
+        "Friday, November 20, 2026, 7:30 AM (quiet hours: sent at "
+        "Friday, November 20, 2026, 8:00 AM)" in preview
+    )
+    published = texts(await organizer.press_payload("mtg.publish"))
+    assert "Quiet hours" in published and "on its way" not in published
+    await app.delivery.drain()
+    assert inbox(sender, "sofia") == []
+
+
+async def test_meetings_list_shows_answers_to_organizers(app: App, clock: FakeClock) -> None:
+    """/meetings carries the RSVP counts for organizers, not for residents."""
+    clock.now = BEFORE_DST_END
+    organizer, _ = await _people(app)
+    await _create(organizer)
+    await Conversation(app, user="sofia", platform="console").press_payload("mtg.rsvp|1:going")
+    await Conversation(app, user="amal", platform="console").press_payload("mtg.rsvp|1:no")
+    listing = texts(await organizer.send("/meetings"))
+    assert "going 1, maybe 0, can't go 1" in listing
+    resident = texts(await Conversation(app, user="sofia", platform="console").send("/meetings"))
+    assert "going 1" not in resident
