@@ -33,7 +33,7 @@ from storage.conversations import ConversationRepository
 from storage.database import Database, StorageError, open_database
 from storage.instance_lock import InstanceLock, hold_instance_lock
 from storage.knowledge import KnowledgeRepository
-from storage.leases import instance_name
+from storage.leases import LeaseRepository, instance_name
 from storage.meetings import MeetingRepository, SubscriptionRepository
 from storage.migrations_runner import migrate
 from storage.outbox import OutboxRepository
@@ -159,7 +159,13 @@ async def build_app(
     dispatcher.include(*ROUTERS)
     dispatcher.guards.extend((FloodGuard(config.abuse), length_guard))
     delivery = OutboxDispatcher(
-        repos.outbox, repos.people, outbox, clock, services.metrics, holder=instance
+        repos.outbox,
+        repos.people,
+        outbox,
+        clock,
+        services.metrics,
+        holder=instance,
+        leases=LeaseRepository(db),
     )
     delivery.register(ReminderJobs(services), None)  # meeting reminders, expanded when due
     return App(

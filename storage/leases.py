@@ -40,3 +40,11 @@ class LeaseRepository:
     async def release(self, name: str, holder: str) -> None:
         """Give the lease up at once (a clean stop), so takeover need not wait."""
         await self._db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))
+
+    async def holders(self, prefix: str, now: datetime) -> int:
+        """How many live leases have names starting with `prefix` (live instances)."""
+        count = await self._db.fetchval(
+            "SELECT COUNT(*) FROM leases WHERE substr(name, 1, ?) = ? AND expires_at > ?",
+            (len(prefix), prefix, to_db(now)),
+        )
+        return int(count or 0)
