@@ -115,8 +115,12 @@ async def _backup_before_upgrade(config: Config, clock: Clock) -> None:
         saved = await asyncio.to_thread(
             backup_before_upgrade, storage_backend(config), config.ops.keep_backups, clock()
         )
+    except sqlite3.DatabaseError as error:
+        if "not a database" in str(error):
+            return  # garbage, not an older schema: opening it names the problem
+        raise StartupError(f"cannot back up the database before upgrading it ({error})") from None
     except (BackupError, OSError, sqlite3.Error) as error:
-        raise ConfigError("storage.path", f"cannot back up before upgrading ({error})") from None
+        raise StartupError(f"cannot back up the database before upgrading it ({error})") from None
     if saved is not None:
         log.info("database backed up before upgrading its schema: %s", saved.name)
 

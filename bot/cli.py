@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.config import Config, StartupError, load_config
 from bot.logging_setup import configure_logging
@@ -195,6 +196,7 @@ def _secrets(config: Config) -> list[str]:
         config.discord.token,
         config.telegram.webhook_secret,
         config.privacy.hash_key,
+        urlsplit(config.storage.url).password or "",
     ]
 
 
@@ -477,6 +479,8 @@ async def _chat(config: Config, user: str, role: Role | None, announce: str = ""
     try:
         app = await build_app(config)
         if announce:
+            # Only once storage and the key are usable: a refusal stays the one line shown.
+            logging.getLogger(__name__).info("no platform token configured: terminal chat")
             print(announce)
         try:
             await open_console(app, user).run(role)
@@ -491,7 +495,6 @@ async def _run(config: Config) -> int:
     from bot.runner import run_platforms
 
     if not (config.telegram.token or config.discord.token):
-        logging.getLogger(__name__).info("no platform token configured: terminal chat")
         notice = "No Telegram or Discord token is configured: starting the terminal chat."
         return await _chat(config, _default_user(), None, notice)
     return await run_platforms(config)

@@ -31,6 +31,8 @@ SECRET_KEYS = frozenset({"token", "webhook_secret", "hash_key"})
 NUMBER_LIMIT = 1_000_000_000
 # A value is quoted in an error up to this many characters (one line, however long it is).
 SHOWN_VALUE_CHARS = 40
+# The password of a URL such as postgresql://user:password@host/db, never quoted back.
+URL_PASSWORD = re.compile(r"(?<=://)([^/@:\s]*):[^/@\s]*@")
 # Where a database file cannot live: kernel and device views, not storage.
 PSEUDO_FILESYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))
 
@@ -181,6 +183,13 @@ TELEGRAM_CHAT_FORM = "Telegram chat ids (numbers such as -1001234567890, or @cha
 # Telegram's secret_token: 1-256 characters from this set.
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 MIME_TYPE = re.compile(r"[a-z]+/[A-Za-z0-9.+-]+")
+
+
+DOMAIN = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
+
+
+def _domain(value: str) -> str | None:
+    return None if DOMAIN.fullmatch(value) else "must be a domain name such as liaison.example.org"
 
 
 def _webhook_secret(value: str) -> str | None:
@@ -426,7 +435,7 @@ class MeetingsSection:
     quiet_start: str = _setting("21:00", _clock_time)
     quiet_end: str = _setting("08:00", _clock_time)
     # Domain part of calendar UIDs, so calendars recognise an update of the same meeting.
-    calendar_domain: str = _setting("liaison.invalid", _single_line)
+    calendar_domain: str = _setting("liaison.invalid", _domain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -517,8 +526,8 @@ def _within_limit(key: str, value: float) -> Any:
 
 
 def _shown(value: Any) -> str:
-    """A refused value as the error quotes it: one line, cut short."""
-    text = repr(list(value) if isinstance(value, tuple) else value)
+    """A refused value as the error quotes it: one line, cut short, no URL password."""
+    text = URL_PASSWORD.sub(r"\1:***@", repr(list(value) if isinstance(value, tuple) else value))
     return text if len(text) <= SHOWN_VALUE_CHARS else text[: SHOWN_VALUE_CHARS - 1] + "…"
 
 

@@ -47,6 +47,9 @@ DATE_PATTERNS: dict[str, dict[str, str]] = {
     "ht": {"full": "EEEE d MMMM y", "long": "d MMMM y", "medium": "d MMMM y", "short": "dd/MM/y"},
     "ru": {"full": "EEEE, d MMMM y", "long": "d MMMM y", "medium": "d MMM y"},
 }
+# How date and time join where CLDR runs them together without a separator
+# (vi: "13:30:00 Giờ chuẩn miền Đông Thứ Bảy, 21 tháng 11, 2026").
+DATETIME_PATTERNS: dict[str, str] = {"vi": "{0}, {1}", "ht": "{1}, {0}", "so": "{1}, {0}"}
 # Month names (January first) and weekday names (Monday first) CLDR lacks.
 CALENDAR_NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "ht": (
@@ -148,7 +151,9 @@ class Translator:
         date and the time), so the date part can use this module's corrected patterns.
         """
         local = moment.astimezone(zone)
-        combined = str(self._babel.datetime_formats[_style(style)]).replace("'", "")
+        combined = DATETIME_PATTERNS.get(self.locale) or str(
+            self._babel.datetime_formats[_style(style)]
+        ).replace("'", "")
         return combined.replace("{0}", self.time(moment, zone, style)).replace(
             "{1}", self.day(local.date(), style)
         )

@@ -140,16 +140,17 @@ class MeetingRepository:
         return SUBSCRIBERS.load_all(rows)
 
     async def was_told(self, meeting_id: int, person_id: int) -> bool:
-        found = await self._db.fetchone(
+        row = await self._db.fetchone(
             "SELECT 1 FROM meeting_recipients WHERE meeting_id = ? AND person_id = ?",
             (meeting_id, person_id),
         )
-        return found is not None
+        return row is not None
 
     async def answered(self, meeting_id: int, answer: Rsvp) -> list[Subscriber]:
         """Reachable people who gave this answer (reminders follow "Going", stop at "no")."""
         rows = await self._db.fetch(
-            f"SELECT {SUBSCRIBERS.columns} FROM rsvps r JOIN people p ON p.id = r.person_id "
+            f"SELECT {SUBSCRIBERS.columns} "
+            "FROM rsvps r JOIN people p ON p.id = r.person_id "
             "WHERE r.meeting_id = ? AND r.answer = ? AND p.unreachable = 0 AND p.blocked = 0 "
             "ORDER BY p.id",
             (meeting_id, answer.value),
@@ -210,13 +211,13 @@ class SubscriptionRepository:
 
     async def subscriber(self, person_id: int) -> Subscriber | None:
         """This person as a reachable subscriber, or None."""
-        rows = await self._db.fetch(
+        row = await self._db.fetchone(
             f"SELECT {SUBSCRIBERS.columns} FROM subscribers s "
             "JOIN people p ON p.id = s.person_id "
             "WHERE p.id = ? AND p.unreachable = 0 AND p.blocked = 0",
             (person_id,),
         )
-        return SUBSCRIBERS.load_first(rows)
+        return None if row is None else SUBSCRIBERS.load(row)
 
     async def audience(self, tags: tuple[str, ...]) -> list[Subscriber]:
         """Reachable subscribers for a meeting: everyone for no tags, else matching tags

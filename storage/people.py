@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from storage.database import Database
 from storage.rows import Table
 from storage.timestamps import to_db
+
+# Per-person pseudonym salt; only needs to be unguessable, the keyed hash does the rest.
+SALT_BYTES = 16
 
 
 class Role(enum.Enum):
@@ -34,6 +38,8 @@ class Person:
     last_seen_at: datetime
     blocked: bool = False
     public_name: str | None = None
+    # Random per person, erased with them: a returning person gets a new pseudonym.
+    pseudonym_salt: str | None = None
 
     def is_at_least(self, *roles: Role) -> bool:
         """True when the person holds one of `roles` or is an admin (admins may do all)."""
@@ -59,13 +65,13 @@ class PeopleRepository:
         """
         stamp = to_db(now)
         rows = await self._db.fetch(
-            "INSERT INTO people (platform, platform_user_id, locale, created_at, last_seen_at) "
-            "VALUES (?, ?, ?, ?, ?) "
+            "INSERT INTO people (platform, platform_user_id, locale, created_at, last_seen_at, "
+            "pseudonym_salt) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (platform, platform_user_id) DO UPDATE SET "
             "last_seen_at = excluded.last_seen_at, unreachable = 0, "
             "locale = CASE WHEN people.locale_chosen = 1 THEN people.locale "
             f"ELSE COALESCE(people.locale, excluded.locale) END RETURNING {PEOPLE.columns}",
-            (platform, platform_user_id, locale_hint, stamp, stamp),
+            (platform, platform_user_id, locale_hint, stamp, stamp, secrets.token_hex(SALT_BYTES)),
         )
         return PEOPLE.load(rows[0])
 

@@ -55,17 +55,13 @@ def backends() -> list[str]:
     return ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "sqlite_only: about the SQLite file itself (backups, pragmas); one backend"
-    )
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "storage_url" in metafunc.fixturenames:
+        # `sqlite_only` marks tests of the SQLite file itself (backups, file modes).
         sqlite_only = metafunc.definition.get_closest_marker("sqlite_only") is not None
-        chosen = ["sqlite"] if sqlite_only else backends()
-        metafunc.parametrize("storage_url", chosen, indirect=True)
+        metafunc.parametrize(
+            "storage_url", ["sqlite"] if sqlite_only else backends(), indirect=True
+        )
 
 
 async def _schema_command(sql: str) -> None:

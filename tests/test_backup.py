@@ -12,7 +12,7 @@ from bot.cli import main
 from bot.config import Config
 from bot.ops.backend import Backend, BackendKind
 from bot.ops.backup import AUTO_PREFIX, BACKUP_DIR, postgres_instructions
-from storage.database import available_migrations
+from storage.migrations_runner import available_migrations
 from storage.people import Role
 from tests.conftest import AppFactory, make_config
 from tests.harness import Conversation, RecordingSender
@@ -21,6 +21,10 @@ from tests.harness import Conversation, RecordingSender
 pytestmark = pytest.mark.sqlite_only
 
 Snapshot = dict[str, list[tuple[object, ...]]]
+
+
+# Backups here go through SQLite's backup API; PostgreSQL deployments use pg_dump.
+pytestmark = pytest.mark.sqlite_only
 
 
 def snapshot(path: Path) -> Snapshot:
@@ -96,6 +100,7 @@ async def test_backup_restore_round_trip_preserves_every_table(
 
     assert main(["restore", str(target), "--config", cfg]) == 0
     assert snapshot(database) == before
+    assert sorted(p.name for p in target.parent.iterdir()) == [target.name]  # one file
     saved = list((database.parent / BACKUP_DIR).glob("before-restore-*.db"))
     assert len(saved) == 1 and snapshot(saved[0]) != before  # the replaced state is kept
 
@@ -118,10 +123,11 @@ def test_restore_refuses_what_is_not_a_backup(
     assert not Path(config.storage.path).exists()
 
 
-def old_database(path: Path, version: int) -> None:
-    """A database as an older release left it: migrations up to `version` only."""
+def old_database(path: Path, count: int) -> None:
+    """A database as an older release left it: only its first `count` migrations, and no
+    tracking table (the runner then reads `user_version`)."""
     connection = sqlite3.connect(path)
-    for number, _name, sql in available_migrations()[:version]:
+    for number, _name, sql in available_migrations()[:count]:
         connection.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version={number};\nCOMMIT;")
     connection.execute(
         "INSERT INTO people (platform, platform_user_id, locale, role, created_at, last_seen_at) "
@@ -145,8 +151,9 @@ async def test_upgrade_takes_a_backup_first_and_keeps_the_last_few(
     assert not folder.exists()
 
     database.unlink()
-    old_version = len(available_migrations()) - 2
-    old_database(database, old_version)
+    shipped = available_migrations()
+    old_version = shipped[-3][0]
+    old_database(database, len(shipped) - 2)
     folder.mkdir()
     for stamp in ("20200101T000000000000Z", "20210101T000000000000Z"):
         (folder / f"{AUTO_PREFIX}v0001-{stamp}.db").touch()
@@ -157,7 +164,7 @@ async def test_upgrade_takes_a_backup_first_and_keeps_the_last_few(
     newest = folder / kept[1]
     assert newest.name.startswith(f"{AUTO_PREFIX}v{old_version:04d}-")
     assert snapshot(newest) == expected  # the pre-upgrade state, exactly
-    assert snapshot(database)["user_version"] == [(len(available_migrations()),)]
+    assert snapshot(database)["user_version"] == [(shipped[-1][0],)]
 
 
 def test_postgres_backups_are_explained_without_the_password() -> None:

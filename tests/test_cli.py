@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
 from bot.cli import _parser, main
 from bot.config import Config
+from storage.database import open_database
 
 READ_COMMANDS = (
     ["cases", "stats"],
@@ -47,8 +47,9 @@ def test_read_command_in_empty_directory_creates_nothing(
 
 
 async def _create_database(config: Config) -> None:
-    app = await build_app(config)
-    await app.close()
+    """A migrated, empty database (without building a whole app)."""
+    db = await open_database(config.storage.database_url)
+    await db.close()
 
 
 def _config_file(tmp_path: Path, config: Config) -> Path:
@@ -61,6 +62,7 @@ def _config_file(tmp_path: Path, config: Config) -> Path:
     return path
 
 
+@pytest.mark.sqlite_only  # the config file written here names a SQLite path
 @pytest.mark.parametrize("before", [True, False], ids=["before", "after"])
 def test_config_is_accepted_before_or_after_the_subcommand(
     before: bool,

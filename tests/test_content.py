@@ -14,7 +14,7 @@ from bot.app import App
 from bot.config import SUPPORTED_LOCALES
 from bot.core.events import encode_payload
 from bot.local_defaults import WORDED_SETTINGS, language_defaults, shipped_default
-from handlers.knowledge import SHOW_TOPIC
+from handlers.knowledge import PREPARE_COMPLAINT, SHOW_TOPIC
 from tests.conftest import AppFactory, languages, make_config
 from tests.harness import Conversation
 
@@ -36,7 +36,8 @@ async def test_shipped_local_defaults_read_in_the_residents_language(app: App, l
     assert wording["oversight_agency"] in complaint
     assert wording["liaison_contact"] in complaint
     arrested = await _answer(app, lang, "rights.arrested")
-    assert wording["liaison_contact"] in arrested.split("\n\n")[0]  # the 🚨 lines
+    emergency_block = arrested.split("\n\n", 1)[0]
+    assert emergency_block.startswith("🚨") and wording["liaison_contact"] in emergency_block
     assert wording["legal_aid"] in arrested
     for text in (complaint, arrested):
         for english in ENGLISH_DEFAULTS:
@@ -125,7 +126,7 @@ def test_haitian_creole_and_russian_dates() -> None:
     ht = languages().translator("ht")
     assert ht.day(MOMENT.date(), "full") == "samdi 21 novanm 2026"
     assert ht.day(MOMENT.date(), "long") == "21 novanm 2026"
-    assert ht.datetime(MOMENT, ZONE, "short") == "21/11/2026 13:30"
+    assert ht.datetime(MOMENT, ZONE, "short") == "21/11/2026, 13:30"
     ru = languages().translator("ru")
     assert ru.day(MOMENT.date(), "long") == "21 ноября 2026"
     assert ru.datetime(MOMENT, ZONE, "medium") == "21 нояб. 2026, 13:30:00"
@@ -138,3 +139,20 @@ async def test_answer_dates_in_creole_and_russian_read_right(app: App) -> None:
         reviewed = [line for line in text.splitlines() if any(m in line for m in months)]
         assert reviewed and ".." not in reviewed[0], (lang, reviewed)
         assert not re.search(r"\bM\d\d\b", reviewed[0]), (lang, reviewed)
+
+
+async def test_complaint_summary_names_where_to_file_in_the_residents_language(
+    app: App,
+) -> None:
+    """The prepared complaint's 'where to file' and deadline are in Somali, not English."""
+    amina = Conversation(app, user="amina", language_hint="so")
+    await amina.press_payload(encode_payload(PREPARE_COMPLAINT))
+    replies: list[str] = []
+    for answer in ("Sarkaal ayaa i riixay", "Shalay", "Suuqa", "Baaj 4521", "Maya", "Maya"):
+        replies = [reply.text for reply in await amina.send(answer)]
+    summary = "\n".join(reply.text for reply in await amina.send("Muuqaal"))
+    wording = language_defaults("so")
+    assert wording["oversight_agency"] in summary, (replies, summary)
+    assert wording["complaint_deadline"] in summary
+    for english in ENGLISH_DEFAULTS:
+        assert english not in summary

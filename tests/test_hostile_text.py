@@ -30,7 +30,8 @@ from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, button_press, messa
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 
-TIMEOUT_S = 5.0
+# Generous: the machine running the suite may be busy; passing runs never wait this long.
+TIMEOUT_S = 20.0
 LIAISON_CHAT = -100999
 LIAISON_DC = "1300000000000000011"
 DISCORD_TOKEN = "fake-discord-token-0123456789"
@@ -93,8 +94,8 @@ async def test_the_terminal_chat_survives_odd_characters(app: App, line: str) ->
     assert event is None or event.kind in (EventKind.TEXT, EventKind.COMMAND)
 
 
-async def test_a_terminal_session_with_odd_lines_runs_to_the_end(app: App) -> None:
-    """A whole scripted session with odd lines ends only at end of input, every line answered."""
+async def test_a_terminal_chat_with_odd_lines_runs_to_the_end(app: App) -> None:
+    """A scripted terminal chat with odd lines ends only at end of input, every line answered."""
     lines = ["/start", "²", "1", "\x00\x1b", "٣", "mi casa \ud83d", "/language", "9"]
     output = io.StringIO()
     console = ConsoleChat(app, "tess", io.StringIO("\n".join(lines) + "\n"), output)
@@ -238,10 +239,40 @@ async def case_reaches_liaisons(both: Both, number: int, platform: str, text: st
 
     await eventually(telegram_card)
     await eventually(discord_card)
+    await liaison_answers_with(both, case.id, platform, user_id, text)
+
+
+async def liaison_answers_with(
+    both: Both, case_id: int, platform: str, user_id: str, text: str
+) -> None:
+    """The liaison's /reply carrying the same odd text reaches the resident."""
+    threads = [
+        room.thread_id
+        for room in await both.app.services.repos.cases.rooms(case_id)
+        if room.platform == "discord" and room.thread_id
+    ]
+    if platform == "telegram":
+        chat = int(user_id)
+        seen = len(telegram_texts(both.api, chat))
+
+        async def relayed() -> bool:
+            await both.app.delivery.drain()
+            return len(telegram_texts(both.api, chat)) > seen
+    else:
+        dm = both.fake.dm_channel_id(user_id)
+        seen = len(both.fake.posts_to(dm))
+
+        async def relayed() -> bool:
+            await both.app.delivery.drain()
+            return len(both.fake.posts_to(dm)) > seen
+
+    await both.fake.slash(LIAISON_DC, "reply", channel_id=threads[0], options={"text": text})
+    await eventually(relayed)
 
 
 def test_any_first_message_reaches_liaisons_on_both_platforms(tmp_path: Path) -> None:
-    """Hostile first messages from Telegram and Discord residents: the case card arrives."""
+    """Hostile first messages from Telegram and Discord residents: the case card arrives in
+    both liaison rooms, and a liaison's reply with the same text reaches the resident."""
     loop = asyncio.new_event_loop()
     both = loop.run_until_complete(start_both(tmp_path))
     numbers = itertools.count(1)
@@ -254,7 +285,11 @@ def test_any_first_message_reaches_liaisons_on_both_platforms(tmp_path: Path) ->
     )
     @given(text=HOSTILE, platform=st.sampled_from(["telegram", "discord"]))
     def one_resident(text: str, platform: str) -> None:
-        assume(not clean_text(text).strip().startswith("/"))  # a command, not a message
+        cleaned = clean_text(text).strip()
+        assume(not cleaned.startswith("/"))  # a command, not a message
+        # Discord delivers no empty message, and its adapter ignores one that cleans to
+        # nothing (as it ignores a message whose only file was too large).
+        assume(cleaned or platform == "telegram")
         loop.run_until_complete(case_reaches_liaisons(both, next(numbers), platform, text))
 
     try:

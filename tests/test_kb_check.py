@@ -17,6 +17,7 @@ from bot.knowledge.check import (
     check_content,
 )
 from bot.local_defaults import WORDED_SETTINGS
+from handlers.common import DISCLAIMER
 
 SHIPPED = Path(__file__).resolve().parent.parent / "locales"
 
@@ -154,6 +155,10 @@ def test_every_language_words_the_local_defaults() -> None:
     problems = _default_wording_problems("xx")
     assert len(problems) == len(WORDED_SETTINGS)
     assert _default_wording_problems("so") == []
+
+
+def test_the_checked_disclaimer_is_the_one_shown() -> None:
+    assert DISCLAIMER_MSGID == DISCLAIMER
 
 
 def test_a_disclaimer_missing_its_second_sentence_is_reported(

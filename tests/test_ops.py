@@ -13,9 +13,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import App
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.core.events import Outgoing
 from bot.core.ports import Recipient, RetryAfter
+from bot.ops.backend import storage_backend
 from bot.ops.server import OpsServer, start_ops_listener
 from bot.platforms.discord import DiscordAdapter
 from bot.platforms.telegram import TelegramAdapter
@@ -23,7 +24,13 @@ from bot.runner import serve
 from storage.people import Role
 from tests.conftest import AppFactory, make_config
 from tests.fakes.discord_api import FakeDiscord
-from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, message, person
+from tests.fakes.telegram_api import (
+    TOKEN,
+    FakeTelegramAPI,
+    message,
+    person,
+    too_many_requests,
+)
 from tests.harness import Conversation, FakeClock, RecordingSender
 
 DISCORD_TOKEN = "fake-discord-token-0123456789"
@@ -47,8 +54,9 @@ class FakePlatform:
 
 
 @pytest.fixture
-def ops_config(tmp_path: Path) -> Config:
-    return make_config(tmp_path, LIAISON_OPS_LISTEN="127.0.0.1:0")
+def ops_config(tmp_path: Path, storage_url: str) -> Config:
+    """The test's storage backend (SQLite, and PostgreSQL when configured), listener on."""
+    return make_config(tmp_path, LIAISON_STORAGE_URL=storage_url, LIAISON_OPS_LISTEN="127.0.0.1:0")
 
 
 @pytest.fixture
@@ -82,13 +90,14 @@ async def test_listener_is_off_by_default(app: App) -> None:
     assert await start_ops_listener(app, []) is None
 
 
+@pytest.mark.sqlite_only  # moves the database file away
 async def test_healthz_flips_to_503_when_storage_goes_away_and_back(
     server: OpsServer, ops_config: Config, platform: FakePlatform
 ) -> None:
     """Moving the database file away under the running bot is reported, then recovered."""
     status, body = await _get(server, "/healthz")
     assert (status, '"status": "ok"' in body) == (200, True)
-    database = Path(ops_config.storage.path)
+    database = storage_backend(ops_config).path
     moved = database.with_name("moved.db")
     shutil.move(database, moved)
     status, body = await _get(server, "/healthz")
@@ -225,8 +234,9 @@ async def test_loop_lag_is_measured(server: OpsServer) -> None:
 async def test_serve_starts_the_listener_with_telegram_and_counts_its_messages(
     make_app: AppFactory, tmp_path: Path
 ) -> None:
-    """The real runner: Telegram against its fake, /healthz names it connected, a message
-    from a Spanish speaker is counted under telegram, and stopping closes the listener."""
+    """The real runner: Telegram against its fake, /healthz is 200 once it is connected, a
+    Spanish speaker's message and the 429 on its answer are counted under telegram, and
+    stopping closes the listener."""
     import asyncio
 
     with socket.socket() as probe:
@@ -253,6 +263,7 @@ async def test_serve_starts_the_listener_with_telegram_and_counts_its_messages(
                                 break
                     except aiohttp.ClientConnectionError:
                         await asyncio.sleep(0.02)
+            api.fail_next("sendMessage", too_many_requests(1))  # PTB reads 0 as no 429
             await api.push_update(message(person(601, "Lucía", "es"), "/start"))
             greeting = (await api.wait_for("sendMessage"))[0]
             assert "Hola" in (greeting.get("text") or "")
@@ -261,6 +272,8 @@ async def test_serve_starts_the_listener_with_telegram_and_counts_its_messages(
             assert samples[("liaison_messages_in_total", (("platform", "telegram"),))] == 1
             reply = ("liaison_messages_out_total", (("path", "reply"), ("platform", "telegram")))
             assert samples[reply] == 1
+            limited = ("liaison_rate_limited_total", (("platform", "telegram"),))
+            assert samples[limited] == 1  # the 429 was waited out, and counted
             stop.set()
             await running
             with pytest.raises(aiohttp.ClientConnectionError):
@@ -293,3 +306,19 @@ async def test_health_follows_the_discord_gateway(make_app: AppFactory, tmp_path
             await ops.stop()
     finally:
         await fake.close()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("LIAISON_OPS_LISTEN", "9464"),
+        ("LIAISON_OPS_LISTEN", "localhost:http"),
+        ("LIAISON_OPS_LISTEN", "127.0.0.1:70000"),
+        ("LIAISON_LOGGING_FORMAT", "xml"),
+    ],
+)
+def test_bad_ops_settings_name_the_key(key: str, value: str, tmp_path: Path) -> None:
+    """A listen address without a usable port, or an unknown log format, stops start-up."""
+    with pytest.raises(ConfigError) as refused:
+        make_config(tmp_path, **{key: value})
+    assert refused.value.key == key.removeprefix("LIAISON_").lower().replace("_", ".", 1)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App, build_app
-from bot.config import ConfigError
+from bot.config import ConfigError, StartupError
 from bot.privacy import KEY_BYTES, load_or_create_key
 from handlers.privacy import apply_retention
 from storage.people import Role
@@ -107,11 +107,56 @@ def test_a_key_file_that_cannot_be_read_is_refused(tmp_path: Path) -> None:
 
 
 async def test_a_database_file_that_is_not_sqlite_names_storage_path(tmp_path: Path) -> None:
-    """Opening a file that is not a database is one line about storage.path."""
+    """Opening a file that is not a database is one line naming the file."""
     from tests.conftest import make_config
 
     config = make_config(tmp_path)
     Path(config.storage.path).write_bytes(b"this is not a database" * 100)
-    with pytest.raises(ConfigError) as refused:
+    with pytest.raises(StartupError) as refused:
         await build_app(config)
-    assert refused.value.key == "storage.path"
+    assert config.storage.path in str(refused.value) and "\n" not in str(refused.value)
+
+
+async def test_a_person_who_returns_after_forget_gets_a_new_pseudonym(app: App) -> None:
+    """Same account, erased, back again: the liaison sees a code unlinked to the old case."""
+    resident, _ = await _case(app)
+    cases = app.services.repos.cases
+    first = await cases.get(1)
+    assert first is not None and first.pseudonym.startswith("R-")
+    await resident.send("/forget")
+    await resident.press_payload("forget.yes")
+    await resident.send("/human")
+    await resident.press_payload("esc.anon")
+    await resident.send("عدت لأن الشرطة أوقفتني مرة أخرى")
+    second = await cases.get(2)
+    assert second is not None and second.pseudonym.startswith("R-")
+    assert second.pseudonym != first.pseudonym
+    count = await app.db.fetchval("SELECT COUNT(*) FROM people WHERE platform_user_id = 'rita'")
+    assert count == 1, "the old person row and its salt are gone"
+
+
+async def test_a_pseudonym_stays_the_same_for_a_person_between_cases(app: App) -> None:
+    """Without erasure, a returning resident keeps their code (liaisons see continuity)."""
+    resident, _ = await _case(app)
+    await resident.press_payload("esc.withdraw|1")
+    await resident.send("/human")
+    await resident.press_payload("esc.anon")
+    await resident.send("otra vez, la misma patrulla")
+    first, second = await app.services.repos.cases.get(1), await app.services.repos.cases.get(2)
+    assert first is not None and second is not None
+    assert first.pseudonym == second.pseudonym
+
+
+async def test_people_from_before_the_salt_keep_their_pseudonym(app: App) -> None:
+    """A person stored before migration 0040 (no salt) keeps the code liaisons know."""
+    from handlers.escalation.service import pseudonym
+
+    people = app.services.repos.people
+    person = await people.upsert_seen("console", "old-timer", None, app.services.clock())
+    assert person.pseudonym_salt is not None and len(person.pseudonym_salt) == 32
+    await app.db.execute("UPDATE people SET pseudonym_salt = NULL WHERE id = ?", (person.id,))
+    legacy = await people.get(person.id)
+    assert legacy is not None and legacy.pseudonym_salt is None
+    digest = app.services.hasher.digest("pseudonym", "console", "old-timer")
+    assert pseudonym(app.services, legacy) == "R-" + digest[:6].upper()
+    assert pseudonym(app.services, person) != pseudonym(app.services, legacy)

@@ -3,13 +3,27 @@ negation, danger phrases people type, greetings, thanks and "help"."""
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 
 from bot.app import App
+from bot.ask import ask_jsonl
 from bot.core.events import Outgoing
 from bot.i18n import LANGUAGE_NAMES
 from tests.harness import Conversation
 
+KEYS = (
+    "reply",
+    "topic",
+    "choices",
+    "emergency_first",
+    "lang",
+    "confidence",
+    "urgent",
+    "small_talk",
+)
 LANGS = ("en", "es", "fr", "ht", "pt", "ru", "ar", "zh_Hans", "vi", "so")
 EMERGENCY_NUMBER_QUESTIONS = {
     "en": "what is the emergency number",
@@ -57,6 +71,18 @@ URGENT_CHOICES = {
     "ar": "عندي سؤال عن ابني والشرطة",
     "zh_Hans": "我有个关于我儿子和警察的问题",
     "vi": "tôi có câu hỏi về con trai tôi và cảnh sát",
+}
+HELP_ME_COMPLAIN = {
+    "en": "could you help me file a complaint please",
+    "es": "me ayudas a poner una queja?",
+    "fr": "vous pouvez m'aider à porter plainte ?",
+    "ht": "ou ka ede m fè yon plent?",
+    "pt": "me ajuda a registrar uma reclamação",
+    "ru": "помогите подать жалобу",
+    "ar": "ساعدني أقدم شكوى",
+    "zh_Hans": "帮我投诉警察",
+    "vi": "giúp tôi khiếu nại",
+    "so": "i caawi inaan cabasho gudbiyo",
 }
 GREETING = {
     "en": "hi there",
@@ -152,6 +178,27 @@ async def test_danger_as_people_type_it_puts_the_emergency_lines_first(app: App,
     assert any(offers_a_person(replies[0], app, code) for code in LANGS)
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_asking_for_help_with_a_complaint_is_not_danger(app: App, lang: str) -> None:
+    """ "Help me file a complaint" is no danger: the complaint topic, no banner of its own."""
+    question = HELP_ME_COMPLAIN[lang]
+    verdict = app.services.knowledge.decide(question, lang)
+    assert not verdict.danger
+    assert verdict.topic == "complaint.how_to_file"
+    reply = (await Conversation(app, language_hint=lang).send(question))[0]
+    if verdict.reply == "answer":
+        assert not reply.text.startswith("🚨")
+        assert title(app, "complaint.how_to_file", lang) in reply.text
+
+
+async def test_longer_forms_of_a_listed_danger_phrase_count(app: App) -> None:
+    """Listed "kick in my door" finds "kicking in my door"; a negation before it does not."""
+    kicking = (await Conversation(app).send("two guys kicking in my door"))[0]
+    assert first_line_is_emergency(kicking, app)
+    assert app.services.knowledge.decide("they are kicking in my door", "en").danger
+    assert not app.services.knowledge.decide("they are not kicking in my door", "en").danger
+
+
 async def test_romanized_russian_is_answered_in_russian(app: App) -> None:
     """A Latin-letter Russian message is Russian, not Haitian Creole: Cyrillic answer."""
     replies = await Conversation(app, language_hint="ht").send("u dveri muzhik s nozhom")
@@ -203,3 +250,32 @@ async def test_a_topic_button_keeps_the_language_it_was_offered_in(app: App) -> 
     assert "Información general, no asesoría legal." in answer.text
     person = await app.services.repos.people.find("test", "alice")
     assert person is not None and person.locale != "es"
+
+
+async def test_liaison_ask_jsonl_prints_what_the_chat_shows(app: App) -> None:
+    """Every JSON line's reply, choices and emergency_first match the chat's first message."""
+    questions = [
+        (EMERGENCY_NUMBER_QUESTIONS["ar"], "ar"),
+        (URGENT_CHOICES["es"], "en"),
+        (NOT_AN_EMERGENCY["zh_Hans"], "zh_Hans"),
+        ("my landlord won't fix the heat", "en"),
+        (GREETING["vi"], "vi"),
+    ]
+    lines = "".join(json.dumps({"q": q, "lang": lang}) + "\n" for q, lang in questions)
+    out = io.StringIO()
+    assert ask_jsonl(app.services.config, io.StringIO(lines), out) == 0
+    verdicts = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [set(v) for v in verdicts] == [set(KEYS)] * len(questions)
+    for (question, lang), verdict in zip(questions, verdicts, strict=True):
+        first = (await Conversation(app, user=f"u{lang}", language_hint=lang).send(question))[0]
+        assert first.text.startswith("🚨") == verdict["emergency_first"]
+        assert verdict["urgent"] == verdict["emergency_first"]
+        offered = [
+            b.arg.partition("@")[0] for row in first.buttons for b in row if b.action == "kb"
+        ]
+        if verdict["reply"] == "choices":
+            assert offered == verdict["choices"]
+        elif verdict["reply"] == "answer":
+            assert title(app, verdict["topic"], verdict["lang"]) in first.text
+        else:
+            assert verdict["topic"] is None and not offered

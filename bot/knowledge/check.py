@@ -4,7 +4,8 @@ Besides the format, it checks what a frightened reader would trip over: a local 
 (placeholder) that other languages give and this one leaves out, a source that links a
 home page instead of the page cited, an English sentence inside an answer in another
 language (shipped defaults filled in, as a resident would see them), a line said twice,
-and a disclaimer that lost its second sentence.
+a safety statement dropped from its answer, a language without its own wording of the
+`[local]` defaults, and a disclaimer that lost its second sentence.
 """
 
 from __future__ import annotations

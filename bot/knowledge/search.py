@@ -49,6 +49,10 @@ WHOLE_WEIGHT = 0.8
 # characters (a long story tells the danger early). The cost of a search stays bounded:
 # p99 of 4,000-character messages is in docs/SEARCH.md.
 RANKED_WORDS = 50
+# A danger-phrase word this long also matches its longer forms (inflections, plurals).
+STEM_LETTERS = 4
+# Characters either side of a danger phrase read for negation cues (more than any scope).
+NEGATION_WINDOW = 80
 GUESSED_CHARS = 400
 SCANNED_CHARS = 1200
 # Small talk is a short message: "hi", "thanks a lot", "hello, are you there?".
@@ -142,8 +146,8 @@ class LanguageIndex:
         self._unknown_idf = math.log(1 + (len(texts) + 0.5) / 0.5)
         # Terms are split into words as messages are ("can't" -> "can t"), or a phrase
         # with an apostrophe or hyphen could never match.
-        self._danger = tuple(" ".join(runs(term)) for term in hints.danger)
-        self._romanized_danger = tuple(" ".join(runs(term)) for term in hints.danger_romanized)
+        self._danger = Phrases.of(hints.danger)
+        self._romanized_danger = Phrases.of(hints.danger_romanized)
         self._police = tuple(" ".join(runs(term)) for term in hints.police)
         # Order matters: thanks wins over a greeting said with it ("hi, thanks!").
         self._small_talk: dict[SmallTalk, tuple[str, ...]] = {
@@ -190,11 +194,11 @@ class LanguageIndex:
     def mentions_danger(self, words: list[str]) -> bool:
         """Danger happening now: a listed phrase appears in the message (split by `runs`)
         and no negation cue governs it ("he is not following me any more")."""
-        return _mentions(self._danger, words, self._negation)
+        return self._danger.found_in(words, self._negation)
 
     def mentions_romanized_danger(self, words: list[str]) -> bool:
         """A danger phrase of this language typed in Latin letters (translit, Arabizi)."""
-        return _mentions(self._romanized_danger, words, self._negation)
+        return self._romanized_danger.found_in(words, self._negation)
 
     def names_police(self, words: list[str]) -> bool:
         """The message (split by `runs`) names the police (an officer, ICE, a patrol car …)."""
@@ -242,33 +246,96 @@ def _cover(text: str, phrases: tuple[str, ...]) -> set[str] | None:
     return used
 
 
-def _mentions(terms: tuple[str, ...], words: list[str], negation: Negation | None = None) -> bool:
+def _mentions(terms: tuple[str, ...], words: list[str]) -> bool:
     """A listed term appears: Latin-script words and phrases as whole words, a single
     word of another script anywhere (Chinese has no spaces; Arabic and Russian lists
-    hold stems, so "الشرطة" and "полицейский" are found by "شرطه" and "полиц"). With
-    `negation`, an occurrence a cue governs does not count."""
+    hold stems, so "الشرطة" and "полицейский" are found by "شرطه" and "полиц")."""
     padded = " " + " ".join(words) + " "
-    for term in terms:
-        whole = term.isascii() or " " in term
-        needle = f" {term} " if whole else term
-        at = padded.find(needle)
-        while at >= 0:
-            # A whole-word needle starts with its space: the term starts one further.
-            if negation is None or not _negated(padded, at + whole, at + len(needle), negation):
-                return True
-            at = padded.find(needle, at + 1)
-    return False
+    return any(
+        (f" {term} " in padded) if term.isascii() or " " in term else (term in padded)
+        for term in terms
+    )
 
 
-def _negated(padded: str, start: int, end: int, negation: Negation) -> bool:
-    """A negation cue governs the text found at `padded[start:end]`."""
-    if negation.governs_han(padded, start):
+@dataclass(frozen=True, slots=True)
+class Phrases:
+    """Danger phrases, found in a message word by word (one pass, however long the list).
+
+    A single word of a script without spaces or listed as a stem (Chinese, Arabic,
+    Cyrillic) matches anywhere; otherwise whole words, where a word of STEM_LETTERS or
+    more also matches its longer forms ("kick in my door" finds "kicking in my door",
+    "armado" "armados", "me esta siguiendo" "me estan siguiendo"): people type
+    inflections the list cannot all hold."""
+
+    anywhere: tuple[str, ...]
+    # First word (or its stem) -> the phrases starting with it, as word tuples.
+    by_first: dict[str, tuple[tuple[str, ...], ...]]
+    stem_lengths: tuple[int, ...]
+
+    @classmethod
+    def of(cls, phrases: tuple[str, ...]) -> Phrases:
+        anywhere: list[str] = []
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in phrases:
+            words = tuple(runs(phrase))
+            if len(words) == 1 and not words[0].isascii():
+                anywhere.append(words[0])
+            elif words:
+                by_first.setdefault(words[0], []).append(words)
+        lengths = {len(first) for first in by_first if len(first) >= STEM_LETTERS}
+        return cls(
+            tuple(anywhere),
+            {first: tuple(found) for first, found in by_first.items()},
+            tuple(sorted(lengths)),
+        )
+
+    def found_in(self, words: list[str], negation: Negation) -> bool:
+        """A phrase appears in `words` (split by `runs`) and no negation cue governs it."""
+        if not self.anywhere and not self.by_first:
+            return False
+        text = " ".join(words)
+        for stem in self.anywhere:
+            at = text.find(stem)
+            while at >= 0:
+                if not _negated(text, at, at + len(stem), negation):
+                    return True
+                at = text.find(stem, at + 1)
+        for position, word in enumerate(words):
+            stems = (word[:length] for length in self.stem_lengths if len(word) > length)
+            for key in (word, *stems):
+                for phrase in self.by_first.get(key, ()):
+                    if _matches(phrase, words, position) and not negation.governs(
+                        words[max(0, position - negation.scope) : position],
+                        words[position + len(phrase) : position + len(phrase) + negation.scope],
+                    ):
+                        return True
+        return False
+
+
+def _matches(phrase: tuple[str, ...], words: list[str], position: int) -> bool:
+    """`phrase` starts at `words[position]`; long words may be followed by an ending."""
+    if position + len(phrase) > len(words):
+        return False
+    return all(
+        said == wanted or (len(wanted) >= STEM_LETTERS and said.startswith(wanted))
+        for wanted, said in zip(phrase, words[position:], strict=False)
+    )
+
+
+def _negated(text: str, start: int, end: int, negation: Negation) -> bool:
+    """A negation cue governs the text found at `text[start:end]`."""
+    if negation.governs_han(text, start):
         return True
-    before = padded[:start].split()
+    # Only the words next to the phrase can govern it: a bounded window either side.
+    before = text[max(0, start - NEGATION_WINDOW) : start].split()
     # A stem found inside a word ("полиц" in "неполиция") counts from that word.
-    if start and padded[start - 1] != " " and before:
+    if start and text[start - 1] != " " and before:
         before.pop()
-    return negation.governs(before, padded[end:].split())
+    after = text[end : end + NEGATION_WINDOW].split()
+    # Likewise the rest of a word a stem was found in is not a word after it.
+    if end < len(text) and text[end] != " " and after:
+        after.pop(0)
+    return negation.governs(before, after)
 
 
 def _row_sum(matrix: csr_matrix, rows: np.ndarray) -> np.ndarray:

@@ -36,8 +36,26 @@ def _connect_existing(path: Path, read_only: bool) -> sqlite3.Connection:
         raise BackupError(f"cannot open {path}: {error}") from error
 
 
+def _applied(connection: sqlite3.Connection) -> set[int]:
+    """Migration numbers the file has: its tracking table, or for a file from before the
+    table, every shipped migration up to its `user_version`."""
+    tracked = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    if tracked:
+        return {int(row[0]) for row in connection.execute("SELECT number FROM schema_migrations")}
+    legacy = int(connection.execute("PRAGMA user_version").fetchone()[0])
+    applied = {number for number in _shipped() if number <= legacy}
+    # A version this program never shipped stays visible, so a newer file is refused.
+    return applied | ({legacy} if legacy and legacy not in _shipped() else set())
+
+
+def _shipped() -> set[int]:
+    return {number for number, _, _ in available_migrations()}
+
+
 def _version(connection: sqlite3.Connection) -> int:
-    return int(connection.execute("PRAGMA user_version").fetchone()[0])
+    return max(_applied(connection), default=0)
 
 
 def backup_sqlite(source: Path, target: Path) -> int:
@@ -56,6 +74,9 @@ def backup_sqlite(source: Path, target: Path) -> int:
         dst = sqlite3.connect(partial)
         try:
             src.backup(dst, pages=PAGES_PER_STEP)
+            # One self-contained file: a WAL-mode copy would grow -wal/-shm companions
+            # wherever it is opened (the bot turns WAL back on when it opens a restore).
+            dst.execute("PRAGMA journal_mode=DELETE")
             version = _version(dst)
         finally:
             dst.close()
@@ -77,16 +98,16 @@ def check_backup(path: Path) -> int:
             raise BackupError(f"{path} is not a SQLite database ({error})") from error
         if result != "ok":
             raise BackupError(f"{path} is damaged: {result}")
-        version = _version(connection)
+        applied = _applied(connection)
     finally:
         connection.close()
-    latest = available_migrations()[-1][0]
-    if version > latest:
+    unknown = applied - _shipped()
+    if unknown:
         raise BackupError(
-            f"{path} has schema version {version}, newer than this program knows ({latest}); "
-            "upgrade liaison first"
+            f"{path} has schema version {max(unknown)}, newer than this program knows "
+            f"({max(_shipped())}); upgrade liaison first"
         )
-    return version
+    return max(applied, default=0)
 
 
 def restore_sqlite(backup: Path, target: Path, now: datetime) -> tuple[int, Path | None]:
@@ -122,12 +143,12 @@ def backup_before_upgrade(backend: Backend, keep: int, now: datetime) -> Path | 
         return None
     connection = _connect_existing(backend.path, read_only=True)
     try:
-        version = _version(connection)
+        applied = _applied(connection)
     finally:
         connection.close()
-    latest = available_migrations()[-1][0]
-    if version == 0 or version >= latest:
-        return None
+    if not applied or not _shipped() - applied:
+        return None  # a new database, or one already current
+    version = max(applied)
     folder = backend.path.parent / BACKUP_DIR
     target = folder / f"{AUTO_PREFIX}v{version:04d}-{_stamp(now)}.db"
     backup_sqlite(backend.path, target)

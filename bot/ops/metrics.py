@@ -9,7 +9,7 @@ a chat, a case number or text.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from bot.core.events import Outgoing
-from bot.core.ports import Responder
+from bot.core.ports import (
+    DeliveryError,
+    NotConnected,
+    Responder,
+    RetryAfter,
+    TemporaryFailure,
+    Unreachable,
+)
 
 if TYPE_CHECKING:
     from bot.core.context import Repositories
@@ -27,6 +34,21 @@ if TYPE_CHECKING:
 HANDLER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Event-loop lag: anything above a few milliseconds means something blocks the loop.
 LAG_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)
+
+
+def error_kind(error: DeliveryError) -> str:
+    """The fixed label for a delivery failure (never its message)."""
+    match error:
+        case RetryAfter():
+            return "rate_limited"
+        case TemporaryFailure():
+            return "temporary"
+        case Unreachable():
+            return "unreachable"
+        case NotConnected():
+            return "not_connected"
+        case _:
+            return "permanent"
 
 
 class Metrics:
@@ -82,13 +104,13 @@ class Metrics:
         )
         self.delivery_errors = Counter(
             "liaison_delivery_errors",
-            "Outbox deliveries that did not succeed, by kind",
+            "Failed delivery attempts (outbox rows, and Telegram direct replies), by kind",
             ["platform", "kind"],
             registry=registry,
         )
         self.rate_limited = Counter(
             "liaison_rate_limited",
-            "Platform 'too many requests' (HTTP 429) answers to outbox deliveries",
+            "Platform 'too many requests' (HTTP 429) answers to deliveries",
             ["platform"],
             registry=registry,
         )
@@ -131,6 +153,14 @@ class Metrics:
     def verdict(self, verdict: Verdict) -> None:
         """Count a free-text answer by the kind the search decided."""
         self.replies.labels(verdict.reply).inc()
+
+    def reply_failed(self, platform: str) -> Callable[[DeliveryError], None]:
+        """A callback counting each failed attempt of a direct reply by its kind."""
+
+        def count(error: DeliveryError) -> None:
+            self.delivery_failed(platform, error_kind(error))
+
+        return count
 
     def delivered(self, platform: str) -> None:
         self.messages_out.labels(platform, "outbox").inc()

@@ -418,14 +418,19 @@ async def _mapped(call: Callable[[], Awaitable[T]]) -> T:
         raise delivery_error(error) from error
 
 
-async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
+async def with_retries(
+    call: Callable[[], Awaitable[T]], on_error: Callable[[DeliveryError], None] | None = None
+) -> T:
     """Run a Bot API call for a person waiting on it: wait out 429s exactly, back off on
-    timeouts/5xx, and raise the `DeliveryError` that remains."""
+    timeouts/5xx, and raise the `DeliveryError` that remains. `on_error` sees each failed
+    attempt (the operator's metrics count them)."""
     attempt = 0
     while True:
         try:
             return await _mapped(call)
         except DeliveryError as error:
+            if on_error is not None:
+                on_error(error)
             attempt += 1
             delay = _retry_delay(error, attempt)
             if delay is None:
@@ -552,10 +557,14 @@ class TelegramAdapter:
         try:
             await self._application.initialize()
         except tg_error.InvalidToken as error:
-            status = 404 if "not found" in str(error.__cause__ or "").lower() else 401
-            raise StartupError(
-                f"Telegram rejected the token ({status}): check {TOKEN_SETTING}"
-            ) from None
+            if "not found" in str(error.__cause__ or "").lower():
+                # Telegram's answer to a malformed token, and any server's to a wrong URL.
+                raise StartupError(
+                    f"Telegram rejected the token (404): check {TOKEN_SETTING} "
+                    "and telegram.api_base_url"
+                ) from None
+            refused = f"Telegram rejected the token (401): check {TOKEN_SETTING}"
+            raise StartupError(refused) from None
         except tg_error.NetworkError as error:  # TimedOut included
             host = urlsplit(self._section.api_base_url).hostname
             raise StartupError(
@@ -694,7 +703,10 @@ class TelegramAdapter:
             edit_target = pressed_on if part.edit else None
             try:
                 await self._limiter.acquire()
-                await with_retries(partial(self._send_part, recipient, part, edit_target))
+                await with_retries(
+                    partial(self._send_part, recipient, part, edit_target),
+                    self._app.services.metrics.reply_failed(PLATFORM),
+                )
             except Unreachable:
                 await self._app.services.repos.people.mark_unreachable(PLATFORM, recipient.chat_id)
                 log.info("telegram chat %s is unreachable", self._log_id(recipient))
@@ -850,3 +862,6 @@ def _quiet_library_debug_logs() -> None:
     library = logging.getLogger("telegram")
     if library.getEffectiveLevel() < logging.INFO:
         library.setLevel(logging.INFO)
+    # A body that is not JSON (a wrong api_base_url) is logged with a traceback, then
+    # raised; the raised error is what the operator is told about, in one line.
+    logging.getLogger("telegram.request.BaseRequest").setLevel(logging.CRITICAL)

@@ -28,9 +28,15 @@ VIEWS_WINDOW = timedelta(hours=2)
 
 
 def pseudonym(services: Services, person: Person) -> str:
-    """A stable short code for a resident that reveals nothing about who they are."""
-    digest = services.hasher.digest("pseudonym", person.platform, person.platform_user_id)
-    return "R-" + digest[:6].upper()
+    """A stable short code for a resident that reveals nothing about who they are.
+
+    The person's own salt is erased with them, so after /forget the same platform account
+    starts over with a code that cannot be linked to the erased one.
+    """
+    parts: tuple[str, ...] = (person.platform, person.platform_user_id)
+    if person.pseudonym_salt is not None:
+        parts = (*parts, person.pseudonym_salt)
+    return "R-" + services.hasher.digest("pseudonym", *parts)[:6].upper()
 
 
 def liaison_code(services: Services, person: Person) -> str:

@@ -150,7 +150,7 @@ def render(
 
 
 def _clock(value: str) -> time:
-    """ "21:00" from config; int() also reads Arabic-Indic digits ("٢١:٠٠"), which the
+    """"21:00" from config; int() also reads Arabic-Indic digits ("٢١:٠٠"), which the
     settings check lets through, so a Publish never fails on them."""
     hours, _, minutes = value.partition(":")
     return time(int(hours), int(minutes or 0))
@@ -234,16 +234,14 @@ def _people(services: Services, *groups: list[Subscriber]) -> list[Audience]:
 
 async def announce(services: Services, meeting: Meeting) -> int:
     """Tell today's subscribers in the audience and the announcement channels, then
-    schedule the reminders; returns how many announcements were queued. One transaction:
-    recipients, announcements and reminder jobs are stored together or not at all."""
+    schedule the reminders; returns how many announcements were queued."""
     repos = services.repos
-    async with services.db.transaction():
+    async with services.db.transaction():  # recipients recorded with the queued notices
         subscribers = await repos.subscriptions.audience(meeting.audience_tags)
         going = await repos.meetings.answered(meeting.id, Rsvp.GOING)
         people = _people(services, subscribers, going)
-        await repos.meetings.add_recipients(
-            meeting.id, [a.person_id for a in people if a.person_id]
-        )
+        told = [a.person_id for a in people if a.person_id]
+        await repos.meetings.add_recipients(meeting.id, told)
         audiences = people + channel_audiences(services)
         count = await queue(services, audiences, meeting, Notice.ANNOUNCE)
         await schedule_reminders(services, meeting)
@@ -253,7 +251,8 @@ async def announce(services: Services, meeting: Meeting) -> int:
 async def notify_change(services: Services, meeting: Meeting) -> int:
     """Withdraw the old version's pending messages and jobs, tell everyone who was told or
     is going, and schedule the new version's reminders."""
-    async with services.db.transaction():  # never withdrawn without the new notices
+    # One transaction: the old messages are never withdrawn without the new ones queued.
+    async with services.db.transaction():
         await services.repos.outbox.skip_pending(f"meeting:{meeting.id}:v")
         told = await services.repos.meetings.recipients(meeting.id)
         going = await services.repos.meetings.answered(meeting.id, Rsvp.GOING)

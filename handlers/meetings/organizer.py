@@ -203,8 +203,9 @@ async def time_confirmed(ctx: Context, event: Incoming) -> None:
         return
     if state.flow == EDIT_FLOW:
         meeting = await _upcoming(ctx, str(data.get("meeting", "")))
-        await ctx.clear_state()
-        if meeting is not None:
+        if meeting is None:
+            await ctx.clear_state()
+        else:
             await _save_change(ctx, replace(meeting, starts_at=start))
         return
     data.pop("when_pending", None)
@@ -480,12 +481,14 @@ async def edit_value(ctx: Context, event: Incoming) -> None:
         changed = replace(meeting, title=text)
     else:
         changed = replace(meeting, description=text)
-    await ctx.clear_state()
     await _save_change(ctx, changed)
 
 
 async def _save_change(ctx: Context, changed: Meeting) -> None:
-    async with ctx.db.transaction():  # changed together with the notices about it
+    """Close the edit form and save the change together with the notices about it; the
+    organizer is told once it is committed."""
+    async with ctx.db.transaction():
+        await ctx.clear_state()
         updated = await ctx.repos.meetings.update(changed)
         count = await notify_change(ctx.services, updated)
     await ctx.reply(

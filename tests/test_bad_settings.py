@@ -150,36 +150,58 @@ async def telegram_api() -> AsyncIterator[FakeTelegramAPI]:
         yield fake
 
 
+def as_toml(section: str, settings: dict[str, str]) -> bytes:
+    lines = [f"[{section}]"] + [f'{key} = "{value}"' for key, value in settings.items()]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("source", ["env", "toml"])
 async def test_a_token_telegram_rejects_is_one_line_without_the_token(
-    tmp_path: Path, telegram_api: FakeTelegramAPI
+    tmp_path: Path, telegram_api: FakeTelegramAPI, source: str
 ) -> None:
     """The fake answers getMe with 401 for any other token: one line, token never shown."""
     assert WRONG_TELEGRAM_TOKEN != TOKEN
-    env = {
-        "LIAISON_TELEGRAM_TOKEN": WRONG_TELEGRAM_TOKEN,
-        "LIAISON_TELEGRAM_API_BASE_URL": telegram_api.base_url,
-        "LIAISON_TELEGRAM_API_FILE_URL": telegram_api.file_url,
+    settings = {
+        "token": WRONG_TELEGRAM_TOKEN,
+        "api_base_url": telegram_api.base_url,
+        "api_file_url": telegram_api.file_url,
     }
-    outcome = await liaison_run(tmp_path, env=env)
+    if source == "env":
+        env = {f"LIAISON_TELEGRAM_{key.upper()}": value for key, value in settings.items()}
+        outcome = await liaison_run(tmp_path, env=env)
+    else:
+        outcome = await liaison_run(tmp_path, as_toml("telegram", settings))
     assert_refused(outcome, "LIAISON_TELEGRAM_TOKEN")
     assert "Telegram rejected the token (401): check LIAISON_TELEGRAM_TOKEN" in outcome.output
     assert WRONG_TELEGRAM_TOKEN not in outcome.output
     assert WRONG_TELEGRAM_TOKEN.split(":")[1] not in outcome.output
 
 
-async def test_a_token_discord_rejects_is_one_line_without_the_token(tmp_path: Path) -> None:
+@pytest.mark.parametrize("source", ["env", "toml"])
+async def test_a_token_discord_rejects_is_one_line_without_the_token(
+    tmp_path: Path, source: str
+) -> None:
     """Discord answering the login with 401: one line naming LIAISON_DISCORD_TOKEN."""
     fake = FakeDiscord()
     await fake.start()
     try:
         fake.refuse("GET", "/users/@me", 401, 0, "401: Unauthorized")
-        env = {
-            "LIAISON_DISCORD_TOKEN": WRONG_DISCORD_TOKEN,
-            "LIAISON_DISCORD_API_BASE_URL": fake.api_base_url,
-        }
-        outcome = await liaison_run(tmp_path, env=env)
+        settings = {"token": WRONG_DISCORD_TOKEN, "api_base_url": fake.api_base_url}
+        if source == "env":
+            env = {f"LIAISON_DISCORD_{key.upper()}": value for key, value in settings.items()}
+            outcome = await liaison_run(tmp_path, env=env)
+        else:
+            outcome = await liaison_run(tmp_path, as_toml("discord", settings))
     finally:
         await fake.close()
     assert_refused(outcome, "LIAISON_DISCORD_TOKEN")
     assert "Discord rejected the token (401): check LIAISON_DISCORD_TOKEN" in outcome.output
     assert WRONG_DISCORD_TOKEN not in outcome.output
+
+
+async def test_environment_text_that_is_not_utf8_stops_run(tmp_path: Path) -> None:
+    """A LIAISON_* value holding bytes that are not UTF-8 names its key, exit 2."""
+    outcome = await liaison_run(
+        tmp_path, env={"LIAISON_LOCAL_LIAISON_CONTACT": os.fsdecode(b"Oficina \xd1u\xf1oa")}
+    )
+    assert_refused(outcome, "local.liaison_contact")
