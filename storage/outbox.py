@@ -152,6 +152,15 @@ class OutboxRepository:
             )
         return sorted(ITEMS.load_all(rows), key=lambda item: item.id)
 
+    async def pending_for_chat(self, platform: str, chat_id: str) -> list[OutboxItem]:
+        """A chat's pending rows in order (what is queued for someone; no lease taken)."""
+        rows = await self._db.fetch(
+            f"SELECT {ITEMS.columns} FROM outbox WHERE platform = ? AND chat_id = ? "
+            "AND status = 'pending' ORDER BY id",
+            (platform, chat_id),
+        )
+        return ITEMS.load_all(rows)
+
     async def skip_expired(self, now: datetime) -> int:
         """Pending rows past their expiry are skipped, never sent late."""
         return await self._db.execute(

@@ -92,6 +92,15 @@ async def test_choices_do_not_repeat_the_person_button(app: App) -> None:
     assert labels(reply)[-1] == "Talk to a person"
 
 
+async def test_an_answer_offers_a_person_once(app: App) -> None:
+    """A topic related to reaching a person shows one 'Talk to a person' button, not a
+    link to that topic as well."""
+    reply = (await Conversation(app).press_payload("kb|safety.non_emergency@en"))[0]
+    assert reply.text.startswith("REPORT SOMETHING THAT IS NOT URGENT")  # the premise
+    assert labels(reply).count("Talk to a person") == 1
+    assert not any("Talk to a person" in label for label in labels(reply)[:-1])
+
+
 async def test_danger_now_puts_emergency_contacts_before_anything(app: App) -> None:
     """A message describing danger happening now starts with the emergency number."""
     reply = (await Conversation(app).send("a man with a gun is outside my door right now"))[0]
@@ -168,3 +177,12 @@ def test_deployment_topic_falls_back_to_default_language(tmp_path: Path) -> None
     found = kb.topic("local.parking", "es")
     assert found is not None and found.fallback and found.topic.lang == "en"
     assert "local.parking" in kb.order
+
+
+async def test_a_clear_guess_wins_a_near_tie_with_the_persons_language(app: App) -> None:
+    """Spanish slang the English content also knows ("la migra") matches both languages
+    about as well; the clearly Spanish question is answered in Spanish, urgent lines first."""
+    question = "me detuvo la migra y me pide papeles"
+    replies = await Conversation(app, language_hint="en").send(question)
+    assert replies[0].text.startswith("🚨 Si está en peligro")
+    assert "ICE" in replies[0].text and "If you are in danger" not in texts(replies)

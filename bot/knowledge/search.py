@@ -57,6 +57,13 @@ GUESSED_CHARS = 400
 SCANNED_CHARS = 1200
 # Small talk is a short message: "hi", "thanks a lot", "hello, are you there?".
 SMALL_TALK_WORDS = 12
+# A clear language guess is evidence of its own: the person's language must match better
+# by a factor that grows with the guess's margin (up to 1 + 0.5 x 0.5 = 1.25) to answer
+# instead. Near ties otherwise went to the person's language, and a clearly Spanish
+# question from someone whose app is in English was answered in English; a weak guess
+# on two words ("police problem" read as Portuguese) must not win a tie that way.
+DETECTED_LEAD_PER_MARGIN = 0.5
+DETECTED_LEAD_MAX_MARGIN = 0.5
 # Marks the language-guess class of a language's romanized form ("ru+latin").
 ROMANIZED = "+latin"
 
@@ -432,11 +439,13 @@ class KnowledgeSearch:
         if detected is None or detected == lang:
             found = self._search_in(lang, words, detected, romanized_danger)
         else:
+            assert guess is not None  # a detected language comes from a guess
+            lead = 1 + DETECTED_LEAD_PER_MARGIN * min(guess.margin, DETECTED_LEAD_MAX_MARGIN)
             found = max(
-                self._search_in(detected, words, detected, romanized_danger),
-                self._search_in(lang, words, detected, romanized_danger),
-                key=_strength,
-            )
+                (self._search_in(detected, words, detected, romanized_danger), lead),
+                (self._search_in(lang, words, detected, romanized_danger), 1.0),
+                key=lambda searched: _strength(*searched),
+            )[0]
         if found.danger:
             return found
         return self._small_talk(words, found, lang, detected) or found
@@ -484,9 +493,9 @@ class KnowledgeSearch:
         )
 
 
-def _strength(result: SearchResult) -> tuple[bool, bool, float]:
+def _strength(result: SearchResult, weight: float = 1.0) -> tuple[bool, bool, float]:
     """How well a language's search matched: in scope first, then a clear match, then the
-    best topic's confidence (comparable across languages once calibrated). `max` keeps
-    the first of equals, which is the detected language."""
+    best topic's confidence (comparable across languages once calibrated), times `weight`.
+    `max` keeps the first of equals, which is the detected language."""
     best = result.best
-    return (best is not None, not result.doubtful, best.confidence if best else 0.0)
+    return (best is not None, not result.doubtful, best.confidence * weight if best else 0.0)
