@@ -19,7 +19,11 @@ reason (this measures how fast the bot works, not how it paces).
 
     python benchmarks/throughput.py [--messages N] [--rate R] [--seconds S]
 
-Last line: {"throughput_ratio": …, "msgs_per_s": …, "echo_msgs_per_s": …, "p99_ms": …}
+4. The same bot on PostgreSQL (a fresh database on `--postgres`, default the local
+   server; '' skips it): its answered/s and ratio to the same reference.
+
+Last line: {"throughput_ratio": …, "msgs_per_s": …, "echo_msgs_per_s": …, "p99_ms": …,
+            "pg_throughput_ratio": …, "pg_msgs_per_s": …, "pg_p99_ms": …}
 """
 
 from __future__ import annotations
@@ -93,7 +97,7 @@ REPLY_TIMEOUT_S = 60.0
 READY_TIMEOUT_S = 60.0
 POLL_S = 0.02
 # Pacing far above any offered load: throughput, not Telegram's limits, is measured.
-UNPACED_PER_S = "100000"
+UNPACED_PER_S = "10000"  # the highest rate the settings accept
 # Stands for the fake's address in a child's command line.
 BASE_URL = "{base_url}"
 _residents = itertools.count(20_000_000)
@@ -270,6 +274,11 @@ async def main() -> dict[str, float]:
     parser.add_argument("--messages", type=int, default=MESSAGES)
     parser.add_argument("--rate", type=float, default=OFFERED_PER_S)
     parser.add_argument("--seconds", type=float, default=OFFERED_SECONDS)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("LIAISON_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432"),
+        help="PostgreSQL server for the second run of the bot ('' to skip it)",
+    )
     parsed = parser.parse_args()
     args = Args(parsed.messages, parsed.rate, parsed.seconds)
     logging.getLogger("aiohttp").setLevel(logging.CRITICAL)
@@ -284,6 +293,7 @@ async def main() -> dict[str, float]:
         },
         args,
     )
+    on_postgres = await measure_on_postgres(parsed.postgres, args) if parsed.postgres else None
     echo_script = [sys.executable, str(Path(__file__).resolve()), "--echo-bot", BASE_URL]
     echoes = [
         await measure(f"echo bot ({label})", [*echo_script, "--concurrent", str(n)], {}, args)
@@ -298,12 +308,43 @@ async def main() -> dict[str, float]:
         f"throughput ratio {ratio:.2f} (ours ÷ {reference.name}); "
         f"p99 at {args.rate:g}/s: {percentile(ours.latencies, 0.99):.1f} ms"
     )
-    return {
+    figures = {
         "throughput_ratio": round(ratio, 3),
         "msgs_per_s": round(ours.msgs_per_s, 1),
         "echo_msgs_per_s": round(reference.msgs_per_s, 1),
         "p99_ms": round(percentile(ours.latencies, 0.99), 2),
     }
+    if on_postgres is not None:
+        pg_ratio = on_postgres.msgs_per_s / reference.msgs_per_s
+        print(f"on PostgreSQL: throughput ratio {pg_ratio:.2f} (ours ÷ {reference.name})")
+        figures["pg_throughput_ratio"] = round(pg_ratio, 3)
+        figures["pg_msgs_per_s"] = round(on_postgres.msgs_per_s, 1)
+        figures["pg_p99_ms"] = round(percentile(on_postgres.latencies, 0.99), 2)
+    return figures
+
+
+async def measure_on_postgres(server: str, args: Args) -> Measured:
+    """The same bot on a fresh PostgreSQL database (created here, dropped after)."""
+    import asyncpg
+
+    name = f"liaison_throughput_{os.getpid()}"
+    admin = await asyncpg.connect(f"{server}/postgres")
+    await admin.execute(f"CREATE DATABASE {name}")
+    try:
+        return await measure(
+            "liaison bot on PostgreSQL",
+            [sys.executable, "-m", "bot", "run"],
+            {
+                "LIAISON_TELEGRAM_TOKEN": TOKEN,
+                "LIAISON_TELEGRAM_RATE_GLOBAL_PER_S": UNPACED_PER_S,
+                "LIAISON_LOGGING_LEVEL": "WARNING",
+                "LIAISON_STORAGE_URL": f"{server}/{name}",
+            },
+            args,
+        )
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
 
 
 # ---------------------------------------------------------------- the reference echo bot

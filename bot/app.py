@@ -8,7 +8,13 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import Config, StartupError
+from bot.config import (
+    DEFAULT_STORAGE_PATH,
+    DEFAULT_STORAGE_URL,
+    Config,
+    ConfigError,
+    StartupError,
+)
 from bot.core.clock import Clock, system_clock
 from bot.core.context import Repositories, Services
 from bot.core.dispatcher import Dispatcher
@@ -27,7 +33,9 @@ from storage.conversations import ConversationRepository
 from storage.database import Database, StorageError, open_database
 from storage.instance_lock import InstanceLock, hold_instance_lock
 from storage.knowledge import KnowledgeRepository
+from storage.leases import LeaseRepository, instance_name
 from storage.meetings import MeetingRepository, SubscriptionRepository
+from storage.migrations_runner import migrate
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.polls import PollRepository
@@ -61,16 +69,36 @@ def build_languages(config: Config) -> Languages:
     return Languages(config.bot.languages, config.bot.default_locale)
 
 
-async def _open_storage(config: Config) -> Database:
+def _storage_key(config: Config) -> str:
+    """The setting an operator would change: the URL, or the older path if that is used."""
+    url_set = config.storage.url != DEFAULT_STORAGE_URL
+    return (
+        "storage.url" if url_set or config.storage.path == DEFAULT_STORAGE_PATH else "storage.path"
+    )
+
+
+async def _open_storage(config: Config, clock: Clock) -> Database:
     """The database, or one line naming it and what is wrong (garbage, read-only, newer
     than this program, unreachable): start-up stops with exit code 2, never a hang."""
     try:
-        return await open_database(config.storage.database_url)
+        db = await open_database(config.storage.database_url, migrate_schema=False)
     except StorageError as error:
-        raise StartupError(str(error)) from None
+        raise ConfigError(_storage_key(config), str(error)) from None
     except (OSError, sqlite3.Error) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise StartupError(f"database cannot be opened ({reason})") from None
+        raise ConfigError(_storage_key(config), f"cannot open the database ({reason})") from None
+    try:
+        # Opened (so garbage or an unreadable file is named as such), copied if its
+        # schema is about to change, then migrated.
+        await _backup_before_upgrade(config, clock)
+        await migrate(db)
+    except StorageError as error:
+        await db.close()
+        raise ConfigError(_storage_key(config), str(error)) from None
+    except BaseException:
+        await db.close()
+        raise
+    return db
 
 
 def claim_instance(config: Config) -> InstanceLock:
@@ -105,8 +133,7 @@ async def build_app(
 ) -> App:
     """Open storage and build every service; the caller starts platforms and delivery."""
     key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
-    await _backup_before_upgrade(config, clock)
-    db = await _open_storage(config)
+    db = await _open_storage(config, clock)
     repos = Repositories(
         people=PeopleRepository(db),
         conversations=ConversationRepository(db),
@@ -121,6 +148,7 @@ async def build_app(
         polls=PollRepository(db),
     )
     outbox = Outbox(repos.outbox, db, clock)
+    instance = instance_name()
     services = Services(
         config=config,
         db=db,
@@ -134,12 +162,20 @@ async def build_app(
     dispatcher = Dispatcher(services)
     dispatcher.include(*ROUTERS)
     dispatcher.guards.extend((FloodGuard(config.abuse), length_guard))
-    delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock, services.metrics)
+    delivery = OutboxDispatcher(
+        repos.outbox,
+        repos.people,
+        outbox,
+        clock,
+        services.metrics,
+        holder=instance,
+        leases=LeaseRepository(db),
+    )
     delivery.register(SendJobs(services), None)  # meeting send jobs, expanded when due
     return App(
         db=db,
         services=services,
         dispatcher=dispatcher,
         delivery=delivery,
-        scheduler=Scheduler(services, JOBS),
+        scheduler=Scheduler(services, JOBS, instance),
     )

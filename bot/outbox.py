@@ -33,6 +33,7 @@ from bot.core.ports import (
 )
 from bot.ops.metrics import Metrics
 from storage.database import Database
+from storage.leases import LeaseRepository
 from storage.outbox import NewOutboxItem, OutboxItem, OutboxRepository, OutboxStatus
 from storage.people import PeopleRepository
 
@@ -56,6 +57,14 @@ EXPIRY_SWEEP = timedelta(seconds=5)
 # Longer than the usual per-chat rate periods (Telegram groups: 20 per minute); a slower
 # configured rate keeps its limiter for its own period.
 LIMITER_IDLE_S = 120.0
+# How long a chat's rows stay leased to the instance delivering them (renewed at half
+# time): when an instance dies, another takes its chats over within this.
+LEASE = timedelta(seconds=10)
+# Instances share each platform's global rate: every instance renews a presence lease
+# this often, lasting INSTANCE_TTL, and paces at the rate divided by the live count.
+HEARTBEAT = timedelta(seconds=1)
+INSTANCE_TTL = timedelta(seconds=4)
+INSTANCE_PREFIX = "instance:"
 
 
 def serialize(message: Outgoing) -> str:
@@ -219,8 +228,15 @@ class OutboxDispatcher:
         outbox: Outbox,
         clock: Clock,
         metrics: Metrics | None = None,
+        holder: str = "",
+        leases: LeaseRepository | None = None,
     ) -> None:
         self._metrics = metrics or Metrics()
+        # This instance's name on leased rows (several instances may share one database).
+        self._holder = holder
+        self._leases = leases
+        self._instances = 1
+        self._last_heartbeat: datetime | None = None
         self._repo = repo
         self._people = people
         self._outbox = outbox
@@ -242,7 +258,23 @@ class OutboxDispatcher:
     def register(self, sender: Sender, pacing: Pacing | None) -> None:
         self._senders[sender.platform] = (sender, pacing)
         if pacing is not None:
-            self._global[sender.platform] = rate_limiter(pacing.global_per_s, 1.0)
+            self._global[sender.platform] = rate_limiter(pacing.global_per_s / self._instances, 1.0)
+
+    async def _heartbeat(self, now: datetime) -> None:
+        """Renew this instance's presence and share the platforms' global rates among the
+        live instances (a platform's limit is per bot, not per process)."""
+        if self._leases is None or not self._holder:
+            return
+        if self._last_heartbeat is not None and now - self._last_heartbeat < HEARTBEAT:
+            return
+        self._last_heartbeat = now
+        await self._leases.acquire(INSTANCE_PREFIX + self._holder, self._holder, now, INSTANCE_TTL)
+        live = max(1, await self._leases.holders(INSTANCE_PREFIX, now))
+        if live != self._instances:
+            self._instances = live
+            for platform, (_, pacing) in self._senders.items():
+                if pacing is not None:
+                    self._global[platform] = rate_limiter(pacing.global_per_s / live, 1.0)
 
     def start(self) -> None:
         self._runner = asyncio.create_task(self._run(), name="outbox-dispatcher")
@@ -255,6 +287,10 @@ class OutboxDispatcher:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._leases is not None and self._holder:
+            # Leaving cleanly: the others take this instance's share of the rate at once.
+            with contextlib.suppress(Exception):
+                await self._leases.release(INSTANCE_PREFIX + self._holder, self._holder)
 
     async def _run(self) -> None:
         while True:
@@ -271,6 +307,7 @@ class OutboxDispatcher:
     async def pump(self) -> int:
         """Start delivery for every chat with due rows that is idle; returns how many."""
         now = self._clock()
+        await self._heartbeat(now)
         await self._sweep_expired(now)
         self._prune_limiters()
         started = 0
@@ -279,7 +316,7 @@ class OutboxDispatcher:
             if room <= 0:
                 break
             skip = len(self._busy_chats) + len(self._held_chats)  # may be among the first ids
-            candidates = await self._repo.due_chats(platform, now, room + skip)
+            candidates = await self._repo.due_chats(platform, now, room + skip, self._holder)
             for chat_id in candidates:
                 if started >= room:
                     break
@@ -315,11 +352,24 @@ class OutboxDispatcher:
             await self._repo.skip_expired(now)
 
     async def _deliver_chat(self, chat: tuple[str, str]) -> None:
-        """One pass over a chat's pending rows, in order; stop at the first that must wait."""
+        """One pass over a chat's pending rows, in order; stop at the first that must wait.
+
+        The rows are leased to this instance first (none if another instance holds the
+        chat), and the lease is renewed while a long backlog drains."""
         self._held_chats.pop(chat, None)
         try:
-            for item in await self._repo.pending_for_chat(*chat):
+            now = self._clock()
+            items = await self._repo.claim_chat(*chat, self._holder, now, now + LEASE)
+            if not items:
+                self._held_chats[chat] = now + LEASE / 4  # another instance has it
+                return
+            renew_at = now + LEASE / 2
+            for item in items:
                 now = self._clock()
+                if now >= renew_at:
+                    if not await self._repo.claim_chat(*chat, self._holder, now, now + LEASE):
+                        return  # taken over while this instance stalled: theirs now
+                    renew_at = now + LEASE / 2
                 if item.expires_at is not None and item.expires_at <= now:
                     await self._repo.mark_final(item.id, OutboxStatus.SKIPPED, "expired")
                     continue

@@ -19,8 +19,10 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
+MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 Row = Sequence[Any]
 Params = Sequence[Any]
 
@@ -139,6 +141,20 @@ class Database(abc.ABC):
     def url_for_humans(self) -> str:
         """The URL without a password, for error lines and logs."""
         return _without_password(self.url)
+
+
+def available_migrations() -> list[tuple[int, str, str]]:
+    """All shipped migrations as (number, name, sql), in order."""
+    found: list[tuple[int, str, str]] = []
+    for entry in resources.files("storage").joinpath("migrations").iterdir():
+        match = MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [number for number, _, _ in found]
+    if len(set(numbers)) != len(numbers):
+        raise RuntimeError(f"two migrations share a number: {numbers}")
+    return found
 
 
 def _without_password(url: str) -> str:

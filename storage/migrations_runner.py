@@ -10,29 +10,11 @@ is refused rather than run against the wrong shape.
 
 from __future__ import annotations
 
-import re
-from importlib import resources
+from storage.database import Database, StorageError, available_migrations
 
-from storage.database import Database, StorageError
-
-MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _TRACKING = (
     "CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL)"
 )
-
-
-def available_migrations() -> list[tuple[int, str, str]]:
-    """All shipped migrations as (number, name, sql), in order."""
-    found: list[tuple[int, str, str]] = []
-    for entry in resources.files("storage").joinpath("migrations").iterdir():
-        match = MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort()
-    numbers = [number for number, _, _ in found]
-    if len(set(numbers)) != len(numbers):
-        raise RuntimeError(f"two migrations share a number: {numbers}")
-    return found
 
 
 async def applied_migrations(db: Database) -> set[int]:

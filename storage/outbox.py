@@ -106,16 +106,54 @@ class OutboxRepository:
             added += len(rows)
         return added
 
-    async def due_chats(self, platform: str, now: datetime, limit: int) -> list[str]:
-        """Chats with a pending row whose time has come (only ids: payloads stay on disk)."""
+    async def due_chats(
+        self, platform: str, now: datetime, limit: int, holder: str = ""
+    ) -> list[str]:
+        """Chats with a pending row whose time has come and that no other instance holds
+        (only ids: payloads stay on disk)."""
         rows = await self._db.fetch(
             "SELECT chat_id FROM outbox WHERE platform = ? AND status = 'pending' "
-            "AND not_before <= ? ORDER BY not_before LIMIT ?",
-            (platform, to_db(now), limit * 4),
+            "AND not_before <= ? AND (leased_by IS NULL OR leased_by = ? OR lease_until <= ?) "
+            "ORDER BY not_before LIMIT ?",
+            (platform, to_db(now), holder, to_db(now), limit * 4),
         )
         return list(dict.fromkeys(str(row[0]) for row in rows))[:limit]
 
+    async def claim_chat(
+        self, platform: str, chat_id: str, holder: str, now: datetime, until: datetime
+    ) -> list[OutboxItem]:
+        """Lease every pending row of one chat to `holder` until `until` and return them in
+        order, or nothing while another instance holds a live lease in that chat.
+
+        A chat belongs to one instance at a time, which keeps its messages in order
+        across instances. Claims of one chat are serialized (on PostgreSQL an advisory
+        lock per chat, and rows locked by a concurrent "sent" mark are skipped rather
+        than waited for); renewing is claiming again. An expired lease (its instance
+        died) no longer counts, so the chat is taken over.
+        """
+        async with self._db.transaction():
+            if self._db.dialect == "postgresql":
+                await self._db.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(?))", (f"outbox:{platform}:{chat_id}",)
+                )
+            foreign = await self._db.fetchone(
+                "SELECT 1 FROM outbox WHERE platform = ? AND chat_id = ? AND status = 'pending' "
+                "AND leased_by <> ? AND lease_until > ? LIMIT 1",
+                (platform, chat_id, holder, to_db(now)),
+            )
+            if foreign is not None:
+                return []
+            lock = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgresql" else ""
+            rows = await self._db.fetch(
+                f"UPDATE outbox SET leased_by = ?, lease_until = ? WHERE id IN ("
+                "SELECT id FROM outbox WHERE platform = ? AND chat_id = ? "
+                f"AND status = 'pending'{lock}) RETURNING {ITEMS.columns}",
+                (holder, to_db(until), platform, chat_id),
+            )
+        return sorted(ITEMS.load_all(rows), key=lambda item: item.id)
+
     async def pending_for_chat(self, platform: str, chat_id: str) -> list[OutboxItem]:
+        """A chat's pending rows in order (what is queued for someone; no lease taken)."""
         rows = await self._db.fetch(
             f"SELECT {ITEMS.columns} FROM outbox WHERE platform = ? AND chat_id = ? "
             "AND status = 'pending' ORDER BY id",

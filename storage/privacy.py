@@ -39,8 +39,12 @@ class PrivacyRepository:
                 "WHERE case_id IN (SELECT id FROM cases WHERE person_id = ?)",
                 (person_id,),
             )
+            # By subject, and anything queued for their own chat even without a person
+            # link (a reply handed to the outbox after a rate limit).
             await self._db.execute(
-                "DELETE FROM outbox WHERE subject = ? OR person_id = ?", (person_id, person_id)
+                "DELETE FROM outbox WHERE subject = ? OR person_id = ? OR (platform, chat_id) "
+                "IN (SELECT platform, platform_user_id FROM people WHERE id = ?)",
+                (person_id, person_id, person_id),
             )
             await self._db.execute(
                 "UPDATE cases SET person_id = NULL, shown_name = NULL, close_note = NULL "

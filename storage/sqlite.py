@@ -90,28 +90,32 @@ class SqliteDatabase(Database):
     async def _savepoint(self, unit: _Unit, sql: str) -> None:
         await self._conn.execute(sql)
 
-    @asynccontextmanager
-    async def _turn(self) -> AsyncIterator[None]:
-        """Inside our transaction run at once; otherwise wait until no transaction is open."""
-        if self._unit() is not None:
-            yield
-        else:
-            async with self._lock:
-                yield
+    # Inside our transaction a statement runs at once; otherwise it waits until no
+    # transaction is open (written out per method: this is every message's hot path).
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        async with self._turn():
-            cursor = await self._conn.execute(sql, params)
-            count = cursor.rowcount
-            await cursor.close()
+        if self._unit() is not None:
+            return await self._execute(sql, params)
+        async with self._lock:
+            return await self._execute(sql, params)
+
+    async def _execute(self, sql: str, params: Params) -> int:
+        cursor = await self._conn.execute(sql, params)
+        count = cursor.rowcount
+        await cursor.close()
         return count
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        async with self._turn():
+        if self._unit() is not None:
+            await self._conn.executemany(sql, rows)
+            return
+        async with self._lock:
             await self._conn.executemany(sql, rows)
 
     async def fetch(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._turn():
+        if self._unit() is not None:
+            return list(await self._conn.execute_fetchall(sql, params))
+        async with self._lock:
             return list(await self._conn.execute_fetchall(sql, params))
 
     async def apply_script(self, script: str, number: int) -> None:

@@ -21,6 +21,8 @@ from bot.app import App, build_app
 from bot.config import Config, load_config
 from bot.i18n import Languages
 from bot.knowledge.base import KnowledgeBase
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.harness import FakeClock
 
 _LANGUAGES: Languages | None = None
@@ -135,3 +137,19 @@ async def make_app(config: Config, clock: FakeClock) -> AsyncIterator[AppFactory
 @pytest.fixture
 async def app(make_app: AppFactory) -> App:
     return await make_app()
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegramAPI]:
+    """A local Telegram Bot API server for adapter tests."""
+    async with FakeTelegramAPI() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    """A local Discord REST + gateway server for adapter tests."""
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.close()

@@ -17,6 +17,9 @@ from storage.people import Role
 from tests.conftest import AppFactory, make_config
 from tests.harness import Conversation, RecordingSender
 
+# Backups copy the SQLite file; PostgreSQL deployments use pg_dump.
+pytestmark = pytest.mark.sqlite_only
+
 Snapshot = dict[str, list[tuple[object, ...]]]
 
 

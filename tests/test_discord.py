@@ -59,14 +59,6 @@ GUILD_READY_WAIT_S = 0.01
 Connect = Callable[[], Awaitable[tuple[App, DiscordAdapter]]]
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.close()
-
-
 def discord_config(tmp_path: Path, fake: FakeDiscord) -> Config:
     return make_config(
         tmp_path,

@@ -5,10 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bot.doctor import NO_ROOM, doctor, room_problem
 from tests.conftest import make_config
@@ -20,20 +17,6 @@ FORUM = "-1001777"
 # Discord permission bits (docs: "Permissions"): view, send, read history, public
 # threads, send in threads.
 NEEDED_BITS = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 35) | (1 << 38)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeTelegramAPI]:
-    async with FakeTelegramAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.close()
 
 
 def _telegram(tmp_path: Path, api: FakeTelegramAPI, **env: str) -> dict[str, str]:

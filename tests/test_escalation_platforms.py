@@ -104,20 +104,6 @@ StartBot = Callable[..., Awaitable[Bot]]
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeTelegramAPI]:
-    async with FakeTelegramAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
 async def start_bot(
     make_app: AppFactory, tmp_path: Path, api: FakeTelegramAPI, fake: FakeDiscord
 ) -> AsyncIterator[StartBot]:

@@ -54,20 +54,6 @@ PAYLOAD_LIMIT = 64
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeTelegramAPI]:
-    async with FakeTelegramAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
 async def bot(
     make_app: AppFactory, tmp_path: Path, api: FakeTelegramAPI, fake: FakeDiscord
 ) -> AsyncIterator[Bot]:

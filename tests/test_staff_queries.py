@@ -188,7 +188,12 @@ PLANS = {
         ("9",),
         "cases_owed_room_reminder",
     ),
-    "forget": ("DELETE FROM outbox WHERE subject = ? OR person_id = ?", (1, 1), "outbox_person"),
+    "forget": (
+        "DELETE FROM outbox WHERE subject = ? OR person_id = ? OR (platform, chat_id) "
+        "IN (SELECT platform, platform_user_id FROM people WHERE id = ?)",
+        (1, 1, 1),
+        "outbox_person",
+    ),
     "retention": (
         "DELETE FROM outbox WHERE status <> 'pending' AND created_at < ?",
         ("9",),

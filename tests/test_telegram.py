@@ -72,12 +72,6 @@ class Running:
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeTelegramAPI]:
-    async with FakeTelegramAPI() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def start_bot(
     make_app: AppFactory, tmp_path: Path, api: FakeTelegramAPI
 ) -> AsyncIterator[StartBot]:

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from bot.core.events import Outgoing
+from bot.core.ports import Recipient
 from storage.database import Database
 from storage.people import Role
 from tests.harness import Conversation, RecordingSender
@@ -159,3 +161,20 @@ async def test_erasure_is_all_or_nothing_beside_a_concurrent_writer(app: App, fa
         assert person is not None and len(bodies) == 2 and rows > 0
     else:
         assert person is None and len(bodies) == 1 and rows == 0  # only omar's remains
+
+
+async def test_forget_erases_queued_replies_without_a_person_link(app: App) -> None:
+    """A reply handed to the outbox after a rate limit names only the chat; /forget
+    still removes it (and whatever names the person as its subject)."""
+    rita = await _resident_with_case(app, "rita")
+    await app.services.outbox.enqueue(
+        Recipient("console", "rita"), Outgoing("ردّ مؤجل: لقد أوقفوك أمام المدرسة"), "reply-1"
+    )
+    await app.services.outbox.enqueue(
+        Recipient("console", "lee"), Outgoing("her words"), "room-1", subject=rita
+    )
+    resident = Conversation(app, user="rita", platform="console")
+    await resident.send("/forget")
+    await resident.press_payload("forget.yes")
+    keys = {str(row[0]) for row in await app.db.fetch("SELECT dedupe_key FROM outbox")}
+    assert not keys & {"reply-1", "room-1"}

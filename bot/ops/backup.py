@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.ops.backend import MEMORY, Backend, BackendKind
-from storage.migrations_runner import available_migrations
+from storage.database import available_migrations
 
 # Automatic backups live here, beside the database, named so they sort by time.
 BACKUP_DIR = "backups"

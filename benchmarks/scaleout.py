@@ -1,0 +1,257 @@
+"""Two bot instances on one PostgreSQL database deliver a 10,000-subscriber announcement;
+one is SIGKILLed half-way and the other takes its work over.
+
+Both instances are the real bot (`python -m bot run`, separate processes) talking to the
+local fake Bot API served by this process, which enforces Telegram-shaped flood limits
+(default 300 sends/s overall, 1/s per private chat) and answers 429 beyond them. The
+instances lease each chat's rows before sending (no row goes out twice, chats stay in
+order) and share the global rate through presence leases (each paces at the limit divided
+by the live instances). When one is killed, its presence lapses within seconds (the
+survivor speeds up to the whole rate) and its leased chats are taken over when their
+leases run out.
+
+The database is a fresh one on the PostgreSQL server (`--server`, default
+postgresql://postgres@127.0.0.1:5432), created for the run and dropped after it; it is
+prepared as an organizer's publish would (10,000 subscribers, one meeting, `announce`).
+
+Figures: delivered (distinct subscribers reached), duplicates (subscribers reached more
+than once: a send the fake answered but the killed instance had not recorded as sent),
+lost, rate_ratio (sends/s from first to last ÷ the enforced rate, the takeover included)
+and takeover_s (from the kill until every row the killed instance held was delivered by
+the survivor).
+
+    python benchmarks/scaleout.py [--subscribers N] [--rate R] [--server URL] [--budget S]
+
+Last line: {"instances": 2, "delivered": …, "duplicates": …, "lost": …,
+            "rate_ratio": …, "takeover_s": …}
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import random
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # tests.fakes is not part of the installed package
+
+from benchmarks.broadcast import FIRST_CHAT_ID, NO_QUIET_HOURS, Deliveries  # noqa: E402
+from benchmarks.child_process import ChildProcess  # noqa: E402
+from bot.app import build_app  # noqa: E402
+from bot.config import SUPPORTED_LOCALES, load_config  # noqa: E402
+from handlers.meetings.broadcast import announce  # noqa: E402
+from storage.meetings import Meeting  # noqa: E402
+from storage.timestamps import to_db  # noqa: E402
+from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, RateLimits  # noqa: E402
+
+SUBSCRIBERS = 10_000
+INSTANCES = 2
+KILL_AT = 0.5
+SETTLE_S = 3.0
+POLL_S = 0.05
+BUDGET_S = 180.0
+SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+def settings(folder: Path, url: str) -> dict[str, str]:
+    return {
+        "LIAISON_STORAGE_URL": url,
+        "LIAISON_PRIVACY_HASH_KEY_PATH": str(folder / "liaison.key"),
+        "LIAISON_MEETINGS_QUIET_START": NO_QUIET_HOURS,
+        "LIAISON_MEETINGS_QUIET_END": NO_QUIET_HOURS,
+    }
+
+
+async def prepare(folder: Path, url: str, subscribers: int) -> float:
+    """Subscribers and the announced meeting in the fresh database; announce seconds."""
+    app = await build_app(load_config(None, env=settings(folder, url)))
+    try:
+        now = app.services.clock()
+        stamp = to_db(now)
+        rng = random.Random(11)
+        stamps = (stamp, stamp)
+        async with app.db.transaction():
+            await app.db.executemany(
+                "INSERT INTO people (id, platform, platform_user_id, locale, created_at, "
+                "last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        i + 1,
+                        "telegram",
+                        str(FIRST_CHAT_ID + i),
+                        rng.choice(SUPPORTED_LOCALES),
+                        *stamps,
+                    )
+                    for i in range(subscribers)
+                ],
+            )
+            await app.db.executemany(
+                "INSERT INTO subscribers (person_id, subscribed_at) VALUES (?, ?)",
+                [(i + 1, stamp) for i in range(subscribers)],
+            )
+        meeting = await app.services.repos.meetings.create(
+            Meeting(
+                0,
+                "Community safety meeting",
+                "Meet the district commander and the civilian oversight board.",
+                "Central Library, 12 Main St",
+                "",
+                now + timedelta(days=3),
+                app.services.config.bot.timezone,
+                (),
+                (1440, 60),
+            ),
+            None,
+            now,
+        )
+        started = time.perf_counter()
+        queued = await announce(app.services, meeting)
+        assert queued == subscribers, f"announce queued {queued}"
+        return time.perf_counter() - started
+    finally:
+        await app.close()
+
+
+def instance(
+    folder: Path, url: str, api: FakeTelegramAPI, limits: RateLimits, n: int
+) -> ChildProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_")}
+    env.update(settings(folder, url))
+    env.update(
+        LIAISON_TELEGRAM_TOKEN=TOKEN,
+        LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
+        LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
+        LIAISON_TELEGRAM_RATE_GLOBAL_PER_S=str(limits.global_per_s),
+        LIAISON_TELEGRAM_RATE_PRIVATE_CHAT_PER_S=str(limits.chat_per_s),
+        LIAISON_LOGGING_LEVEL="WARNING",
+    )
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return ChildProcess([sys.executable, "-m", "bot", "run"], env, folder, f"bot{n}.log")
+
+
+async def orphaned_rows(url: str, pid: int) -> list[int]:
+    """Pending rows the instance with this pid held when it died."""
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT id FROM outbox WHERE status = 'pending' AND leased_by LIKE $1",
+            f"%:{pid}:%",
+        )
+    finally:
+        await conn.close()
+    return [int(row["id"]) for row in rows]
+
+
+async def all_sent(url: str, ids: list[int]) -> bool:
+    conn = await asyncpg.connect(url)
+    try:
+        left = await conn.fetchval(
+            "SELECT COUNT(*) FROM outbox WHERE id = ANY($1::int[]) AND status = 'pending'", ids
+        )
+    finally:
+        await conn.close()
+    return int(left) == 0
+
+
+async def run(
+    folder: Path, url: str, limits: RateLimits, subscribers: int, deadline: float
+) -> dict[str, float]:
+    async with FakeTelegramAPI(rate_limits=limits) as api:
+        bots = [instance(folder, url, api, limits, n) for n in range(INSTANCES)]
+        deliveries = Deliveries(api)
+        for bot in bots:
+            await bot.start()
+        victim, survivor = bots
+        try:
+            while deliveries.reached < subscribers * KILL_AT:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the instances never got half-way")
+                for bot in bots:
+                    bot.check_alive()
+                deliveries.refresh()
+                await asyncio.sleep(POLL_S)
+            assert victim.process is not None
+            pid = victim.process.pid
+            await victim.kill()
+            killed_at = time.monotonic()
+            deliveries.refresh()
+            print(f"killed instance 1 (pid {pid}) after {deliveries.reached} subscribers reached")
+            orphans = await orphaned_rows(url, pid)
+            takeover = 0.0
+            taken = not orphans
+            while time.monotonic() < deadline:
+                deliveries.refresh()
+                if not taken and await all_sent(url, orphans):
+                    takeover, taken = time.monotonic() - killed_at, True
+                if taken and deliveries.reached >= subscribers:
+                    break
+                survivor.check_alive()
+                await asyncio.sleep(POLL_S * 4)
+            await asyncio.sleep(SETTLE_S)
+            deliveries.refresh()
+        finally:
+            for bot in bots:
+                await bot.stop()
+        rate = deliveries.rate()
+        print(
+            f"{len(orphans)} rows were leased to the killed instance; "
+            + (
+                f"all delivered by the survivor {takeover:.1f} s after the kill"
+                if taken
+                else "not all taken over in time"
+            )
+        )
+        print(
+            f"{deliveries.reached}/{subscribers} subscribers reached, "
+            f"{deliveries.duplicates} twice, {api.rate_limited} answers 429; "
+            f"{rate:.1f} sends/s against {limits.global_per_s:g}/s enforced"
+        )
+        return {
+            "instances": INSTANCES,
+            "delivered": deliveries.reached,
+            "duplicates": deliveries.duplicates,
+            "lost": subscribers - deliveries.reached,
+            "rate_ratio": round(rate / limits.global_per_s, 3),
+            "takeover_s": round(takeover, 1) if taken else -1.0,
+        }
+
+
+async def main() -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, default=SUBSCRIBERS)
+    parser.add_argument("--rate", type=float, default=300.0, help="enforced sends/s overall")
+    parser.add_argument("--server", default=os.environ.get("LIAISON_BENCH_POSTGRES", SERVER))
+    parser.add_argument("--budget", type=float, default=BUDGET_S, help="seconds for it all")
+    args = parser.parse_args()
+    logging.getLogger("aiohttp").setLevel(logging.CRITICAL)
+    deadline = time.monotonic() + args.budget
+    name = f"liaison_scaleout_{os.getpid()}"
+    admin = await asyncpg.connect(f"{args.server}/postgres")
+    await admin.execute(f"CREATE DATABASE {name}")
+    try:
+        url = f"{args.server}/{name}"
+        with TemporaryDirectory(prefix="liaison-scaleout-") as tmp:
+            seconds = await prepare(Path(tmp), url, args.subscribers)
+            print(
+                f"announce: {args.subscribers} subscribers queued on PostgreSQL in {seconds:.1f} s"
+            )
+            limits = RateLimits(global_per_s=args.rate, chat_per_s=1.0)
+            return await run(Path(tmp), url, limits, args.subscribers, deadline)
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main())))

@@ -1,0 +1,97 @@
+"""Several bot instances on one database: shared delivery without double sends, chats kept
+in order, dead instances' work taken over, periodic jobs once per period."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from bot.core.context import Services
+from bot.core.events import Outgoing
+from bot.core.ports import Recipient
+from bot.outbox import LEASE, MAX_ACTIVE_CHATS, Pacing
+from bot.scheduler import JobRunner
+from tests.conftest import AppFactory
+from tests.harness import FakeClock, RecordingSender
+
+
+@dataclass
+class SharedWire:
+    """What the platform received, from whichever instance sent it."""
+
+    received: list[tuple[str, str, str]] = field(default_factory=list)  # (instance, chat, text)
+
+
+@dataclass
+class InstanceSender:
+    platform: str
+    name: str
+    wire: SharedWire
+
+    async def deliver(self, recipient: Recipient, message: Outgoing) -> None:
+        await asyncio.sleep(0.001)  # a network round trip: the other instance runs meanwhile
+        self.wire.received.append((self.name, recipient.chat_id, message.text))
+
+
+async def test_two_instances_deliver_each_row_once_in_chat_order(make_app: AppFactory) -> None:
+    first, second = await make_app(), await make_app()
+    wire = SharedWire()
+    for name, app in (("a", first), ("b", second)):
+        app.delivery.register(InstanceSender("test", name, wire), Pacing(1000, lambda c: (50, 1)))
+    # More chats than one instance delivers at once (MAX_ACTIVE_CHATS), so both must work.
+    for chat in range(MAX_ACTIVE_CHATS + 36):
+        for number in range(3):
+            await first.services.outbox.enqueue(
+                Recipient("test", f"c{chat}"), Outgoing(str(number)), f"k{chat}:{number}"
+            )
+    await asyncio.gather(first.delivery.drain(), second.delivery.drain())
+    texts = Counter((chat, text) for _, chat, text in wire.received)
+    assert len(texts) == 3 * (MAX_ACTIVE_CHATS + 36), "lost"
+    assert set(texts.values()) == {1}, "sent twice"
+    per_chat: dict[str, list[str]] = defaultdict(list)
+    for _, chat, text in wire.received:
+        per_chat[chat].append(text)
+    assert all(order == ["0", "1", "2"] for order in per_chat.values())
+    assert {name for name, _, _ in wire.received} == {"a", "b"}, "the work was not shared"
+
+
+async def test_a_dead_instances_chat_is_taken_over_after_its_lease(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app()
+    sender = RecordingSender("test")
+    app.delivery.register(sender, None)
+    await app.services.outbox.enqueue(Recipient("test", "c"), Outgoing("hello"), "k1")
+    now = clock()
+    claimed = await app.services.repos.outbox.claim_chat("test", "c", "dead", now, now + LEASE)
+    assert [item.dedupe_key for item in claimed] == ["k1"]  # then that instance died
+    await app.delivery.drain()
+    assert sender.delivered == []
+    clock.advance(seconds=LEASE.total_seconds() + 1)
+    await app.delivery.drain()
+    assert [m.text for _, m in sender.delivered] == ["hello"]
+
+
+async def test_a_periodic_job_runs_once_per_period_across_instances(
+    make_app: AppFactory, clock: FakeClock
+) -> None:
+    app = await make_app()
+    runs: list[str] = []
+
+    def job_for(name: str) -> JobRunner:
+        async def job(services: Services) -> None:
+            runs.append(name)
+
+        return JobRunner(app.services, name, "retention", job, 3600)
+
+    a, b = job_for("a"), job_for("b")
+    assert await a() and await b()  # at start each instance runs it (retention at start)
+    runs.clear()
+    clock.advance(seconds=3600)
+    assert await a() and not await b()  # then once per period: a holds the lease
+    clock.advance(seconds=3600)
+    assert await a() and not await b()
+    clock.advance(seconds=3600)  # a died: its lease runs out within the period
+    assert await b()
+    assert runs == ["a", "a", "b"]
