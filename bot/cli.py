@@ -458,11 +458,22 @@ async def _run(config: Config) -> int:
         notice = "No Telegram or Discord token is configured: starting the terminal chat."
         return await _chat(config, _default_user(), None, notice)
     # A resident told "a liaison will answer" must reach one: no reachable room, no start.
-    problem = await room_problem(config)
-    if problem is not None:
+    # The check runs in its own thread and event loop while the app is built (CPU work
+    # that would hold up its round trips), so on a slow network start-up waits for
+    # whichever takes longer rather than for both.
+    check = asyncio.ensure_future(asyncio.to_thread(asyncio.run, room_problem(config)))
+
+    async def refusal() -> int | None:
+        problem = await check
+        if problem is None:
+            return None
         print(f"liaison: {problem}", file=sys.stderr)
         return EXIT_CONFIG
-    return await run_platforms(config)
+
+    try:
+        return await run_platforms(config, refusal)
+    finally:
+        await asyncio.wait([check])
 
 
 if __name__ == "__main__":

@@ -11,12 +11,15 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 
 from bot.app import App, build_app, claim_instance
 from bot.config import Config
 from bot.core.ports import PlatformAdapter
 from bot.ops.server import OpsServer, start_ops_listener
 
+# What `liaison run` awaits before starting adapters: None to go on, else an exit code.
+Gate = Callable[[], Awaitable[int | None]]
 log = logging.getLogger(__name__)
 
 
@@ -56,16 +59,23 @@ async def serve(app: App, adapters: list[PlatformAdapter], stop: asyncio.Event) 
         await app.close()
 
 
-async def run_platforms(config: Config) -> int:
+async def run_platforms(config: Config, gate: Gate | None = None) -> int:
+    """Run until stopped. `gate` is awaited once the app is built and before any adapter
+    starts: an exit code from it stops start-up (so a check's network round trips can
+    overlap building the app instead of coming before it)."""
     lock = claim_instance(config)
     try:
-        return await _run_platforms(config)
+        return await _run_platforms(config, gate)
     finally:
         lock.release()
 
 
-async def _run_platforms(config: Config) -> int:
+async def _run_platforms(config: Config, gate: Gate | None) -> int:
     app = await build_app(config)
+    refused = None if gate is None else await gate()
+    if refused is not None:
+        await app.close()
+        return refused
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
