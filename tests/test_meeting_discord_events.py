@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 from tests.fakes.discord_api import FakeDiscord
 from tests.harness import FakeClock, texts
-from tests.test_discord import Connect, connect, fake  # noqa: F401  (fixtures)
+from tests.test_discord import Connect, connect  # noqa: F401  (connect is a fixture)
 from tests.test_meetings import BEFORE_DST_END, _create, _people
 
 
 async def test_meeting_becomes_a_scheduled_event_updated_and_cancelled(
     connect: Connect,  # noqa: F811
-    fake: FakeDiscord,  # noqa: F811
+    fake: FakeDiscord,
     clock: FakeClock,
 ) -> None:
     """Publish creates the event, a new time moves it, cancelling cancels it."""
@@ -43,7 +43,7 @@ async def test_meeting_becomes_a_scheduled_event_updated_and_cancelled(
 
 async def test_without_manage_events_the_meeting_still_goes_out(
     connect: Connect,  # noqa: F811
-    fake: FakeDiscord,  # noqa: F811
+    fake: FakeDiscord,
     clock: FakeClock,
 ) -> None:
     """A 403 from Discord skips the event; the announcement and its .ics go out anyway."""
