@@ -278,6 +278,7 @@ async def main() -> dict[str, float]:
         [sys.executable, "-m", "bot", "run"],
         {
             "LIAISON_TELEGRAM_TOKEN": TOKEN,
+            "LIAISON_TELEGRAM_LIAISON_CHAT_ID": "-100200300",  # start-up needs a liaison room
             "LIAISON_TELEGRAM_RATE_GLOBAL_PER_S": UNPACED_PER_S,
             "LIAISON_LOGGING_LEVEL": "WARNING",
         },

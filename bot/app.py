@@ -21,7 +21,7 @@ from bot.privacy import Hasher, load_or_create_key
 from bot.scheduler import Scheduler
 from handlers import JOBS, ROUTERS
 from handlers.abuse import FloodGuard, length_guard
-from handlers.meetings.broadcast import ReminderJobs
+from handlers.meetings.broadcast import SendJobs
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository
 from storage.database import Database, StorageError, open_database
@@ -135,7 +135,7 @@ async def build_app(
     dispatcher.include(*ROUTERS)
     dispatcher.guards.extend((FloodGuard(config.abuse), length_guard))
     delivery = OutboxDispatcher(repos.outbox, repos.people, outbox, clock, services.metrics)
-    delivery.register(ReminderJobs(services), None)  # meeting reminders, expanded when due
+    delivery.register(SendJobs(services), None)  # meeting send jobs, expanded when due
     return App(
         db=db,
         services=services,

@@ -35,6 +35,7 @@ EXAMPLES = {
     "polls": "liaison polls export --poll 3 > poll3.csv",
     "broadcast": "liaison broadcast status --watch",
     "roles": "liaison roles grant telegram:123456789 liaison",
+    "doctor": "liaison doctor --config /etc/liaison/config.toml",
     "backup": "liaison backup /var/backups/liaison/liaison-2026-12-07.db",
     "restore": "liaison restore /var/backups/liaison/liaison-2026-12-07.db",
     "meetings": 'liaison meetings parse-time "martes 18h30" --lang es --tz Europe/Madrid',
@@ -97,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     polls.add_argument("--poll", type=int, default=None, help="one poll (default: all)")
     broadcast = command("broadcast", "announcement delivery")
     broadcast.add_argument("action", choices=["status"])
+    command("doctor", "check tokens, liaison rooms and rights live; list the chats the bot sees")
     broadcast.add_argument(
         "--watch", action="store_true", help="live progress bars until delivery is done"
     )
@@ -179,6 +181,8 @@ def _command(config: Config, args: argparse.Namespace) -> int:
         return 0 if ok else 1
     if command == "roles":
         return asyncio.run(_roles(config, args.action, args.identity, args.role))
+    if command == "doctor":
+        return asyncio.run(_doctor(config))
     if command == "backup":
         return _backup(config, args.path)
     if command == "restore":
@@ -284,71 +288,17 @@ async def _roles(config: Config, action: str, identity: str | None, role: str | 
 
 async def _polls_export(config: Config, poll_id: int | None) -> int:
     """Aggregates only, with the same suppression as in the chat; never a response row."""
-    import csv
-
     from bot.app import build_app
-    from handlers.polls.delivery import poll_results
+    from handlers.polls.export import results_csv
 
     app = await build_app(config)
-    writer = csv.writer(sys.stdout)
-    writer.writerow(
-        [
-            "poll",
-            "template",
-            "wave",
-            "opens_at",
-            "closes_at",
-            "status",
-            "group",
-            "value",
-            "n",
-            "mean",
-            "score",
-        ]
-    )
     try:
         polls = await app.services.repos.polls.latest(10_000)
-        for poll in sorted(polls, key=lambda p: p.id):
-            if poll_id is not None and poll.id != poll_id:
-                continue
-            results = await poll_results(app.services, poll)
-            head = [
-                poll.id,
-                poll.template,
-                poll.wave,
-                poll.opens_at.isoformat(),
-                poll.closes_at.isoformat(),
-                poll.status.value,
-            ]
-            overall = results.overall
-            writer.writerow(
-                [*head, "all", "", _cell(overall.n), _cell(overall.mean), _cell(overall.score)]
-            )
-            for value, count in results.distribution.items():
-                writer.writerow([*head, "all", value, _cell(count), "", ""])
-            for prefix, groups in (
-                ("lang", results.by_language),
-                ("neighborhood", results.by_neighborhood),
-            ):
-                for group in groups:
-                    writer.writerow(
-                        [
-                            *head,
-                            f"{prefix}:{group.label}",
-                            "",
-                            _cell(group.n),
-                            _cell(group.mean),
-                            _cell(group.score),
-                        ]
-                    )
+        chosen = [p for p in sorted(polls, key=lambda p: p.id) if poll_id in (None, p.id)]
+        sys.stdout.write(await results_csv(app.services, chosen))
     finally:
         await app.close()
     return 0
-
-
-def _cell(value: float | None) -> str:
-    """Suppressed figures are left blank, never zero."""
-    return "" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
 
 
 def _broadcast_status(config: Config, watch: bool) -> int:
@@ -491,12 +441,27 @@ async def _chat(config: Config, user: str, role: Role | None, announce: str = ""
     return 0
 
 
+async def _doctor(config: Config) -> int:
+    from bot.doctor import doctor
+
+    lines, reachable = await doctor(config)
+    for line in lines:
+        print(line)
+    return 0 if reachable else 1
+
+
 async def _run(config: Config) -> int:
+    from bot.doctor import room_problem
     from bot.runner import run_platforms
 
     if not (config.telegram.token or config.discord.token):
         notice = "No Telegram or Discord token is configured: starting the terminal chat."
         return await _chat(config, _default_user(), None, notice)
+    # A resident told "a liaison will answer" must reach one: no reachable room, no start.
+    problem = await room_problem(config)
+    if problem is not None:
+        print(f"liaison: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
     return await run_platforms(config)
 
 

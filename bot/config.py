@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import json
 import math
 import os
 import re
@@ -246,9 +247,22 @@ def _folder(value: str) -> str | None:
     return "must be an existing folder (or empty)"
 
 
+# An admin is named as /whoami prints it: the platform, a colon, the numeric user id (a
+# @username or a display name can change hands, and would never match anyway).
+ADMIN_ID = re.compile(r"(?i)(telegram|discord):\d{1,20}")
+
+
 def _identities(value: tuple[str, ...]) -> str | None:
-    bad = [item for item in value if ":" not in item or not item.split(":", 1)[1]]
-    return f"must be written platform:user_id, got {', '.join(bad)}" if bad else None
+    bad = [item for item in value if ADMIN_ID.fullmatch(item.strip()) is None]
+    if not bad:
+        return None
+    return f"must be written telegram:<digits> or discord:<digits>, got {', '.join(bad)}"
+
+
+def _normal_identity(identity: str) -> str:
+    """'Telegram:123' and 'telegram:123' name the same person: platform in lowercase."""
+    platform, _, user_id = identity.strip().partition(":")
+    return f"{platform.lower()}:{user_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +371,9 @@ class DiscordSection:
     guild_ids: tuple[str, ...] = _setting((), _ids(SNOWFLAKE, SNOWFLAKE_FORM))
     liaison_channel_id: str = _setting("", _id(SNOWFLAKE, SNOWFLAKE_FORM))
     announcement_channel_ids: tuple[str, ...] = _setting((), _ids(SNOWFLAKE, SNOWFLAKE_FORM))
+    # Read what liaisons type in case threads: needs the privileged Message Content intent,
+    # switched on for the application in Discord's developer portal first.
+    message_content: bool = _setting(False)
     rate_global_per_s: float = _setting(50.0, _rate(10_000))
     rate_channel_per_5s: float = _setting(5.0, _rate(10_000))
 
@@ -438,6 +455,24 @@ class MeetingsSection:
     calendar_domain: str = _setting("liaison.invalid", _domain)
 
 
+def _at_least(floor: int) -> Callable[[int], str | None]:
+    def check(value: int) -> str | None:
+        return None if value >= floor else f"must be at least {floor}"
+
+    return check
+
+
+@dataclass(frozen=True, slots=True)
+class PollsSection:
+    """Reporting thresholds for poll results (shared/polls/TRUST_POLLS.md §3) and reminders."""
+
+    # Smallest group (overall, language, neighbourhood) whose figures are shown; 10 is the
+    # disclosure floor below which no count is ever published.
+    min_group_size: int = _setting(30, _at_least(10))
+    secondary_suppression: str = _setting("next_smallest", _one_of("next_smallest", "totals_only"))
+    closing_soon_hours: int = _setting(24, _positive)
+
+
 @dataclass(frozen=True, slots=True)
 class KnowledgeSection:
     extra_path: str = _setting("", _folder)
@@ -456,6 +491,7 @@ class Config:
     escalation: EscalationSection = field(default_factory=EscalationSection)
     abuse: AbuseSection = field(default_factory=AbuseSection)
     meetings: MeetingsSection = field(default_factory=MeetingsSection)
+    polls: PollsSection = field(default_factory=PollsSection)
     ops: OpsSection = field(default_factory=OpsSection)
 
 
@@ -497,7 +533,14 @@ def _coerce(key: str, kind: Any, raw: Any, from_env: bool) -> Any:
             return str(raw)  # chat ids are often written as bare numbers
         raise ConfigError(key, 'must be text in quotes, such as "value"')
     if origin is tuple:
-        if from_env and isinstance(raw, str):
+        if from_env and isinstance(raw, str) and raw.strip().startswith("["):
+            # A JSON list, as orchestrators often write lists: ["a", "b"].
+            text = _valid_text(key, raw)
+            try:
+                raw = json.loads(text)
+            except ValueError as error:
+                raise ConfigError(key, "must be a JSON list or comma-separated values") from error
+        elif from_env and isinstance(raw, str):
             raw = _valid_text(key, raw)
             return tuple(part.strip() for part in raw.split(",") if part.strip())
         if isinstance(raw, list) and all(
@@ -596,6 +639,8 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
             raise ConfigError(name, "must be a table ([section])")
         sections[name] = _build_section(name, section_type, values, env)
     config = Config(**sections)
+    admins = tuple(_normal_identity(identity) for identity in config.bot.admins)
+    config = dataclasses.replace(config, bot=dataclasses.replace(config.bot, admins=admins))
     if config.bot.default_locale not in config.bot.languages:
         raise ConfigError("bot.default_locale", "must be one of bot.languages")
     if config.telegram.mode == "webhook":

@@ -160,12 +160,14 @@ class Translator:
 
     def moment(self, moment: dt.datetime, zone: dt.tzinfo) -> str:
         """Weekday, date and time of day without seconds ("Tuesday, December 8, 2026,
-        6:30 PM"), joined as this language joins them: CLDR's full style adds seconds
+        6:30 PM"): the full date with the short time, since CLDR's full time adds seconds
         and a zone name nobody needs to find a meeting."""
         local = moment.astimezone(zone)
-        pattern = str(self._babel.datetime_formats["full"]).replace("'", "")
-        return pattern.replace("{1}", format_date(local, "full", locale=self._babel)).replace(
-            "{0}", format_time(local, "short", locale=self._babel)
+        combined = DATETIME_PATTERNS.get(self.locale) or str(
+            self._babel.datetime_formats["full"]
+        ).replace("'", "")
+        return combined.replace("{0}", self.time(moment, zone, "short")).replace(
+            "{1}", self.day(local.date(), "full")
         )
 
     def date(self, moment: dt.datetime, zone: dt.tzinfo, style: str = "full") -> str:

@@ -17,7 +17,7 @@ from handlers.escalation import liaison, resident
 from handlers.escalation.service import check_sla
 from handlers.meetings import organizer, subscriptions
 from handlers.polls import chat as polls
-from handlers.polls.delivery import close_due_polls
+from handlers.polls.closing import close_due_polls
 
 ROUTERS: tuple[Router, ...] = (
     start.router,

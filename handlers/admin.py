@@ -22,7 +22,7 @@ async def find_person(services: Services, identity: str) -> Person | None:
     platform, _, user_id = identity.strip().partition(":")
     if not platform or not user_id:
         return None
-    return await services.repos.people.find(platform, user_id)
+    return await services.repos.people.find(platform.lower(), user_id)
 
 
 async def change_role(
@@ -48,7 +48,7 @@ async def whoami(ctx: Context, event: Incoming) -> None:
             identity=f"{ctx.person.platform}:{ctx.person.platform_user_id}",
             role=ctx._(ROLE_NAMES[ctx.person.role]),
         ),
-        ephemeral=True,
+        private=True,
     )
 
 
@@ -89,4 +89,4 @@ async def roles(ctx: Context, event: Incoming) -> None:
     for role in (Role.ADMIN, Role.ORGANIZER, Role.LIAISON):
         for person in await ctx.repos.people.with_role(role):
             lines.append(f"{role.value}: {person.platform}:{person.platform_user_id}")
-    await ctx.reply("\n".join(lines), ephemeral=True)
+    await ctx.reply("\n".join(lines), private=True)

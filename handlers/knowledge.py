@@ -19,6 +19,7 @@ from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.knowledge.content import PLACEHOLDER, Topic
 from bot.knowledge.verdict import REACH_A_PERSON_TOPIC, Verdict
 from handlers.common import DISCLAIMER, emergency_lines, main_menu
+from handlers.escalation.resident import remember_question
 from handlers.language import CHOOSE_LANGUAGE
 from handlers.start import help_command
 
@@ -101,7 +102,7 @@ async def send_answer(ctx: Context, topic_id: str, t: Translator, emergency: boo
     if urgent:
         ctx.services.metrics.urgent_answers.inc()
     await ctx.repos.knowledge.record_view(ctx.person.id, topic.id, urgent, ctx.now())
-    await ctx.reply("\n\n".join(parts), _answer_buttons(ctx, t, topic), rtl=t.is_rtl)
+    await ctx.reply("\n\n".join(parts), _answer_buttons(ctx, t, topic), rtl=t.is_rtl, private=True)
 
 
 def _without_block_contacts(answer: str) -> str:
@@ -153,6 +154,8 @@ async def search(ctx: Context, event: Incoming) -> bool:
     if not event.is_private or not event.text.strip():
         return False
     verdict = ctx.services.knowledge.decide(event.text, ctx.t.locale)
+    # Offered choices, the question may be what they then bring to a person.
+    await remember_question(ctx, event.text if verdict.reply == "choices" else "")
     t = ctx.services.languages.translator(verdict.lang)
     ctx.services.metrics.verdict(verdict)
     if verdict.small_talk == "help":
@@ -170,6 +173,7 @@ async def search(ctx: Context, event: Incoming) -> bool:
         await ctx.reply(
             t._("Would you like me to always answer in {language}?").format(language=name),
             [[Button(name, CHOOSE_LANGUAGE, verdict.lang)]],
+            private=True,
         )
     return True
 
@@ -185,7 +189,7 @@ async def _choices(ctx: Context, t: Translator, verdict: Verdict) -> None:
     text = t._("I am not sure I understood. Is it one of these?")
     if verdict.emergency_first:
         text = emergency_lines(t, ctx.config.local) + "\n\n" + text
-    await ctx.reply(text, rows, rtl=t.is_rtl)
+    await ctx.reply(text, rows, rtl=t.is_rtl, private=True)
 
 
 async def _small_talk(ctx: Context, t: Translator, verdict: Verdict) -> None:
@@ -206,4 +210,4 @@ async def _offtopic(ctx: Context, t: Translator) -> None:
         "I can only help with questions about the police: your rights, complaints, "
         "community meetings, and reaching a person. Here is what I can help with:"
     )
-    await ctx.reply(text, main_menu(t), rtl=t.is_rtl)
+    await ctx.reply(text, main_menu(t), rtl=t.is_rtl, private=True)

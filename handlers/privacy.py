@@ -68,7 +68,7 @@ async def my_data(ctx: Context, event: Incoming) -> None:
         )
     )
     lines.append(ctx._("Send /forget to erase your data."))
-    await ctx.reply("\n".join(lines))
+    await ctx.reply("\n".join(lines), private=True)
 
 
 @router.command("forget", N_("Erase your data"))
@@ -79,6 +79,7 @@ async def forget(ctx: Context, event: Incoming) -> None:
             "liaisons. An open conversation will be closed first. Are you sure?"
         ),
         [[Button(ctx._("Yes, erase my data"), CONFIRM_FORGET), Button(ctx._("No"), KEEP)]],
+        private=True,
     )
 
 
@@ -89,12 +90,14 @@ async def forget_confirmed(ctx: Context, event: Incoming) -> None:
         if open_case is not None:
             await close_case(ctx.services, open_case, ctx.person, Outcome.WITHDRAWN, None)
         await ctx.repos.privacy.erase_person(ctx.person.id)
-    await ctx.reply(ctx._("Your data has been erased. If you write again, we start fresh."))
+    await ctx.reply(
+        ctx._("Your data has been erased. If you write again, we start fresh."), private=True
+    )
 
 
 @router.button(KEEP)
 async def forget_cancelled(ctx: Context, event: Incoming) -> None:
-    await ctx.reply(ctx._("Nothing was erased."))
+    await ctx.reply(ctx._("Nothing was erased."), private=True)
 
 
 async def apply_retention(services: Services) -> RetentionCounts:

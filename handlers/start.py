@@ -7,7 +7,8 @@ from bot.core.events import Incoming
 from bot.core.router import Router
 from bot.i18n import N_
 from handlers.common import DISCLAIMER, main_menu
-from handlers.escalation.resident import withdraw_open_case
+from handlers.escalation.resident import ASKED, withdraw_open_case
+from handlers.polls.delivery import offer_open_polls
 
 router = Router("start")
 
@@ -21,6 +22,8 @@ async def start(ctx: Context, event: Incoming) -> None:
         "with a person. What do you need?"
     ).format(service=ctx.config.bot.service_name)
     await ctx.reply(greeting, main_menu(ctx.t))
+    if event.is_private:
+        await offer_open_polls(ctx.services, ctx.person)
 
 
 @router.command("help", N_("What I can do and how to use me"))
@@ -57,7 +60,8 @@ async def about(ctx: Context, event: Incoming) -> None:
 @router.command("cancel", N_("Stop what you are doing"))
 async def cancel(ctx: Context, event: Incoming) -> None:
     """Leave any multi-step form; nothing half-typed is kept."""
-    had_flow = await ctx.state() is not None
+    state = await ctx.state()
+    had_flow = state is not None and state.flow != ASKED
     await ctx.clear_state()
     if await withdraw_open_case(ctx):
         return

@@ -158,6 +158,13 @@ class CaseRepository:
             (liaison_id, None if liaison_id is None else to_db(now), case_id),
         )
 
+    async def set_appearance(self, case_id: int, anonymous: bool, shown_name: str | None) -> None:
+        """The resident changes how they appear (a case opened anonymously by default)."""
+        await self._db.execute(
+            "UPDATE cases SET anonymous = ?, shown_name = ? WHERE id = ?",
+            (int(anonymous), None if anonymous else shown_name, case_id),
+        )
+
     async def mark_first_reply(self, case_id: int, now: datetime) -> None:
         await self._db.execute(
             "UPDATE cases SET first_reply_at = COALESCE(first_reply_at, ?) WHERE id = ?",

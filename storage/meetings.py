@@ -37,11 +37,24 @@ class Meeting:
     translations: dict[str, dict[str, str]] = field(default_factory=dict)
     status: MeetingStatus = MeetingStatus.PUBLISHED
     version: int = 1
+    # Occurrences of a recurring meeting: the series, and the start its rule gave this one.
+    series_id: int | None = None
+    series_start: datetime | None = None
 
     def text_in(self, lang: str) -> tuple[str, str]:
         """Title and description in `lang` where the organizer wrote one, else the original."""
         own = self.translations.get(lang, {})
         return own.get("title") or self.title, own.get("description") or self.description
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """A recurring meeting's rule, read in `timezone` from `first_start`'s wall clock."""
+
+    id: int
+    rule: str
+    first_start: datetime
+    timezone: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +67,7 @@ class Subscriber:
 
 
 MEETINGS = Table(Meeting)
+SERIES = Table(Series)
 # Subscribers are people rows seen through `subscribers` (aliases: p = people).
 SUBSCRIBERS = Table(
     Subscriber,
@@ -72,8 +86,9 @@ class MeetingRepository:
     async def create(self, meeting: Meeting, created_by: int | None, now: datetime) -> Meeting:
         rows = await self._db.fetch(
             "INSERT INTO meetings (title, description, place, link, starts_at, timezone, "
-            "audience_tags, reminder_minutes, translations, created_by, created_at) "
-            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {MEETINGS.columns}",
+            "audience_tags, reminder_minutes, translations, created_by, created_at, "
+            "series_id, series_start) "
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {MEETINGS.columns}",
             (
                 meeting.title,
                 meeting.description,
@@ -86,9 +101,54 @@ class MeetingRepository:
                 json.dumps(meeting.translations, ensure_ascii=False),
                 created_by,
                 to_db(now),
+                meeting.series_id,
+                None if meeting.series_start is None else to_db(meeting.series_start),
             ),
         )
         return MEETINGS.load(rows[0])
+
+    async def create_series(self, rule: str, first: datetime, timezone: str, now: datetime) -> int:
+        rows = await self._db.fetch(
+            "INSERT INTO meeting_series (rule, first_start, timezone, created_at) "
+            "VALUES (?, ?, ?, ?) RETURNING id",
+            (rule, to_db(first), timezone, to_db(now)),
+        )
+        return int(rows[0][0])
+
+    async def series(self, series_id: int) -> Series | None:
+        rows = await self._db.fetch(
+            f"SELECT {SERIES.columns} FROM meeting_series WHERE id = ?", (series_id,)
+        )
+        return SERIES.load_first(rows)
+
+    async def occurrences(self, series_id: int) -> list[Meeting]:
+        """Every meeting of the series, cancelled ones included, in the rule's order."""
+        rows = await self._db.fetch(
+            f"SELECT {MEETINGS.columns} FROM meetings WHERE series_id = ? ORDER BY series_start",
+            (series_id,),
+        )
+        return MEETINGS.load_all(rows)
+
+    async def platform_events(self, meeting_id: int, platform: str) -> tuple[str, ...]:
+        rows = await self._db.fetch(
+            "SELECT event_ref FROM meeting_platform_events WHERE meeting_id = ? AND platform = ? "
+            "ORDER BY event_ref",
+            (meeting_id, platform),
+        )
+        return tuple(str(row[0]) for row in rows)
+
+    async def set_platform_events(
+        self, meeting_id: int, platform: str, refs: tuple[str, ...]
+    ) -> None:
+        await self._db.execute(
+            "DELETE FROM meeting_platform_events WHERE meeting_id = ? AND platform = ?",
+            (meeting_id, platform),
+        )
+        await self._db.executemany(
+            "INSERT INTO meeting_platform_events (meeting_id, platform, event_ref) "
+            "VALUES (?, ?, ?)",
+            [(meeting_id, platform, ref) for ref in refs],
+        )
 
     async def get(self, meeting_id: int) -> Meeting | None:
         rows = await self._db.fetch(
@@ -101,6 +161,18 @@ class MeetingRepository:
             f"SELECT {MEETINGS.columns} FROM meetings WHERE status = 'published' AND starts_at > ? "
             "ORDER BY starts_at LIMIT ?",
             (to_db(now), limit),
+        )
+        return MEETINGS.load_all(rows)
+
+    async def upcoming_next(self, now: datetime, limit: int = 20) -> list[Meeting]:
+        """Upcoming meetings, a series only by its next occurrence (so a weekly series
+        does not crowd out everything else)."""
+        rows = await self._db.fetch(
+            f"SELECT {MEETINGS.columns} FROM meetings m WHERE status = 'published' "
+            "AND starts_at > ? AND (series_id IS NULL OR starts_at = (SELECT MIN(o.starts_at) "
+            "FROM meetings o WHERE o.series_id = m.series_id AND o.status = 'published' "
+            "AND o.starts_at > ?)) ORDER BY starts_at LIMIT ?",
+            (to_db(now), to_db(now), limit),
         )
         return MEETINGS.load_all(rows)
 

@@ -100,6 +100,15 @@ class PollRepository:
         )
         return POLLS.load_all(rows)
 
+    async def open_at(self, now: datetime) -> list[Poll]:
+        """Polls taking answers now, oldest first."""
+        rows = await self._db.fetch(
+            f"SELECT {POLLS.columns} FROM polls WHERE status = 'open' AND closes_at > ? "
+            "AND opens_at <= ? ORDER BY id",
+            (to_db(now), to_db(now)),
+        )
+        return POLLS.load_all(rows)
+
     async def close(self, poll_id: int) -> bool:
         changed = await self._db.execute(
             "UPDATE polls SET status = 'closed' WHERE id = ? AND status = 'open'", (poll_id,)

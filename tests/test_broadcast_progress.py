@@ -38,6 +38,7 @@ async def _publish(organizer: Conversation) -> Outgoing:
     await organizer.press_payload("mtg.skip")
     await organizer.send("Talk with the precinct about traffic stops")
     await organizer.press_payload("mtg.rem|default")
+    await organizer.press_payload("mtg.repeat|none")
     await organizer.press_payload("mtg.skip")
     return (await organizer.press_payload("mtg.publish"))[-1]
 

@@ -98,7 +98,7 @@ async def connect(
         await adapter.stop()
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
     """Wait for a side effect that has no request to wait on (a database write)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not await check():
@@ -576,11 +576,20 @@ INTERACTION_CASES: list[
         None,
     ),
     (
-        "modal submit",
+        "modal submit: the form's button, with what was written",
         lambda f: f.interaction_payload(
-            5, {"custom_id": "form"}, ANA, "en-US", f.ANNOUNCE_CHANNEL_ID
+            5,
+            {
+                "custom_id": "esc.story|anon",
+                "components": [
+                    {"type": 18, "component": {"type": 4, "custom_id": "text", "value": " hi "}}
+                ],
+            },
+            ANA,
+            "en-US",
+            f.ANNOUNCE_CHANNEL_ID,
         ),
-        None,
+        {"kind": EventKind.BUTTON, "payload": "esc.story|anon", "text": "hi", "forms": False},
     ),
 ]
 
@@ -662,7 +671,11 @@ async def test_liaison_run_serves_discord_and_stops_on_sigterm(
 ) -> None:
     """`python -m bot run` with a Discord token: a DM /start is greeted; SIGTERM exits 0."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_")}
-    env.update(LIAISON_DISCORD_TOKEN=TOKEN, LIAISON_DISCORD_API_BASE_URL=fake.api_base_url)
+    env.update(
+        LIAISON_DISCORD_TOKEN=TOKEN,
+        LIAISON_DISCORD_API_BASE_URL=fake.api_base_url,
+        LIAISON_DISCORD_LIAISON_CHANNEL_ID=fake.LIAISON_CHANNEL_ID,  # start-up needs a room
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

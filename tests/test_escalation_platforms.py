@@ -25,8 +25,12 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from bot.core.events import Incoming
+from bot.platforms import discord as discord_module
 from bot.platforms.discord import DiscordAdapter
+from bot.platforms.slash_names import LOCALIZED_NAMES
 from bot.platforms.telegram import TelegramAdapter
+from handlers.escalation.service import liaison_code
 from storage.cases import MessageKind
 from storage.outbox import OutboxStatus
 from storage.people import Role
@@ -52,7 +56,9 @@ JSON = dict[str, Any]
 DISCORD_TOKEN = "fake-discord-token-0123456789"
 # discord.py waits this long after the last GUILD_CREATE before it reports ready (2 s live).
 GUILD_READY_WAIT_S = 0.01
-TIMEOUT_S = 5.0
+# A bound on failure only: waits end as soon as the condition holds, and a loaded
+# machine (CI on two shared cores) can take seconds to schedule the bot's tasks.
+TIMEOUT_S = 30.0
 
 # An anonymous resident on Telegram, with everything that could identify them.
 RESIDENT_TG_ID = 5550123987
@@ -73,7 +79,7 @@ BYSTANDER_DC = "1300000000000000031"
 # locales/es/LC_MESSAGES/messages.po: msgid "Liaison" -> msgstr "Enlace comunitario";
 # "{sender} (case #{number}):" -> "{sender} (caso #{number}):".
 SPANISH_LIAISON_HEADER = "Enlace comunitario (caso #1):"
-CASE_BUTTONS = ["esc.claim|1", "esc.close|1", "esc.block|1"]
+CASE_BUTTONS = ["esc.claim|1", "esc.reply|1", "esc.close|1", "esc.block|1"]
 STAFF_ONLY = "Sorry, this button is only for the service's staff."
 
 
@@ -119,9 +125,10 @@ async def start_bot(
     `telegram_liaison_chat_id` optionally makes a Telegram group a liaison room too."""
     running: list[Bot] = []
 
-    async def start(telegram_liaison_chat_id: str = "") -> Bot:
+    async def start(telegram_liaison_chat_id: str = "", **env: str) -> Bot:
         config = make_config(
             tmp_path,
+            **env,
             LIAISON_TELEGRAM_TOKEN=TOKEN,
             LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
             LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
@@ -170,6 +177,19 @@ async def grant_liaison(app: App, platform: str, user_id: str) -> int:
     return found.id
 
 
+async def drained_until(bot: Bot, seen: Callable[[], list[Any]], count: int) -> list[Any]:
+    """Deliver until `seen()` holds `count` items: a handler stores its change a moment
+    before it queues the messages about it, so one drain right after can come too early."""
+
+    async def enough() -> list[Any] | None:
+        await bot.drain()
+        items = seen()
+        return items if len(items) >= count else None
+
+    result: list[Any] = await eventually(enough)
+    return result
+
+
 # -- Telegram
 
 
@@ -213,15 +233,24 @@ async def telegram_resident_opens_case(bot: Bot, *texts: str) -> None:
     await api.push_update(message(RESIDENT_TG, texts[0]))
     acknowledged = (await wait_sent_to(api, chat, seen + 3))[-1]
     assert "#1" in text_of(acknowledged)
-    cases = bot.app.services.repos.cases
     for number, text in enumerate(texts[1:], start=2):
         await api.push_update(message(RESIDENT_TG, text))
 
-        async def stored(count: int = number) -> bool:
-            return len(await cases.messages(1)) >= count
+        async def queued(count: int = number) -> bool:
+            """Stored and queued for the rooms (a relay is stored a moment before)."""
+            rows = await bot.app.db.fetch(
+                "SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE 'case:1:in:%'"
+            )
+            keys = [str(row[0]) for row in rows]
+            return len({key.split(":")[3] for key in keys}) >= count - 1
 
-        await eventually(stored)
+        await eventually(queued)
     await bot.drain()
+
+
+async def _with_callback(api: FakeTelegramAPI, chat_id: str, data: str) -> ApiCall | None:
+    """The latest message to a chat offering a button with this callback data."""
+    return next((c for c in reversed(sent_to(api, chat_id)) if data in callback_data(c)), None)
 
 
 # -- Discord
@@ -334,10 +363,14 @@ async def test_telegram_resident_and_discord_liaison_complete_a_case(start_bot: 
 
     card_message = stored_message_with(fake, thread_id, "esc.claim|1")
     claim = await fake.click(LIAISON_DC, card_message["id"], "esc.claim|1")
-    claimed = (await answered(fake, claim))[0]
-    assert claimed.content.startswith("Case #1 claimed by L-")
+    await answered(fake, claim)
     case = await app.services.repos.cases.get(1)
     assert case is not None and case.claimed_by == liaison_id
+    await bot.drain()
+    # Posted once, in the thread: the presser reads it there too.
+    notices = [p.content for p in fake.posts_to(thread_id) if "claimed by" in p.content]
+    assert len(notices) == 1 and notices[0].startswith("Case #1 claimed by L-")
+    assert not [c for c in fake.interaction_calls(claim) if c.content]
 
     # A plain message in the thread would never reach the bot (no guild_messages intent):
     # the liaison uses /reply, whose text option Discord offers because it was synced.
@@ -414,8 +447,7 @@ async def test_discord_resident_and_telegram_liaison_in_a_forum_topic(
         return kinds.count(MessageKind.LIAISON) == 2
 
     await eventually(two_answers)
-    await bot.drain()
-    answers = [post.content for post in fake.posts_to(dm)[2:]]
+    answers = await drained_until(bot, lambda: [p.content for p in fake.posts_to(dm)[2:]], 2)
     assert answers == [
         "Liaison (case #1):\nWe will look into it today.",
         "Liaison (case #1):\nCan you tell us the street?",
@@ -434,7 +466,7 @@ async def test_discord_resident_and_telegram_liaison_in_a_forum_topic(
         return case is not None and not case.is_open
 
     await eventually(closed)
-    await bot.drain()
+    await drained_until(bot, lambda: fake.posts_to(dm)[4:], 1)
     closing = fake.posts_to(dm)[-1]
     assert closing.content.startswith("Your conversation #1 is closed")
     assert closing.custom_ids()[:5] == [f"esc.rate|1:{n}" for n in range(1, 6)]
@@ -453,13 +485,19 @@ async def test_anonymous_telegram_resident_is_unknown_to_discord(start_bot: Star
     await discord_reply(bot, thread_id, "Le escribo enseguida.")
     await bot.drain()
     await bot.api.push_update(message(RESIDENT_TG, "/cancel"))
+    asked = await eventually(
+        lambda: _with_callback(bot.api, RESIDENT_TG_CHAT, "esc.withdraw_yes|1")
+    )
+    await bot.api.push_update(button_press(RESIDENT_TG, asked.result, "esc.withdraw_yes|1"))
 
     async def closed() -> bool:
         case = await bot.app.services.repos.cases.get(1)
         return case is not None and not case.is_open
 
     await eventually(closed)
-    await bot.drain()
+    await drained_until(
+        bot, lambda: [c.content for c in bot.fake.calls if "closed by R-" in c.content], 1
+    )
 
     recorded = everything_recorded(bot.fake)
     assert "Me pararon en la calle ayer." in recorded and "Gracias." in recorded
@@ -532,7 +570,7 @@ async def test_markup_is_defused_on_both_platforms(start_bot: StartBot) -> None:
     bot = await start_bot()
     app, api, fake = bot.app, bot.api, bot.fake
     await grant_liaison(app, "discord", LIAISON_DC)
-    first = "@everyone <b>html</b> **ahora**"
+    first = "@everyone <b>html</b> **ahora** necesito ayuda, la policía me paró"
     follow_up = "@here otra vez <b>html</b> __sí__"
     await telegram_resident_opens_case(bot, first, follow_up)
     thread_id, card = await discord_card(bot)
@@ -553,3 +591,260 @@ async def test_markup_is_defused_on_both_platforms(start_bot: StartBot) -> None:
         "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;listo&lt;/b&gt;"
     )
     assert text_of(reply) == f"{SPANISH_LIAISON_HEADER}\n<script>alert(1)</script> & <b>listo</b>"
+
+
+# ---------------------------------------------------------------- privacy in shared rooms
+
+ARABIC_STORY = "أوقفتني الشرطة أمس في الشارع وفتشوا حقيبتي بدون سبب"
+ARABIC_ANSWER = "نحن هنا لمساعدتك، متى حدث ذلك؟"
+
+
+def outside_liaison_room(fake: FakeDiscord) -> list[JSON]:
+    """Public server messages anywhere but the liaison channel and its case threads."""
+    room = fake.LIAISON_CHANNEL_ID
+    return [
+        message
+        for message in fake.public_server_messages()
+        if message["channel_id"] != room
+        and fake.channels[message["channel_id"]].get("parent_id") != room
+    ]
+
+
+async def test_server_replies_are_ephemeral_and_case_text_stays_out_of_channels(
+    start_bot: StartBot,
+) -> None:
+    """In a public server channel an Arabic resident's /human, /whoami, /mydata and /forget
+    are answered to them alone; the story is taken in a modal; the liaison answers with the
+    card's Reply modal; no case text appears in any shared channel but the liaison room."""
+    bot = await start_bot()
+    app, fake = bot.app, bot.fake
+    await grant_liaison(app, "discord", LIAISON_DC)
+
+    human = await fake.slash(RESIDENT_DC, "human", locale="ar")
+    intro = (await answered(fake, human))[0]
+    assert fake.is_ephemeral(intro) and "esc.anon" in intro.custom_ids()
+    assert "الاسم" in intro.content, "in Arabic"
+    intro_message = stored_message_with(fake, fake.ANNOUNCE_CHANNEL_ID, "esc.anon")
+    anonymous = await fake.click(RESIDENT_DC, intro_message["id"], "esc.anon", locale="ar")
+    modal = (await answered(fake, anonymous))[0]
+    assert modal.body["type"] == 9, "a modal, not 'write your message' in the channel"
+    assert modal.body["data"]["custom_id"] == "esc.story|anon"
+    submitted = await fake.submit_modal(RESIDENT_DC, anonymous, {"text": ARABIC_STORY}, "ar")
+    thanks = (await answered(fake, submitted))[0]
+    assert fake.is_ephemeral(thanks) and "#1" in thanks.content
+    await bot.drain()
+
+    thread_id, card = await discord_card(bot)
+    assert ARABIC_STORY in card.content and "العربية" in card.content
+    for command in ("whoami", "mydata", "forget"):
+        interaction = await fake.slash(RESIDENT_DC, command, locale="ar")
+        reply = (await answered(fake, interaction))[0]
+        assert fake.is_ephemeral(reply), command
+        assert reply.content, command
+    mydata = [c for c in fake.calls if ARABIC_STORY in c.content and c.path.startswith("/inter")]
+    assert mydata and all(fake.is_ephemeral(call) for call in mydata)
+
+    card_message = stored_message_with(fake, thread_id, "esc.reply|1")
+    reply_pressed = await fake.click(LIAISON_DC, card_message["id"], "esc.reply|1")
+    assert (await answered(fake, reply_pressed))[0].body["type"] == 9
+    await fake.submit_modal(LIAISON_DC, reply_pressed, {"text": ARABIC_ANSWER})
+
+    dm = fake.dm_channel_id(RESIDENT_DC)
+
+    async def relayed() -> str | None:
+        await bot.drain()  # the answer is queued just after it is stored
+        posts = fake.posts_to(dm)
+        return posts[-1].content if posts and ARABIC_ANSWER in posts[-1].content else None
+
+    assert "#1" in await eventually(relayed)
+
+    listed = await fake.slash(LIAISON_DC, "cases")  # staff answers are the asker's too
+    listing = (await answered(fake, listed))[0]
+    assert "#1" in listing.content and fake.is_ephemeral(listing)
+
+    public = json.dumps(outside_liaison_room(fake), ensure_ascii=False)
+    assert outside_liaison_room(fake) == [], public
+    assert ARABIC_STORY not in public and ARABIC_ANSWER not in public
+
+
+async def test_staff_commands_are_hidden_from_members_without_the_permission(
+    start_bot: StartBot,
+) -> None:
+    """Staff-only slash commands carry default_member_permissions; residents' do not."""
+    bot = await start_bot()
+    sync = next(c for c in bot.fake.calls if c.method == "PUT")
+    permissions = {
+        command["name"]: command.get("default_member_permissions") for command in sync.body
+    }
+    assert permissions["human"] is None and permissions["mydata"] is None
+    for staff in ("cases", "reply", "close", "assign", "snippet_set", "roles"):
+        assert int(permissions[staff]) == 1 << 34, staff  # Manage Threads
+
+
+async def test_liaison_types_in_the_case_thread_with_message_content(
+    start_bot: StartBot,
+) -> None:
+    """With message_content on, a liaison's plain message in the thread reaches the resident,
+    '!note' stays a note, and a resident's message in a public channel is ignored."""
+    bot = await start_bot(LIAISON_DISCORD_MESSAGE_CONTENT="true")
+    app, fake = bot.app, bot.fake
+    identify = fake.gateway_ops(2)[0]["d"]
+    assert identify["intents"] & (1 << 15) and identify["intents"] & (1 << 9)
+    await grant_liaison(app, "discord", LIAISON_DC)
+    await telegram_resident_opens_case(bot, "Me pararon otra vez en la estación.")
+    thread_id, _ = await discord_card(bot)
+
+    await fake.post_in_channel(LIAISON_DC, thread_id, "!note parece el mismo agente")
+    await fake.post_in_channel(LIAISON_DC, thread_id, "¿En qué estación fue?")
+    await fake.post_in_channel(BYSTANDER_DC, fake.ANNOUNCE_CHANNEL_ID, "hola bot, ayuda")
+    cases = app.services.repos.cases
+
+    async def both() -> bool:
+        kinds = [m.kind for m in await cases.messages(1)]
+        return MessageKind.NOTE in kinds and MessageKind.LIAISON in kinds
+
+    await eventually(both)
+
+    async def relayed() -> list[str] | None:
+        await bot.drain()  # the answer is queued just after it is stored
+        texts = [text_of(c) for c in sent_to(bot.api, RESIDENT_TG_CHAT)]
+        return texts if "estación fue" in texts[-1] else None
+
+    to_resident = await eventually(relayed)
+    assert to_resident[-1] == f"{SPANISH_LIAISON_HEADER}\n¿En qué estación fue?"
+    assert not any("mismo agente" in text for text in to_resident)
+    echoes = [p.content for p in fake.posts_to(thread_id) if "answered case #1" in p.content]
+    assert echoes == [], "typed in the thread, the answer is not posted there a second time"
+    assert fake.posts_to(fake.ANNOUNCE_CHANNEL_ID) == [], "the bystander is not answered"
+
+
+async def test_personal_commands_in_a_telegram_group_are_not_answered_there(
+    start_bot: StartBot,
+) -> None:
+    """A Telegram group cannot show a reply to one person: /mydata there says to write in
+    private, and the case text never reaches the group."""
+    bot = await start_bot()
+    await grant_liaison(bot.app, "discord", LIAISON_DC)
+    await telegram_resident_opens_case(bot, "Me quitaron el teléfono en la calle.")
+    group = group_chat(-100555)
+    await bot.api.push_update(message(RESIDENT_TG, "/mydata", group))
+    said = (await wait_sent_to(bot.api, -100555, 1))[0]
+    assert "privado" in text_of(said) or "privada" in text_of(said)
+    assert "teléfono" not in json.dumps([c.result for c in sent_to(bot.api, -100555)])
+    # /human in the group starts nothing that a later private message would complete.
+    await bot.api.push_update(message(person(5550777, "Nadia", "fr"), "/human", group))
+    pointer = (await wait_sent_to(bot.api, -100555, 2))[-1]
+    assert "privée" in text_of(pointer) and not callback_data(pointer)
+    nadia = await bot.app.services.repos.people.find("telegram", "5550777")
+    assert nadia is not None and await bot.app.services.repos.conversations.get(nadia.id) is None
+
+
+async def test_slash_command_names_and_descriptions_are_localized(start_bot: StartBot) -> None:
+    """Every synced command has names and descriptions in the languages Discord offers."""
+    bot = await start_bot()
+    assert {entry.name for entry in bot.app.services.menu} <= LOCALIZED_NAMES
+    sync = next(c for c in bot.fake.calls if c.method == "PUT")
+    by_name = {command["name"]: command for command in sync.body}
+    human = by_name["human"]
+    assert human["name_localizations"]["es-ES"] == "persona"
+    assert human["name_localizations"]["zh-CN"] == "人工"
+    assert human["name_localizations"]["ru"] == "человек"
+    assert human["description_localizations"]["fr"] == "Parler à une personne"
+    for command in sync.body:
+        locales = set(command.get("name_localizations") or {})
+        assert {"es-ES", "fr", "vi", "ru", "pt-BR", "zh-CN"} <= locales, command["name"]
+
+
+# ---------------------------------------------------------------- two liaisons, one resident
+
+RESIDENT_RU = person(5550999, "Olga", "ru")
+RESIDENT_RU_CHAT = str(RESIDENT_RU["id"])
+SECOND_LIAISON_DC = "1300000000000000012"
+RUSSIAN_RECEIVED = "Получено. Ваше сообщение передано координатору."
+
+
+async def test_typed_story_follow_ups_block_and_close_with_two_discord_liaisons(
+    start_bot: StartBot,
+) -> None:
+    """A Russian resident on Telegram types instead of choosing how to appear: the case opens
+    anonymously and says so; two quick follow-ups get one acknowledgement. On Discord a
+    second liaison's Block names the first one's claim and changes nothing until confirmed;
+    the claimant closes the unanswered case with a reason and no rating is asked for."""
+    bot = await start_bot()
+    app, api, fake = bot.app, bot.api, bot.fake
+    first_id = await grant_liaison(app, "discord", LIAISON_DC)
+    await grant_liaison(app, "discord", SECOND_LIAISON_DC)
+    chat = RESIDENT_RU_CHAT
+    await api.push_update(message(RESIDENT_RU, "/human"))
+    await wait_sent_to(api, chat, 1)
+    await api.push_update(message(RESIDENT_RU, "Полиция остановила меня у метро и кричала"))
+    opened = (await wait_sent_to(api, chat, 2))[-1]
+    assert "#1" in text_of(opened) and "анонимны" in text_of(opened)
+    assert "esc.showname|1" in callback_data(opened)
+    clock = app.services.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(minutes=5)  # the "case #1" answer was the acknowledgement until now
+    for text in ("Это было вчера вечером.", "Их было двое."):
+        await api.push_update(message(RESIDENT_RU, text))
+    cases = app.services.repos.cases
+
+    async def three_messages() -> bool:
+        return len(await cases.messages(1)) == 3
+
+    await eventually(three_messages)
+    await wait_sent_to(api, chat, 3)
+    replies = [text_of(c) for c in sent_to(api, chat)[2:]]
+    assert replies == [RUSSIAN_RECEIVED], "one acknowledgement for the burst"
+    await bot.drain()
+
+    thread_id, card = await discord_card(bot)
+    assert "Русский" in card.content and "(anonymous)" in card.content
+    card_message = stored_message_with(fake, thread_id, "esc.claim|1")
+    await answered(fake, await fake.click(LIAISON_DC, card_message["id"], "esc.claim|1"))
+    blocked = await fake.click(SECOND_LIAISON_DC, card_message["id"], "esc.block|1")
+    asked = (await answered(fake, blocked))[0]
+    first = await app.services.repos.people.get(first_id)
+    assert first is not None
+    assert liaison_code(app.services, first) in asked.content and fake.is_ephemeral(asked)
+    assert asked.custom_ids() == ["esc.block_yes|1"]
+    resident = await app.services.repos.people.find("telegram", chat)
+    assert resident is not None and not resident.blocked
+
+    closing = await fake.click(LIAISON_DC, card_message["id"], "esc.close|1")
+    reasons = (await answered(fake, closing))[0]
+    assert "esc.outcome|1:answered" not in reasons.custom_ids()
+    choice = stored_message_with(fake, thread_id, "esc.outcome|1:no_response")
+    await answered(fake, await fake.click(LIAISON_DC, choice["id"], "esc.outcome|1:no_response"))
+
+    async def closed() -> bool:
+        case = await cases.get(1)
+        return case is not None and not case.is_open
+
+    await eventually(closed)
+    (goodbye,) = await drained_until(
+        bot, lambda: [c for c in sent_to(api, chat) if "esc.reopen|1" in callback_data(c)], 1
+    )
+    assert "#1" in text_of(goodbye)
+    assert not any(data.startswith("esc.rate") for data in callback_data(goodbye))
+
+
+async def test_a_slow_personal_answer_in_a_server_is_deferred_privately(
+    start_bot: StartBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past Discord's deadline /mydata is deferred ephemerally, so the answer that replaces
+    the "thinking…" placeholder is seen by the person alone."""
+    monkeypatch.setattr(discord_module, "ACK_DEADLINE_S", 0.05)
+    bot = await start_bot()
+
+    async def slow(ctx: object, event: Incoming) -> bool:
+        if event.command == "mydata":
+            await asyncio.sleep(0.3)
+        return True
+
+    bot.app.dispatcher.guards.append(slow)
+    interaction = await bot.fake.slash(RESIDENT_DC, "mydata", locale="es-ES")
+    deferred, answer = await answered(bot.fake, interaction, count=2)
+    assert deferred.body["type"] == 5 and bot.fake.is_ephemeral(deferred)
+    assert answer.content.startswith("Lo que guardamos sobre usted:")
+    assert bot.fake.is_ephemeral(answer)
+    assert outside_liaison_room(bot.fake) == []

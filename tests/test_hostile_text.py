@@ -31,7 +31,7 @@ from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, button_press, messa
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 
 # Generous: the machine running the suite may be busy; passing runs never wait this long.
-TIMEOUT_S = 20.0
+TIMEOUT_S = 30.0
 LIAISON_CHAT = -100999
 LIAISON_DC = "1300000000000000011"
 DISCORD_TOKEN = "fake-discord-token-0123456789"

@@ -73,6 +73,7 @@ async def test_publish_counts_todays_audience(app: App, clock: FakeClock) -> Non
     await organizer.press_payload("mtg.skip")
     await organizer.press_payload("mtg.skip")
     await organizer.press_payload("mtg.rem|default")
+    await organizer.press_payload("mtg.repeat|none")
     await organizer.press_payload("mtg.skip")
     assert "2 people" in texts(await organizer.press_payload("mtg.publish"))
 
@@ -90,6 +91,7 @@ async def test_preview_shows_reminder_times_and_quiet_hours(app: App, clock: Fak
     await organizer.press_payload("mtg.skip")
     await organizer.press_payload("mtg.skip")
     await organizer.press_payload("mtg.rem|default")
+    await organizer.press_payload("mtg.repeat|none")
     preview = texts(await organizer.press_payload("mtg.skip")).replace("\u202f", " ")
     assert "the announcement will go out at Tuesday, November 10, 2026, 8:00 AM" in preview
     assert "Thursday, November 19, 2026, 8:30 AM" in preview  # 24 h before
@@ -114,3 +116,59 @@ async def test_meetings_list_shows_answers_to_organizers(app: App, clock: FakeCl
     assert "going 1, maybe 0, can't go 1" in listing
     resident = texts(await Conversation(app, user="sofia", platform="console").send("/meetings"))
     assert "going 1" not in resident
+
+
+async def test_times_are_shown_without_seconds_in_every_language(app: App) -> None:
+    """The 🗓 line of a meeting reads "18:30", never "18:30:00", in all ten languages."""
+    from zoneinfo import ZoneInfo
+
+    from handlers.meetings.broadcast import meeting_text
+    from storage.meetings import Meeting
+
+    meeting = Meeting(1, "T", "", "Here", "", START, "America/New_York", (), ())
+    for t in app.services.languages.all():
+        line = meeting_text(t, meeting, ZoneInfo("America/New_York"), "#1").splitlines()[3]
+        assert ":30:00" not in line and ("18:30" in line or "6:30" in line), (t.locale, line)
+
+
+async def test_edited_link_must_be_https(app: App, clock: FakeClock) -> None:
+    """Changing a meeting's link refuses javascript: and plain http, as creating does."""
+    clock.now = BEFORE_DST_END
+    organizer, _ = await _people(app)
+    await _create(organizer)
+    await organizer.press_payload("mtg.edit|1:link")
+    assert "https://" in texts(await organizer.send("javascript:alert(1)"))
+    assert "https://" in texts(await organizer.send("http://example.org"))
+    assert "Saved" in texts(await organizer.send("https://example.org/meet"))
+    meeting = await app.services.repos.meetings.get(1)
+    assert meeting is not None and meeting.link == "https://example.org/meet"
+
+
+async def test_button_picker_reaches_the_same_confirmation(app: App, clock: FakeClock) -> None:
+    """A Haitian Creole organizer whose typing is not understood picks day, hour and
+    minutes with buttons, then confirms the echo as anyone would."""
+    from storage.people import Role
+    from tests.harness import staff_member
+
+    clock.now = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
+    organizer, _ = await staff_member(app, "jean", Role.ORGANIZER)
+    await organizer.send("/language")
+    await organizer.press_payload("lang|ht")
+    await organizer.send("/meeting new")
+    await organizer.send("Reyinyon katye a")
+    refused = await organizer.send("kèk jou semèn pwochèn")
+    assert any(b.action == "mtg.pick" for m in refused for row in m.buttons for b in row)
+    days = await organizer.press_payload("mtg.pick|start")
+    day_args = [b.arg for m in days for row in m.buttons for b in row if b.action == "mtg.pick"]
+    assert day_args[0] == "d2026-12-07" and len(day_args) == 14
+    labels = [b.label for m in days for row in m.buttons for b in row]
+    assert "madi 8 desanm 2026" in labels  # Haitian Creole names, not CLDR's "M12 8, Tue"
+    await organizer.press_payload("mtg.pick|d2026-12-08")
+    await organizer.press_payload("mtg.pick|h18")
+    echo = texts(await organizer.press_payload("mtg.pick|m30"))
+    assert "Mwen konprann: madi 8 desanm 2026, 18:30" in echo
+    assert texts(await organizer.press_payload("mtg.when_ok"))  # on to the place
+    state = await app.services.repos.conversations.get(
+        (await app.services.repos.people.find("console", "jean")).id  # type: ignore[union-attr]
+    )
+    assert state is not None and state.data["when"].startswith("2026-12-08T23:30")

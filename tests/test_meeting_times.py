@@ -36,6 +36,9 @@ TABLE: list[tuple[str, str, str]] = [
     ("en", "2/30 10am", Reason.INVALID_DATE),
     ("en", "Wednesday 8 December 6pm", Reason.WEEKDAY_MISMATCH),
     ("en", "hello there", Reason.UNREADABLE),
+    ("en", "Tuesday the 8th at 6:30pm", "2026-12-08T18:30:00-05:00"),
+    ("en", "the 5th at 6pm", "2027-01-05T18:00:00-05:00"),
+    ("en", "Tuesday next week 6pm", "2026-12-15T18:00:00-05:00"),
     # Spanish
     ("es", "martes 18:30", "2026-12-08T18:30:00-05:00"),
     ("es", "25/12 18h", "2026-12-25T18:00:00-05:00"),
@@ -67,6 +70,7 @@ TABLE: list[tuple[str, str, str]] = [
     ("ru", "завтра в 7 вечера", "2026-12-08T19:00:00-05:00"),
     ("ru", "пятница 18:00", "2026-12-11T18:00:00-05:00"),
     ("ru", "25.12.2026 19:00", "2026-12-25T19:00:00-05:00"),
+    ("ru", "в среду в 19-00", "2026-12-09T19:00:00-05:00"),
     # Arabic, with Arabic-Indic digits and Levantine month names
     ("ar", "الثلاثاء الساعة ٦:٣٠ مساءً", "2026-12-08T18:30:00-05:00"),
     ("ar", "٢٥/١٢ ١٨:٣٠", "2026-12-25T18:30:00-05:00"),
@@ -84,12 +88,14 @@ TABLE: list[tuple[str, str, str]] = [
     ("zh_Hans", "下周二晚上7点", "2026-12-15T19:00:00-05:00"),
     ("zh_Hans", "2026年12月20日 19:30", "2026-12-20T19:30:00-05:00"),
     ("zh_Hans", "星期五 19:00", "2026-12-11T19:00:00-05:00"),
+    ("zh_Hans", "下週二晚7点", "2026-12-15T19:00:00-05:00"),
     # Vietnamese
     ("vi", "19h thứ Ba", "2026-12-08T19:00:00-05:00"),
     ("vi", "7 giờ tối ngày 25 tháng 12", "2026-12-25T19:00:00-05:00"),
     ("vi", "25/12 18h30", "2026-12-25T18:30:00-05:00"),
     ("vi", "ngày mai lúc 18:00", "2026-12-08T18:00:00-05:00"),
     ("vi", "thứ 6 lúc 9 giờ sáng", "2026-12-11T09:00:00-05:00"),
+    ("vi", "thứ 3 tuần sau lúc 19h", "2026-12-15T19:00:00-05:00"),
     # Haitian Creole: its own day and month names, French conventions
     ("ht", "madi 6è diswa", "2026-12-08T18:00:00-05:00"),
     ("ht", "25/12 18h", "2026-12-25T18:00:00-05:00"),
@@ -104,6 +110,8 @@ TABLE: list[tuple[str, str, str]] = [
     ("so", "Jimce 7 fiidnimo", "2026-12-11T19:00:00-05:00"),
     ("so", "15 Diseembar 18:30", "2026-12-15T18:30:00-05:00"),
     ("so", "Khamiis", Reason.NO_TIME),
+    ("so", "Talaadada saacadda 7da fiidnimo", "2026-12-08T19:00:00-05:00"),
+    ("zh_Hans", "25号晚上7点", "2026-12-25T19:00:00-05:00"),
 ]
 
 
@@ -226,3 +234,10 @@ def test_cli_prints_one_json_line(capsys: pytest.CaptureFixture[str]) -> None:
     }
     assert main(["meetings", "parse-time", "madi", "--lang", "ht", "--tz", "UTC"]) == 1
     assert json.loads(capsys.readouterr().out)["reason"] == Reason.NO_TIME
+
+
+def test_a_weekday_typed_on_that_day_means_next_week() -> None:
+    """On Monday morning, "Monday 18:00" is the Monday after, in every language's words."""
+    for lang, text in [("en", "Monday 6pm"), ("fr", "lundi 18h"), ("ru", "понедельник 18:00")]:
+        reading = read_meeting_time(text, lang, NEW_YORK, NOW)
+        assert reading.start == datetime(2026, 12, 14, 18, 0, tzinfo=NEW_YORK), (lang, text)

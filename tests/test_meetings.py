@@ -38,6 +38,7 @@ async def _create(organizer: Conversation, when: str = "11/5 6:30pm") -> None:
     await organizer.press_payload("mtg.skip")  # no link
     await organizer.send("Talk with the precinct about traffic stops")
     await organizer.press_payload("mtg.rem|default")
+    await organizer.press_payload("mtg.repeat|none")
     preview = await organizer.press_payload("mtg.skip")  # no other languages
     assert "Preview" in texts(preview)
     published = texts(await organizer.press_payload("mtg.publish"))

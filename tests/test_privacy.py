@@ -56,7 +56,8 @@ async def test_forget_closes_the_case_tells_the_liaison_and_erases_content(app: 
 async def test_retention_clears_old_closed_cases_and_forms(app: App, clock: FakeClock) -> None:
     """Closed-case text goes after the retention period; open cases are untouched."""
     _, liaison = await _case(app)
-    await liaison.send("/close 1 answered")
+    await liaison.send("/close 1")
+    await liaison.press_payload("esc.outcome|1:other")
     other = Conversation(app, user="olga", platform="console")
     await other.press_payload("cn.start")  # an abandoned form
     clock.advance(days=91)
@@ -139,6 +140,7 @@ async def test_a_pseudonym_stays_the_same_for_a_person_between_cases(app: App) -
     """Without erasure, a returning resident keeps their code (liaisons see continuity)."""
     resident, _ = await _case(app)
     await resident.press_payload("esc.withdraw|1")
+    await resident.press_payload("esc.withdraw_yes|1")  # closing asks first
     await resident.send("/human")
     await resident.press_payload("esc.anon")
     await resident.send("otra vez, la misma patrulla")

@@ -11,7 +11,8 @@ from tests.harness import Conversation, texts
 
 
 async def _admin_app(tmp_path: Path, make_app: AppFactory) -> App:
-    return await make_app(make_config(tmp_path, LIAISON_BOT_ADMINS="test:boss"))
+    # Written with a capital, as people do: the platform name is normalised.
+    return await make_app(make_config(tmp_path, LIAISON_BOT_ADMINS="Telegram:1001"))
 
 
 async def test_admin_comes_from_config_and_grants_roles(
@@ -19,14 +20,17 @@ async def test_admin_comes_from_config_and_grants_roles(
 ) -> None:
     """The configured admin grants liaison, the change is audited, revoke undoes it."""
     app = await _admin_app(tmp_path, make_app)
-    boss, lee = Conversation(app, user="boss"), Conversation(app, user="lee")
-    assert "test:lee" in texts(await lee.send("/whoami"))
-    assert "liaison" in texts(await boss.send("/grant test:lee liaison"))
-    person = await app.services.repos.people.find("test", "lee")
+    boss, lee = (
+        Conversation(app, user="1001", platform="telegram"),
+        Conversation(app, user="1002", platform="telegram"),
+    )
+    assert "telegram:1002" in texts(await lee.send("/whoami"))
+    assert "liaison" in texts(await boss.send("/grant telegram:1002 liaison"))
+    person = await app.services.repos.people.find("telegram", "1002")
     assert person is not None and person.role is Role.LIAISON
-    assert "test:lee" in texts(await boss.send("/roles"))
-    await boss.send("/revoke test:lee")
-    person = await app.services.repos.people.find("test", "lee")
+    assert "telegram:1002" in texts(await boss.send("/roles"))
+    await boss.send("/revoke telegram:1002")
+    person = await app.services.repos.people.find("telegram", "1002")
     assert person is not None and person.role is Role.RESIDENT
     actions = [a for a, *_ in await app.services.repos.audit.actions()]
     assert actions.count("role") == 2
@@ -35,25 +39,25 @@ async def test_admin_comes_from_config_and_grants_roles(
 async def test_non_admin_cannot_grant_or_become_admin(tmp_path: Path, make_app: AppFactory) -> None:
     """A resident's /grant is refused; an admin role in the database without config is dropped."""
     app = await _admin_app(tmp_path, make_app)
-    mallory = Conversation(app, user="mallory")
+    mallory = Conversation(app, user="1003", platform="telegram")
     assert "only for the service's staff" in texts(
-        await mallory.send("/grant test:mallory liaison")
+        await mallory.send("/grant telegram:1003 liaison")
     )
-    person = await app.services.repos.people.find("test", "mallory")
+    person = await app.services.repos.people.find("telegram", "1003")
     assert person is not None
     await app.services.repos.people.set_role(person.id, Role.ADMIN)  # e.g. an old database
     await mallory.send("/start")
-    person = await app.services.repos.people.find("test", "mallory")
+    person = await app.services.repos.people.find("telegram", "1003")
     assert person is not None and person.role is Role.RESIDENT
 
 
 async def test_nobody_can_grant_admin_in_chat(tmp_path: Path, make_app: AppFactory) -> None:
     """/grant only knows liaison and organizer."""
     app = await _admin_app(tmp_path, make_app)
-    boss = Conversation(app, user="boss")
-    await Conversation(app, user="eve").send("/start")
-    assert "/grant" in texts(await boss.send("/grant test:eve admin"))
-    person = await app.services.repos.people.find("test", "eve")
+    boss = Conversation(app, user="1001", platform="telegram")
+    await Conversation(app, user="1004", platform="telegram").send("/start")
+    assert "/grant" in texts(await boss.send("/grant telegram:1004 admin"))
+    person = await app.services.repos.people.find("telegram", "1004")
     assert person is not None and person.role is Role.RESIDENT
 
 

@@ -55,6 +55,7 @@ FORMAT_ERRORS: dict[str, list[str]] = {
     "bot.service_name": ["", "   "],
     "bot.operator": [""],
     "bot.default_locale": ["xx", "EN", ""],
+    "bot.admins": ["telegram:@name", "tg:1", "telegram:abc", "discord:"],
     "bot.timezone": ["America", "Mars/Olympus", "", "EST5EDT/x", "../etc/passwd"],
     "storage.path": ["", "/proc/liaison.db", "/sys/x.db", "/dev/liaison.db", "/"],
     "logging.level": ["LOUD", "info ", ""],
@@ -140,6 +141,8 @@ def wrong_for(kind: Any) -> st.SearchStrategy[Any]:
             st.floats(min_value=1e12, allow_nan=False, allow_infinity=False),
             st.integers(min_value=10**12, max_value=2**63 - 1),
         )
+    if kind is bool:
+        return st.one_of(words, table, st.integers(), st.floats(allow_nan=False), st.just([True]))
     if kind is str:
         return st.one_of(table, st.booleans(), st.floats(allow_nan=False), st.just(["a", "b"]))
     return st.one_of(table, st.booleans(), st.integers(), st.just([["nested"]]), st.just([1.5]))

@@ -151,7 +151,7 @@ def record_events(app: App) -> list[Incoming]:
     return seen
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
     async with asyncio.timeout(timeout):
         while not await check():
             await asyncio.sleep(0.01)
@@ -717,6 +717,7 @@ async def test_liaison_run_serves_telegram_and_stops_cleanly(
         LIAISON_TELEGRAM_TOKEN=TOKEN,
         LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
         LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
+        LIAISON_TELEGRAM_LIAISON_CHAT_ID="-100200300",  # start-up needs a liaison room
     )
     await api.push_update(message(person(520, "Gus"), "/start"))
     log_path = tmp_path / "stderr.log"

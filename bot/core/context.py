@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.clock import Clock
 from bot.core.events import Button, Incoming, Outgoing
-from bot.core.ports import Recipient, Responder, ThreadOpener
+from bot.core.ports import CalendarPublisher, Recipient, Responder, ThreadOpener
 from bot.i18n import RLM, Languages, Translator
 from bot.ops.metrics import Metrics
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
@@ -75,6 +75,8 @@ class Services:
     menu: list[MenuEntry] = field(default_factory=list)
     # Filled by adapters that can open a thread in a room (escalation: one per case).
     thread_openers: dict[str, ThreadOpener] = field(default_factory=dict)
+    # Filled by adapters whose platform has native calendar events (meetings).
+    calendars: dict[str, CalendarPublisher] = field(default_factory=dict)
     # Counters and gauges for the ops listener; one registry per app.
     metrics: Metrics = field(default_factory=Metrics)
 
@@ -127,10 +129,35 @@ class Context:
         else:
             rows = tuple(tuple(row) for row in buttons)
             message = Outgoing(text=text, buttons=rows, **options)
+        if message.form is not None and not self.event.forms:
+            raise ValueError("a form was asked for where the platform cannot show one")
+        if message.private and not self.event.is_private:
+            message = self._kept_private(message)
         if self.t.is_rtl and not message.rtl:
             message = replace(message, rtl=True)
         self.replies_sent += 1
         await self._responder(message)
+
+    @property
+    def private_here(self) -> bool:
+        """Whether a personal reply can be shown to this person alone, here."""
+        return self.event.is_private or self.event.private_replies
+
+    def privacy_pointer(self) -> Outgoing:
+        """What a shared room is told instead of something personal it must not show."""
+        return Outgoing(
+            self._(
+                "For your privacy I answer this only in a private chat. Please write to me "
+                "directly."
+            )
+        )
+
+    def _kept_private(self, message: Outgoing) -> Outgoing:
+        """A personal reply asked for in a shared room: for the person's eyes only where the
+        platform can do that, else withheld, with a pointer to the private chat."""
+        if self.event.private_replies:
+            return replace(message, ephemeral=True)
+        return self.privacy_pointer()
 
     async def enqueue(
         self,

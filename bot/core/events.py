@@ -63,6 +63,12 @@ class Incoming:
     # in a room without threads): lets the handler find the case the card names.
     reply_to_bot_text: str = ""
     attachments: tuple[Attachment, ...] = ()
+    # What the platform can do in answer to this event (the adapter knows; handlers ask):
+    # show a reply to this person alone in a shared room (Discord ephemeral messages) ...
+    private_replies: bool = False
+    # ... and answer with a form that asks for text (Discord modals), for rooms where the
+    # bot cannot read what people type, or where typing would show it to everyone.
+    forms: bool = False
 
     @property
     def is_private(self) -> bool:
@@ -87,6 +93,20 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class Form:
+    """A pop-up asking for one text; the answer comes back as a button event whose
+    payload is the form's and whose `text` is what the person wrote."""
+
+    title: str
+    label: str
+    action: str
+    arg: str = ""
+
+    def payload(self) -> str:
+        return encode_payload(self.action, self.arg)
+
+
+@dataclass(frozen=True, slots=True)
 class Outgoing:
     """A reply as the handler means it; the adapter decides how it looks."""
 
@@ -99,6 +119,11 @@ class Outgoing:
     ephemeral: bool = False
     # Right-to-left text; adapters that can mark direction do so.
     rtl: bool = False
+    # Personal (their data, their case, their question): in a shared room it is shown to
+    # the person alone, or not at all (see `Context.reply`).
+    private: bool = False
+    # Ask for text with a form instead of showing `text` (only where `Incoming.forms`).
+    form: Form | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot.core.events import Outgoing
@@ -76,3 +77,31 @@ class PlatformAdapter(Protocol):
     @property
     def connected(self) -> bool:
         """True while the platform connection is up (the health check reports it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    """A meeting as a platform's own calendar shows it (Discord's scheduled events)."""
+
+    title: str
+    description: str
+    location: str
+    start: datetime
+    end: datetime
+
+
+class CalendarPublisher(Protocol):
+    """Native calendar events on one platform, where the bot is allowed to manage them.
+
+    Event references are the platform's own opaque strings, kept by the feature so the
+    same event is updated or cancelled later. Neither method raises: a refusal (no
+    permission, an outage) is logged and the meeting goes on with its .ics file alone.
+    """
+
+    async def save(self, entry: CalendarEntry, existing: tuple[str, ...]) -> tuple[str, ...]:
+        """Create the event (no references yet) or update it; the references now valid."""
+        ...
+
+    async def cancel(self, existing: tuple[str, ...]) -> None:
+        """Mark the events cancelled."""
+        ...

@@ -6,11 +6,13 @@ discord.py reports ready (the gateway's READY and the guilds it announced). Slas
 are synced and persistent buttons registered in `setup_hook`, after login and before the
 gateway connects.
 
-Intents — `guilds` and `dm_messages` only, neither privileged. Checked against Discord's
-gateway documentation ("Message Content Intent": apps without it get empty content *except*
-"Content in DMs with the app", in messages the app sends or that mention it) and discord.py's
-`Intents.message_content` ("...which do not meet the following criteria: ... sent in direct
-messages"). So:
+Intents — `guilds` and `dm_messages` by default, neither privileged (with
+`[discord] message_content = true` also `guild_messages` and the privileged
+`message_content`, so liaisons can answer by typing in a case thread; see the end).
+Checked against Discord's gateway documentation ("Message Content Intent": apps without it
+get empty content *except* "Content in DMs with the app", in messages the app sends or that
+mention it) and discord.py's `Intents.message_content` ("...which do not meet the following
+criteria: ... sent in direct messages"). So:
 - `dm_messages` delivers MESSAGE_CREATE for DMs, and their text arrives without the
   privileged `message_content`: a DM conversation, "/start" typed as text included, needs
   nothing more.
@@ -20,7 +22,17 @@ messages"). So:
   and interactions reach a bot without any intent. Reading plain text typed in a server
   channel would need `guild_messages` and, unless the bot is mentioned, `message_content`.
   So every slash command carries its arguments in one optional `text` option: a liaison
-  answers a case thread with `/reply` (text: the answer), not with a plain message.
+  answers a case thread with `/reply` (text: the answer), or with the card's Reply button,
+  which opens a modal (a form: no intent needed either).
+- With `message_content = true` (the operator enabled the privileged intent in the
+  developer portal), messages in the liaison channel and its threads are read too, and a
+  liaison's plain message in a case thread answers the case. Messages anywhere else in a
+  server are ignored: residents never talk to the bot in public.
+
+Privacy in servers: an interaction's reply can be ephemeral (seen by its person alone), so
+events from interactions say `private_replies`; personal replies (`Outgoing.private`) are
+sent ephemeral. `/human` in a server asks for the message in a modal (`Outgoing.form`),
+never as text typed in the channel.
 
 Test servers: `api_base_url` replaces discord.py's REST base (`discord.http.Route.BASE`, e.g.
 `http://127.0.0.1:8080/api/v10`) and `gateway_url` its gateway; with only `api_base_url` set,
@@ -53,11 +65,13 @@ from bot.core.events import (
     Button,
     ChatKind,
     EventKind,
+    Form,
     Incoming,
     Outgoing,
     PayloadError,
 )
 from bot.core.ports import (
+    CalendarEntry,
     DeliveryError,
     NotConnected,
     PermanentFailure,
@@ -69,6 +83,7 @@ from bot.core.ports import (
 )
 from bot.i18n import N_, Languages, negotiate
 from bot.outbox import Pacing
+from bot.platforms.slash_names import COMMAND_NAME_CONTEXT, LOCALIZED_NAMES
 from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
 
@@ -89,11 +104,12 @@ MAX_PER_ROW = 5
 LABEL_LIMIT = 80
 THREAD_NAME_LIMIT = 100
 DESCRIPTION_LIMIT = 100
+# Guild scheduled events: name, location and description limits.
+EVENT_NAME_LIMIT = 100
+EVENT_LOCATION_LIMIT = 100
+EVENT_DESCRIPTION_LIMIT = 1000
 # Slash command names: lowercase letters, digits, '-' and '_', 1 to 32 of them.
 COMMAND_NAME = re.compile(r"[-_\w]{1,32}")
-# Catalog context for localized command names (pgettext), so they never collide with a
-# sentence that happens to be the same word.
-COMMAND_NAME_CONTEXT = "slash command name"
 # Every slash command has one optional string option holding what would follow the command
 # name when typed ("/reply 12 We are on it"), so commands that take arguments work too.
 ARGS_OPTION = "text"
@@ -115,17 +131,29 @@ CHANNEL_RATE_PERIOD_S = 5.0
 # Relayed and user-written text must never ping @everyone, @here, roles or users.
 NO_MENTIONS = discord.AllowedMentions.none()
 USER_MESSAGE_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+# Modal limits: title and label 45 characters, a paragraph input up to 4000.
+MODAL_TITLE_LIMIT = 45
+MODAL_LABEL_LIMIT = 45
+MODAL_TEXT_LIMIT = 4000
+FORM_INPUT = "text"
+# Staff-only slash commands are hidden from members without this permission (server
+# admins can change who sees them in Server Settings > Integrations). Liaisons work in
+# case threads, so "Manage Threads" is the permission their role naturally has.
+STAFF_PERMISSIONS = discord.Permissions(manage_threads=True)
 
 
 class TooManyButtons(ValueError):
     """More choices than one Discord message can carry (25 buttons)."""
 
 
-def gateway_intents() -> discord.Intents:
+def gateway_intents(message_content: bool = False) -> discord.Intents:
     """The minimal intents; the module docstring says why each is there and others are not."""
     intents = discord.Intents.none()
     intents.guilds = True
     intents.dm_messages = True
+    if message_content:
+        intents.guild_messages = True
+        intents.message_content = True
     return intents
 
 
@@ -195,17 +223,38 @@ def interaction_to_incoming(interaction: discord.Interaction[Any]) -> Incoming |
     where = locate(
         interaction.channel, interaction.channel_id, interaction.guild_id, interaction.user.id
     )
-    event = _base_event(interaction.user, where, interaction.locale.value)
+    event = replace(
+        _base_event(interaction.user, where, interaction.locale.value), private_replies=True
+    )
     match interaction.type, data.get("name"), data.get("custom_id"):
         case discord.InteractionType.application_command, str(name), _:
             args = _command_args(data)
             text = f"/{name} {args}" if args else f"/{name}"
-            return replace(event, kind=EventKind.COMMAND, command=name, text=text, args=args)
+            return replace(
+                event, kind=EventKind.COMMAND, command=name, text=text, args=args, forms=True
+            )
         case discord.InteractionType.component, _, str(custom_id):
             message_id = str(interaction.message.id) if interaction.message else None
-            return replace(event, kind=EventKind.BUTTON, payload=custom_id, message_id=message_id)
+            return replace(
+                event, kind=EventKind.BUTTON, payload=custom_id, message_id=message_id, forms=True
+            )
+        case discord.InteractionType.modal_submit, _, str(custom_id):
+            # A submitted form is the press of its button, carrying what was written.
+            text = _form_value(data.get("components"))
+            return replace(event, kind=EventKind.BUTTON, payload=custom_id, text=text.strip())
         case _:
             return None
+
+
+def _form_value(components: object) -> str:
+    """The text typed in a submitted modal (its input may sit in a row or a label)."""
+    if isinstance(components, list):
+        return "".join(_form_value(component) for component in components)
+    if not isinstance(components, Mapping):
+        return ""
+    if components.get("custom_id") == FORM_INPUT and isinstance(components.get("value"), str):
+        return str(components["value"])
+    return _form_value(components.get("components")) + _form_value(components.get("component"))
 
 
 def _command_args(data: Mapping[str, object]) -> str:
@@ -298,6 +347,25 @@ def build_view(rows: tuple[tuple[Button, ...], ...]) -> discord.ui.View | None:
     return view
 
 
+class FormModal(discord.ui.Modal):
+    """A form as a modal with one paragraph input; its custom_id is the form's payload.
+
+    It is stopped before it is sent, so discord.py does not keep it in memory: the
+    submission is routed by `LiaisonClient.on_interaction` like any other interaction, and a
+    form opened before a restart is still answered after it.
+    """
+
+    def __init__(self, form: Form) -> None:
+        super().__init__(title=_clip(form.title, MODAL_TITLE_LIMIT), custom_id=form.payload())
+        text_input: discord.ui.TextInput[FormModal] = discord.ui.TextInput(
+            custom_id=FORM_INPUT, style=discord.TextStyle.paragraph, max_length=MODAL_TEXT_LIMIT
+        )
+        self.add_item(
+            discord.ui.Label(text=_clip(form.label, MODAL_LABEL_LIMIT), component=text_input)
+        )
+        self.stop()
+
+
 def to_file(attachment: Attachment) -> discord.File:
     return discord.File(io.BytesIO(attachment.data), filename=attachment.filename)
 
@@ -373,6 +441,8 @@ class CatalogTranslator(app_commands.Translator):
             return None
         translator = self._languages.translator(code)
         if context.location is TranslationContextLocation.command_name:
+            if string.message not in LOCALIZED_NAMES:
+                return None
             text = translator.pgettext(COMMAND_NAME_CONTEXT, string.message)
             valid = COMMAND_NAME.fullmatch(text) is not None and text == text.lower()
         elif context.location in (
@@ -407,6 +477,12 @@ class InteractionReply:
 
     async def __call__(self, message: Outgoing) -> None:
         async with self._lock:
+            if message.form is not None:
+                # A modal can only be the first answer to a command or a button press.
+                if self._interaction.response.is_done():
+                    raise PermanentFailure("a form must be the first reply to an interaction")
+                await self._interaction.response.send_modal(FormModal(message.form))
+                return
             for index, (content, extras) in enumerate(_pieces(message)):
                 if index == 0 and message.edit and self._can_edit():
                     await self._edit(content, extras)
@@ -441,13 +517,18 @@ class InteractionReply:
             await self._interaction.edit_original_response(**changes)
 
     async def acknowledge_after(self, delay: float) -> None:
-        """Defer a handler still working near Discord's deadline; its replies follow up."""
+        """Defer a handler still working near Discord's deadline; its replies follow up.
+
+        In a server the deferral is ephemeral: the first followup replaces the "thinking…"
+        placeholder and keeps its visibility, so a slow /mydata must not defer publicly."""
         await asyncio.sleep(delay)
         async with self._lock:
             if self._finished or self._interaction.response.is_done():
                 return
             try:
-                await self._interaction.response.defer()
+                await self._interaction.response.defer(
+                    ephemeral=self._interaction.guild_id is not None
+                )
             except discord.HTTPException as error:
                 log.warning("could not defer an interaction: status=%s", error.status)
 
@@ -480,14 +561,16 @@ class LiaisonTree(app_commands.CommandTree[Any]):
 class LiaisonClient(discord.Client):
     """A discord.py client that hands everything to its adapter."""
 
-    def __init__(self, adapter: DiscordAdapter, guild_ready_timeout: float) -> None:
+    def __init__(
+        self, adapter: DiscordAdapter, guild_ready_timeout: float, message_content: bool
+    ) -> None:
         # The bot never joins voice: the warnings about missing voice libraries are noise
         # in the few lines an operator reads at start-up, as is "logging in" at INFO.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
         logging.getLogger("discord.client").setLevel(logging.WARNING)
         super().__init__(
-            intents=gateway_intents(),
+            intents=gateway_intents(message_content),
             allowed_mentions=NO_MENTIONS,
             guild_ready_timeout=guild_ready_timeout,
             max_ratelimit_timeout=RATE_LIMIT_CEILING_S,
@@ -504,6 +587,11 @@ class LiaisonClient(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter.handle_message(message)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Submitted forms (modals) are never kept by discord.py (see `FormModal`)."""
+        if interaction.type is discord.InteractionType.modal_submit:
+            await self.adapter.handle_interaction(interaction)
 
 
 def adapter_of(interaction: discord.Interaction[Any]) -> DiscordAdapter:
@@ -547,7 +635,7 @@ class DiscordAdapter:
     async def start(self) -> None:
         """Log in, sync commands, connect; return once READY, raise if the client gave up."""
         apply_endpoints(self._config)
-        client = LiaisonClient(self, self._guild_ready_timeout)
+        client = LiaisonClient(self, self._guild_ready_timeout, self._config.message_content)
         self._client = client
         runner = asyncio.create_task(client.start(self._config.token), name="discord-client")
         self._runner = runner
@@ -560,6 +648,7 @@ class DiscordAdapter:
         runner.add_done_callback(_report_exit)
         self._app.delivery.register(self, self._pacing())
         self._app.services.thread_openers[PLATFORM] = self.open_thread
+        self._app.services.calendars[PLATFORM] = ScheduledEvents(client, self._config)
 
     @property
     def connected(self) -> bool:
@@ -573,6 +662,7 @@ class DiscordAdapter:
     async def stop(self) -> None:
         """Close the gateway and HTTP session; outbox rows for Discord stay pending."""
         self._app.services.thread_openers.pop(PLATFORM, None)
+        self._app.services.calendars.pop(PLATFORM, None)
         if self._client is not None:
             await self._client.close()
         if self._runner is not None:
@@ -596,6 +686,8 @@ class DiscordAdapter:
                 description=locale_str(entry.description),
                 callback=_on_slash_command,
             )
+            if entry.roles:
+                command.default_permissions = STAFF_PERMISSIONS
             if guilds:
                 client.tree.add_command(command, guilds=guilds)
             else:
@@ -614,7 +706,7 @@ class DiscordAdapter:
     async def handle_message(self, message: discord.Message) -> None:
         """A DM: replies go back to the same channel, as plain channel messages."""
         event = message_to_incoming(message)
-        if event is None:
+        if event is None or not (event.is_private or self._in_liaison_room(event)):
             return
         event = clean_incoming(await self._with_files(event, message))
         if not event.text and not event.attachments:
@@ -655,6 +747,12 @@ class DiscordAdapter:
             )
         finally:
             watchdog.cancel()
+
+    def _in_liaison_room(self, event: Incoming) -> bool:
+        """Server messages are read only where liaisons work (the channel and its threads)."""
+        return bool(self._config.liaison_channel_id) and (
+            event.chat_id == self._config.liaison_channel_id
+        )
 
     def _channel_responder(self, channel: discord.abc.Messageable, event: Incoming) -> Responder:
         async def respond(message: Outgoing) -> None:
@@ -767,3 +865,65 @@ def _report_exit(task: asyncio.Task[None]) -> None:
         error = task.exception()
         if error is not None:
             log.error("the Discord client stopped: %s", type(error).__name__)
+
+
+class ScheduledEvents:
+    """Meetings as guild scheduled events, in the guilds that hold an announcement channel
+    (or the configured guilds). A guild where the bot lacks Manage Events answers 403: the
+    event is skipped there, quietly, and the meeting keeps its .ics file."""
+
+    def __init__(self, client: LiaisonClient, config: DiscordSection) -> None:
+        self._client = client
+        self._config = config
+
+    def _guilds(self) -> list[discord.Guild]:
+        ids = {int(g) for g in self._config.guild_ids}
+        for entry in self._config.announcement_channel_ids:
+            channel = self._client.get_channel(int(entry.rpartition(":")[2]))
+            guild = getattr(channel, "guild", None)
+            if isinstance(guild, discord.Guild):
+                ids.add(guild.id)
+        return [g for g in (self._client.get_guild(i) for i in sorted(ids)) if g is not None]
+
+    async def save(self, entry: CalendarEntry, existing: tuple[str, ...]) -> tuple[str, ...]:
+        if self._client.is_closed():
+            return existing
+        refs: list[str] = []
+        for guild in self._guilds():
+            known = next((r for r in existing if r.startswith(f"{guild.id}:")), None)
+            fields: dict[str, Any] = {
+                "name": _clip(entry.title, EVENT_NAME_LIMIT),
+                "description": _clip(entry.description, EVENT_DESCRIPTION_LIMIT),
+                "start_time": entry.start,
+                "end_time": entry.end,
+                "location": _clip(entry.location, EVENT_LOCATION_LIMIT) or "-",
+                "entity_type": discord.EntityType.external,
+                "privacy_level": discord.PrivacyLevel.guild_only,
+            }
+            try:
+                if known is None:
+                    event = await guild.create_scheduled_event(**fields)
+                else:
+                    event = await guild.fetch_scheduled_event(int(known.partition(":")[2]))
+                    event = await event.edit(**fields)
+            except discord.Forbidden:
+                log.info("scheduled event skipped: no Manage Events permission in a guild")
+                continue
+            except discord.HTTPException as error:
+                log.warning("scheduled event not saved: status=%s", error.status)
+                refs.extend([known] if known else [])
+                continue
+            refs.append(f"{guild.id}:{event.id}")
+        return tuple(refs)
+
+    async def cancel(self, existing: tuple[str, ...]) -> None:
+        for ref in existing:
+            guild_id, _, event_id = ref.partition(":")
+            guild = self._client.get_guild(int(guild_id))
+            if guild is None:
+                continue
+            try:
+                event = await guild.fetch_scheduled_event(int(event_id))
+                await event.cancel()
+            except discord.HTTPException as error:
+                log.warning("scheduled event not cancelled: status=%s", error.status)

@@ -1,5 +1,8 @@
 """The liaison side: claim, answer, note, snippets, close, block — from any platform.
 
+What the bot tells a liaison is for that liaison (`ephemeral`): in a Discord server only
+they see it; in a Telegram liaison group, a staff room, everyone there may.
+
 Every action re-checks what the button or command names: the case exists, is still
 open, and this person may act on it. A forged, forwarded or stale button changes nothing.
 """
@@ -9,14 +12,18 @@ from __future__ import annotations
 import re
 
 from bot.core.context import Context
-from bot.core.events import Button, Incoming, Outgoing
+from bot.core.events import Button, EventKind, Form, Incoming, Outgoing
+from bot.core.ports import Recipient
 from bot.core.router import Router
 from bot.i18n import N_
+from handlers.escalation.rooms import CONSOLE
 from handlers.escalation.service import (
     BLOCK,
     CLAIM,
     CLOSE,
     OUTCOME,
+    REPLY,
+    REPLY_SENT,
     close_case,
     liaison_code,
     liaison_label,
@@ -32,6 +39,11 @@ from storage.people import Person, Role
 router = Router("escalation.liaison")
 
 STAFF = (Role.LIAISON,)
+# Saved replies are written by the people who answer cases, and by organizers.
+SNIPPET_WRITERS = (Role.LIAISON, Role.ORGANIZER)
+# A liaison working on one case in a private chat (the terminal): typed text answers it.
+SELECTED = "esc.selected"
+BLOCK_YES = "esc.block_yes"
 CLOSING_OUTCOMES = (
     Outcome.ANSWERED,
     Outcome.OVERSIGHT,
@@ -117,31 +129,52 @@ async def _assign(ctx: Context, case: Case, liaison: Person | None) -> None:
             number=case.id, liaison=liaison_label(ctx.services, liaison)
         )
     await to_liaisons(ctx.services, case, Outgoing(text), f"{action}:{ctx.now().timestamp()}")
-    await ctx.reply(text, ephemeral=True)
+    if not _sees_room_notices(ctx):
+        await ctx.reply(text, ephemeral=True)
 
 
-@router.command("release", roles=STAFF)
+def _sees_room_notices(ctx: Context) -> bool:
+    """Rooms and terminal liaisons already get every case notice: telling the person who
+    acted as well would post the same event twice."""
+    return not ctx.event.is_private or ctx.event.platform == CONSOLE
+
+
+@router.command("release", N_("Give a case back to everyone: /release number"), roles=STAFF)
 async def release(ctx: Context, event: Incoming) -> None:
     case = await _case_from_event(ctx, event) or await _open_case(ctx, _number(event.args))
     if case is None or not case.is_open:
         return
     if not _may_manage(ctx, case):
-        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        await ctx.reply(
+            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
+        )
         return
     await _assign(ctx, case, None)
 
 
-@router.command("assign", roles=STAFF)
+@router.command(
+    "assign", N_("Take a case, or give it to a colleague: /assign number [code]"), roles=STAFF
+)
 async def assign(ctx: Context, event: Incoming) -> None:
-    """/assign <case> <liaison code>: hand a case to a colleague."""
+    """/assign <case> [liaison code]: without a code the case goes to whoever asked."""
     parts = event.args.split()
-    case = await _open_case(ctx, _number(parts[0]) if parts else None)
+    in_thread = await _case_from_event(ctx, event)
+    if in_thread is not None and (not parts or _number(parts[0]) is None):
+        case: Case | None = await _open_case(ctx, in_thread.id)
+    else:
+        case = await _open_case(ctx, _number(parts[0]) if parts else None)
+        parts = parts[1:]
     if case is None:
         return
     if not _may_manage(ctx, case):
-        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        await ctx.reply(
+            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
+        )
         return
-    wanted = parts[1].upper() if len(parts) > 1 else ""
+    if not parts:
+        await _assign(ctx, case, ctx.person)
+        return
+    wanted = parts[0].upper()
     staff = [
         p for role in (Role.LIAISON, Role.ADMIN) for p in await ctx.repos.people.with_role(role)
     ]
@@ -154,7 +187,9 @@ async def assign(ctx: Context, event: Incoming) -> None:
         None,
     )
     if target is None:
-        await ctx.reply(ctx._("No liaison has that code. Send /cases to see the codes."))
+        await ctx.reply(
+            ctx._("No liaison has that code. Send /cases to see the codes."), ephemeral=True
+        )
         return
     await _assign(ctx, case, target)
 
@@ -166,15 +201,33 @@ async def close_button(ctx: Context, event: Incoming) -> None:
     if case is None:
         return
     if not _may_manage(ctx, case):
-        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        await ctx.reply(
+            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
+        )
         return
+    await _ask_outcome(ctx, case)
+
+
+def _outcomes_for(case: Case) -> tuple[Outcome, ...]:
+    """A case nobody ever answered cannot end as 'answered': the liaison gives a reason."""
+    if case.first_reply_at is None:
+        return tuple(o for o in CLOSING_OUTCOMES if o is not Outcome.ANSWERED)
+    return CLOSING_OUTCOMES
+
+
+async def _ask_outcome(ctx: Context, case: Case) -> None:
+    """Closing is two steps: the outcome buttons are the confirmation."""
     rows = [
         [Button(outcome_label(ctx.t, outcome), OUTCOME, f"{case.id}:{outcome.value}")]
-        for outcome in CLOSING_OUTCOMES
+        for outcome in _outcomes_for(case)
     ]
-    await ctx.reply(
-        ctx._("How did case #{number} end?").format(number=case.id), rows, ephemeral=True
-    )
+    question = ctx._("How did case #{number} end?").format(number=case.id)
+    if case.first_reply_at is None:
+        question = ctx._(
+            "Nobody has answered case #{number} yet. Why are you closing it? "
+            "The resident will not be asked to rate it."
+        ).format(number=case.id)
+    await ctx.reply(question, rows, ephemeral=True)
 
 
 @router.button(OUTCOME, roles=STAFF)
@@ -184,46 +237,80 @@ async def choose_outcome(ctx: Context, event: Incoming) -> None:
     case = await _open_case(ctx, _number(case_arg))
     if case is None or outcome is None:
         return
+    if outcome not in _outcomes_for(case):
+        await _ask_outcome(ctx, case)
+        return
     if not _may_manage(ctx, case):
-        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        await ctx.reply(
+            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
+        )
         return
     await close_case(ctx.services, case, ctx.person, outcome, None)
 
 
-@router.command("close", roles=STAFF)
+@router.command("close", N_("Close a case: /close number"), roles=STAFF)
 async def close_command(ctx: Context, event: Incoming) -> None:
-    """/close <case> <outcome> [note]"""
+    """/close [case] [outcome] [note]: offers the outcomes, whose buttons confirm; a note
+    written after them is kept on the case at once, so it is not lost either way."""
     parts = event.args.split(maxsplit=2)
-    outcome = next(
-        (o for o in CLOSING_OUTCOMES if len(parts) > 1 and o.value == parts[1].lower()), None
-    )
-    if outcome is None:
-        await ctx.reply(
-            ctx._("Write /close, the case number, then one of: {outcomes}.").format(
-                outcomes=", ".join(o.value for o in CLOSING_OUTCOMES)
-            )
-        )
+    in_thread = await _case_from_event(ctx, event)
+    if in_thread is not None and (not parts or _number(parts[0]) is None):
+        parts = [str(in_thread.id), *parts]
+    if not parts:
+        await ctx.reply(ctx._("Write /close and the case number."), ephemeral=True)
         return
     case = await _open_case(ctx, _number(parts[0]))
     if case is None:
         return
     if not _may_manage(ctx, case):
-        await ctx.reply(ctx._("Only the liaison who claimed this case or an admin can do that."))
+        await ctx.reply(
+            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
+        )
         return
-    await close_case(ctx.services, case, ctx.person, outcome, parts[2] if len(parts) > 2 else None)
+    note = " ".join(parts[1:]).strip()
+    if note:
+        await ctx.repos.cases.add_message(
+            case.id, MessageKind.NOTE, ctx.person.id, note, None, ctx.now()
+        )
+    await _ask_outcome(ctx, case)
 
 
 @router.button(BLOCK, roles=STAFF)
 async def block(ctx: Context, event: Incoming) -> None:
+    """Blocking cuts a resident off: always confirmed, naming a colleague who claimed it."""
+    case_id = _number(event.button_arg)
+    case = None if case_id is None else await ctx.repos.cases.get(case_id)
+    if case is None or case.person_id is None:
+        await ctx.reply(ctx._("There is no such case."), ephemeral=True)
+        return
+    question = ctx._(
+        "Block the resident of case #{number}? They will no longer reach anyone."
+    ).format(number=case.id)
+    if not _may_manage(ctx, case) and case.claimed_by is not None:
+        owner = await ctx.repos.people.get(case.claimed_by)
+        question = ctx._(
+            "Case #{number} is claimed by {liaison}. Block its resident anyway? They will no "
+            "longer reach anyone."
+        ).format(number=case.id, liaison=liaison_label(ctx.services, owner) if owner else "?")
+    await ctx.reply(
+        question,
+        [[Button(ctx._("Yes, block"), BLOCK_YES, str(case.id))]],
+        ephemeral=True,
+    )
+
+
+@router.button(BLOCK_YES, roles=STAFF)
+async def block_confirmed(ctx: Context, event: Incoming) -> None:
     """Block the resident behind a case, without anyone learning who they are."""
     case_id = _number(event.button_arg)
     case = None if case_id is None else await ctx.repos.cases.get(case_id)
     if case is None or case.person_id is None:
         await ctx.reply(ctx._("There is no such case."), ephemeral=True)
         return
+    claimant = "" if case.claimed_by is None else str(case.claimed_by)
     async with ctx.db.transaction():  # blocked, audited and closed together
         await ctx.repos.people.set_blocked(case.person_id, True)
-        await ctx.repos.audit.record(ctx.person.id, "blocked", case.id, ctx.now())
+        await ctx.repos.audit.record(ctx.person.id, "blocked", case.id, ctx.now(), claimant)
         if case.is_open:
             await close_case(ctx.services, case, ctx.person, Outcome.OTHER, "blocked")
     t = room_translator(ctx.services)
@@ -236,17 +323,21 @@ async def block(ctx: Context, event: Incoming) -> None:
     )
 
 
-@router.command("unblock", roles=(Role.ADMIN,))
+@router.command(
+    "unblock", N_("Let a blocked resident write again: /unblock number"), roles=(Role.ADMIN,)
+)
 async def unblock(ctx: Context, event: Incoming) -> None:
     case_id = _number(event.args)
     case = None if case_id is None else await ctx.repos.cases.get(case_id)
     if case is None or case.person_id is None:
-        await ctx.reply(ctx._("There is no such case."))
+        await ctx.reply(ctx._("There is no such case."), ephemeral=True)
         return
     async with ctx.db.transaction():
         await ctx.repos.people.set_blocked(case.person_id, False)
         await ctx.repos.audit.record(ctx.person.id, "unblocked", case.id, ctx.now())
-    await ctx.reply(ctx._("The resident of case #{number} is unblocked.").format(number=case.id))
+    await ctx.reply(
+        ctx._("The resident of case #{number} is unblocked.").format(number=case.id), ephemeral=True
+    )
 
 
 async def _answer(ctx: Context, case: Case, text: str, event: Incoming) -> None:
@@ -267,16 +358,25 @@ async def _answer(ctx: Context, case: Case, text: str, event: Incoming) -> None:
         or len(attachment.data) > settings.attachment_max_bytes
     ):
         await ctx.reply(
-            ctx._("Sorry, that kind of file cannot be passed on. Photos and PDF files can.")
+            ctx._("Sorry, that kind of file cannot be passed on. Photos and PDF files can."),
+            ephemeral=True,
         )
         return
     if not text and attachment is None:
-        await ctx.reply(ctx._("Please write a message, or send a photo or a document."))
+        await ctx.reply(
+            ctx._("Please write a message, or send a photo or a document."), ephemeral=True
+        )
         return
     if case.claimed_by is None:
         await ctx.repos.cases.claim(case.id, ctx.person.id, ctx.now())
         await ctx.repos.audit.record(ctx.person.id, "claimed", case.id, ctx.now(), "by reply")
-    await relay_from_liaison(ctx.services, case, ctx.person, text, attachment)
+    # Typed in a room, the answer is already there for everyone in it to read.
+    typed_in = (
+        Recipient(event.platform, event.chat_id, event.thread_id)
+        if event.kind is EventKind.TEXT and not event.is_private
+        else None
+    )
+    await relay_from_liaison(ctx.services, case, ctx.person, text, attachment, typed_in)
 
 
 @router.command("reply", N_("Answer a case: /reply number message"), roles=STAFF)
@@ -291,7 +391,9 @@ async def reply(ctx: Context, event: Incoming) -> None:
             return
         case = found
     if not case.is_open:
-        await ctx.reply(ctx._("Case #{number} is already closed.").format(number=case.id))
+        await ctx.reply(
+            ctx._("Case #{number} is already closed.").format(number=case.id), ephemeral=True
+        )
         return
     await _answer(ctx, case, text.strip(), event)
 
@@ -305,13 +407,76 @@ async def thread_message(ctx: Context, event: Incoming) -> bool:
     if case is None or not ctx.person.is_at_least(*STAFF):
         return False
     if not case.is_open:
-        await ctx.reply(ctx._("Case #{number} is already closed.").format(number=case.id))
+        await ctx.reply(
+            ctx._("Case #{number} is already closed.").format(number=case.id), ephemeral=True
+        )
         return True
     await _answer(ctx, case, event.text.strip(), event)
     return True
 
 
-@router.command("snippet", roles=STAFF)
+@router.button(REPLY, roles=STAFF)
+async def reply_button(ctx: Context, event: Incoming) -> None:
+    """Reply: a form where the platform has one, else how to answer from here."""
+    case = await _open_case(ctx, _number(event.button_arg))
+    if case is None:
+        return
+    if event.forms:
+        form = Form(
+            ctx._("Reply to case #{number}").format(number=case.id),
+            ctx._("Your answer to the resident"),
+            REPLY_SENT,
+            str(case.id),
+        )
+        await ctx.reply(Outgoing("", form=form))
+        return
+    await ctx.reply(
+        ctx._("Write your answer here, or send /reply {number} followed by your message.").format(
+            number=case.id
+        ),
+        ephemeral=True,
+    )
+
+
+@router.button(REPLY_SENT, roles=STAFF)
+async def reply_from_form(ctx: Context, event: Incoming) -> None:
+    """What the liaison wrote in the Reply form ("!note ..." makes it a note)."""
+    case = await _open_case(ctx, _number(event.button_arg))
+    if case is None:
+        return
+    await _answer(ctx, case, event.text.strip(), event)
+
+
+@router.command(
+    "case", N_("Work on one case here: what you type then goes to its resident"), roles=STAFF
+)
+async def select_case(ctx: Context, event: Incoming) -> None:
+    """/case 12 in a private chat (the terminal): typed text answers case 12 until /cancel."""
+    case = await _open_case(ctx, _number(event.args))
+    if case is None:
+        return
+    await ctx.set_state(SELECTED, "case", {"case": case.id})
+    await ctx.reply(
+        ctx._(
+            "You are working on case #{number}: what you type goes to its resident "
+            "(start with {prefix} for an internal note). Send /cancel to stop."
+        ).format(number=case.id, prefix=ctx.config.escalation.note_prefix),
+        ephemeral=True,
+    )
+
+
+@router.flow(SELECTED, roles=STAFF)
+async def selected_case_message(ctx: Context, event: Incoming) -> None:
+    state = await ctx.state()
+    case_id = state.data.get("case") if state is not None else None
+    case = await _open_case(ctx, case_id if isinstance(case_id, int) else None)
+    if case is None:
+        await ctx.clear_state()
+        return
+    await _answer(ctx, case, event.text.strip(), event)
+
+
+@router.command("snippet", N_("Send a saved reply: /snippet [number] name"), roles=STAFF)
 async def snippet(ctx: Context, event: Incoming) -> None:
     """/snippet <name> in a case thread, or /snippet <case> <name>: a saved reply."""
     case = await _case_from_event(ctx, event)
@@ -321,25 +486,31 @@ async def snippet(ctx: Context, event: Incoming) -> None:
         parts = parts[1:]
     if case is None or not parts:
         names = ", ".join(await ctx.repos.snippets.names()) or "—"
-        await ctx.reply(ctx._("Saved replies: {names}").format(names=names))
+        await ctx.reply(ctx._("Saved replies: {names}").format(names=names), ephemeral=True)
         return
-    body = await ctx.repos.snippets.get(parts[0], case.lang, ctx.config.bot.default_locale)
+    body = await ctx.repos.snippets.get(parts[0].lower(), case.lang, ctx.config.bot.default_locale)
     if body is None:
-        await ctx.reply(ctx._("There is no saved reply with that name."))
+        await ctx.reply(ctx._("There is no saved reply with that name."), ephemeral=True)
         return
     await _answer(ctx, case, body, event)
 
 
-@router.command("snippet_set", roles=(Role.ORGANIZER,))
+@router.command(
+    "snippet_set",
+    N_("Save a reply: /snippet_set name language text"),
+    roles=SNIPPET_WRITERS,
+)
 async def snippet_set(ctx: Context, event: Incoming) -> None:
     """/snippet_set <name> <language> <text>: add or change one language of a saved reply."""
     parts = event.args.split(maxsplit=2)
     if len(parts) < 3 or parts[1] not in ctx.services.languages.codes:
-        await ctx.reply(ctx._("Write /snippet_set, a name, a language code, then the text."))
+        await ctx.reply(
+            ctx._("Write /snippet_set, a name, a language code, then the text."), ephemeral=True
+        )
         return
     await ctx.repos.snippets.put(parts[0].lower(), parts[1], parts[2])
     await ctx.repos.audit.record(ctx.person.id, "snippet", None, ctx.now(), parts[0].lower())
-    await ctx.reply(ctx._("Saved."))
+    await ctx.reply(ctx._("Saved."), ephemeral=True)
 
 
 @router.command("cases", N_("Open cases (staff)"), roles=STAFF)
@@ -354,15 +525,18 @@ async def list_cases(ctx: Context, event: Incoming) -> None:
             f"#{case.id} · {who(ctx.t, case)} · {case.lang} · "
             + (liaison_label(ctx.services, owner) if owner else ctx._("unclaimed"))
         )
-    await ctx.reply("\n".join(lines))
+    await ctx.reply("\n".join(lines), ephemeral=True)
 
 
-@router.command("showname", roles=STAFF)
+@router.command("showname", N_("The name residents see on your answers"), roles=STAFF)
 async def show_name(ctx: Context, event: Incoming) -> None:
     """/showname Ana: residents see 'Ana' instead of 'Liaison'; /showname alone undoes it."""
     name = event.args.strip()[:40] or None
     await ctx.repos.people.set_public_name(ctx.person.id, name)
     if name:
-        await ctx.reply(ctx._("Residents will see your answers as from {name}.").format(name=name))
+        await ctx.reply(
+            ctx._("Residents will see your answers as from {name}.").format(name=name),
+            ephemeral=True,
+        )
     else:
-        await ctx.reply(ctx._("Residents will see your answers as from 'Liaison'."))
+        await ctx.reply(ctx._("Residents will see your answers as from 'Liaison'."), ephemeral=True)

@@ -1,4 +1,10 @@
-"""The resident side: "Talk to a person", the open case, closing, rating and reopening."""
+"""The resident side: "Talk to a person", the open case, closing, rating and reopening.
+
+Nothing the resident types is lost: text written where a button was expected opens the case
+(anonymously, which they can change), the question asked just before "Talk to a person" is
+carried into the case, and in a shared room the message is asked for in a form, never typed
+where others would read it. Everything said to the resident here is personal (`private`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
-from bot.core.events import Attachment, Button, Incoming, Outgoing
+from bot.core.events import Attachment, Button, Form, Incoming, Outgoing
 from bot.core.router import Router
 from bot.i18n import N_
 from handlers.common import emergency_lines
@@ -17,14 +23,33 @@ from handlers.escalation.service import (
     next_office_opening,
     open_case,
     relay_from_resident,
+    room_translator,
     to_liaisons,
+    who,
 )
 from storage.cases import Case, Outcome
 
 router = Router("escalation.resident")
 
 FLOW = "human"
+# The flow name under which the last question asked of the search is remembered. No flow
+# handler is registered for it, so free text still goes to the search meanwhile.
+ASKED = "asked"
 ANONYMOUS, NAMED, WITHDRAW = "esc.anon", "esc.named", "esc.withdraw"
+WITHDRAW_YES, KEEP_OPEN = "esc.withdraw_yes", "esc.keep_open"
+STORY, SEND_STORY, SHOW_NAME = "esc.story", "esc.send_story", "esc.showname"
+# A follow-up is acknowledged unless the resident already wrote this recently: one
+# "received" per burst of messages, not one per line.
+ACK_EVERY = timedelta(minutes=3)
+# How much of a remembered question is quoted back to the resident.
+QUOTE_CHARS = 200
+
+
+async def _say(
+    ctx: Context, text: str, rows: list[list[Button]] | tuple[tuple[Button, ...], ...] = ()
+) -> None:
+    """Everything the resident is told about their case is for them alone."""
+    await ctx.reply(text, rows, private=True)
 
 
 def allowed_attachment(ctx: Context, attachment: Attachment) -> bool:
@@ -35,15 +60,42 @@ def allowed_attachment(ctx: Context, attachment: Attachment) -> bool:
     )
 
 
+async def remember_question(ctx: Context, text: str) -> None:
+    """Keep the question just asked, so "Talk to a person" right after carries it along;
+    an empty one forgets the last (it was answered, or was not a question)."""
+    state = await ctx.state()
+    if text.strip() and (state is None or state.flow == ASKED):
+        limit = ctx.config.escalation.max_message_chars
+        await ctx.set_state(ASKED, "question", {"text": text.strip()[:limit]})
+    elif state is not None and state.flow == ASKED:
+        await ctx.clear_state()
+
+
+async def _remembered_question(ctx: Context) -> str:
+    state = await ctx.state()
+    if state is not None and state.flow == ASKED:
+        return str(state.data.get("text", ""))
+    return ""
+
+
+def _joined(story: str, text: str) -> str:
+    return "\n\n".join(part for part in (story, text) if part)
+
+
 @router.command("human", N_("Talk to a person"))
 async def talk_to_person(ctx: Context, event: Incoming) -> None:
     """Say who reads, when, and ask how the resident wants to appear."""
+    if not ctx.private_here:
+        # Nothing is started: their next private message must not open a case unasked.
+        await ctx.reply(ctx.privacy_pointer())
+        return
     if ctx.person.blocked:
-        await ctx.reply(ctx._("Thank you. Your message has been received."))
+        await _say(ctx, ctx._("Thank you. Your message has been received."))
         return
     open_case_now = await ctx.repos.cases.open_for_person(ctx.person.id)
     if open_case_now is not None:
-        await ctx.reply(
+        await _say(
+            ctx,
             ctx._(
                 "Your conversation #{number} with a liaison is open. Just write here and "
                 "they will read it."
@@ -51,6 +103,7 @@ async def talk_to_person(ctx: Context, event: Incoming) -> None:
             [[Button(ctx._("Close my conversation"), WITHDRAW, str(open_case_now.id))]],
         )
         return
+    story = await _remembered_question(ctx)
     settings = ctx.config.escalation
     lines = [
         ctx._(
@@ -71,14 +124,18 @@ async def talk_to_person(ctx: Context, event: Incoming) -> None:
             )
         )
         lines.append(emergency_lines(ctx.t, ctx.config.local))
+    if story:
+        quoted = story if len(story) <= QUOTE_CHARS else story[: QUOTE_CHARS - 1] + "…"
+        lines.append(ctx._("I will pass on what you already wrote: “{text}”").format(text=quoted))
     lines.append(
         ctx._(
             "How do you want to appear? Anonymous is the default: the liaison sees only a code, "
             "never your name or account."
         )
     )
-    await ctx.set_state(FLOW, "appear", {})
-    await ctx.reply(
+    await ctx.set_state(FLOW, "appear", {"story": story})
+    await _say(
+        ctx,
         "\n\n".join(lines),
         [
             [Button(ctx._("Anonymous (recommended)"), ANONYMOUS)],
@@ -88,80 +145,182 @@ async def talk_to_person(ctx: Context, event: Incoming) -> None:
     )
 
 
-async def _choose_appearance(ctx: Context, anonymous: bool) -> None:
+async def _choose_appearance(ctx: Context, event: Incoming, anonymous: bool) -> None:
     state = await ctx.state()
     if state is None or state.flow != FLOW:
-        await ctx.reply(ctx._("This button no longer works. Send /start to begin again."))
+        await _say(ctx, ctx._("This button no longer works. Send /start to begin again."))
         return
-    await ctx.set_state(FLOW, "message", {"anonymous": anonymous})
-    await ctx.reply(ctx._("Now write your message. You can also send a photo or a document."))
+    data = {**state.data, "anonymous": anonymous}
+    if not event.is_private and event.forms:
+        # Typed in a shared room, the message would be read by everyone (or not at all).
+        await ctx.set_state(FLOW, "form", data)
+        form = Form(
+            ctx._("Talk to a person"),
+            ctx._("Your message"),
+            STORY,
+            "anon" if anonymous else "named",
+        )
+        await ctx.reply(Outgoing("", form=form))
+        return
+    await ctx.set_state(FLOW, "message", data)
+    rows = [[Button(ctx._("Send what I already wrote"), SEND_STORY)]] if data.get("story") else []
+    await _say(ctx, ctx._("Now write your message. You can also send a photo or a document."), rows)
 
 
 @router.button(ANONYMOUS)
 async def choose_anonymous(ctx: Context, event: Incoming) -> None:
-    await _choose_appearance(ctx, anonymous=True)
+    await _choose_appearance(ctx, event, anonymous=True)
 
 
 @router.button(NAMED)
 async def choose_named(ctx: Context, event: Incoming) -> None:
-    await _choose_appearance(ctx, anonymous=False)
+    await _choose_appearance(ctx, event, anonymous=False)
+
+
+@router.button(STORY)
+async def story_from_form(ctx: Context, event: Incoming) -> None:
+    """The message written in the form a shared room asks with; the form says how to
+    appear, so the text is kept even if the conversation state expired meanwhile."""
+    if ctx.person.blocked:
+        await _say(ctx, ctx._("Thank you. Your message has been received."))
+        return
+    state = await ctx.state()
+    story = str(state.data.get("story", "")) if state and state.flow == FLOW else ""
+    text = _joined(story, event.text.strip())
+    if await _acceptable(ctx, text, None):
+        await _open(ctx, event, event.button_arg != "named", text, None, defaulted=False)
+
+
+@router.button(SEND_STORY)
+async def send_story(ctx: Context, event: Incoming) -> None:
+    """Open the case with the question already written, nothing added."""
+    state = await ctx.state()
+    story = str(state.data.get("story", "")) if state and state.flow == FLOW else ""
+    if not story:
+        await _say(ctx, ctx._("This button no longer works. Send /start to begin again."))
+        return
+    anonymous = bool(state.data.get("anonymous", True)) if state else True
+    await _open(ctx, event, anonymous, story, None, defaulted=False)
 
 
 @router.flow(FLOW)
 async def first_message(ctx: Context, event: Incoming) -> None:
-    """The first message opens the case; until then nothing reaches anyone."""
+    """The first message opens the case; until then nothing reaches anyone. Typed before
+    choosing how to appear, it is kept and the case opens anonymously (which can change)."""
     state = await ctx.state()
-    if state is None or state.step != "message":
-        await ctx.reply(ctx._("Please choose how you want to appear, using the buttons above."))
-        return
     text = event.text.strip()
     attachment = event.attachments[0] if event.attachments else None
     if not await _acceptable(ctx, text, attachment):
         return
-    open_cases = await ctx.repos.cases.open_for_person(ctx.person.id)
-    if open_cases is not None:
-        await ctx.clear_state()
-        await relay_from_resident(ctx.services, open_cases, text, attachment)
+    data = state.data if state is not None else {}
+    story = str(data.get("story", ""))
+    choosing = state is None or state.step == "appear"
+    anonymous = True if choosing else bool(data.get("anonymous", True))
+    await _open(ctx, event, anonymous, _joined(story, text), attachment, defaulted=choosing)
+
+
+def _written_in(ctx: Context, text: str) -> str:
+    """The language the liaison should answer in: the resident's choice, else what their
+    message is clearly written in, else the platform's hint."""
+    if ctx.person.locale_chosen or not text:
+        return ctx.t.locale
+    return ctx.services.knowledge.search(text, ctx.t.locale).detected_lang or ctx.t.locale
+
+
+async def _open(
+    ctx: Context,
+    event: Incoming,
+    anonymous: bool,
+    text: str,
+    attachment: Attachment | None,
+    defaulted: bool,
+) -> None:
+    """Open the case (or add to the one already open) and tell the resident what happens."""
+    existing = await ctx.repos.cases.open_for_person(ctx.person.id)
+    await ctx.clear_state()
+    if existing is not None:
+        await relay_from_resident(ctx.services, existing, text, attachment)
+        await _say(ctx, ctx._("Received. Your message was passed on to the liaison."))
         return
-    anonymous = bool(state.data.get("anonymous", True))
     case = await open_case(
         ctx.services,
         ctx.person,
-        ctx.t.locale,
+        _written_in(ctx, text),
         anonymous,
         None if anonymous else (event.display_name or None),
         text,
         attachment,
     )
-    await ctx.clear_state()
-    await ctx.reply(
-        ctx._(
+    if event.is_private:
+        thanks = ctx._(
             "Thank you. Your message is now case #{number}. A liaison will answer here. "
             "Everything you write now goes to them."
-        ).format(number=case.id),
-        [[Button(ctx._("Close my conversation"), WITHDRAW, str(case.id))]],
+        )
+    else:
+        thanks = ctx._(
+            "Thank you. Your message is now case #{number}. A liaison will answer you in a "
+            "private message from me; write there to add anything."
+        )
+    lines = [thanks.format(number=case.id)]
+    rows = [[Button(ctx._("Close my conversation"), WITHDRAW, str(case.id))]]
+    if defaulted:
+        lines.append(
+            ctx._(
+                "You did not choose how to appear, so you are anonymous: the liaison sees only "
+                "a code. You can show your name instead."
+            )
+        )
+        rows.insert(0, [Button(ctx._("Show my name"), SHOW_NAME, str(case.id))])
+    await _say(ctx, "\n\n".join(lines), rows)
+
+
+@router.button(SHOW_NAME)
+async def show_name(ctx: Context, event: Incoming) -> None:
+    """The resident who defaulted to anonymous lets the liaison see their name."""
+    case = await _own_case(ctx, event.button_arg)
+    name = event.display_name.strip()[:60]
+    if case is None or not case.is_open or not name:
+        await _say(ctx, ctx._("This button no longer works. Send /start to begin again."))
+        return
+    await ctx.repos.cases.set_appearance(case.id, anonymous=False, shown_name=name)
+    await ctx.repos.audit.record(ctx.person.id, "shown name", case.id, ctx.now())
+    changed = await ctx.repos.cases.get(case.id)
+    assert changed is not None
+    room = room_translator(ctx.services)
+    notice = room._("Case #{number}: the resident now shows their name: {who}.").format(
+        number=case.id, who=who(room, changed)
     )
+    await to_liaisons(ctx.services, changed, Outgoing(notice), "shown-name")
+    await _say(ctx, ctx._("Done. The liaison now sees your name."))
 
 
 async def _acceptable(ctx: Context, text: str, attachment: Attachment | None) -> bool:
     """Refuse (kindly, keeping the case open) what cannot be relayed."""
     if not text and attachment is None:
-        await ctx.reply(ctx._("Please write a message, or send a photo or a document."))
+        await _say(ctx, ctx._("Please write a message, or send a photo or a document."))
         return False
     limit = ctx.config.escalation.max_message_chars
     if len(text) > limit:
-        await ctx.reply(
+        await _say(
+            ctx,
             ctx._("That is longer than {limit} characters. Please send it in parts.").format(
                 limit=limit
-            )
+            ),
         )
         return False
     if attachment is not None and not allowed_attachment(ctx, attachment):
-        await ctx.reply(
-            ctx._("Sorry, that kind of file cannot be passed on. Photos and PDF files can.")
+        await _say(
+            ctx, ctx._("Sorry, that kind of file cannot be passed on. Photos and PDF files can.")
         )
         return False
     return True
+
+
+async def _acknowledge_due(ctx: Context, case: Case) -> bool:
+    """True unless the resident already wrote to this case within `ACK_EVERY`."""
+    messages = await ctx.repos.cases.messages(case.id)
+    theirs = [m.created_at for m in messages if m.author_id == case.person_id]
+    return not theirs or ctx.now() - max(theirs) >= ACK_EVERY
 
 
 @router.text()
@@ -170,7 +329,7 @@ async def relay_open_case(ctx: Context, event: Incoming) -> bool:
     if not event.is_private:
         return False
     if ctx.person.blocked:
-        await ctx.reply(ctx._("Thank you. Your message has been received."))
+        await _say(ctx, ctx._("Thank you. Your message has been received."))
         return True
     case = await ctx.repos.cases.open_for_person(ctx.person.id)
     if case is None:
@@ -178,7 +337,10 @@ async def relay_open_case(ctx: Context, event: Incoming) -> bool:
     text = event.text.strip()
     attachment = event.attachments[0] if event.attachments else None
     if await _acceptable(ctx, text, attachment):
+        acknowledge = await _acknowledge_due(ctx, case)
         await relay_from_resident(ctx.services, case, text, attachment)
+        if acknowledge:
+            await _say(ctx, ctx._("Received. Your message was passed on to the liaison."))
     return True
 
 
@@ -192,26 +354,57 @@ async def _own_case(ctx: Context, arg: str) -> Case | None:
     return case
 
 
+async def _ask_to_close(ctx: Context, case: Case) -> None:
+    await _say(
+        ctx,
+        ctx._(
+            "Close your conversation #{number}? The liaison will no longer read what you "
+            "write here."
+        ).format(number=case.id),
+        [
+            [
+                Button(ctx._("Yes, close it"), WITHDRAW_YES, str(case.id)),
+                Button(ctx._("No, keep it open"), KEEP_OPEN, str(case.id)),
+            ]
+        ],
+    )
+
+
 @router.button(WITHDRAW)
 async def withdraw(ctx: Context, event: Incoming) -> None:
-    """The resident closes their own case (or cancels before writing)."""
+    """Cancel before writing; with a case, ask before closing it."""
     if not event.button_arg:
         await ctx.clear_state()
-        await ctx.reply(ctx._("Cancelled. Send /start to see what I can do."))
+        await _say(ctx, ctx._("Cancelled. Send /start to see what I can do."))
         return
     case = await _own_case(ctx, event.button_arg)
     if case is None or not case.is_open:
-        await ctx.reply(ctx._("This conversation is already closed."))
+        await _say(ctx, ctx._("This conversation is already closed."))
+        return
+    await _ask_to_close(ctx, case)
+
+
+@router.button(WITHDRAW_YES)
+async def withdraw_confirmed(ctx: Context, event: Incoming) -> None:
+    """The resident closes their own case."""
+    case = await _own_case(ctx, event.button_arg)
+    if case is None or not case.is_open:
+        await _say(ctx, ctx._("This conversation is already closed."))
         return
     await close_case(ctx.services, case, ctx.person, Outcome.WITHDRAWN, None)
 
 
+@router.button(KEEP_OPEN)
+async def keep_open(ctx: Context, event: Incoming) -> None:
+    await _say(ctx, ctx._("You already have an open conversation. Just write here."))
+
+
 async def withdraw_open_case(ctx: Context) -> bool:
-    """/cancel while a case is open closes it from the resident's side."""
+    """/cancel while a case is open asks whether to close it (True: a case was open)."""
     case = await ctx.repos.cases.open_for_person(ctx.person.id)
     if case is None:
         return False
-    await close_case(ctx.services, case, ctx.person, Outcome.WITHDRAWN, None)
+    await _ask_to_close(ctx, case)
     return True
 
 
@@ -220,10 +413,10 @@ async def rate(ctx: Context, event: Incoming) -> None:
     case_arg, _, score = event.button_arg.partition(":")
     case = await _own_case(ctx, case_arg)
     if case is None or case.is_open or score not in {"1", "2", "3", "4", "5"}:
-        await ctx.reply(ctx._("This button no longer works. Send /start to begin again."))
+        await _say(ctx, ctx._("This button no longer works. Send /start to begin again."))
         return
     await ctx.repos.cases.rate(case.id, int(score))
-    await ctx.reply(ctx._("Thank you. Your answer helps us improve."))
+    await _say(ctx, ctx._("Thank you. Your answer helps us improve."))
 
 
 @router.button(REOPEN)
@@ -237,12 +430,13 @@ async def reopen(ctx: Context, event: Incoming) -> None:
         or ctx.now() - case.closed_at > window
         or ctx.person.blocked
     ):
-        await ctx.reply(
-            ctx._("This conversation can no longer be reopened. Send /human to start a new one.")
+        await _say(
+            ctx,
+            ctx._("This conversation can no longer be reopened. Send /human to start a new one."),
         )
         return
     if await ctx.repos.cases.open_for_person(ctx.person.id) is not None:
-        await ctx.reply(ctx._("You already have an open conversation. Just write here."))
+        await _say(ctx, ctx._("You already have an open conversation. Just write here."))
         return
     await ctx.repos.cases.reopen(case.id)
     await ctx.repos.audit.record(ctx.person.id, "reopened", case.id, ctx.now())
@@ -255,8 +449,9 @@ async def reopen(ctx: Context, event: Incoming) -> None:
         Outgoing(room._("Case #{number} was reopened by the resident.").format(number=case.id)),
         f"reopened:{ctx.now().timestamp()}",
     )
-    await ctx.reply(
+    await _say(
+        ctx,
         ctx._("Your conversation #{number} is open again. Write your message.").format(
             number=case.id
-        )
+        ),
     )

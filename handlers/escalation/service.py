@@ -22,6 +22,8 @@ from storage.knowledge import TopicView
 from storage.people import Person
 
 CLAIM, CLOSE, BLOCK = "esc.claim", "esc.close", "esc.block"
+# "Reply" opens a form where the platform has them; its answer comes back as REPLY_SENT.
+REPLY, REPLY_SENT = "esc.reply", "esc.replied"
 OUTCOME, RATE, REOPEN = "esc.outcome", "esc.rate", "esc.reopen"
 # How far back viewed topics are shown to the liaison ("what they read just before").
 VIEWS_WINDOW = timedelta(hours=2)
@@ -68,6 +70,7 @@ def case_buttons(t: Translator, case_id: int) -> tuple[tuple[Button, ...], ...]:
     return (
         (
             Button(t.pgettext("case", "Claim"), CLAIM, arg),
+            Button(t.pgettext("case", "Reply"), REPLY, arg),
             Button(t.pgettext("case", "Close"), CLOSE, arg),
             Button(t.pgettext("case", "Block"), BLOCK, arg),
         ),
@@ -86,10 +89,24 @@ def outcome_label(t: Translator, outcome: Outcome) -> str:
     return labels[outcome]
 
 
-async def to_liaisons(services: Services, case: Case, message: Outgoing, key: str) -> None:
-    """Queue `message` for every place the case's liaisons look. The rows name the
-    resident as their subject: /forget removes their words from the rooms' queue too."""
+async def to_liaisons(
+    services: Services,
+    case: Case,
+    message: Outgoing,
+    key: str,
+    already_there: Recipient | None = None,
+) -> None:
+    """Queue `message` for every place the case's liaisons look, except `already_there`
+    (the thread where what it reports was typed: everyone there has seen it). The rows
+    name the resident as their subject: /forget removes their words from the rooms' queue
+    too."""
     for recipient in await liaison_recipients(services, case.id):
+        if already_there is not None and (
+            recipient.platform,
+            recipient.chat_id,
+            recipient.thread_id,
+        ) == (already_there.platform, already_there.chat_id, already_there.thread_id):
+            continue
         dedupe = f"case:{case.id}:{key}:{recipient.platform}:{recipient.chat_id}"
         await services.outbox.enqueue(recipient, message, dedupe, subject=case.person_id)
 
@@ -185,9 +202,10 @@ def card(services: Services, case: Case, first_message: str) -> Outgoing:
         "",
         first_message,
         "",
-        t._("Answer in this thread, or with /reply {number} followed by your message.").format(
-            number=case.id
-        ),
+        t._(
+            "Answer with Reply, by writing in this thread, or with /reply {number} followed by "
+            "your message."
+        ).format(number=case.id),
     ]
     return Outgoing("\n".join(lines), case_buttons(t, case.id))
 
@@ -223,16 +241,26 @@ async def _relay_from_resident(
 
 
 async def relay_from_liaison(
-    services: Services, case: Case, liaison: Person, text: str, attachment: Attachment | None
+    services: Services,
+    case: Case,
+    liaison: Person,
+    text: str,
+    attachment: Attachment | None,
+    typed_in: Recipient | None = None,
 ) -> None:
     """A liaison's answer: stored, audited, and queued for the resident in their language
     (one transaction)."""
     async with services.db.transaction():
-        await _relay_from_liaison(services, case, liaison, text, attachment)
+        await _relay_from_liaison(services, case, liaison, text, attachment, typed_in)
 
 
 async def _relay_from_liaison(
-    services: Services, case: Case, liaison: Person, text: str, attachment: Attachment | None
+    services: Services,
+    case: Case,
+    liaison: Person,
+    text: str,
+    attachment: Attachment | None,
+    typed_in: Recipient | None,
 ) -> None:
     now = services.clock()
     message_id = await services.repos.cases.add_message(
@@ -253,7 +281,9 @@ async def _relay_from_liaison(
     echo = room_t._("{liaison} answered case #{number}:").format(
         liaison=liaison_label(services, liaison), number=case.id
     )
-    await to_liaisons(services, case, Outgoing(f"{echo}\n{text}"), f"echo:{message_id}")
+    await to_liaisons(
+        services, case, Outgoing(f"{echo}\n{text}"), f"echo:{message_id}", already_there=typed_in
+    )
 
 
 async def close_case(
@@ -293,19 +323,21 @@ async def _close_case(
     )
     t = resident_translator(services, case)
     reopen_days = services.config.escalation.reopen_days
-    rows: list[tuple[Button, ...]] = [
-        tuple(Button(str(n), RATE, f"{case.id}:{n}") for n in range(1, 6))
+    paragraphs = [
+        t._("Your conversation #{number} is closed: {outcome}.").format(
+            number=case.id, outcome=outcome_label(t, outcome)
+        )
     ]
+    rows: list[tuple[Button, ...]] = []
+    # Nobody is asked to rate help that was never given.
+    if case.first_reply_at is not None:
+        paragraphs.append(
+            t._("How satisfied are you with the help you got? 1 = not at all, 5 = very.")
+        )
+        rows.append(tuple(Button(str(n), RATE, f"{case.id}:{n}") for n in range(1, 6)))
     if reopen_days:
         rows.append((Button(t._("Reopen"), REOPEN, str(case.id)),))
-    text = "\n\n".join(
-        [
-            t._("Your conversation #{number} is closed: {outcome}.").format(
-                number=case.id, outcome=outcome_label(t, outcome)
-            ),
-            t._("How satisfied are you with the help you got? 1 = not at all, 5 = very."),
-        ]
-    )
+    text = "\n\n".join(paragraphs)
     await to_resident(services, case, Outgoing(text, tuple(rows)), "closed")
     return True
 

@@ -23,12 +23,16 @@ from bot.core.events import Attachment, Button, Outgoing
 from bot.core.ports import Recipient
 from bot.i18n import Translator
 from bot.outbox import Queued
+from handlers.meetings import native
 from handlers.meetings.calendar import meeting_ics
-from storage.meetings import Meeting, MeetingStatus, Rsvp, Subscriber
+from storage.meetings import Meeting, MeetingStatus, Rsvp, Series, Subscriber
 
 RSVP = "mtg.rsvp"
-# The outbox "platform" whose rows are reminder send jobs rather than messages.
+# The outbox "platform" whose rows are send jobs (announcements of later occurrences of a
+# series, reminders) rather than messages.
 JOBS_PLATFORM = "meetings"
+# An occurrence of a series is announced this long before it starts, not all at once.
+ANNOUNCE_AHEAD = timedelta(days=7)
 
 
 class Notice:
@@ -128,8 +132,16 @@ def _heading(t: Translator, kind: str, meeting: Meeting, minutes: int = 0) -> st
     ).format(count=minutes)
 
 
+SeriesView = tuple[Series, list[Meeting]]
+
+
 def render(
-    services: Services, audience: Audience, meeting: Meeting, kind: str, minutes: int = 0
+    services: Services,
+    audience: Audience,
+    meeting: Meeting,
+    kind: str,
+    minutes: int = 0,
+    series: SeriesView | None = None,
 ) -> Outgoing:
     t = services.languages.translator(audience.lang)
     text = meeting_text(t, meeting, audience.zone, _heading(t, kind, meeting, minutes))
@@ -142,7 +154,11 @@ def render(
         ics = Attachment(
             filename=f"meeting-{meeting.id}.ics",
             data=meeting_ics(
-                meeting, t.locale, services.config.meetings.calendar_domain, services.clock()
+                meeting,
+                t.locale,
+                services.config.meetings.calendar_domain,
+                services.clock(),
+                *(series or ()),
             ),
             mime_type="text/calendar",
         )
@@ -150,7 +166,7 @@ def render(
 
 
 def _clock(value: str) -> time:
-    """"21:00" from config; int() also reads Arabic-Indic digits ("٢١:٠٠"), which the
+    """ "21:00" from config; int() also reads Arabic-Indic digits ("٢١:٠٠"), which the
     settings check lets through, so a Publish never fails on them."""
     hours, _, minutes = value.partition(":")
     return time(int(hours), int(minutes or 0))
@@ -182,16 +198,19 @@ class _Renderer:
     """Renders each distinct message once: a city-wide announcement has ten languages and
     a few time zones, not ten thousand different texts."""
 
-    def __init__(self, services: Services, meeting: Meeting) -> None:
+    def __init__(
+        self, services: Services, meeting: Meeting, series: SeriesView | None = None
+    ) -> None:
         self._services = services
         self._meeting = meeting
+        self._series = series
         self._cache: dict[tuple[str, str, str, int, bool], Outgoing] = {}
 
     def __call__(self, audience: Audience, kind: str, minutes: int = 0) -> Outgoing:
         key = (audience.lang, audience.zone.key, kind, minutes, audience.person_id is None)
         message = self._cache.get(key)
         if message is None:
-            message = render(self._services, audience, self._meeting, kind, minutes)
+            message = render(self._services, audience, self._meeting, kind, minutes, self._series)
             self._cache[key] = message
         return message
 
@@ -206,7 +225,7 @@ async def queue(
 ) -> int:
     """Queue one notice per audience in one transaction; returns how many were new."""
     now = services.clock()
-    rendered = _Renderer(services, meeting)
+    rendered = _Renderer(services, meeting, await _series_view(services, meeting, kind))
     name = f"remind{minutes}" if kind == Notice.REMIND else kind
     broadcast = broadcast_id(meeting, name)
     notices = [
@@ -221,6 +240,16 @@ async def queue(
         for audience in audiences
     ]
     return await services.outbox.enqueue_many(notices)
+
+
+async def _series_view(services: Services, meeting: Meeting, kind: str) -> SeriesView | None:
+    """The series and its occurrences, for the calendar file of an occurrence."""
+    if meeting.series_id is None or kind == Notice.REMIND:
+        return None
+    series = await services.repos.meetings.series(meeting.series_id)
+    if series is None:
+        return None
+    return series, await services.repos.meetings.occurrences(series.id)
 
 
 def _people(services: Services, *groups: list[Subscriber]) -> list[Audience]:
@@ -255,6 +284,11 @@ async def notify_change(services: Services, meeting: Meeting) -> int:
     async with services.db.transaction():
         await services.repos.outbox.skip_pending(f"meeting:{meeting.id}:v")
         told = await services.repos.meetings.recipients(meeting.id)
+        if announce_at(meeting, services.clock()) > services.clock() and not told:
+            # An occurrence nobody has heard of yet: announce the new version in its time.
+            if meeting.status is MeetingStatus.PUBLISHED:
+                await schedule_announcement(services, meeting)
+            return 0
         going = await services.repos.meetings.answered(meeting.id, Rsvp.GOING)
         people = _people(services, told, going)
         kind = Notice.CANCEL if meeting.status is MeetingStatus.CANCELLED else Notice.CHANGE
@@ -271,24 +305,47 @@ def reminder_times(meeting: Meeting, now: datetime) -> list[tuple[int, datetime]
     return [(minutes, at) for minutes, at in due if at > now]
 
 
+def announce_at(meeting: Meeting, now: datetime) -> datetime:
+    """When a meeting is announced: at once, or a week ahead for an occurrence of a series."""
+    if meeting.series_id is None:
+        return now
+    return max(now, meeting.starts_at - ANNOUNCE_AHEAD)
+
+
+async def schedule_announcement(services: Services, meeting: Meeting) -> None:
+    """A send job announcing the meeting when its time comes (see `announce_at`)."""
+    await _jobs(services, meeting, [("announce", 0, announce_at(meeting, services.clock()))])
+
+
 async def schedule_reminders(services: Services, meeting: Meeting) -> None:
     """One send job per reminder, due at its time and void once the meeting starts."""
-    jobs = []
-    for minutes, due in reminder_times(meeting, services.clock()):
-        name = f"meeting:{meeting.id}:v{meeting.version}:job:remind{minutes}"
-        job = {"meeting": str(meeting.id), "version": str(meeting.version), "minutes": str(minutes)}
-        order = Outgoing(name, extra=job)
-        jobs.append(
+    due = reminder_times(meeting, services.clock())
+    await _jobs(services, meeting, [("remind", minutes, at) for minutes, at in due])
+
+
+async def _jobs(
+    services: Services, meeting: Meeting, jobs: list[tuple[str, int, datetime]]
+) -> None:
+    rows = []
+    for kind, minutes, at in jobs:
+        name = f"meeting:{meeting.id}:v{meeting.version}:job:{kind}{minutes or ''}"
+        job = {
+            "meeting": str(meeting.id),
+            "version": str(meeting.version),
+            "kind": kind,
+            "minutes": str(minutes),
+        }
+        rows.append(
             Queued(
                 Recipient(JOBS_PLATFORM, str(meeting.id)),
-                order,
+                Outgoing(name, extra=job),
                 name,
-                not_before=due,
+                not_before=at,
                 broadcast_id=f"meeting:{meeting.id}:v{meeting.version}:jobs",
                 expires_at=meeting.starts_at,
             )
         )
-    await services.outbox.enqueue_many(jobs)
+    await services.outbox.enqueue_many(rows)
 
 
 async def remind(services: Services, meeting: Meeting, minutes: int) -> int:
@@ -301,8 +358,9 @@ async def remind(services: Services, meeting: Meeting, minutes: int) -> int:
     return await queue(services, people, meeting, Notice.REMIND, minutes)
 
 
-class ReminderJobs:
-    """The outbox sender for send jobs: expands a due reminder into messages per person.
+class SendJobs:
+    """The outbox sender for send jobs: expands a due announcement or reminder into
+    messages per person.
 
     A job for an older version of the meeting, or for a meeting no longer published, does
     nothing: the change that superseded it scheduled its own.
@@ -322,7 +380,11 @@ class ReminderJobs:
             or str(meeting.version) != job.get("version")
         ):
             return
-        await remind(self._services, meeting, int(job.get("minutes", "0")))
+        if job.get("kind") == "announce":
+            await announce(self._services, meeting)
+            await native.sync(self._services, meeting)
+        else:
+            await remind(self._services, meeting, int(job.get("minutes", "0")))
 
 
 async def catch_up(services: Services, person_id: int) -> int:
@@ -333,8 +395,11 @@ async def catch_up(services: Services, person_id: int) -> int:
     if subscriber is None or tags is None:
         return 0
     told = 0
-    for meeting in await repos.meetings.upcoming(services.clock()):
+    now = services.clock()
+    for meeting in await repos.meetings.upcoming_next(now):
         wanted = not meeting.audience_tags or not tags or set(tags) & set(meeting.audience_tags)
+        if announce_at(meeting, now) > now:
+            continue  # a later occurrence of a series: it will be announced in its time
         if not wanted or await repos.meetings.was_told(meeting.id, person_id):
             continue
         await repos.meetings.add_recipients(meeting.id, [person_id])

@@ -7,6 +7,7 @@ middle loses nothing) that ends in a preview; nothing is sent before "Publish".
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from bot.core.events import Button, Incoming
 from bot.core.router import Router
 from bot.i18n import N_
 from handlers.broadcast_progress import progress_buttons
-from handlers.meetings import time_prompt
+from handlers.meetings import native, time_prompt
 from handlers.meetings.broadcast import (
     RSVP,
     Notice,
@@ -26,10 +27,13 @@ from handlers.meetings.broadcast import (
     notify_change,
     reminder_times,
     rsvp_buttons,
+    schedule_announcement,
     send_time,
 )
-from handlers.meetings.time_prompt import CONFIRM_STEP, PICK, WHEN_AGAIN, WHEN_OK
+from handlers.meetings.recurrence import CHOICES, Repeat, occurrences, rule_for
+from handlers.meetings.time_prompt import CONFIRM_STEP, PICK, WHEN_AGAIN, WHEN_OK, short_date
 from handlers.meetings.when import HORIZON
+from handlers.neighborhoods import by_short_id, short_id
 from storage.meetings import Meeting, MeetingStatus, Rsvp
 from storage.people import Role
 from storage.timestamps import from_db, to_db
@@ -39,10 +43,23 @@ router = Router("meetings.organizer")
 ORGANIZERS = (Role.ORGANIZER,)
 FLOW, EDIT_FLOW = "meeting", "meeting_edit"
 SKIP, PUBLISH, DISCARD = "mtg.skip", "mtg.publish", "mtg.discard"
-AUDIENCE, REMINDERS = "mtg.aud", "mtg.rem"
+AUDIENCE, REMINDERS, REPEAT = "mtg.aud", "mtg.rem", "mtg.repeat"
+CANCEL_SERIES, CANCEL_SERIES_YES = "mtg.cancel_series", "mtg.cancel_series_yes"
+# The scope part of an edit button's argument ("12:place:all"): every upcoming occurrence.
+SERIES_SCOPE = "all"
 EDIT, CANCEL, CANCEL_YES, COUNTS = "mtg.edit", "mtg.cancel", "mtg.cancel_yes", "mtg.counts"
 EDITABLE = ("when", "place", "link", "title", "description")
-STEPS = ("title", "when", "place", "link", "description", "audience", "reminders", "languages")
+STEPS = (
+    "title",
+    "when",
+    "place",
+    "link",
+    "description",
+    "audience",
+    "reminders",
+    "repeat",
+    "languages",
+)
 TEXT_LIMIT = 1000
 REMINDER_CHOICES = {"default": None, "1h": (60,), "24h": (1440,), "none": ()}
 
@@ -79,7 +96,7 @@ async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
         chosen = set(data.get("tags", []))
         rows = [[Button(ctx._("Everyone subscribed"), AUDIENCE, "*")]]
         rows.extend(
-            [Button(("✓ " if tag in chosen else "") + tag, AUDIENCE, tag)]
+            [Button(("✓ " if tag in chosen else "") + tag, AUDIENCE, short_id(tag))]
             for tag in ctx.config.meetings.neighborhoods
         )
         rows.append([Button(ctx._("Done"), AUDIENCE, "!")])
@@ -94,6 +111,8 @@ async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
                 [Button(ctx._("No reminders"), REMINDERS, "none")],
             ],
         )
+    elif step == "repeat":
+        await ctx.reply(ctx._("Does it repeat?"), _repeat_rows(ctx, data))
     elif step == "languages":
         await ctx.reply(
             ctx._(
@@ -102,6 +121,26 @@ async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
             ),
             [[skip, cancel]],
         )
+
+
+def _repeat_rows(ctx: Context, data: dict[str, Any]) -> list[list[Button]]:
+    """One button per rhythm, each showing its next dates, so "every month" is seen to
+    mean "the second Tuesday" without naming it in ten grammars."""
+    first = from_db(str(data["when"]))
+    labels = {
+        Repeat.WEEKLY: ctx._("Every week: {dates}…"),
+        Repeat.BIWEEKLY: ctx._("Every 2 weeks: {dates}…"),
+        Repeat.MONTHLY: ctx._("Every month: {dates}…"),
+    }
+    rows = [[Button(ctx._("Does not repeat"), REPEAT, Repeat.NONE)]]
+    for choice in CHOICES:
+        starts = occurrences(rule_for(choice, first, _zone(ctx)), first, _zone(ctx), ctx.now())
+        rows.append([Button(labels[choice].format(dates=_dates(ctx, starts[:3])), REPEAT, choice)])
+    return rows
+
+
+def _dates(ctx: Context, starts: list[datetime]) -> str:
+    return ", ".join(short_date(ctx, s.astimezone(_zone(ctx)).date()) for s in starts)
 
 
 def secure_link(text: str) -> bool:
@@ -239,9 +278,9 @@ async def audience(ctx: Context, event: Incoming) -> None:
             data["tags"] = []
         await _next(ctx, "audience", data)
         return
-    if choice in ctx.config.meetings.neighborhoods:
+    if (tag := by_short_id(ctx.config.meetings.neighborhoods, choice)) is not None:
         tags = set(data.get("tags", []))
-        tags ^= {choice}
+        tags ^= {tag}
         data["tags"] = sorted(tags)
     await _ask(ctx, "audience", data)
 
@@ -262,6 +301,24 @@ async def reminders(ctx: Context, event: Incoming) -> None:
     default = tuple(int(m) for m in ctx.config.meetings.reminder_minutes)
     data["reminders"] = list(default if chosen is None else chosen)
     await _next(ctx, "reminders", data)
+
+
+@router.button(REPEAT, roles=ORGANIZERS)
+async def repeat(ctx: Context, event: Incoming) -> None:
+    state = await ctx.state()
+    choice = event.button_arg
+    if (
+        state is None
+        or state.flow != FLOW
+        or state.step != "repeat"
+        or (choice not in (Repeat.NONE, *CHOICES))
+    ):
+        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
+        return
+    data = dict(state.data)
+    first = from_db(str(data["when"]))
+    data["repeat"] = "" if choice == Repeat.NONE else rule_for(choice, first, _zone(ctx))
+    await _next(ctx, "repeat", data)
 
 
 def _draft(ctx: Context, data: dict[str, Any]) -> Meeting:
@@ -286,6 +343,13 @@ async def _preview(ctx: Context, data: dict[str, Any]) -> None:
     text = meeting_text(ctx.t, draft, _zone(ctx), ctx._("Preview. Nothing has been sent yet."))
     text += "\n\n" + ctx._("Audience: {audience}").format(audience=audience_text)
     text += "\n" + "\n".join(_schedule_lines(ctx, draft))
+    if data.get("repeat"):
+        starts = occurrences(str(data["repeat"]), draft.starts_at, _zone(ctx), ctx.now())
+        text += "\n" + ctx._(
+            "Repeats: {dates}… until {last}. Each meeting is announced a week before."
+        ).format(
+            dates=_dates(ctx, starts[:3]), last=ctx.t.day(starts[-1].astimezone(_zone(ctx)).date())
+        )
     await ctx.reply(
         text,
         [[Button(ctx._("Publish"), PUBLISH), Button(ctx._("Cancel"), DISCARD)]],
@@ -336,8 +400,9 @@ async def publish(ctx: Context, event: Incoming) -> None:
         return
     async with ctx.db.transaction():  # the meeting exists only with its announcement queued
         await ctx.clear_state()
-        meeting = await ctx.repos.meetings.create(draft, ctx.person.id, ctx.now())
+        meeting = await _create(ctx, draft, str(state.data.get("repeat") or ""))
         count = await announce(ctx.services, meeting)
+    await native.sync(ctx.services, meeting)  # a platform call: after the commit
     held = send_time(ctx.services, _zone(ctx), meeting, ctx.now())
     if held > ctx.now():
         await ctx.reply(
@@ -356,6 +421,26 @@ async def publish(ctx: Context, event: Incoming) -> None:
     )
 
 
+async def _create(ctx: Context, draft: Meeting, rule: str) -> Meeting:
+    """The meeting, or every occurrence of its series (a year ahead); returns the first.
+    Later occurrences are announced a week before each, by send jobs."""
+    if not rule:
+        return await ctx.repos.meetings.create(draft, ctx.person.id, ctx.now())
+    repos, now = ctx.repos.meetings, ctx.now()
+    series_id = await repos.create_series(rule, draft.starts_at, draft.timezone, now)
+    created = [
+        await repos.create(
+            replace(draft, starts_at=start, series_id=series_id, series_start=start),
+            ctx.person.id,
+            now,
+        )
+        for start in occurrences(rule, draft.starts_at, _zone(ctx), now)
+    ]
+    for later in created[1:]:
+        await schedule_announcement(ctx.services, later)
+    return created[0]
+
+
 @router.button(DISCARD)
 async def discard(ctx: Context, event: Incoming) -> None:
     await ctx.clear_state()
@@ -364,7 +449,7 @@ async def discard(ctx: Context, event: Incoming) -> None:
 
 @router.command("meetings", N_("Upcoming community meetings"))
 async def list_meetings(ctx: Context, event: Incoming) -> None:
-    meetings = await ctx.repos.meetings.upcoming(ctx.now())
+    meetings = await ctx.repos.meetings.upcoming_next(ctx.now())
     if not meetings:
         await ctx.reply(
             ctx._("No meetings are planned right now. Send /subscribe to hear about the next one.")
@@ -382,6 +467,15 @@ async def list_meetings(ctx: Context, event: Incoming) -> None:
                 ]
             )
         text = meeting_text(ctx.t, meeting, _zone(ctx), f"#{meeting.id}")
+        if meeting.series_id is not None:
+            last = (await ctx.repos.meetings.occurrences(meeting.series_id))[-1]
+            text += "\n" + ctx._("Repeats until {last}.").format(
+                last=ctx.t.day(last.starts_at.astimezone(_zone(ctx)).date())
+            )
+            if organizer:
+                rows.append(
+                    [Button(ctx._("Cancel the series"), CANCEL_SERIES, str(meeting.series_id))]
+                )
         if organizer:
             text += "\n\n" + _tally_text(
                 ctx, meeting.id, await ctx.repos.meetings.rsvp_counts(meeting.id)
@@ -432,11 +526,13 @@ async def counts(ctx: Context, event: Incoming) -> None:
 
 @router.button(EDIT, roles=ORGANIZERS)
 async def edit(ctx: Context, event: Incoming) -> None:
-    meeting_arg, _, field = event.button_arg.partition(":")
+    meeting_arg, _, rest = event.button_arg.partition(":")
+    field, _, scope = rest.partition(":")
     meeting = await _upcoming(ctx, meeting_arg)
     if meeting is None:
         return
-    if field not in EDITABLE:
+    whole = scope == SERIES_SCOPE and meeting.series_id is not None
+    if field not in EDITABLE or (whole and field == "when"):
         labels = {
             "when": ctx._("Date and time"),
             "place": ctx._("Place"),
@@ -444,11 +540,23 @@ async def edit(ctx: Context, event: Incoming) -> None:
             "title": ctx._("Title"),
             "description": ctx._("Description"),
         }
-        await ctx.reply(
-            ctx._("What do you want to change?"),
-            [[Button(labels[f], EDIT, f"{meeting.id}:{f}")] for f in EDITABLE],
-            ephemeral=True,
-        )
+        # A series changes as a whole in everything but its time (its rule sets that).
+        fields = [f for f in EDITABLE if not (whole and f == "when")]
+        suffix = f":{SERIES_SCOPE}" if whole else ""
+        rows = [[Button(labels[f], EDIT, f"{meeting.id}:{f}{suffix}")] for f in fields]
+        if meeting.series_id is not None and not whole:
+            rows.append(
+                [
+                    Button(
+                        ctx._("Change the whole series"), EDIT, f"{meeting.id}:menu:{SERIES_SCOPE}"
+                    )
+                ]
+            )
+        await ctx.reply(ctx._("What do you want to change?"), rows, ephemeral=True)
+        return
+    if whole:
+        await ctx.set_state(EDIT_FLOW, field, {"meeting": meeting.id, "series": True})
+        await ctx.reply(ctx._("Send the new value."), [[Button(ctx._("Cancel"), DISCARD)]])
         return
     if field == "when":
         await time_prompt.ask(ctx, EDIT_FLOW, {"meeting": meeting.id}, DISCARD)
@@ -473,15 +581,44 @@ async def edit_value(ctx: Context, event: Incoming) -> None:
     if state.step == "link" and not secure_link(text):
         await ctx.reply(ctx._("A link starts with https://. Send it again."))
         return
-    if state.step == "place":
-        changed = replace(meeting, place=text)
-    elif state.step == "link":
-        changed = replace(meeting, link=text)
-    elif state.step == "title":
-        changed = replace(meeting, title=text)
-    else:
-        changed = replace(meeting, description=text)
-    await _save_change(ctx, changed)
+    if state.data.get("series") and meeting.series_id is not None:
+        await _save_series_change(ctx, meeting.series_id, state.step, text)
+        return
+    await _save_change(ctx, _changed(meeting, state.step, text))
+
+
+def _changed(meeting: Meeting, field: str, text: str) -> Meeting:
+    if field == "place":
+        return replace(meeting, place=text)
+    if field == "link":
+        return replace(meeting, link=text)
+    if field == "title":
+        return replace(meeting, title=text)
+    return replace(meeting, description=text)
+
+
+async def _save_series_change(ctx: Context, series_id: int, field: str, text: str) -> None:
+    """The same change to every upcoming occurrence, each announced one telling its people."""
+    upcoming = [
+        m
+        for m in await ctx.repos.meetings.occurrences(series_id)
+        if m.status is MeetingStatus.PUBLISHED and m.starts_at > ctx.now()
+    ]
+    count, saved = 0, []
+    async with ctx.db.transaction():
+        await ctx.clear_state()
+        for meeting in upcoming:
+            saved.append(await ctx.repos.meetings.update(_changed(meeting, field, text)))
+            count += await notify_change(ctx.services, saved[-1])
+    for updated in saved:
+        await native.sync(ctx.services, updated)
+    await ctx.reply(
+        ctx.ngettext(
+            "Saved. {count} person or channel will be told.",
+            "Saved. {count} people and channels will be told.",
+            count,
+        ).format(count=count)
+    )
 
 
 async def _save_change(ctx: Context, changed: Meeting) -> None:
@@ -491,6 +628,7 @@ async def _save_change(ctx: Context, changed: Meeting) -> None:
         await ctx.clear_state()
         updated = await ctx.repos.meetings.update(changed)
         count = await notify_change(ctx.services, updated)
+    await native.sync(ctx.services, updated)
     await ctx.reply(
         ctx.ngettext(
             "Saved. {count} person or channel will be told.",
@@ -519,6 +657,48 @@ async def cancel(ctx: Context, event: Incoming) -> None:
     )
 
 
+@router.button(CANCEL_SERIES, roles=ORGANIZERS)
+async def cancel_series(ctx: Context, event: Incoming) -> None:
+    if not await _open_series(ctx, event.button_arg):
+        return
+    await ctx.reply(
+        ctx._("Cancel every upcoming meeting of this series? Everyone who was told will be told."),
+        [
+            [
+                Button(ctx._("Yes, cancel it"), CANCEL_SERIES_YES, event.button_arg),
+                Button(ctx._("No"), DISCARD),
+            ]
+        ],
+        ephemeral=True,
+    )
+
+
+@router.button(CANCEL_SERIES_YES, roles=ORGANIZERS)
+async def cancel_series_confirmed(ctx: Context, event: Incoming) -> None:
+    upcoming = await _open_series(ctx, event.button_arg)
+    cancelled = []
+    async with ctx.db.transaction():
+        for meeting in upcoming:
+            changed = replace(meeting, status=MeetingStatus.CANCELLED)
+            cancelled.append(await ctx.repos.meetings.update(changed))
+            await notify_change(ctx.services, cancelled[-1])
+    for updated in cancelled:
+        await native.sync(ctx.services, updated)
+    if upcoming:
+        await ctx.reply(ctx._("The series is cancelled."))
+
+
+async def _open_series(ctx: Context, arg: str) -> list[Meeting]:
+    """The series' meetings still to come and not cancelled (a button is never trusted)."""
+    found = (
+        await ctx.repos.meetings.occurrences(int(arg)) if arg.isdigit() and len(arg) < 10 else []
+    )
+    upcoming = [m for m in found if m.status is MeetingStatus.PUBLISHED and m.starts_at > ctx.now()]
+    if not upcoming:
+        await ctx.reply(ctx._("This meeting is no longer open."))
+    return upcoming
+
+
 @router.button(CANCEL_YES, roles=ORGANIZERS)
 async def cancel_confirmed(ctx: Context, event: Incoming) -> None:
     meeting = await _upcoming(ctx, event.button_arg)
@@ -527,4 +707,5 @@ async def cancel_confirmed(ctx: Context, event: Incoming) -> None:
     async with ctx.db.transaction():
         updated = await ctx.repos.meetings.update(replace(meeting, status=MeetingStatus.CANCELLED))
         await notify_change(ctx.services, updated)
+    await native.sync(ctx.services, updated)
     await ctx.reply(ctx._("Meeting #{number} is cancelled.").format(number=meeting.id))

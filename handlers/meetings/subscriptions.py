@@ -9,6 +9,8 @@ from bot.core.events import Button, Incoming
 from bot.core.router import Router
 from bot.i18n import N_, Languages
 from handlers.meetings.broadcast import catch_up
+from handlers.neighborhoods import by_short_id, short_id
+from handlers.polls.delivery import offer_open_polls
 
 router = Router("meetings.subscriptions")
 
@@ -23,18 +25,19 @@ async def subscribe(ctx: Context, event: Incoming) -> None:
         await _save(ctx, ())
         return
     rows = [[Button(ctx._("Whole city"), SUBSCRIBE, ALL)]]
-    rows.extend([Button(tag, SUBSCRIBE, tag)] for tag in tags)
+    rows.extend([Button(tag, SUBSCRIBE, short_id(tag))] for tag in tags)
     await ctx.reply(ctx._("Which neighborhood do you want to hear about?"), rows)
 
 
 @router.button(SUBSCRIBE)
 async def subscribe_choice(ctx: Context, event: Incoming) -> None:
     choice = event.button_arg
+    tag = by_short_id(ctx.config.meetings.neighborhoods, choice)
     if choice == ALL:
         await _save(ctx, ())
-    elif choice in ctx.config.meetings.neighborhoods:
+    elif tag is not None:
         current = await ctx.repos.subscriptions.tags_of(ctx.person.id) or ()
-        await _save(ctx, tuple(sorted({*current, choice})))
+        await _save(ctx, tuple(sorted({*current, tag})))
     else:
         await ctx.reply(ctx._("This button no longer works. Send /start to begin again."))
 
@@ -49,6 +52,7 @@ async def _save(ctx: Context, tags: tuple[str, ...]) -> None:
             "Send /unsubscribe or STOP to stop them."
         ).format(where=where)
     )
+    await offer_open_polls(ctx.services, ctx.person)
 
 
 @router.command("unsubscribe", N_("Stop meeting announcements"))

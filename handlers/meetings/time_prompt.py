@@ -18,6 +18,7 @@ from babel.dates import format_skeleton
 
 from bot.core.context import Context
 from bot.core.events import Button
+from bot.i18n import CALENDAR_NAMES
 from handlers.meetings.when import HORIZON, Reading, Reason, local_time, read_meeting_time
 from storage.timestamps import from_db, to_db
 
@@ -27,6 +28,14 @@ CONFIRM_STEP = "when_confirm"
 PICK_DAYS = 14
 PICK_HOURS = range(8, 22)
 PICK_MINUTES = (0, 15, 30, 45)
+
+
+def short_date(ctx: Context, day: date, weekday: bool = False) -> str:
+    """"Tue, Dec 8" / "Dec 8" for buttons; CLDR has placeholders for some languages
+    (Haitian Creole: "M12 8, Tue"), which get their full written date instead."""
+    if ctx.t.locale in CALENDAR_NAMES:
+        return ctx.t.day(day, "full" if weekday else "long")
+    return format_skeleton("MMMEd" if weekday else "MMMd", day, locale=ctx.t.locale)
 
 
 def zone(ctx: Context) -> ZoneInfo:
@@ -179,7 +188,7 @@ async def _days(ctx: Context, flow: str, data: dict[str, Any], today: date, canc
     await ctx.set_state(flow, "when", data)
     days = [today + timedelta(days=n) for n in range(PICK_DAYS)]
     labels = [
-        Button(format_skeleton("MMMEd", day, locale=ctx.t.locale), PICK, f"d{day.isoformat()}")
+        Button(short_date(ctx, day, weekday=True), PICK, f"d{day.isoformat()}")
         for day in days
     ]
     rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]

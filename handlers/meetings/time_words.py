@@ -34,6 +34,7 @@ class Kind:
     DAY_MARK = "day_mark"  # "日", "号" after a number
     YEAR_MARK = "year_mark"  # "年" after a number
     AMBIGUOUS = "ambiguous"  # Spanish "mar": martes or marzo
+    NEXT_WEEK = "next_week"  # "tuần sau", "la semaine prochaine": the weekday of next week
 
 
 # Languages whose rules a language without its own conventions borrows.
@@ -59,6 +60,7 @@ _COMMON: list[tuple[str, str, object]] = [
 # Hand-listed words per language: (phrase, kind, value).
 _WORDS: dict[str, list[tuple[str, str, object]]] = {
     "en": [
+        ("next week", Kind.NEXT_WEEK, None),
         ("today", Kind.RELATIVE, 0),
         ("tomorrow", Kind.RELATIVE, 1),
         ("day after tomorrow", Kind.RELATIVE, 2),
@@ -79,6 +81,8 @@ _WORDS: dict[str, list[tuple[str, str, object]]] = {
         ("sept", Kind.MONTH, 9),
     ],
     "es": [
+        ("la semana que viene", Kind.NEXT_WEEK, None),
+        ("la proxima semana", Kind.NEXT_WEEK, None),
         ("hoy", Kind.RELATIVE, 0),
         ("manana", Kind.RELATIVE, 1),
         ("pasado manana", Kind.RELATIVE, 2),
@@ -102,6 +106,7 @@ _WORDS: dict[str, list[tuple[str, str, object]]] = {
         ("setiembre", Kind.MONTH, 9),
     ],
     "fr": [
+        ("la semaine prochaine", Kind.NEXT_WEEK, None),
         ("aujourd'hui", Kind.RELATIVE, 0),
         ("aujourd’hui", Kind.RELATIVE, 0),
         ("demain", Kind.RELATIVE, 1),
@@ -124,6 +129,8 @@ _WORDS: dict[str, list[tuple[str, str, object]]] = {
         ("aout", Kind.MONTH, 8),
     ],
     "pt": [
+        ("semana que vem", Kind.NEXT_WEEK, None),
+        ("proxima semana", Kind.NEXT_WEEK, None),
         ("hoje", Kind.RELATIVE, 0),
         ("amanha", Kind.RELATIVE, 1),
         ("depois de amanha", Kind.RELATIVE, 2),
@@ -151,6 +158,7 @@ _WORDS: dict[str, list[tuple[str, str, object]]] = {
         ("sexta feira", Kind.WEEKDAY, 4),
     ],
     "ru": [
+        ("на следующей неделе", Kind.NEXT_WEEK, None),
         ("сегодня", Kind.RELATIVE, 0),
         ("завтра", Kind.RELATIVE, 1),
         ("послезавтра", Kind.RELATIVE, 2),
@@ -189,6 +197,8 @@ _WORDS: dict[str, list[tuple[str, str, object]]] = {
         ("нояб", Kind.MONTH, 11),
     ],
     "ar": [
+        ("الاسبوع القادم", Kind.NEXT_WEEK, None),
+        ("الاسبوع المقبل", Kind.NEXT_WEEK, None),
         ("اليوم", Kind.RELATIVE, 0),
         ("غدا", Kind.RELATIVE, 1),
         ("بكره", Kind.RELATIVE, 1),
@@ -234,6 +244,8 @@ _WORDS: dict[str, list[tuple[str, str, object]]] = {
         ("كانون الاول", Kind.MONTH, 12),
     ],
     "zh_Hans": [
+        ("下周", Kind.NEXT_WEEK, None),
+        ("下星期", Kind.NEXT_WEEK, None),
         ("今天", Kind.RELATIVE, 0),
         ("今日", Kind.RELATIVE, 0),
         ("明天", Kind.RELATIVE, 1),
@@ -248,6 +260,8 @@ _WORDS: dict[str, list[tuple[str, str, object]]] = {
         ("下午", Kind.PERIOD, "pm"),
         ("傍晚", Kind.PERIOD, "pm"),
         ("晚上", Kind.PERIOD, "pm"),
+        ("晚", Kind.PERIOD, "pm"),
+        ("早", Kind.PERIOD, "am"),
         ("夜里", Kind.PERIOD, "night"),
         ("点", Kind.HOUR, None),
         ("點", Kind.HOUR, None),
@@ -263,6 +277,8 @@ _WORDS: dict[str, list[tuple[str, str, object]]] = {
         ("在", Kind.AT, None),
     ],
     "vi": [
+        ("tuan sau", Kind.NEXT_WEEK, None),
+        ("tuan toi", Kind.NEXT_WEEK, None),
         ("hom nay", Kind.RELATIVE, 0),
         ("ngay mai", Kind.RELATIVE, 1),
         ("mai", Kind.RELATIVE, 1),
@@ -288,6 +304,7 @@ _WORDS: dict[str, list[tuple[str, str, object]]] = {
         *[(f"t{n}", Kind.WEEKDAY, n - 2) for n in range(2, 8)],
     ],
     "ht": [
+        ("semen pwochen", Kind.NEXT_WEEK, None),
         ("lendi", Kind.WEEKDAY, 0),
         ("madi", Kind.WEEKDAY, 1),
         ("mekredi", Kind.WEEKDAY, 2),
@@ -331,6 +348,16 @@ _WORDS: dict[str, list[tuple[str, str, object]]] = {
         ("le", Kind.AT, None),
     ],
     "so": [
+        ("toddobaadka soo socda", Kind.NEXT_WEEK, None),
+        # With the definite article, as in "Talaadada saacadda 7da".
+        ("isniinta", Kind.WEEKDAY, 0),
+        ("talaadada", Kind.WEEKDAY, 1),
+        ("arbacada", Kind.WEEKDAY, 2),
+        ("khamiista", Kind.WEEKDAY, 3),
+        ("jimcaha", Kind.WEEKDAY, 4),
+        ("sabtida", Kind.WEEKDAY, 5),
+        ("axadda", Kind.WEEKDAY, 6),
+        ("da", Kind.HOUR, None),
         ("isniin", Kind.WEEKDAY, 0),
         ("talaado", Kind.WEEKDAY, 1),
         ("salaasa", Kind.WEEKDAY, 1),
@@ -382,7 +409,7 @@ _WORDS: dict[str, list[tuple[str, str, object]]] = {
 }
 
 # Chinese "next week" prefixes; 下周二 is Tuesday of next week, not the coming Tuesday.
-_ZH_NEXT_WEEK = ("下周", "下星期", "下礼拜", "下禮拜")
+_ZH_NEXT_WEEK = ("下周", "下週", "下星期", "下礼拜", "下禮拜")
 _ZH_DAY_SUFFIXES = ("一", "二", "三", "四", "五", "六", "日", "天")
 
 
@@ -460,6 +487,6 @@ def _source_entries(source: str) -> list[tuple[str, str, object]]:
         for day, suffix in enumerate(_ZH_DAY_SUFFIXES):
             for prefix in _ZH_NEXT_WEEK:
                 entries.append((prefix + suffix, Kind.NEXT_WEEKDAY, min(day, 6)))
-            for prefix in ("周", "星期", "礼拜", "禮拜"):
+            for prefix in ("周", "週", "星期", "礼拜", "禮拜"):
                 entries.append((prefix + suffix, Kind.WEEKDAY, min(day, 6)))
     return entries

@@ -43,6 +43,8 @@ _CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "
 _CHINESE_DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _SEPARATORS = ":/.-,"
 _NUM, _SEP, _OTHER = "num", "sep", "other"
+# Suffixes that make a lone number a day of the month ("the 8th", "le 8e").
+DAY_ORDINALS = frozenset({"st", "nd", "rd", "th", "er", "eme"})
 ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th", "er", "e", "eme", "o", "a", "de"})
 
 
@@ -234,7 +236,7 @@ def _find(tokens: list[_Token], locale: str) -> _Found | None:
         _find_dotted_clock(cursor, found)
     for i in cursor.free(Kind.WEEKDAY) + cursor.free(Kind.NEXT_WEEKDAY):
         found.weekday = int(str(tokens[i].value))
-        found.next_week = tokens[i].kind == Kind.NEXT_WEEKDAY
+        found.next_week = tokens[i].kind == Kind.NEXT_WEEKDAY or bool(cursor.free(Kind.NEXT_WEEK))
     for i in cursor.free(Kind.RELATIVE):
         found.relative = int(str(tokens[i].value))
     if cursor.free(Kind.TONIGHT):
@@ -289,7 +291,9 @@ def _clock_at(cursor: _Cursor, i: int) -> tuple[int, int, int] | None:
             return j, hour, 0
         j += 1
         return j + int(cursor.at(j, Kind.MINUTE)), hour, minute
-    dotted = cursor.at(j, _SEP, ".") and cursor.num(j + 1, (2,)) is not None
+    # "6.30pm"; after "at" also "в 19-00", as Russian organizers often write it.
+    separated = cursor.at(j, _SEP, ".") or (after_at and cursor.at(j, _SEP, "-"))
+    dotted = separated and cursor.num(j + 1, (2,)) is not None
     minute = int(str(cursor.tokens[j + 1].value)) if dotted else 0
     after = j + 2 if dotted else j
     if cursor.at(after, Kind.PERIOD):
@@ -336,8 +340,9 @@ def _find_dates(cursor: _Cursor, found: _Found, locale: str) -> None:
         _named_month(cursor, found, i)
     for i in range(len(tokens)):
         day = cursor.num(i, (1, 2), 31)
-        if day is not None and cursor.at(i + 1, Kind.DAY_MARK):
-            cursor.take(i, i + 2)
+        ordinal = cursor.at(i + 1, _OTHER) and tokens[i + 1].value in DAY_ORDINALS
+        if day is not None and (cursor.at(i + 1, Kind.DAY_MARK) or ordinal):
+            cursor.take(i, i + 2)  # "25号", "the 8th"
             found.day_of_month = day
 
 
@@ -484,8 +489,6 @@ def _resolve(
             starts.append(local_time(day, hour, minute, zone))
         except (ValueError, OverflowError):
             continue
-    if found.weekday is not None and not found.days and not found.next_week:
-        starts.append(starts[0] + timedelta(days=7))  # later today has passed: next week
     for start in starts:
         if now < start <= now + HORIZON:
             return Reading(start, Reason.OK)
@@ -506,18 +509,22 @@ def _days(found: _Found, today: date, known_day: date | None) -> list[date] | st
             if not days:
                 return Reason.WEEKDAY_MISMATCH
         return days
+    if found.day_of_month is not None:
+        months = [(today.month + k - 1) % 12 + 1 for k in range(3)]
+        candidates = [_day(None, month, found.day_of_month, today) for month in months]
+        days = sorted(d for d in candidates if d is not None)
+        if found.weekday is not None:
+            days = [d for d in days if d.weekday() == found.weekday]
+            return days[:1] or Reason.WEEKDAY_MISMATCH
+        return days[:1] or Reason.INVALID_DATE
     if found.weekday is not None:
         if found.next_week:
             monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
             return [monday + timedelta(days=found.weekday)]
-        return [today + timedelta(days=(found.weekday - today.weekday()) % 7)]
+        # The next such day: "Tuesday" typed on a Tuesday means next week's.
+        return [today + timedelta(days=(found.weekday - today.weekday()) % 7 or 7)]
     if found.relative is not None:
         return [today + timedelta(days=found.relative)]
-    if found.day_of_month is not None:
-        month_days = [
-            _day(None, (today.month + k - 1) % 12 + 1, found.day_of_month, today) for k in (0, 1, 2)
-        ]
-        return [d for d in month_days if d is not None][:1] or Reason.INVALID_DATE
     if known_day is not None:
         return [known_day]
     return []

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.events import Button, Incoming
+from bot.core.ports import Recipient
 from bot.core.router import Router
 from bot.i18n import N_
+from handlers.neighborhoods import by_short_id, short_id
+from handlers.polls.closing import organizer_messages
 from handlers.polls.delivery import (
     ANSWER,
     PREFER_NOT,
     option_count,
+    person_zone,
     poll_message,
-    results_message,
+    poll_results,
+    polls_for,
+    progress_text,
+    reminder_key,
+    results_messages,
     send_poll,
+    voter_hash,
 )
 from handlers.polls.templates import CUSTOM, TEMPLATES, template_for
 from storage.people import Role
@@ -42,39 +52,65 @@ WINDOWS = {
     "2w": timedelta(weeks=2),
 }
 MAX_OPTIONS = 11
+# /poll shows at most this many open polls: more would bury the chat.
+MAX_LISTED = 5
 
 
-def voter_hash(ctx: Context, poll_id: int) -> str:
-    """The only link between a response and a person: a keyed hash nobody can reverse."""
-    return ctx.services.hasher.digest(
-        "poll", str(poll_id), ctx.person.platform, ctx.person.platform_user_id
-    )
+def _voter(ctx: Context, poll_id: int) -> str:
+    return voter_hash(ctx.services, poll_id, ctx.person.platform, ctx.person.platform_user_id)
 
 
-@router.command("poll", N_("Trust polls: /poll new, /poll results (organizers)"))
+@router.command("poll", N_("Open polls you can answer; organizers: /poll new, results, csv"))
 async def poll_command(ctx: Context, event: Incoming) -> None:
     words = event.args.split()
     if not ctx.person.is_at_least(*ORGANIZERS):
-        await ctx.reply(
-            ctx._(
-                "Polls are short anonymous questions about safety and trust. When one is open, "
-                "it comes to you here. Send /subscribe to receive them."
-            )
-        )
-        return
-    if words[:1] == ["new"]:
+        await _open_polls(ctx)
+    elif words[:1] == ["new"]:
         await _start(ctx)
     elif words[:1] == ["results"]:
         await _results(ctx, words[1] if len(words) > 1 else "")
+    elif words[:1] == ["csv"]:
+        await _csv(ctx, words[1] if len(words) > 1 else "")
     else:
-        await ctx.reply(ctx._("Send /poll new to create a poll, or /poll results to see results."))
+        await _progress(ctx)
+        await ctx.reply(
+            ctx._(
+                "Send /poll new to create a poll, /poll results to see results, or /poll csv "
+                "for a CSV file."
+            )
+        )
+
+
+async def _open_polls(ctx: Context) -> None:
+    """Every open poll this person may answer, one tap away (answering again replaces)."""
+    polls = await polls_for(ctx.services, ctx.person)
+    if not polls:
+        await ctx.reply(
+            ctx._(
+                "Polls are short anonymous questions about safety and trust. No poll is open "
+                "for you right now; when one opens, it comes to you here if you have sent "
+                "/subscribe."
+            )
+        )
+        return
+    for poll in polls[:MAX_LISTED]:
+        message = poll_message(ctx.t, poll)
+        if await ctx.repos.polls.has_answered(poll.id, _voter(ctx, poll.id)):
+            note = ctx._("You have answered this one; a new tap replaces your answer.")
+            message = replace(message, text=note + "\n\n" + message.text)
+        await ctx.reply(message)
+
+
+async def _progress(ctx: Context) -> None:
+    """Organizers: how many have answered each open poll so far (no breakdowns)."""
+    for poll in await ctx.repos.polls.open_at(ctx.now()):
+        results = await poll_results(ctx.services, poll)
+        await ctx.reply(progress_text(ctx.t, poll, results, _zone(ctx)))
 
 
 async def _start(ctx: Context) -> None:
     await ctx.set_state(FLOW, "template", {})
-    rows = [
-        [Button(f"{tid}: {ctx._(t.question)[:45]}…", CHOOSE, tid)] for tid, t in TEMPLATES.items()
-    ]
+    rows = [[Button(f"{tid}: {ctx._(t.name)}", CHOOSE, tid)] for tid, t in TEMPLATES.items()]
     rows.append([Button(ctx._("My own question"), CHOOSE, CUSTOM)])
     rows.append([Button(ctx._("Cancel"), DISCARD)])
     await ctx.reply(
@@ -184,7 +220,7 @@ async def choose_window(ctx: Context, event: Incoming) -> None:
         [Button(ctx._("Everyone subscribed"), AUDIENCE, "*")],
         [Button(ctx._("Subscribers and announcement channels"), AUDIENCE, "+")],
     ]
-    rows.extend([Button(tag, AUDIENCE, tag)] for tag in ctx.config.meetings.neighborhoods)
+    rows.extend([Button(tag, AUDIENCE, short_id(tag))] for tag in ctx.config.meetings.neighborhoods)
     await ctx.reply(ctx._("Who should be asked?"), rows)
 
 
@@ -192,11 +228,10 @@ async def choose_window(ctx: Context, event: Incoming) -> None:
 async def choose_audience(ctx: Context, event: Incoming) -> None:
     data = await _state(ctx, "audience")
     choice = event.button_arg
-    if data is None or (
-        choice not in ("*", "+") and choice not in ctx.config.meetings.neighborhoods
-    ):
+    tag = by_short_id(ctx.config.meetings.neighborhoods, choice)
+    if data is None or (choice not in ("*", "+") and tag is None):
         return
-    data["tags"] = [] if choice in ("*", "+") else [choice]
+    data["tags"] = [] if tag is None else [tag]
     data["channels"] = choice == "+"
     if ctx.config.meetings.neighborhoods:
         await ctx.set_state(FLOW, "hood", data)
@@ -273,7 +308,22 @@ async def _results(ctx: Context, arg: str) -> None:
     if poll is None:
         await ctx.reply(ctx._("There is no such poll."))
         return
-    await ctx.reply(await results_message(ctx.services, ctx.t, poll))
+    for message in await results_messages(ctx.services, ctx.t, poll, _zone(ctx)):
+        await ctx.reply(message)
+
+
+async def _csv(ctx: Context, arg: str) -> None:
+    """The results of one poll (the latest by default) as a CSV file in the chat."""
+    if arg:
+        poll = await _named_poll(ctx, arg)
+    else:
+        latest = await ctx.repos.polls.latest(1)
+        poll = latest[0] if latest else None
+    if poll is None:
+        await ctx.reply(ctx._("There is no such poll."))
+        return
+    messages = await organizer_messages(ctx.services, ctx.t, poll, _zone(ctx))
+    await ctx.reply(messages[-1])
 
 
 async def _named_poll(ctx: Context, arg: str) -> Poll | None:
@@ -294,16 +344,19 @@ async def answer(ctx: Context, event: Incoming) -> None:
     if value not in allowed:
         await ctx.reply(ctx._("This button no longer works. Send /start to begin again."))
         return
-    digest = voter_hash(ctx, poll.id)
+    digest = _voter(ctx, poll.id)
+    own_chat = Recipient(ctx.person.platform, ctx.person.platform_user_id)
     async with ctx.db.transaction():
         await ctx.repos.polls.answer(
             poll.id, digest, None if value == PREFER_NOT else int(value), ctx.t.locale
         )
-    closes = ctx.t.datetime(poll.closes_at, _zone(ctx), "medium")
+        # Answered: the closing-soon reminder queued with the poll is no longer wanted.
+        await ctx.repos.outbox.skip_pending(reminder_key(poll, own_chat))
+    closes = ctx.t.moment(poll.closes_at, _zone(ctx))
     rows: list[list[Button]] = []
     if poll.ask_neighborhood and value != PREFER_NOT:
         rows = [
-            [Button(tag, NEIGHBORHOOD, f"{poll.id}:{tag}")]
+            [Button(tag, NEIGHBORHOOD, f"{poll.id}:{short_id(tag)}")]
             for tag in ctx.config.meetings.neighborhoods
         ]
     text = ctx._("Thank you. Your answer is saved anonymously. You can change it until {when}.")
@@ -314,14 +367,15 @@ async def answer(ctx: Context, event: Incoming) -> None:
 
 @router.button(NEIGHBORHOOD)
 async def neighborhood(ctx: Context, event: Incoming) -> None:
-    poll_arg, _, tag = event.button_arg.partition(":")
+    poll_arg, _, ident = event.button_arg.partition(":")
     poll = await _named_poll(ctx, poll_arg)
+    tag = by_short_id(ctx.config.meetings.neighborhoods, ident)
     if (
         poll is None
         or not poll.is_open_at(ctx.now())
         or not poll.ask_neighborhood
-        or tag not in ctx.config.meetings.neighborhoods
-        or not await ctx.repos.polls.set_neighborhood(poll.id, voter_hash(ctx, poll.id), tag)
+        or tag is None
+        or not await ctx.repos.polls.set_neighborhood(poll.id, _voter(ctx, poll.id), tag)
     ):
         await ctx.reply(ctx._("This poll is closed. Thank you all the same."), ephemeral=True)
         return
@@ -329,4 +383,4 @@ async def neighborhood(ctx: Context, event: Incoming) -> None:
 
 
 def _zone(ctx: Context) -> ZoneInfo:
-    return ZoneInfo(ctx.person.timezone or ctx.config.bot.timezone)
+    return person_zone(ctx.services, ctx.person.timezone)

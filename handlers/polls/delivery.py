@@ -7,22 +7,28 @@ urgent answer: a trust survey is the wrong thing to send a person in trouble.
 from __future__ import annotations
 
 import asyncio
-import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.core.context import Services
 from bot.core.events import Attachment, Button, Outgoing
 from bot.core.ports import Recipient
-from bot.i18n import Translator
+from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.outbox import Queued
-from handlers.meetings.broadcast import channel_audiences, person_audience
-from handlers.polls.chart import distribution_png, trend_png
-from handlers.polls.results import Figures, PollResults, summarize
+from handlers.meetings.broadcast import after_quiet_hours, channel_audiences, person_audience
+from handlers.polls.chart import ChartBar, ChartText, distribution_png, trend_png
+from handlers.polls.results import (
+    MIN_N_DISCLOSE,
+    Bar,
+    Figures,
+    PollResults,
+    SecondaryRule,
+    Suppression,
+    summarize,
+)
 from handlers.polls.templates import Scale, Template, template_for
-from storage.people import Role
+from storage.people import Person
 from storage.polls import Poll
-
-log = logging.getLogger(__name__)
 
 ANSWER = "poll.a"
 PREFER_NOT = "x"
@@ -78,71 +84,256 @@ async def send_poll(services: Services, poll: Poll, to_channels: bool) -> int:
     if to_channels:
         audiences += channel_audiences(services)
     messages: dict[str, Outgoing] = {}
+    reminders: dict[tuple[str, str], Outgoing] = {}
     batch: list[Queued] = []
+    later: list[Queued] = []
     for audience in audiences:
-        if audience.person_id is not None and await _should_not_ask(services, audience.person_id):
+        if audience.person_id is not None and await should_not_ask(services, audience.person_id):
             continue
+        t = services.languages.translator(audience.lang)
         if audience.lang not in messages:
-            messages[audience.lang] = poll_message(
-                services.languages.translator(audience.lang), poll
-            )
-        where = f"{audience.recipient.platform}:{audience.recipient.chat_id}"
+            messages[audience.lang] = poll_message(t, poll)
         batch.append(
             Queued(
                 audience.recipient,
                 messages[audience.lang],
-                f"poll:{poll.id}:{where}",
+                poll_dedupe_key(poll, audience.recipient),
                 not_before=now,
                 broadcast_id=f"poll:{poll.id}",
                 expires_at=poll.closes_at,
             )
         )
-    return await services.outbox.enqueue_many(batch)
+        if audience.person_id is None:
+            continue  # channels get no reminder: nobody there can be told apart
+        key = (audience.lang, audience.zone.key)
+        if key not in reminders:
+            reminders[key] = closing_soon_message(t, poll, audience.zone)
+        reminder = closing_soon(services, poll, audience.recipient, audience.zone, reminders[key])
+        if reminder is not None:
+            later.append(reminder)
+    sent = await services.outbox.enqueue_many(batch)
+    await services.outbox.enqueue_many(later)
+    return sent
 
 
-async def _should_not_ask(services: Services, person_id: int) -> bool:
+def voter_hash(services: Services, poll_id: int, platform: str, platform_user_id: str) -> str:
+    """The only link between a response and a person: a keyed hash nobody can reverse."""
+    return services.hasher.digest("poll", str(poll_id), platform, platform_user_id)
+
+
+def poll_dedupe_key(poll: Poll, recipient: Recipient) -> str:
+    """One key per (poll, chat): the first sending and any later offer share it, so nobody
+    is ever sent the same poll twice."""
+    return f"poll:{poll.id}:{recipient.platform}:{recipient.chat_id}"
+
+
+def reminder_key(poll: Poll, recipient: Recipient) -> str:
+    """The closing-soon reminder's key; withdrawn by exactly this key when they answer."""
+    return poll_dedupe_key(poll, recipient) + ":soon"
+
+
+def closing_soon_message(t: Translator, poll: Poll, zone: ZoneInfo) -> Outgoing:
+    """The poll again, one tap to answer, headed by when it closes."""
+    poll_part = poll_message(t, poll)
+    heading = t._("⏰ This poll closes on {when} and you have not answered yet.").format(
+        when=t.moment(poll.closes_at, zone)
+    )
+    return Outgoing(heading + "\n\n" + poll_part.text, poll_part.buttons, rtl=t.is_rtl)
+
+
+def closing_soon(
+    services: Services, poll: Poll, recipient: Recipient, zone: ZoneInfo, message: Outgoing
+) -> Queued | None:
+    """The one reminder, queued with the poll itself for `closing_soon_hours` before it
+    closes (the database is the schedule, as for meeting reminders), moved past the person's
+    quiet hours; answering withdraws it. None if it would come too late to be of use."""
+    now = services.clock()
+    due = poll.closes_at - timedelta(hours=services.config.polls.closing_soon_hours)
+    if due <= now:
+        return None  # the poll itself has only just arrived: no reminder needed
+    send_at = after_quiet_hours(services, zone, due)
+    if send_at >= poll.closes_at:
+        return None
+    return Queued(
+        recipient,
+        message,
+        reminder_key(poll, recipient),
+        not_before=send_at,
+        broadcast_id=f"poll:{poll.id}:soon",
+        expires_at=poll.closes_at,
+    )
+
+
+def reaches(poll: Poll, tags: tuple[str, ...] | None) -> bool:
+    """Whether a person with these subscription tags (None: not subscribed, (): the whole
+    city) is in the poll's audience. A city-wide poll reaches anyone who asks for it."""
+    if not poll.audience_tags:
+        return True
+    return tags is not None and (not tags or bool(set(tags) & set(poll.audience_tags)))
+
+
+async def polls_for(services: Services, person: Person) -> list[Poll]:
+    """Open polls this person may answer now."""
+    tags = await services.repos.subscriptions.tags_of(person.id)
+    return [p for p in await services.repos.polls.open_at(services.clock()) if reaches(p, tags)]
+
+
+async def offer_open_polls(services: Services, person: Person) -> int:
+    """Late voters: queue each open poll this person may answer, has not answered and was
+    never sent (the shared dedupe key makes it once), unless it is the wrong moment to ask."""
+    if person.blocked:
+        return 0
+    polls = await polls_for(services, person)
+    if not polls or await should_not_ask(services, person.id):
+        return 0
+    t = services.languages.translator(person.locale or services.config.bot.default_locale)
+    zone = person_zone(services, person.timezone)
+    recipient = Recipient(person.platform, person.platform_user_id, None, person.id)
+    batch: list[Queued] = []
+    later: list[Queued] = []
+    for poll in polls:
+        digest = voter_hash(services, poll.id, person.platform, person.platform_user_id)
+        if await services.repos.polls.has_answered(poll.id, digest):
+            continue
+        reminder = closing_soon(
+            services, poll, recipient, zone, closing_soon_message(t, poll, zone)
+        )
+        later.extend([reminder] if reminder is not None else [])
+        batch.append(
+            Queued(
+                recipient,
+                poll_message(t, poll),
+                poll_dedupe_key(poll, recipient),
+                not_before=services.clock(),
+                broadcast_id=f"poll:{poll.id}",
+                expires_at=poll.closes_at,
+            )
+        )
+    offered = await services.outbox.enqueue_many(batch)
+    await services.outbox.enqueue_many(later)
+    return offered
+
+
+async def should_not_ask(services: Services, person_id: int) -> bool:
     if await services.repos.cases.open_for_person(person_id) is not None:
         return True
     views = await services.repos.knowledge.recent_views(person_id, services.clock() - URGENT_QUIET)
     return any(view.urgent for view in views)
 
 
-def results_text(t: Translator, poll: Poll, results: PollResults, trend: list[str]) -> str:
+def person_zone(services: Services, timezone: str | None) -> ZoneInfo:
+    """The person's own time zone, else the deployment's (a stale name falls back too)."""
+    try:
+        return ZoneInfo(timezone or services.config.bot.timezone)
+    except (KeyError, ValueError):
+        return ZoneInfo(services.config.bot.timezone)
+
+
+def suppression_of(services: Services) -> Suppression:
+    settings = services.config.polls
+    return Suppression(settings.min_group_size, SecondaryRule(settings.secondary_suppression))
+
+
+def thresholds_text(t: Translator, suppression: Suppression) -> str:
+    """The reporting rule in force, stated beside every result."""
+    rule = (
+        t._(
+            "When one group or answer is hidden, the next smallest is hidden too, so it cannot "
+            "be worked out from the total."
+        )
+        if suppression.rule is SecondaryRule.NEXT_SMALLEST
+        else t._(
+            "When any group or answer is hidden, that whole breakdown is hidden and only "
+            "totals are shown."
+        )
+    )
+    return (
+        t.ngettext(
+            "Groups with fewer than {n} answer are not shown, and no count under {floor} is "
+            "ever shown.",
+            "Groups with fewer than {n} answers are not shown, and no count under {floor} is "
+            "ever shown.",
+            suppression.min_group,
+        ).format(n=suppression.min_group, floor=MIN_N_DISCLOSE)
+        + " "
+        + rule
+    )
+
+
+def progress_text(t: Translator, poll: Poll, results: PollResults, zone: ZoneInfo) -> str:
+    """For an open poll: how many have answered so far, and until when it runs."""
+    total = results.n_answered + results.n_prefer_not
+    return t.ngettext(
+        "Poll #{number} is open until {when}: {count} answer so far.",
+        "Poll #{number} is open until {when}: {count} answers so far.",
+        total,
+    ).format(number=poll.id, when=t.moment(poll.closes_at, zone), count=total)
+
+
+def bar_label(t: Translator, poll: Poll, values: tuple[int, ...]) -> str:
+    """'0 (Not at all safe)', '4–6', 'Agree', 'Violence/guns' …"""
+    template = template_for(poll.template)
+    if len(values) > 1:
+        return f"{values[0]}–{values[-1]}"
+    value = values[0]
+    if template.scale is Scale.ZERO_TO_TEN:
+        ends = {0: template.labels[0], 5: template.labels[1], 10: template.labels[2]}
+        return f"{value} ({t._(ends[value])})" if value in ends else str(value)
+    labels = option_labels(t, poll)
+    first = 1 if template.scale is Scale.AGREE_FIVE else 0
+    return labels[value - first] if 0 <= value - first < len(labels) else str(value)
+
+
+def fewer_than(t: Translator, n: int) -> str:
+    return t.ngettext("fewer than {n} answer", "fewer than {n} answers", n).format(n=n)
+
+
+def _hidden_bar(t: Translator, bar: Bar) -> str:
+    if bar.small:
+        return fewer_than(t, MIN_N_DISCLOSE)
+    return t._("hidden to protect a smaller answer")
+
+
+def results_text(
+    t: Translator, poll: Poll, results: PollResults, trend: list[str], zone: ZoneInfo, now: datetime
+) -> str:
     template = template_for(poll.template)
     lines = [
         t._("Results of poll #{number}").format(number=poll.id),
         question_text(t, poll),
         "",
     ]
+    is_open = poll.is_open_at(now)
+    if is_open:
+        lines.append(progress_text(t, poll, results, zone))
     if not results.enough:
-        n = results.overall.n
-        lines.append(
-            t._("Not enough responses yet.")
-            + ("" if n is None else " " + t._("n = {n}").format(n=n))
-        )
-    else:
-        lines.append(t._("n = {n}").format(n=results.n_answered))
-        labels = option_labels(t, poll)
-        first = 1 if template.scale is Scale.AGREE_FIVE else 0
-        for value, count in results.distribution.items():
-            label = labels[value - first] if 0 <= value - first < len(labels) else str(value)
+        if not is_open:
+            n = results.overall.n
             lines.append(
-                f"  {label}: " + (str(count) if count is not None else t._("fewer than 10"))
+                t._("Not enough responses yet.")
+                + ("" if n is None else " " + t._("n = {n}").format(n=n))
             )
-        lines.extend(_headline(t, template, results))
+        lines.extend(["", thresholds_text(t, results.suppression)])
+        return "\n".join(lines)
+    lines.append(t._("n = {n}").format(n=results.n_answered))
+    for bar in results.distribution:
+        value = t.number(bar.count) if bar.count is not None else _hidden_bar(t, bar)
+        lines.append(f"  {bar_label(t, poll, bar.values)}: {value}")
+    lines.extend(_headline(t, template, results))
     lines.append("")
-    for title, groups in (
-        (t._("By language"), results.by_language),
-        (t._("By neighborhood"), results.by_neighborhood),
+    for title, groups, names in (
+        (t._("By language"), results.by_language, LANGUAGE_NAMES),
+        (t._("By neighborhood"), results.by_neighborhood, {}),
     ):
         if not groups:
             continue
         lines.append(title + ":")
         for group in groups:
-            lines.append(f"  {group.label}: " + _group_value(t, template, group))
-    if trend:
+            label = names.get(group.label, group.label)
+            lines.append(f"  {label}: " + _group_value(t, template, group))
+    if len(trend) > 1:
         lines.extend(["", t._("Trend across waves:"), *trend])
-    lines.extend(["", disclosure(t, poll, results)])
+    lines.extend(["", disclosure(t, poll, results), thresholds_text(t, results.suppression)])
     return "\n".join(lines)
 
 
@@ -182,76 +373,99 @@ def disclosure(t: Translator, poll: Poll, results: PollResults) -> str:
 
 async def poll_results(services: Services, poll: Poll) -> PollResults:
     responses = await services.repos.polls.responses(poll.id)
-    return summarize(responses, template_for(poll.template), option_count(poll))
+    return summarize(
+        responses, template_for(poll.template), option_count(poll), suppression_of(services)
+    )
+
+
+def score_axis(t: Translator, template: Template) -> str:
+    if template.scale is Scale.ZERO_TO_TEN:
+        return t._("{name} (0–100, not a percentage)").format(
+            name=t._(template.score_name) if template.score_name else ""
+        )
+    return t._("Agree (%)")
 
 
 async def trend_lines(
     services: Services, t: Translator, poll: Poll
-) -> tuple[list[str], list[float | None]]:
+) -> tuple[list[str], list[ChartBar]]:
+    """One line per wave of the same template, and the points of the trend chart."""
     if poll.template not in ("T1", "T2", "T3", "T4"):
         return [], []
     lines: list[str] = []
-    scores: list[float | None] = []
+    points: list[ChartBar] = []
     for wave in await services.repos.polls.waves(poll.template):
         results = await poll_results(services, wave)
         score = results.overall.score if results.enough else None
-        scores.append(score)
         value = t.number(round(score)) if score is not None else t._("not enough responses yet")
         label = t._("Wave {number}").format(number=wave.wave)
         lines.append(f"  {label}: {value}")
-    return lines, scores
+        points.append(ChartBar(label, score, t.number(round(score)) if score is not None else ""))
+    return lines, points
 
 
-async def results_message(services: Services, t: Translator, poll: Poll) -> Outgoing:
-    """The results as text plus a PNG chart (distribution, or the trend across waves)."""
+def distribution_chart(
+    t: Translator, poll: Poll, results: PollResults
+) -> tuple[ChartText, list[ChartBar]]:
+    """The words and bars of the results chart, in the reader's language."""
+    text = ChartText(
+        title=question_text(t, poll),
+        value_axis=t._("Number of answers"),
+        hidden=fewer_than(t, MIN_N_DISCLOSE),
+        note=disclosure(t, poll, results),
+    )
+    bars = [
+        ChartBar(
+            bar_label(t, poll, bar.values),
+            bar.count,
+            t.number(bar.count) if bar.count is not None else _hidden_bar(t, bar),
+        )
+        for bar in results.distribution
+    ]
+    return text, bars
+
+
+def chart_summary(t: Translator, poll: Poll, results: PollResults, bars: list[ChartBar]) -> str:
+    """The chart in words, with the same numbers: its caption, for screen readers and for
+    people whose phone does not load images."""
+    lines = [
+        t._("Chart: {question}").format(question=question_text(t, poll)),
+        t._("n = {n}").format(n=results.n_answered),
+    ]
+    lines.extend(_headline(t, template_for(poll.template), results))
+    lines.extend(f"{bar.label}: {bar.shown}" for bar in bars)
+    return "\n".join(lines)
+
+
+async def results_messages(
+    services: Services, t: Translator, poll: Poll, zone: ZoneInfo
+) -> list[Outgoing]:
+    """The results as text, then a PNG chart (distribution, or the trend across waves)
+    whose caption says the same numbers in words."""
     results = await poll_results(services, poll)
-    trend, scores = await trend_lines(services, t, poll)
-    text = results_text(t, poll, results, trend)
-    chart: Attachment | None = None
-    note = t._("Answers from residents who chose to respond; not a random sample.")
-    if results.enough and results.distribution:
-        labels = [str(v) for v in results.distribution]
-        png = await asyncio.to_thread(
-            distribution_png,
-            question_text(t, poll),
-            labels,
-            list(results.distribution.values()),
-            note,
-        )
+    trend, points = await trend_lines(services, t, poll)
+    messages = [
+        Outgoing(results_text(t, poll, results, trend, zone, services.clock()), rtl=t.is_rtl)
+    ]
+    if results.enough and any(bar.count is not None for bar in results.distribution):
+        text, bars = distribution_chart(t, poll, results)
+        png = await asyncio.to_thread(distribution_png, text, bars)
         chart = Attachment(f"poll-{poll.id}.png", png, "image/png", is_image=True)
-    elif len(scores) > 1:
-        png = await asyncio.to_thread(
-            trend_png,
-            question_text(t, poll),
-            [str(i + 1) for i in range(len(scores))],
-            scores,
-            note,
+        caption = chart_summary(t, poll, results, bars)
+        messages.append(Outgoing(caption, attachment=chart, rtl=t.is_rtl))
+    elif sum(point.value is not None for point in points) > 1:
+        template = template_for(poll.template)
+        text = ChartText(
+            title=question_text(t, poll),
+            value_axis=score_axis(t, template),
+            hidden=fewer_than(t, results.suppression.min_group),
+            note=t._("Answers from residents who chose to respond; not a random sample."),
         )
+        png = await asyncio.to_thread(trend_png, text, points)
         chart = Attachment(f"poll-{poll.id}-trend.png", png, "image/png", is_image=True)
-    return Outgoing(text, attachment=chart, rtl=t.is_rtl)
-
-
-async def close_due_polls(services: Services) -> int:
-    """Close polls at the end of their window and send the results to the organizers.
-
-    Results are drawn first; closing and queueing them is then one short transaction
-    (a closed poll always has its results on the way)."""
-    closed = 0
-    for poll in await services.repos.polls.due_to_close(services.clock()):
-        results = []
-        for role in (Role.ORGANIZER, Role.ADMIN):
-            for person in await services.repos.people.with_role(role):
-                t = services.languages.translator(person.locale)
-                results.append((person, await results_message(services, t, poll)))
-        async with services.db.transaction():
-            if not await services.repos.polls.close(poll.id):
-                continue
-            for person, message in results:
-                await services.outbox.enqueue(
-                    Recipient(person.platform, person.platform_user_id, None, person.id),
-                    message,
-                    f"poll:{poll.id}:results:{person.id}",
-                )
-        closed += 1
-        log.info("poll closed and results sent")
-    return closed
+        caption = "\n".join(
+            [t._("Chart: {question}").format(question=question_text(t, poll)), text.value_axis]
+            + [f"{p.label}: {p.shown or t._('not enough responses yet')}" for p in points]
+        )
+        messages.append(Outgoing(caption, attachment=chart, rtl=t.is_rtl))
+    return messages

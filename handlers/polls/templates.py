@@ -25,6 +25,9 @@ class Template:
     scale: Scale
     labels: tuple[str, ...]  # endpoint (and middle) labels, or the choices
     score_name: str | None  # "Safety score" / "Trust score" for 0-10 items
+    # What the organizer's picker shows: T2-T4 all begin "How much do you agree: The police
+    # in my neighborhood …", so their questions cut short look identical.
+    name: str = ""
 
     def values(self, custom_options: int = 0) -> range:
         if self.scale is Scale.ZERO_TO_TEN:
@@ -45,6 +48,7 @@ TEMPLATES: dict[str, Template] = {
             Scale.ZERO_TO_TEN,
             (N_("Not at all safe"), N_("Neither"), N_("Completely safe")),
             N_("Safety score"),
+            N_("Safety: how safe you feel in your neighborhood"),
         ),
         Template(
             "T2",
@@ -55,6 +59,7 @@ TEMPLATES: dict[str, Template] = {
             Scale.ZERO_TO_TEN,
             AGREE_LABELS,
             N_("Trust score (respect)"),
+            N_("Respect: police treat residents with respect"),
         ),
         Template(
             "T3",
@@ -65,6 +70,7 @@ TEMPLATES: dict[str, Template] = {
             Scale.ZERO_TO_TEN,
             AGREE_LABELS,
             N_("Trust score (listening)"),
+            N_("Listening: police listen to residents' concerns"),
         ),
         Template(
             "T4",
@@ -81,6 +87,7 @@ TEMPLATES: dict[str, Template] = {
                 N_("Strongly agree"),
             ),
             None,
+            N_("Fairness: police treat everyone fairly"),
         ),
         Template(
             "T5",
@@ -99,6 +106,7 @@ TEMPLATES: dict[str, Template] = {
                 N_("Other"),
             ),
             None,
+            N_("Top issue on your block or in your neighborhood"),
         ),
     )
 }

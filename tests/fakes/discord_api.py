@@ -30,6 +30,9 @@ EPHEMERAL_FLAG = 1 << 6
 CHANNEL_MESSAGE = 4
 DEFERRED_CHANNEL_MESSAGE = 5
 UPDATE_MESSAGE = 7
+MODAL = 9
+# Interaction types (docs: "Interaction Type").
+APPLICATION_COMMAND, MESSAGE_COMPONENT, MODAL_SUBMIT = 2, 3, 5
 TIMESTAMP = "2026-11-21T15:00:00.000000+00:00"
 
 
@@ -107,7 +110,17 @@ class FakeDiscord:
             self.ANNOUNCE_CHANNEL_ID: self._text_channel(self.ANNOUNCE_CHANNEL_ID, "meetings"),
         }
         self._dm_channels: dict[str, str] = {}
+        # Application flags (the Message Content intent switches: 1 << 18, 1 << 19).
+        self.application_flags = 0
+        # The guild's roles, and which of them the bot has (permissions as Discord sends
+        # them: a decimal string). @everyone (id = guild id) may view and post by default.
+        self.roles: list[dict[str, Any]] = [
+            {"id": self.GUILD_ID, "name": "@everyone", "permissions": str((1 << 10) | (1 << 11))}
+        ]
+        self.bot_roles: list[str] = []
         self._interactions: dict[str, dict[str, Any]] = {}
+        # Modals the bot opened, by the id of the interaction they answered.
+        self.modals: dict[str, dict[str, Any]] = {}
         self._refusals: list[Refusal] = []
         self._ids = itertools.count(1200000000000000000)
         self._socket: web.WebSocketResponse | None = None
@@ -119,6 +132,8 @@ class FakeDiscord:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Guild scheduled events the bot created, by id, as Discord stores them.
+        self.scheduled_events: dict[str, dict[str, Any]] = {}
         # Files people attach to their messages, served at /attachments/<name> like the CDN.
         self.uploads: dict[str, tuple[bytes, str]] = {}
 
@@ -164,6 +179,20 @@ class FakeDiscord:
             or c.path.startswith(f"/webhooks/{self.APP_ID}/{token}")
         ]
 
+    def is_ephemeral(self, call: Call) -> bool:
+        """Whether a send was shown to its person alone (flags has EPHEMERAL)."""
+        data = call.body.get("data", call.body) if isinstance(call.body, dict) else {}
+        return bool(int(data.get("flags") or 0) & EPHEMERAL_FLAG)
+
+    def public_server_messages(self) -> list[dict[str, Any]]:
+        """Every message anyone in the server could read: not in a DM, not ephemeral."""
+        return [
+            message
+            for message in self.messages.values()
+            if self.channels.get(message["channel_id"], {}).get("type") != 1
+            and not int(message.get("flags") or 0) & EPHEMERAL_FLAG
+        ]
+
     def last_message(self, channel_id: str) -> dict[str, Any]:
         """The latest message stored in a channel (what a person would click on)."""
         return [m for m in self.messages.values() if m["channel_id"] == channel_id][-1]
@@ -171,7 +200,7 @@ class FakeDiscord:
     def gateway_ops(self, op: int) -> list[dict[str, Any]]:
         return [payload for payload in self.received if payload.get("op") == op]
 
-    async def wait_for(self, check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    async def wait_for(self, check: Callable[[], Any], timeout: float = 30.0) -> Any:
         """Wait until `check()` returns something truthy (re-checked on every change)."""
 
         async def settled() -> Any:
@@ -268,7 +297,7 @@ class FakeDiscord:
         if registered:  # a guild command's interaction names its guild
             data.update(id=registered[0]["id"], guild_id=self.GUILD_ID)
         return await self._interact(
-            2, data, user_id, locale, channel_id or self.ANNOUNCE_CHANNEL_ID
+            APPLICATION_COMMAND, data, user_id, locale, channel_id or self.ANNOUNCE_CHANNEL_ID
         )
 
     async def click(
@@ -278,7 +307,45 @@ class FakeDiscord:
         message = self.messages[message_id]
         data = {"custom_id": custom_id, "component_type": 2}
         channel_id = message["channel_id"]
-        return await self._interact(3, data, user_id, locale, channel_id, message)
+        return await self._interact(MESSAGE_COMPONENT, data, user_id, locale, channel_id, message)
+
+    async def submit_modal(
+        self, user_id: str, opened_by: str, values: dict[str, str], locale: str = "en-US"
+    ) -> str:
+        """A person fills in and submits the modal the bot answered `opened_by` with.
+
+        The submission echoes the modal's custom_id and each text input's custom_id with
+        the value typed, inside the label or action row that held it (docs: "Modal Submit").
+        """
+        modal = self.modals[opened_by]
+
+        def filled(component: dict[str, Any]) -> dict[str, Any]:
+            if component.get("type") == 4:
+                custom_id = component["custom_id"]
+                return {"type": 4, "custom_id": custom_id, "value": values[custom_id]}
+            copy: dict[str, Any] = {"type": component["type"]}
+            if "component" in component:
+                copy["component"] = filled(component["component"])
+            if "components" in component:
+                copy["components"] = [filled(child) for child in component["components"]]
+            return copy
+
+        data = {
+            "custom_id": modal["custom_id"],
+            "components": [filled(component) for component in modal["components"]],
+        }
+        channel_id = self._interactions[opened_by]["channel_id"]
+        return await self._interact(MODAL_SUBMIT, data, user_id, locale, channel_id)
+
+    async def post_in_channel(
+        self, user_id: str, channel_id: str, content: str, name: str = "member"
+    ) -> dict[str, Any]:
+        """A person writes in a server channel or thread (MESSAGE_CREATE with guild_id)."""
+        message = self.message_payload(channel_id, user_payload(user_id, name), content)
+        message["member"] = self._member(user_payload(user_id, name))
+        self.messages[message["id"]] = message
+        await self.dispatch("MESSAGE_CREATE", message)
+        return message
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a dispatch (op 0) to the live session; kept for replay on resume."""
@@ -378,10 +445,18 @@ class FakeDiscord:
             ("GET", rf"/applications/{app}/commands", self._get_commands),
             ("GET", rf"/applications/{app}/guilds/(\d+)/commands", self._get_commands),
             ("POST", "/users/@me/channels", self._create_dm),
+            ("GET", "/users/@me/guilds", self._get_my_guilds),
+            ("GET", r"/guilds/(\d+)", self._get_guild),
+            ("GET", r"/guilds/(\d+)/roles", self._get_roles),
+            ("GET", r"/guilds/(\d+)/channels", self._get_guild_channels),
+            ("GET", r"/guilds/(\d+)/members/(\d+)", self._get_member),
             ("GET", r"/channels/(\d+)", self._get_channel),
             ("POST", r"/channels/(\d+)/messages", self._post_message),
             ("PATCH", r"/channels/(\d+)/messages/(\d+)", self._edit_message),
             ("POST", r"/channels/(\d+)/threads", self._create_thread),
+            ("POST", r"/guilds/(\d+)/scheduled-events", self._create_event),
+            ("GET", r"/guilds/(\d+)/scheduled-events/(\d+)", self._get_event),
+            ("PATCH", r"/guilds/(\d+)/scheduled-events/(\d+)", self._edit_event),
             ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._interaction_callback),
             ("POST", rf"/webhooks/{app}/([^/]+)", self._followup),
             ("PATCH", rf"/webhooks/{app}/([^/]+)/messages/@original", self._edit_original),
@@ -402,7 +477,7 @@ class FakeDiscord:
                 "bot_require_code_grant": False,
                 "owner": user_payload("1100000000000000099", "owner"),
                 "verify_key": "0" * 64,
-                "flags": 0,
+                "flags": self.application_flags,
             }
         )
 
@@ -427,6 +502,29 @@ class FakeDiscord:
 
     async def _get_commands(self, call: Call, guild_id: str | None = None) -> web.Response:
         return json_reply(self.commands.get(guild_id or "global", []))
+
+    def give_bot_role(self, name: str, permissions: int) -> None:
+        """A role with these permissions, given to the bot."""
+        role_id = self._snowflake()
+        self.roles.append({"id": role_id, "name": name, "permissions": str(permissions)})
+        self.bot_roles.append(role_id)
+
+    async def _get_my_guilds(self, call: Call) -> web.Response:
+        return json_reply([{"id": self.GUILD_ID, "name": "City liaison", "owner": False}])
+
+    async def _get_guild(self, call: Call, guild_id: str) -> web.Response:
+        guild = {k: v for k, v in self._guild().items() if k not in ("channels", "threads")}
+        return json_reply(guild)
+
+    async def _get_roles(self, call: Call, guild_id: str) -> web.Response:
+        return json_reply(self.roles)
+
+    async def _get_guild_channels(self, call: Call, guild_id: str) -> web.Response:
+        return json_reply([c for c in self.channels.values() if c.get("type") == 0])
+
+    async def _get_member(self, call: Call, guild_id: str, user_id: str) -> web.Response:
+        member = self._member(user_payload(user_id, "liaison-bot", bot=True))
+        return json_reply({**member, "roles": self.bot_roles if user_id == self.BOT_ID else []})
 
     async def _create_dm(self, call: Call) -> web.Response:
         return json_reply(self.channels[self.dm_channel_id(str(call.body["recipient_id"]))])
@@ -455,6 +553,35 @@ class FakeDiscord:
         await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
         return json_reply(thread, status=201)
 
+    async def _create_event(self, call: Call, guild_id: str) -> web.Response:
+        event_id = self._snowflake()
+        event = {
+            "id": event_id,
+            "guild_id": guild_id,
+            "channel_id": None,
+            "creator_id": self.BOT_ID,
+            "entity_id": None,
+            "user_count": 0,
+            "image": None,
+            "status": 1,  # scheduled
+            **{k: v for k, v in call.body.items() if k != "channel_id"},
+        }
+        self.scheduled_events[event_id] = event
+        return json_reply(event)
+
+    async def _get_event(self, call: Call, guild_id: str, event_id: str) -> web.Response:
+        event = self.scheduled_events.get(event_id)
+        if event is None or event["guild_id"] != guild_id:
+            return json_reply({"message": "Unknown Guild Scheduled Event", "code": 10070}, 404)
+        return json_reply(event)
+
+    async def _edit_event(self, call: Call, guild_id: str, event_id: str) -> web.Response:
+        event = self.scheduled_events.get(event_id)
+        if event is None or event["guild_id"] != guild_id:
+            return json_reply({"message": "Unknown Guild Scheduled Event", "code": 10070}, 404)
+        event.update({k: v for k, v in call.body.items() if k != "channel_id"})
+        return json_reply(event)
+
     async def _interaction_callback(
         self, call: Call, interaction_id: str, token: str
     ) -> web.Response:
@@ -469,6 +596,11 @@ class FakeDiscord:
         elif kind == UPDATE_MESSAGE:
             message = self.messages[interaction["message"]["id"]]
             message.update({k: v for k, v in data.items() if k in ("content", "components")})
+        elif kind == MODAL:
+            if interaction["type"] == MODAL_SUBMIT:
+                body = {"message": "Invalid interaction application command", "code": 50035}
+                return json_reply(body, status=400)
+            self.modals[interaction_id] = data
         resource: dict[str, Any] = {"type": kind}
         if message is not None:
             resource["message"] = message

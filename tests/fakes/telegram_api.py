@@ -181,6 +181,10 @@ class FakeTelegramAPI:
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self.webhook: JSON | None = None
         self.forums: set[str] = set()
+        # The bot's membership per group (getChatMember); a plain member unless set here.
+        self.bot_members: dict[str, JSON] = {}
+        # Group ids Telegram does not know (or the bot was never added to).
+        self.missing_chats: set[str] = set()
         self.port = 0
         self._updates: list[JSON] = []
         self._update_ids = itertools.count(1)
@@ -208,6 +212,8 @@ class FakeTelegramAPI:
             "sendphoto": self._send_photo,
             "senddocument": self._send_document,
             "getchat": self._get_chat,
+            "getchatmember": self._get_chat_member,
+            "getwebhookinfo": self._get_webhook_info,
             "createforumtopic": self._create_forum_topic,
             "getfile": self._get_file,
         }
@@ -296,7 +302,7 @@ class FakeTelegramAPI:
         """Every call of `method`, the refused ones included."""
         return [c for c in self.calls if c.method.lower() == method.lower()]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[ApiCall]:
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 30.0) -> list[ApiCall]:
         """Wait until `method` succeeded `count` times; its successful calls."""
         async with asyncio.timeout(timeout), self._changed:
             await self._changed.wait_for(lambda: len(self.sent(method)) >= count)
@@ -474,6 +480,8 @@ class FakeTelegramAPI:
         return file_id, upload.filename
 
     def _get_chat(self, call: ApiCall) -> JSON:
+        if self._chat_id(call) in self.missing_chats:
+            raise ApiError(400, "Bad Request: chat not found")
         chat = self._chat_json(self._chat_id(call))
         gifts = dict.fromkeys(
             (
@@ -491,6 +499,23 @@ class FakeTelegramAPI:
             "max_reaction_count": 11,
             "accepted_gift_types": gifts,
         }
+
+    def make_admin(self, chat_id: str, **rights: bool) -> None:
+        """The bot becomes an administrator of a group, with these rights (docs:
+        ChatMemberAdministrator; `can_manage_topics` is the forum topics right)."""
+        self.bot_members[chat_id] = {"status": "administrator", "user": BOT_USER, **rights}
+
+    def _get_chat_member(self, call: ApiCall) -> JSON:
+        chat_id = self._chat_id(call)
+        if chat_id in self.missing_chats:
+            raise ApiError(400, "Bad Request: chat not found")
+        if call.get("user_id") != str(BOT_ID):
+            return {"status": "left", "user": {"id": int(call.get("user_id") or 0)}}
+        return self.bot_members.get(chat_id, {"status": "member", "user": BOT_USER})
+
+    def _get_webhook_info(self, call: ApiCall) -> JSON:
+        url = self.webhook["url"] if self.webhook else ""
+        return {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
 
     def _create_forum_topic(self, call: ApiCall) -> JSON:
         if self._chat_id(call) not in self.forums:
