@@ -40,8 +40,10 @@ def held_out_figures(
     report: Callable[[str, str, str, str, tuple[str, ...]], None] | None = None,
 ) -> dict[str, float]:
     """Shares of held-out phrasings: `top1`, `direct_correct`, `wrong_direct`,
-    `choices_contain` (right topic answered or offered) and `urgent_emergency_first`.
-    `report(lang, question, wanted, got, choices)` is called for every miss."""
+    `choices_contain` (right topic answered or offered) and `urgent_emergency_first`;
+    `offtopic_declined`, the share of held-out off-topic examples (search.toml) given
+    the off-topic menu. `report(lang, question, wanted, got, choices)` is called for
+    every miss (`wanted` is "" for an off-topic example)."""
     items = [
         (lang, tid, example)
         for lang, by_id in topics.items()
@@ -49,6 +51,9 @@ def held_out_figures(
         for example in topic.examples
     ]
     random.Random(SEED).shuffle(items)
+    offtopic = [(lang, text) for lang in topics for text in hints[lang].offtopic]
+    random.Random(SEED).shuffle(offtopic)
+    declined: list[bool] = []
     counts = dict.fromkeys(("top1", "direct_correct", "wrong_direct", "choices_contain"), 0)
     urgent_first: list[bool] = []
     for fold in range(FOLDS):
@@ -63,7 +68,19 @@ def held_out_figures(
             }
             for lang, by_id in topics.items()
         }
-        search = KnowledgeSearch(reduced, hints, scales)
+        held_offtopic = set(offtopic[fold::FOLDS])
+        kept_hints = {
+            lang: dataclasses.replace(
+                found, offtopic=tuple(t for t in found.offtopic if (lang, t) not in held_offtopic)
+            )
+            for lang, found in hints.items()
+        }
+        search = KnowledgeSearch(reduced, kept_hints, scales)
+        for lang, text in offtopic[fold::FOLDS]:
+            verdict = decide(search.search(text, lang), urgency(topics[lang]))
+            declined.append(verdict.reply == "offtopic")
+            if report is not None and not declined[-1]:
+                report(lang, text, "", str(verdict.topic), verdict.choices)
         for lang, wanted, question in items[fold::FOLDS]:
             result = search.search(question, lang)
             verdict = decide(result, urgency(topics[result.lang]))
@@ -81,5 +98,6 @@ def held_out_figures(
                 report(lang, question, wanted, str(verdict.topic), verdict.choices)
     figures = {key: round(value / len(items), 4) for key, value in counts.items()}
     figures["urgent_emergency_first"] = round(sum(urgent_first) / max(len(urgent_first), 1), 4)
+    figures["offtopic_declined"] = round(sum(declined) / max(len(declined), 1), 4)
     figures["phrasings"] = len(items)
     return figures
