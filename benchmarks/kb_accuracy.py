@@ -4,7 +4,8 @@ Runs every question of a JSONL set ({"q", "lang", "topic" | null}) through the v
 the chat renders, and prints, overall and per language (on-topic questions):
 top-1 accuracy; `direct_correct` (answered directly with the right topic); `wrong_direct`
 (answered directly with a wrong topic); `choices_contain` (the right topic answered or
-among the choices offered); the share of urgent-topic questions (`urgent_emergency_first`)
+among the choices offered, reaching a person counting as offered: every choice message
+ends with its button); the share of urgent-topic questions (`urgent_emergency_first`)
 and of danger-now questions (`danger_emergency_first`, topic safety.emergency) whose first
 message starts with the emergency lines; the share of emergency-number questions
 (benchmarks/kb_emergency_questions.jsonl) routed to safety.emergency with the emergency
@@ -13,7 +14,11 @@ p99 on 4,000-character messages; each timing is the search's CPU time, the best 
 back-to-back runs, so other processes on a shared machine do not decide the figure).
 The last line is one JSON object with the figures.
 
-    python benchmarks/kb_accuracy.py [--questions PATH] [--misses]
+With --crossval the same verdict figures are also measured on the content's own example
+phrasings, each held out of the index it is asked against (bot/knowledge/crossval.py):
+the unseen-like measure the calibration is chosen on.
+
+    python benchmarks/kb_accuracy.py [--questions PATH] [--misses] [--crossval]
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from pathlib import Path
 from bot.config import load_config
 from bot.i18n import negotiate
 from bot.knowledge.base import KnowledgeBase
+from bot.knowledge.content import load_calibration, load_search_hints, load_topics
+from bot.knowledge.crossval import held_out_figures, offers
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_QUESTIONS = HERE.parents[1] / "shared" / "kb" / "dev_questions.jsonl"
@@ -76,6 +83,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS)
     parser.add_argument("--misses", action="store_true", help="print every wrong answer")
+    parser.add_argument(
+        "--crossval",
+        action="store_true",
+        help="also the same verdict figures on held-out content phrasings (4-fold, ~20 s)",
+    )
     args = parser.parse_args()
     rows = read(args.questions)
     config = load_config(None, env={})
@@ -104,7 +116,8 @@ def main() -> int:
                 direct[lang].append(answered and verdict.topic == want)
                 wrong[lang].append(answered and verdict.topic != want)
                 offered[lang].append(
-                    (answered and verdict.topic == want) or want in verdict.choices
+                    (answered and verdict.topic == want)
+                    or offers(verdict.reply, verdict.choices, want)
                 )
                 found = kb.topic(want, lang)
                 if found is not None and found.topic.urgent:
@@ -155,6 +168,21 @@ def main() -> int:
             "emergency_number_questions": by_lang(emergency_numbers),
         },
     }
+    if args.crossval:
+        langs = config.bot.languages
+        held_out = held_out_figures(
+            load_topics(langs),
+            {lang: load_search_hints(lang) for lang in langs},
+            load_calibration(),
+        )
+        figures["crossval"] = held_out
+        print(
+            f"held-out content phrasings ({held_out['phrasings']}): top-1 {held_out['top1']:.1%},"
+            f" direct and right {held_out['direct_correct']:.1%}, direct and wrong"
+            f" {held_out['wrong_direct']:.1%}, right topic offered"
+            f" {held_out['choices_contain']:.1%},"
+            f" urgent with emergency lines first {held_out['urgent_emergency_first']:.1%}"
+        )
     for lang, found in per_lang.items():
         right, wrong_share = share(direct[lang]), share(wrong[lang])
         print(

@@ -256,7 +256,8 @@ def _identities(value: tuple[str, ...]) -> str | None:
     bad = [item for item in value if ADMIN_ID.fullmatch(item.strip()) is None]
     if not bad:
         return None
-    return f"must be written telegram:<digits> or discord:<digits>, got {', '.join(bad)}"
+    # The error line quotes the refused value itself.
+    return "must be written telegram:<digits> or discord:<digits> (as /whoami prints it)"
 
 
 def _normal_identity(identity: str) -> str:

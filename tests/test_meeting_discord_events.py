@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from tests.fakes.discord_api import FakeDiscord
 from tests.harness import FakeClock, texts
-from tests.test_discord import Connect, connect  # noqa: F401  (fixtures)
+from tests.test_discord import Connect, connect  # noqa: F401  (connect is a fixture)
 from tests.test_meetings import BEFORE_DST_END, _create, _people
 
 

@@ -141,6 +141,9 @@ class SearchHints:
     help: tuple[str, ...] = ()
     danger_romanized: tuple[str, ...] = ()
     romanization: Romanization = NO_ROMANIZATION
+    # Everyday words that carry no topic yet occur unevenly in the content (Vietnamese
+    # "em", "anh", "chi": pronouns of age and kinship), left out of the ranking.
+    stopwords: frozenset[str] = frozenset()
 
 
 def load_topics(langs: tuple[str, ...], extra_path: str = "") -> dict[str, dict[str, Topic]]:
@@ -188,6 +191,7 @@ def load_search_hints(lang: str) -> SearchHints:
         help=optional("help"),
         danger_romanized=optional("danger_romanized"),
         romanization=_romanization(data.get("romanization", []), where),
+        stopwords=frozenset(word for entry in optional("stopwords") for word in runs(entry)),
     )
 
 

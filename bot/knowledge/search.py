@@ -116,6 +116,7 @@ class LanguageIndex:
     def __init__(self, topics: dict[str, Topic], hints: SearchHints, scale: float = 1.0) -> None:
         self._scale = scale
         self._negation = hints.negation
+        self._stopwords = hints.stopwords
         labels: list[str] = []
         texts: list[str] = []
         for topic in topics.values():
@@ -129,7 +130,7 @@ class LanguageIndex:
         lengths: list[int] = []
         ids = array("q")  # every document's term ids, one after the other
         for text in texts:
-            found = word_tokens(self._negation.mark(runs(text)))
+            found = self._tokens(runs(text))
             lengths.append(len(found))
             ids.extend(vocab.setdefault(term, len(vocab)) for term in found)
         term_ids = np.frombuffer(ids, dtype=np.int64)
@@ -163,6 +164,12 @@ class LanguageIndex:
             "help": _phrases(hints.help),
         }
 
+    def _tokens(self, words: list[str]) -> list[str]:
+        """Ranking terms of words split by `runs`: stopwords out first, so a negation
+        cue's scope reaches the words that matter ("khong em co" -> "khong co")."""
+        kept = [word for word in words if word not in self._stopwords] if self._stopwords else words
+        return word_tokens(self._negation.mark(kept))
+
     def _self_score(self, query_length: int, term_ids: np.ndarray, tf: np.ndarray) -> float:
         """BM25 of the question against itself: the most any document could score.
 
@@ -178,7 +185,7 @@ class LanguageIndex:
 
     def rank_words(self, words: list[str]) -> list[Match]:
         """`rank` of a message already split by `runs`."""
-        query = word_tokens(self._negation.mark(words[:RANKED_WORDS]))
+        query = self._tokens(words[:RANKED_WORDS])
         distinct = Counter(query)
         term_ids = self._terms.lookup(distinct)
         tf = np.fromiter(distinct.values(), dtype=np.float64, count=len(distinct))
