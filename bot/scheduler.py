@@ -44,8 +44,13 @@ class JobRunner:
         self._ttl = timedelta(seconds=seconds * LEASE_SHARE)
         self._started = False
 
-    async def __call__(self) -> bool:
-        """True when this instance ran the job this time."""
+    async def run(self) -> bool:
+        """True when this instance ran the job this time.
+
+        A coroutine method, not `__call__`: APScheduler awaits only what
+        `inspect.iscoroutinefunction` recognises, and hands any other callable to a
+        thread, where an async `__call__` would only create a coroutine and drop it.
+        """
         try:
             first, self._started = not self._started, True
             taken = await self._leases.acquire(
@@ -66,7 +71,7 @@ class Scheduler:
         start = datetime.now(self._scheduler.timezone)
         for name, job, seconds in jobs:
             self._scheduler.add_job(
-                JobRunner(services, holder, name, job, seconds),
+                JobRunner(services, holder, name, job, seconds).run,
                 "interval",
                 seconds=seconds,
                 id=name,

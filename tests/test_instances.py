@@ -11,7 +11,7 @@ from bot.core.context import Services
 from bot.core.events import Outgoing
 from bot.core.ports import Recipient
 from bot.outbox import LEASE, MAX_ACTIVE_CHATS, Pacing
-from bot.scheduler import JobRunner
+from bot.scheduler import JobRunner, Scheduler
 from tests.conftest import AppFactory
 from tests.harness import FakeClock, RecordingSender
 
@@ -86,12 +86,29 @@ async def test_a_periodic_job_runs_once_per_period_across_instances(
         return JobRunner(app.services, name, "retention", job, 3600)
 
     a, b = job_for("a"), job_for("b")
-    assert await a() and await b()  # at start each instance runs it (retention at start)
+    assert await a.run() and await b.run()  # at start each instance runs it (retention)
     runs.clear()
     clock.advance(seconds=3600)
-    assert await a() and not await b()  # then once per period: a holds the lease
+    assert await a.run() and not await b.run()  # then once per period: a holds the lease
     clock.advance(seconds=3600)
-    assert await a() and not await b()
+    assert await a.run() and not await b.run()
     clock.advance(seconds=3600)  # a died: its lease runs out within the period
-    assert await b()
+    assert await b.run()
     assert runs == ["a", "a", "b"]
+
+
+async def test_the_scheduler_really_runs_its_jobs(make_app: AppFactory) -> None:
+    """Each job runs once as the scheduler starts, in the bot's loop (not dropped in a
+    thread as an un-awaited coroutine)."""
+    app = await make_app()
+    ran = asyncio.Event()
+
+    async def job(services: Services) -> None:
+        ran.set()
+
+    scheduler = Scheduler(app.services, (("probe", job, 3600),), holder="test")
+    scheduler.start()
+    try:
+        await asyncio.wait_for(ran.wait(), timeout=30)
+    finally:
+        scheduler.stop()
