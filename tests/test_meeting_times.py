@@ -241,3 +241,23 @@ def test_a_weekday_typed_on_that_day_means_next_week() -> None:
     for lang, text in [("en", "Monday 6pm"), ("fr", "lundi 18h"), ("ru", "понедельник 18:00")]:
         reading = read_meeting_time(text, lang, NEW_YORK, NOW)
         assert reading.start == datetime(2026, 12, 14, 18, 0, tzinfo=NEW_YORK), (lang, text)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "expected"),
+    [
+        # The organizer's app is in one language, the day is typed in another.
+        ("en", "martes 18h30", "2026-12-08T18:30:00-05:00"),
+        ("en", "25 décembre 18h", "2026-12-25T18:00:00-05:00"),  # French and Creole agree
+        ("ar", "jueves 7pm", "2026-12-10T19:00:00-05:00"),
+        ("fr", "вторник 19:00", "2026-12-08T19:00:00-05:00"),
+        # Short ordinary words are not read as another language's months (Creole "me").
+        ("en", "with me at 6pm", "2026-12-07T18:00:00-05:00"),
+    ],
+)
+def test_a_day_named_in_another_language_is_read_in_it(
+    lang: str, text: str, expected: str
+) -> None:
+    """A day or month word the organizer's language lacks is read in the language that has
+    it, instead of being dropped (which read 'martes 18h30' as today)."""
+    assert _outcome(lang, text) == expected

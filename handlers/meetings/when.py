@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 
+from bot.config import SUPPORTED_LOCALES
 from handlers.meetings.time_words import (
     DATE_ORDER,
     NEAREST,
@@ -43,6 +44,13 @@ _CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "
 _CHINESE_DIGITS |= {"五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _SEPARATORS = ":/.-,"
 _NUM, _SEP, _OTHER = "num", "sep", "other"
+# A word this short is too often an ordinary word elsewhere (Creole "me" is May, English
+# "me" is not) to be read as another language's day or month name.
+FOREIGN_DAY_WORD_MIN = 4
+# Words that name a day: one of these in another language changes which day is meant.
+_DAY_WORDS = frozenset(
+    {Kind.WEEKDAY, Kind.NEXT_WEEKDAY, Kind.MONTH, Kind.RELATIVE, Kind.TONIGHT}
+)
 # Suffixes that make a lone number a day of the month ("the 8th", "le 8e").
 DAY_ORDINALS = frozenset({"st", "nd", "rd", "th", "er", "eme"})
 ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th", "er", "e", "eme", "o", "a", "de"})
@@ -112,10 +120,44 @@ def read_meeting_time(
     tokens = _tokens(folded, locale)
     if any(token.kind == Kind.AMBIGUOUS for token in tokens):
         return Reading(None, Reason.UNREADABLE)
+    unknown = [
+        str(token.value)
+        for token in tokens
+        if token.kind == _OTHER and len(str(token.value)) >= FOREIGN_DAY_WORD_MIN
+    ]
+    if unknown and (other := _language_of_date_words(unknown, locale)) is not None:
+        return read_meeting_time(text, other, zone, now, day)
     found = _find(tokens, locale)
     if found is None:
         return _fallback(text, locale, zone, local_now)
     return _resolve(found, date_order(locale), zone, local_now, day)
+
+
+def _language_of_date_words(words: list[str], locale: str) -> str | None:
+    """The other language in which some of `words` name a day or month.
+
+    Organizers write in the language they think in, whatever the bot's language for them
+    ("martes 18h30" from a Spanish speaker whose app is in English). Dropping the word
+    would read a different day; reading it in the language that knows it reads what was
+    meant, and the organizer still confirms the echoed date. Languages that share the
+    word with the same meaning (French and Haitian Creole "mardi") agree, and the first
+    of them is used; languages that disagree leave the reader in its own language.
+    """
+    meanings: dict[str, frozenset[tuple[str, object]]] = {}
+    for other in SUPPORTED_LOCALES:
+        if other == locale:
+            continue
+        known = vocabulary(other)
+        found = frozenset(
+            (info.kind, info.value)
+            for word in words
+            if (info := known.get(word)) is not None and info.kind in _DAY_WORDS
+        )
+        if found:
+            meanings[other] = found
+    if len(set(meanings.values())) != 1:
+        return None
+    return next(iter(meanings))
 
 
 def _tokens(folded: str, locale: str) -> list[_Token]:
