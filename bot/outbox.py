@@ -287,10 +287,13 @@ class OutboxDispatcher:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._leases is not None and self._holder:
-            # Leaving cleanly: the others take this instance's share of the rate at once.
+        if self._holder:
+            # Leaving cleanly: the others take this instance's chats and its share of the
+            # rate at once, not when the leases run out.
             with contextlib.suppress(Exception):
-                await self._leases.release(INSTANCE_PREFIX + self._holder, self._holder)
+                await self._repo.release_chats(self._holder)
+                if self._leases is not None:
+                    await self._leases.release(INSTANCE_PREFIX + self._holder, self._holder)
 
     async def _run(self) -> None:
         while True:

@@ -152,6 +152,15 @@ class OutboxRepository:
             )
         return sorted(ITEMS.load_all(rows), key=lambda item: item.id)
 
+    async def release_chats(self, holder: str) -> int:
+        """Give up every lease `holder` has: an instance stopping cleanly lets the next one
+        deliver its chats at once instead of after the lease runs out."""
+        return await self._db.execute(
+            "UPDATE outbox SET leased_by = NULL, lease_until = NULL "
+            "WHERE leased_by = ? AND status = 'pending'",
+            (holder,),
+        )
+
     async def pending_for_chat(self, platform: str, chat_id: str) -> list[OutboxItem]:
         """A chat's pending rows in order (what is queued for someone; no lease taken)."""
         rows = await self._db.fetch(

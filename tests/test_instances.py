@@ -112,3 +112,31 @@ async def test_the_scheduler_really_runs_its_jobs(make_app: AppFactory) -> None:
         await asyncio.wait_for(ran.wait(), timeout=30)
     finally:
         scheduler.stop()
+
+
+@dataclass
+class StuckSender:
+    """A platform that accepts a send and never answers (the instance is then stopped)."""
+
+    platform: str
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def deliver(self, recipient: Recipient, message: Outgoing) -> None:
+        self.started.set()
+        await asyncio.Event().wait()
+
+
+async def test_a_stopped_instance_hands_its_chats_over_at_once(make_app: AppFactory) -> None:
+    """A clean stop releases the chats it was delivering: the next instance sends them
+    now, not once the lease has run out."""
+    first, second = await make_app(), await make_app()
+    stuck = StuckSender("test")
+    first.delivery.register(stuck, None)
+    await first.services.outbox.enqueue(Recipient("test", "c"), Outgoing("hello"), "k1")
+    first.delivery.start()
+    await asyncio.wait_for(stuck.started.wait(), timeout=30)
+    await first.delivery.stop()
+    sender = RecordingSender("test")
+    second.delivery.register(sender, None)
+    await second.delivery.drain()  # the shared clock has not moved: no lease ran out
+    assert [m.text for _, m in sender.delivered] == ["hello"]
