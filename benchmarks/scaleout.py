@@ -132,6 +132,7 @@ def instance(
         LIAISON_TELEGRAM_TOKEN=TOKEN,
         LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
         LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
+        LIAISON_TELEGRAM_LIAISON_CHAT_ID="-100200300",  # start-up needs a liaison room
         LIAISON_TELEGRAM_RATE_GLOBAL_PER_S=str(limits.global_per_s),
         LIAISON_TELEGRAM_RATE_PRIVATE_CHAT_PER_S=str(limits.chat_per_s),
         LIAISON_LOGGING_LEVEL="WARNING",
