@@ -6,6 +6,7 @@ nor singled out for erasure; /mydata says so plainly.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -111,7 +112,10 @@ async def apply_retention(services: Services) -> RetentionCounts:
             delivered_before=now - DELIVERED_KEPT,
             viewed_before=now - VIEWS_KEPT,
         )
-    log.info(
+    # A run that removed nothing (every start, most days) is not news in the log.
+    removed = any(dataclasses.astuple(counts))
+    log.log(
+        logging.INFO if removed else logging.DEBUG,
         "retention: %d case messages cleared, %d forms expired, %d delivered rows deleted, "
         "%d topic views deleted",
         counts.case_messages_cleared,
