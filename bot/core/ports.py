@@ -100,8 +100,6 @@ class CalendarPublisher(Protocol):
 
     async def save(self, entry: CalendarEntry, existing: tuple[str, ...]) -> tuple[str, ...]:
         """Create the event (no references yet) or update it; the references now valid."""
-        ...
 
     async def cancel(self, existing: tuple[str, ...]) -> None:
         """Mark the events cancelled."""
-        ...
