@@ -612,13 +612,7 @@ async def _save_series_change(ctx: Context, series_id: int, field: str, text: st
             count += await notify_change(ctx.services, saved[-1])
     for updated in saved:
         await native.sync(ctx.services, updated)
-    await ctx.reply(
-        ctx.ngettext(
-            "Saved. {count} person or channel will be told.",
-            "Saved. {count} people and channels will be told.",
-            count,
-        ).format(count=count)
-    )
+    await _say_saved(ctx, count)
 
 
 async def _save_change(ctx: Context, changed: Meeting) -> None:
@@ -629,13 +623,7 @@ async def _save_change(ctx: Context, changed: Meeting) -> None:
         updated = await ctx.repos.meetings.update(changed)
         count = await notify_change(ctx.services, updated)
     await native.sync(ctx.services, updated)
-    await ctx.reply(
-        ctx.ngettext(
-            "Saved. {count} person or channel will be told.",
-            "Saved. {count} people and channels will be told.",
-            count,
-        ).format(count=count)
-    )
+    await _say_saved(ctx, count)
 
 
 @router.button(CANCEL, roles=ORGANIZERS)
@@ -709,3 +697,14 @@ async def cancel_confirmed(ctx: Context, event: Incoming) -> None:
         await notify_change(ctx.services, updated)
     await native.sync(ctx.services, updated)
     await ctx.reply(ctx._("Meeting #{number} is cancelled.").format(number=meeting.id))
+
+
+async def _say_saved(ctx: Context, count: int) -> None:
+    """Tell the organizer a change is saved and how many will hear about it."""
+    await ctx.reply(
+        ctx.ngettext(
+            "Saved. {count} person or channel will be told.",
+            "Saved. {count} people and channels will be told.",
+            count,
+        ).format(count=count)
+    )

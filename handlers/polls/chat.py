@@ -299,7 +299,8 @@ async def discard(ctx: Context, event: Incoming) -> None:
     await ctx.reply(ctx._("Cancelled. Nothing was sent."))
 
 
-async def _results(ctx: Context, arg: str) -> None:
+async def _chosen_poll(ctx: Context, arg: str) -> Poll | None:
+    """The poll an organizer named (the latest when none), or None after saying so."""
     if arg:
         poll = await _named_poll(ctx, arg)
     else:
@@ -307,6 +308,12 @@ async def _results(ctx: Context, arg: str) -> None:
         poll = latest[0] if latest else None
     if poll is None:
         await ctx.reply(ctx._("There is no such poll."))
+    return poll
+
+
+async def _results(ctx: Context, arg: str) -> None:
+    poll = await _chosen_poll(ctx, arg)
+    if poll is None:
         return
     for message in await results_messages(ctx.services, ctx.t, poll, _zone(ctx)):
         await ctx.reply(message)
@@ -314,13 +321,8 @@ async def _results(ctx: Context, arg: str) -> None:
 
 async def _csv(ctx: Context, arg: str) -> None:
     """The results of one poll (the latest by default) as a CSV file in the chat."""
-    if arg:
-        poll = await _named_poll(ctx, arg)
-    else:
-        latest = await ctx.repos.polls.latest(1)
-        poll = latest[0] if latest else None
+    poll = await _chosen_poll(ctx, arg)
     if poll is None:
-        await ctx.reply(ctx._("There is no such poll."))
         return
     messages = await organizer_messages(ctx.services, ctx.t, poll, _zone(ctx))
     await ctx.reply(messages[-1])
