@@ -199,6 +199,15 @@ async def test_longer_forms_of_a_listed_danger_phrase_count(app: App) -> None:
     assert not app.services.knowledge.decide("they are not kicking in my door", "en").danger
 
 
+async def test_a_danger_phrase_late_in_a_long_message_still_counts(app: App) -> None:
+    """A long story full of the common words danger phrases start with ("me", "con")
+    still finds the phrase near its end, through the chat."""
+    story = "me dijo que me fuera con mi hermana y me quede con ella un rato. " * 12
+    replies = await Conversation(app, language_hint="es").send(story + "ahora me estan siguiendo")
+    assert first_line_is_emergency(replies[0], app)
+    assert not app.services.knowledge.decide(story + "ya no me estan siguiendo", "es").danger
+
+
 async def test_romanized_russian_is_answered_in_russian(app: App) -> None:
     """A Latin-letter Russian message is Russian, not Haitian Creole: Cyrillic answer."""
     replies = await Conversation(app, language_hint="ht").send("u dveri muzhik s nozhom")

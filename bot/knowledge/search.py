@@ -49,6 +49,8 @@ WHOLE_WEIGHT = 0.8
 # characters (a long story tells the danger early). The cost of a search stays bounded:
 # p99 of 4,000-character messages is in docs/SEARCH.md.
 RANKED_WORDS = 50
+# A Chinese word is one to three characters: a Han run counts one word per this many.
+HAN_CHARS_PER_WORD = 2
 # A danger-phrase word this long also matches its longer forms (inflections, plurals).
 STEM_LETTERS = 4
 # Characters either side of a danger phrase read for negation cues (more than any scope).
@@ -185,7 +187,7 @@ class LanguageIndex:
 
     def rank_words(self, words: list[str]) -> list[Match]:
         """`rank` of a message already split by `runs`."""
-        query = self._tokens(words[:RANKED_WORDS])
+        query = self._tokens(_leading(words, RANKED_WORDS))
         distinct = Counter(query)
         term_ids = self._terms.lookup(distinct)
         tf = np.fromiter(distinct.values(), dtype=np.float64, count=len(distinct))
@@ -230,6 +232,24 @@ class LanguageIndex:
             if any(phrase in found for phrase in phrases):
                 return kind
         return None
+
+
+def _leading(words: list[str], budget: int) -> list[str]:
+    """The first `budget` words of a message split by `runs`. A Han run is a whole
+    clause without spaces, so it counts one word per HAN_CHARS_PER_WORD characters and
+    is cut at the budget: a long Chinese message would otherwise bring every character
+    of its first 50 clauses into the ranking (four times the terms of other languages)."""
+    kept: list[str] = []
+    for word in words:
+        if budget <= 0:
+            break
+        if is_han(word):
+            word = word[: budget * HAN_CHARS_PER_WORD]
+            budget -= -(-len(word) // HAN_CHARS_PER_WORD)
+        else:
+            budget -= 1
+        kept.append(word)
+    return kept
 
 
 def _phrases(texts: tuple[str, ...]) -> tuple[str, ...]:
@@ -314,16 +334,38 @@ class Phrases:
                 if not _negated(text, at, at + len(stem), negation):
                     return True
                 at = text.find(stem, at + 1)
+        # The phrases that could start at each distinct word, decided once per word: a
+        # phrase whose later words the message never holds cannot match anywhere, and a
+        # long message repeats its common words ("me", "con") at many positions.
+        present = _word_forms(words)
+        starting: dict[str, list[tuple[str, ...]]] = {}
         for position, word in enumerate(words):
-            stems = (word[:length] for length in self.stem_lengths if len(word) > length)
-            for key in (word, *stems):
-                for phrase in self.by_first.get(key, ()):
-                    if _matches(phrase, words, position) and not negation.governs(
-                        words[max(0, position - negation.scope) : position],
-                        words[position + len(phrase) : position + len(phrase) + negation.scope],
-                    ):
-                        return True
+            phrases = starting.get(word)
+            if phrases is None:
+                stems = (word[:length] for length in self.stem_lengths if len(word) > length)
+                phrases = starting[word] = [
+                    phrase
+                    for key in (word, *stems)
+                    for phrase in self.by_first.get(key, ())
+                    if all(later in present for later in phrase[1:])
+                ]
+            for phrase in phrases:
+                if _matches(phrase, words, position) and not negation.governs(
+                    words[max(0, position - negation.scope) : position],
+                    words[position + len(phrase) : position + len(phrase) + negation.scope],
+                ):
+                    return True
         return False
+
+
+def _word_forms(words: list[str]) -> set[str]:
+    """The message's words and their prefixes of STEM_LETTERS or more letters: a
+    listed word can match only a word in this set (itself, or a stem of a longer one)."""
+    forms = set(words)
+    forms.update(
+        word[:length] for word in forms.copy() for length in range(STEM_LETTERS, len(word))
+    )
+    return forms
 
 
 def _matches(phrase: tuple[str, ...], words: list[str], position: int) -> bool:
