@@ -46,6 +46,7 @@ from bot.platforms.discord import (
     message_contents,
     message_to_incoming,
 )
+from bot.platforms.discord_spec import DISCORD
 from storage.outbox import OutboxStatus
 from tests.conftest import AppFactory, languages, make_config
 from tests.fakes.discord_api import FakeDiscord, user_payload
@@ -80,7 +81,9 @@ async def connect(
 
     async def start() -> tuple[App, DiscordAdapter]:
         app = await make_app(config)
-        adapter = DiscordAdapter(app, config.discord, guild_ready_timeout=GUILD_READY_WAIT_S)
+        adapter = DiscordAdapter(
+            app, DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S
+        )
         await adapter.start()
         adapters.append(adapter)
         return app, adapter
@@ -162,7 +165,7 @@ async def test_ephemeral_reply_to_a_command_the_tree_does_not_know(
         await ctx.reply("Only you can see this.", ephemeral=True)
 
     app.dispatcher.include(whisper)
-    adapter = DiscordAdapter(app, config.discord, guild_ready_timeout=GUILD_READY_WAIT_S)
+    adapter = DiscordAdapter(app, DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S)
     await adapter.start()
     try:
         interaction = await fake.slash(ANA, "whisper")
@@ -179,7 +182,7 @@ async def test_a_refused_login_fails_start(
     """A bad token stops start() with one line naming the setting, instead of hanging."""
     fake.refuse("GET", "/users/@me", 401, 0, "401: Unauthorized")
     config = discord_config(tmp_path, fake)
-    adapter = DiscordAdapter(await make_app(config), config.discord)
+    adapter = DiscordAdapter(await make_app(config), DISCORD.settings(config))
     with pytest.raises(StartupError) as refused:
         await adapter.start()
     assert str(refused.value) == "Discord rejected the token (401): check LIAISON_DISCORD_TOKEN"

@@ -28,8 +28,10 @@ from bot.app import App
 from bot.core.events import Incoming
 from bot.platforms import discord as discord_module
 from bot.platforms.discord import DiscordAdapter
+from bot.platforms.discord_spec import DISCORD
 from bot.platforms.slash_names import LOCALIZED_NAMES
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_spec import TELEGRAM
 from handlers.escalation.service import liaison_code
 from storage.cases import MessageKind
 from storage.outbox import OutboxStatus
@@ -129,8 +131,10 @@ async def start_bot(
             LIAISON_DISCORD_RATE_CHANNEL_PER_5S="500",
         )
         app = await make_app(config)
-        telegram = TelegramAdapter(app, config.telegram)
-        discord = DiscordAdapter(app, config.discord, guild_ready_timeout=GUILD_READY_WAIT_S)
+        telegram = TelegramAdapter(app, TELEGRAM.settings(config))
+        discord = DiscordAdapter(
+            app, DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S
+        )
         await telegram.start()
         try:
             await discord.start()

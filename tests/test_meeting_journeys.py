@@ -18,6 +18,7 @@ import pytest
 
 from bot.app import App
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_spec import TELEGRAM
 from storage.people import Role
 from tests.conftest import AppFactory
 from tests.fakes.telegram_api import ApiCall, FakeTelegramAPI, button_press, message, person
@@ -40,7 +41,7 @@ async def bot(
     async with FakeTelegramAPI() as api:
         config = telegram_config(tmp_path, api)
         app = await make_app(config)
-        adapter = TelegramAdapter(app, config.telegram)
+        adapter = TelegramAdapter(app, TELEGRAM.settings(config))
         await adapter.start()
         try:
             yield app, api

@@ -1,8 +1,9 @@
-"""Where liaisons work: configured rooms on each platform, and terminal liaisons.
+"""Where liaisons work: the configured liaison rooms, and liaisons at the operator's
+own terminal.
 
-A case gets one thread per room where the platform has threads (Telegram forum topics,
-Discord threads); elsewhere its messages are posted in the room itself, each tagged with
-the case number.
+A case gets one thread per room where the platform has threads (forum topics, channel
+threads); elsewhere its messages are posted in the room itself, each tagged with the case
+number.
 """
 
 from __future__ import annotations
@@ -16,25 +17,14 @@ from storage.cases import CaseRoom
 from storage.people import Role
 
 log = logging.getLogger(__name__)
-CONSOLE = "console"
 OPEN_THREAD_TIMEOUT_S = 10.0
-
-
-def configured_rooms(services: Services) -> list[tuple[str, str]]:
-    """(platform, chat id) of each liaison room named in the config."""
-    config = services.config
-    rooms: list[tuple[str, str]] = []
-    if config.telegram.token and config.telegram.liaison_chat_id:
-        rooms.append(("telegram", config.telegram.liaison_chat_id))
-    if config.discord.token and config.discord.liaison_channel_id:
-        rooms.append(("discord", config.discord.liaison_channel_id))
-    return rooms
 
 
 async def open_case_rooms(services: Services, case_id: int, title: str) -> list[CaseRoom]:
     """Create the case's place in every room: a thread where possible, else the room."""
     rooms: list[CaseRoom] = []
-    for platform, chat_id in configured_rooms(services):
+    for liaison_room in services.platforms.liaison_rooms:
+        platform, chat_id = liaison_room.platform, liaison_room.chat_id
         thread_id: str | None = None
         opener = services.thread_openers.get(platform)
         if opener is not None:
@@ -50,13 +40,14 @@ async def open_case_rooms(services: Services, case_id: int, title: str) -> list[
 
 
 async def liaison_recipients(services: Services, case_id: int) -> list[Recipient]:
-    """Everyone who should see a case's traffic: its rooms, plus terminal liaisons."""
+    """Everyone who should see a case's traffic: its rooms, plus liaisons at the terminal."""
     recipients = [
         Recipient(room.platform, room.chat_id, room.thread_id)
         for room in await services.repos.cases.rooms(case_id)
     ]
     for role in (Role.LIAISON, Role.ADMIN):
         for person in await services.repos.people.with_role(role):
-            if person.platform == CONSOLE:
-                recipients.append(Recipient(CONSOLE, person.platform_user_id, None, person.id))
+            if services.platforms.is_local(person.platform):
+                recipient = Recipient(person.platform, person.platform_user_id, None, person.id)
+                recipients.append(recipient)
     return recipients
