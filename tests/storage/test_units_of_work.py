@@ -17,7 +17,7 @@ from bot.core.events import Outgoing
 from bot.core.ports import Recipient
 from storage.database import Database
 from storage.people import Role
-from tests.harness import Conversation, RecordingSender
+from tests.support.harness import Conversation, RecordingSender
 
 TABLES = ("cases", "case_messages", "case_rooms", "audit_log", "outbox")
 
