@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from tests.bot.platforms.test_discord import Connect, connect  # noqa: F401  (connect is a fixture)
 from tests.fakes.discord_api import FakeDiscord
+from tests.handlers.meetings.test_meetings import BEFORE_DST_END, _create, _people
 from tests.harness import FakeClock, texts
-from tests.test_discord import Connect, connect  # noqa: F401  (connect is a fixture)
-from tests.test_meetings import BEFORE_DST_END, _create, _people
 
 
 async def test_meeting_becomes_a_scheduled_event_updated_and_cancelled(

@@ -19,10 +19,10 @@ import pytest
 from bot.app import App
 from bot.platforms.telegram import TelegramAdapter
 from storage.people import Role
+from tests.bot.platforms.test_telegram import telegram_config
 from tests.conftest import AppFactory
 from tests.fakes.telegram_api import ApiCall, FakeTelegramAPI, button_press, message, person
 from tests.harness import FakeClock
-from tests.test_telegram import telegram_config
 
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
 START = datetime(2026, 12, 8, 23, 30, tzinfo=UTC)  # Tuesday 18:30 in New York
@@ -134,7 +134,7 @@ async def test_arabic_digit_quiet_hours_do_not_break_publish(
 ) -> None:
     """quiet_start written with Arabic-Indic digits passes the settings check; Publish works."""
     from tests.conftest import make_config
-    from tests.test_meetings import _create, _people
+    from tests.handlers.meetings.test_meetings import _create, _people
 
     clock.now = NOW
     config = make_config(

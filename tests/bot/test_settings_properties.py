@@ -4,7 +4,7 @@ LIAISON_* variable, stops start-up with exit code 2 and one line that names the 
 The keys are read from the settings model itself, so a key added later is covered the day
 it is added. Wrong values are generated per type (text where a number belongs, non-finite
 and out-of-range numbers, tables where text belongs ...), plus known-bad values for keys
-with a format. Validation runs in-process for speed; `tests/test_bad_settings.py` starts
+with a format. Validation runs in-process for speed; `tests/bot/test_bad_settings.py` starts
 real `liaison run` processes for the issue's cases.
 """
 

@@ -19,7 +19,7 @@ from bot.knowledge.check import (
 from bot.local_defaults import WORDED_SETTINGS
 from handlers.common import DISCLAIMER
 
-SHIPPED = Path(__file__).resolve().parent.parent / "locales"
+SHIPPED = Path(__file__).resolve().parents[3] / "locales"
 
 
 def test_shipped_content_is_complete_in_every_language() -> None:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import App
 from bot.core.events import Outgoing
+from tests.handlers.meetings.test_meetings import BEFORE_DST_END, _create, _people, inbox
 from tests.harness import Conversation, FakeClock, RecordingSender, texts
-from tests.test_meetings import BEFORE_DST_END, _create, _people, inbox
 
 START = datetime(2026, 11, 5, 23, 30, tzinfo=UTC)  # "11/5 6:30pm" in New York
 

@@ -5,7 +5,7 @@ whose name is far too long for a button payload, a poll for it, a resident who s
 after the poll went out (a late voter), the organizer's running count, the closing-soon
 reminder to those who have not answered, and the results with the CSV file at the close.
 Delivery is driven by `app.delivery.drain()` and the hand-moved clock, as in
-tests/test_escalation_platforms.py, whose helpers are reused.
+tests/handlers/escalation/test_escalation_platforms.py, whose helpers are reused.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from storage.people import Role
 from tests.conftest import AppFactory, make_config
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import ApiCall, FakeTelegramAPI, button_press, message, person
-from tests.harness import FakeClock
-from tests.test_escalation_platforms import (
+from tests.handlers.escalation.test_escalation_platforms import (
     DISCORD_TOKEN,
     GUILD_READY_WAIT_S,
     TIMEOUT_S,
@@ -38,6 +37,7 @@ from tests.test_escalation_platforms import (
     text_of,
     wait_sent_to,
 )
+from tests.harness import FakeClock
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 

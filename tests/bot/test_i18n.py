@@ -13,7 +13,7 @@ from bot.config import SUPPORTED_LOCALES
 from bot.i18n import Languages, negotiate, read_catalog, read_template
 from bot.i18n_check import check_all, check_catalog
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 
 

@@ -169,7 +169,7 @@ def test_deployment_topic_falls_back_to_default_language(tmp_path: Path) -> None
     """A topic a city added only in English is shown in English to a Spanish speaker."""
     extra = tmp_path / "extra" / "en"
     extra.mkdir(parents=True)
-    shipped = Path(__file__).parent.parent / "locales/en/knowledge/safety.non_emergency.toml"
+    shipped = Path(__file__).resolve().parents[3] / "locales/en/knowledge/safety.non_emergency.toml"
     text = shipped.read_text("utf-8").replace('id = "safety.non_emergency"', 'id = "local.parking"')
     (extra / "local.parking.toml").write_text(text, "utf-8")
     config = load_config(None, env={"LIAISON_KNOWLEDGE_EXTRA_PATH": str(tmp_path / "extra")})

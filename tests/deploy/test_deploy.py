@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-UNIT = Path(__file__).resolve().parent.parent / "deploy" / "liaison.service"
+UNIT = Path(__file__).resolve().parents[2] / "deploy" / "liaison.service"
 INSTALLED_AT = "/opt/liaison/bin/liaison"
 
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 
 from bot.app import App
+from tests.handlers.meetings.test_meetings import _people, inbox
 from tests.harness import FakeClock, texts
-from tests.test_meetings import _people, inbox
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 10, 5, 14, 0, tzinfo=UTC)  # Monday 5 October, 10:00 summer time
@@ -100,7 +100,7 @@ async def test_monthly_series_across_dst(app: App, clock: FakeClock) -> None:
 
 async def test_a_weekly_series_does_not_hide_other_meetings(app: App, clock: FakeClock) -> None:
     """A year of weekly occurrences still leaves room in /meetings for a one-off."""
-    from tests.test_meetings import _create
+    from tests.handlers.meetings.test_meetings import _create
 
     clock.now = NOW
     organizer, _ = await _people(app)
