@@ -263,8 +263,8 @@ async def test_periodic_jobs_run_at_the_largest_accepted_times(
 ) -> None:
     """Every job runs cleanly with each time setting at its maximum (no timedelta overflow)."""
     from handlers import JOBS
-    from tests.conftest import make_config
-    from tests.harness import Conversation
+    from tests.support.app import make_config
+    from tests.support.harness import Conversation
 
     for name, value in TIME_MAXIMA.items():
         with pytest.raises(ConfigError):

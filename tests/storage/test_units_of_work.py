@@ -19,8 +19,8 @@ from bot.core.ports import Recipient
 from handlers.escalation import rooms, service
 from storage.database import Database
 from storage.people import Role
-from tests.conftest import AppFactory, make_config
-from tests.harness import Conversation, FakeClock, RecordingSender
+from tests.support.app import AppFactory, make_config
+from tests.support.harness import Conversation, FakeClock, RecordingSender
 
 TABLES = ("cases", "case_messages", "case_rooms", "audit_log", "outbox")
 

@@ -22,7 +22,6 @@ from bot.platforms.discord import DiscordAdapter
 from bot.platforms.telegram import TelegramAdapter
 from bot.runner import serve
 from storage.people import Role
-from tests.conftest import AppFactory, make_config
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import (
     TOKEN,
@@ -31,7 +30,8 @@ from tests.fakes.telegram_api import (
     person,
     too_many_requests,
 )
-from tests.harness import Conversation, FakeClock, RecordingSender
+from tests.support.app import AppFactory, make_config
+from tests.support.harness import Conversation, FakeClock, RecordingSender
 
 DISCORD_TOKEN = "fake-discord-token-0123456789"
 SECRET_TEXT = "the officer at 12 Elm Street took my phone"

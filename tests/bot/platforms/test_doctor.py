@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from bot.doctor import NO_ROOM, doctor, room_problem
-from tests.conftest import make_config
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, group_chat, message, person
+from tests.support.app import make_config
 
 DISCORD_TOKEN = "fake-discord-token-0123456789"
 FORUM = "-1001777"

@@ -19,10 +19,10 @@ import pytest
 from bot.app import App
 from bot.platforms.telegram import TelegramAdapter
 from storage.people import Role
-from tests.bot.platforms.test_telegram import telegram_config
-from tests.conftest import AppFactory
 from tests.fakes.telegram_api import ApiCall, FakeTelegramAPI, button_press, message, person
-from tests.harness import FakeClock
+from tests.support.app import AppFactory
+from tests.support.harness import FakeClock
+from tests.support.platforms import telegram_config
 
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
 START = datetime(2026, 12, 8, 23, 30, tzinfo=UTC)  # Tuesday 18:30 in New York
@@ -133,15 +133,15 @@ async def test_arabic_digit_quiet_hours_do_not_break_publish(
     make_app: AppFactory, tmp_path: Path, clock: FakeClock
 ) -> None:
     """quiet_start written with Arabic-Indic digits passes the settings check; Publish works."""
-    from tests.conftest import make_config
-    from tests.handlers.meetings.test_meetings import _create, _people
+    from tests.support.app import make_config
+    from tests.support.meetings import create_meeting, meeting_people
 
     clock.now = NOW
     config = make_config(
         tmp_path, LIAISON_MEETINGS_QUIET_START="٢١:٠٠", LIAISON_MEETINGS_QUIET_END="٠٨:٠٠"
     )
     app = await make_app(config)
-    organizer, sender = await _people(app)
-    await _create(organizer, "12/10 6:30pm")
+    organizer, sender = await meeting_people(app)
+    await create_meeting(organizer, "12/10 6:30pm")
     await app.delivery.drain()
     assert len([r for r, _ in sender.delivered if r.chat_id == "sofia"]) == 1

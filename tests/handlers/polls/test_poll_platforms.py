@@ -19,10 +19,11 @@ import pytest
 
 from handlers.polls.closing import close_due_polls
 from storage.people import Role
-from tests.conftest import AppFactory, make_config
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import ApiCall, FakeTelegramAPI, button_press, message, person
-from tests.handlers.escalation.test_escalation_platforms import (
+from tests.support.app import AppFactory, make_config
+from tests.support.harness import FakeClock
+from tests.support.platforms import (
     DISCORD_TOKEN,
     GUILD_READY_WAIT_S,
     TIMEOUT_S,
@@ -37,7 +38,6 @@ from tests.handlers.escalation.test_escalation_platforms import (
     text_of,
     wait_sent_to,
 )
-from tests.harness import FakeClock
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 
@@ -300,7 +300,7 @@ async def test_discord_long_neighbourhood_late_voter_progress_and_reminder(
 
 async def grant_console_organizer(bot: Bot) -> Any:
     """The organizer works from the terminal chat, on the same database."""
-    from tests.harness import Conversation
+    from tests.support.harness import Conversation
 
     organizer = Conversation(bot.app, user="olga", platform="console")
     await organizer.send("/start")
