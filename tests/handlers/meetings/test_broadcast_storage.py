@@ -9,8 +9,10 @@ retention are checked on the storage directly.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +20,7 @@ from bot.app import App
 from bot.core.events import Attachment, Outgoing
 from bot.core.ports import Recipient
 from bot.outbox import Queued
+from bot.platforms.telegram import TelegramAdapter
 from handlers.meetings.broadcast import Notice, announce, broadcast_id, notify_change
 from handlers.polls.delivery import send_poll
 from storage.meetings import PAGE, Meeting, Subscriber
@@ -26,12 +29,33 @@ from storage.people import Role
 from storage.polls import Poll
 from storage.timestamps import to_db
 from tests.fakes.telegram_api import FakeTelegramAPI, person
-from tests.harness import Conversation, FakeClock
-from tests.test_meeting_journeys import AMAL, FLEUR, LENA, ORGANIZER, bot, press, say, to
+from tests.support.app import AppFactory
+from tests.support.harness import Conversation, FakeClock
+from tests.support.platforms import telegram_config
+from tests.support.telegram_chat import press, say, to
 
-__all__ = ["bot"]  # the fixture, shared with the meeting journey
-
+NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
+ORGANIZER = person(801, "Olga", "es")
+AMAL = person(802, "Amal", "ar")
+FLEUR = person(803, "Fleur", "fr")
+LENA = person(804, "Lena", "ru")
 FELIX = person(805, "Félix", "fr")
+
+
+@pytest.fixture
+async def bot(
+    make_app: AppFactory, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[tuple[App, FakeTelegramAPI]]:
+    clock.now = NOW
+    async with FakeTelegramAPI() as api:
+        config = telegram_config(tmp_path, api)
+        app = await make_app(config)
+        adapter = TelegramAdapter(app, config.telegram)
+        await adapter.start()
+        try:
+            yield app, api
+        finally:
+            await adapter.stop()
 
 
 async def _publish(app: App, api: FakeTelegramAPI, audience: int) -> None:
