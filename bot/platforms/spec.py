@@ -58,6 +58,8 @@ class PlatformSpec(Generic[S]):
     user_id_pattern: str | None = None
     # How that user id is described in the error for a badly written admin.
     user_id_form: str = "<digits>"
+    # The platform library's loggers that log each request (tokens in URLs): kept at WARNING.
+    noisy_loggers: tuple[str, ...] = ()
 
     def liaison_room(self, config: Config) -> str:
         """The configured liaison room's id, or "" when none is set."""
