@@ -14,7 +14,7 @@ from bot.core.events import Incoming
 from bot.core.router import Router
 from bot.logging_setup import configure_logging
 from storage.people import Role
-from tests.harness import Conversation, RecordingSender
+from tests.support.harness import Conversation, RecordingSender
 
 SECRET_TEXT = "my address is 42 Quiet Lane and the officer hit me"
 TOKEN = "123456:secret-token-value"

@@ -12,7 +12,7 @@ from bot.core.events import Incoming
 from bot.core.router import Router
 from bot.logging_setup import SecretMaskingFilter, quiet_noisy_libraries
 from storage.people import Role
-from tests.harness import Conversation, RecordingSender
+from tests.support.harness import Conversation, RecordingSender
 
 SECRET_TEXT = "my address is 42 Quiet Lane and the officer hit me"
 RESIDENT_ID = "987654321"

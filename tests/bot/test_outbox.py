@@ -10,7 +10,7 @@ from bot.core.events import Outgoing
 from bot.core.ports import Recipient, RetryAfter, TemporaryFailure, Unreachable
 from bot.outbox import Pacing
 from storage.outbox import OutboxStatus
-from tests.harness import FakeClock, RecordingSender
+from tests.support.harness import FakeClock, RecordingSender
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.app import App
 from handlers.abuse import FloodGuard
 from storage.people import Role
-from tests.harness import Conversation, FakeClock, texts
+from tests.support.harness import Conversation, FakeClock, texts
 
 
 async def test_flooding_gets_one_notice_then_silence_then_recovers(

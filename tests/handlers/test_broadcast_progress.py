@@ -13,7 +13,7 @@ from bot.core.ports import Recipient
 from bot.ops.watch import watch_broadcasts
 from bot.outbox import Queued
 from storage.people import Role
-from tests.harness import Conversation, FakeClock, RecordingSender, texts
+from tests.support.harness import Conversation, FakeClock, RecordingSender, texts
 
 BEFORE_MEETING = datetime(2026, 10, 25, 16, 0, tzinfo=UTC)
 BROADCAST = "meeting:1:v1:announce"

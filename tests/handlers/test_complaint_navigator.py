@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.app import App
-from tests.conftest import AppFactory
-from tests.harness import Conversation, texts
+from tests.support.app import AppFactory
+from tests.support.harness import Conversation, texts
 
 
 async def test_navigator_end_to_end_survives_a_restart(make_app: AppFactory) -> None:

@@ -13,7 +13,7 @@ from bot.config import ConfigError, StartupError
 from bot.privacy import KEY_BYTES, load_or_create_key
 from handlers.privacy import apply_retention
 from storage.people import Role
-from tests.harness import Conversation, FakeClock, RecordingSender, texts
+from tests.support.harness import Conversation, FakeClock, RecordingSender, texts
 
 
 async def _case(app: App) -> tuple[Conversation, Conversation]:
@@ -109,7 +109,7 @@ def test_a_key_file_that_cannot_be_read_is_refused(tmp_path: Path) -> None:
 
 async def test_a_database_file_that_is_not_sqlite_names_storage_path(tmp_path: Path) -> None:
     """Opening a file that is not a database is one line naming the file."""
-    from tests.conftest import make_config
+    from tests.support.app import make_config
 
     config = make_config(tmp_path)
     Path(config.storage.path).write_bytes(b"this is not a database" * 100)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from bot.app import App
 from storage.people import Role
-from tests.conftest import AppFactory, make_config
-from tests.harness import Conversation, texts
+from tests.support.app import AppFactory, make_config
+from tests.support.harness import Conversation, texts
 
 
 async def _admin_app(tmp_path: Path, make_app: AppFactory) -> App:

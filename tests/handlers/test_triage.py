@@ -12,7 +12,7 @@ from bot.app import App
 from bot.ask import ask_jsonl
 from bot.core.events import Outgoing
 from bot.i18n import LANGUAGE_NAMES
-from tests.harness import Conversation
+from tests.support.harness import Conversation
 
 KEYS = (
     "reply",

@@ -12,8 +12,8 @@ from bot.core.events import Outgoing
 from bot.core.ports import Recipient
 from bot.outbox import LEASE, MAX_ACTIVE_CHATS, Pacing
 from bot.scheduler import JobRunner, Scheduler
-from tests.conftest import AppFactory
-from tests.harness import FakeClock, RecordingSender
+from tests.support.app import AppFactory
+from tests.support.harness import FakeClock, RecordingSender
 
 
 @dataclass

@@ -16,7 +16,7 @@ from bot.app import App
 from handlers.escalation.service import case_stats
 from storage.cases import SLA_BATCH, Outcome, SlaStep
 from storage.outbox import NewOutboxItem
-from tests.harness import FakeClock
+from tests.support.harness import FakeClock
 
 
 async def _open_cases(app: App, clock: FakeClock, langs: list[str]) -> list[int]:

@@ -7,8 +7,8 @@ from bot.core.context import Context
 from bot.core.events import Incoming
 from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES
-from tests.conftest import AppFactory
-from tests.harness import Conversation, texts
+from tests.support.app import AppFactory
+from tests.support.harness import Conversation, texts
 
 
 async def test_start_greets_and_offers_the_main_menu(app: App) -> None:

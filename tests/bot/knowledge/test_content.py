@@ -15,8 +15,8 @@ from bot.config import SUPPORTED_LOCALES
 from bot.core.events import encode_payload
 from bot.local_defaults import WORDED_SETTINGS, language_defaults, shipped_default
 from handlers.knowledge import PREPARE_COMPLAINT, SHOW_TOPIC
-from tests.conftest import AppFactory, languages, make_config
-from tests.harness import Conversation
+from tests.support.app import AppFactory, languages, make_config
+from tests.support.harness import Conversation
 
 ENGLISH_DEFAULTS = [str(shipped_default(setting)) for setting in WORDED_SETTINGS]
 

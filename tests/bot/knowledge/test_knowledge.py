@@ -8,8 +8,8 @@ from bot.app import App
 from bot.config import load_config
 from bot.core.events import Outgoing
 from bot.knowledge.base import KnowledgeBase
-from tests.conftest import AppFactory, make_config
-from tests.harness import Conversation, texts
+from tests.support.app import AppFactory, make_config
+from tests.support.harness import Conversation, texts
 
 
 def labels(reply: Outgoing) -> list[str]:

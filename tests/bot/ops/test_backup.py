@@ -14,8 +14,8 @@ from bot.ops.backend import Backend, BackendKind
 from bot.ops.backup import AUTO_PREFIX, BACKUP_DIR, postgres_instructions
 from storage.migrations_runner import available_migrations
 from storage.people import Role
-from tests.conftest import AppFactory, make_config
-from tests.harness import Conversation, RecordingSender
+from tests.support.app import AppFactory, make_config
+from tests.support.harness import Conversation, RecordingSender
 
 # Backups copy the SQLite file; PostgreSQL deployments use pg_dump.
 pytestmark = pytest.mark.sqlite_only

@@ -8,7 +8,7 @@ import io
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -21,8 +21,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from discord.app_commands import TranslationContext, TranslationContextLocation, locale_str
 
-from bot.app import App
-from bot.config import Config, StartupError
+from bot.config import StartupError
 from bot.core.context import Context
 from bot.core.events import Attachment, Button, ChatKind, EventKind, Incoming, Outgoing
 from bot.core.ports import (
@@ -46,48 +45,17 @@ from bot.platforms.discord import (
     message_contents,
     message_to_incoming,
 )
+from bot.platforms.discord_spec import DISCORD
 from storage.outbox import OutboxStatus
-from tests.conftest import AppFactory, languages, make_config
 from tests.fakes.discord_api import FakeDiscord, user_payload
+from tests.support.app import AppFactory, languages
+from tests.support.platforms import Connect, discord_config
 
 TOKEN = "fake-discord-token-0123456789"
 ANA = "1300000000000000001"
 BEN = "1300000000000000002"
 # discord.py waits this long after the last GUILD_CREATE before it reports ready (2 s live).
 GUILD_READY_WAIT_S = 0.01
-
-Connect = Callable[[], Awaitable[tuple[App, DiscordAdapter]]]
-
-
-def discord_config(tmp_path: Path, fake: FakeDiscord) -> Config:
-    return make_config(
-        tmp_path,
-        LIAISON_DISCORD_TOKEN=TOKEN,
-        LIAISON_DISCORD_API_BASE_URL=fake.api_base_url,
-        LIAISON_DISCORD_GUILD_IDS=fake.GUILD_ID,
-        LIAISON_DISCORD_LIAISON_CHANNEL_ID=fake.LIAISON_CHANNEL_ID,
-        LIAISON_DISCORD_ANNOUNCEMENT_CHANNEL_IDS=fake.ANNOUNCE_CHANNEL_ID,
-    )
-
-
-@pytest.fixture
-async def connect(
-    make_app: AppFactory, tmp_path: Path, fake: FakeDiscord
-) -> AsyncIterator[Connect]:
-    """Start the bot on the fake; a second call is the bot after a restart (same database)."""
-    config = discord_config(tmp_path, fake)
-    adapters: list[DiscordAdapter] = []
-
-    async def start() -> tuple[App, DiscordAdapter]:
-        app = await make_app(config)
-        adapter = DiscordAdapter(app, config.discord, guild_ready_timeout=GUILD_READY_WAIT_S)
-        await adapter.start()
-        adapters.append(adapter)
-        return app, adapter
-
-    yield start
-    for adapter in adapters:
-        await adapter.stop()
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
@@ -162,7 +130,7 @@ async def test_ephemeral_reply_to_a_command_the_tree_does_not_know(
         await ctx.reply("Only you can see this.", ephemeral=True)
 
     app.dispatcher.include(whisper)
-    adapter = DiscordAdapter(app, config.discord, guild_ready_timeout=GUILD_READY_WAIT_S)
+    adapter = DiscordAdapter(app, DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S)
     await adapter.start()
     try:
         interaction = await fake.slash(ANA, "whisper")
@@ -179,7 +147,7 @@ async def test_a_refused_login_fails_start(
     """A bad token stops start() with one line naming the setting, instead of hanging."""
     fake.refuse("GET", "/users/@me", 401, 0, "401: Unauthorized")
     config = discord_config(tmp_path, fake)
-    adapter = DiscordAdapter(await make_app(config), config.discord)
+    adapter = DiscordAdapter(await make_app(config), DISCORD.settings(config))
     with pytest.raises(StartupError) as refused:
         await adapter.start()
     assert str(refused.value) == "Discord rejected the token (401): check LIAISON_DISCORD_TOKEN"

@@ -17,7 +17,6 @@ import pytest
 from telegram import Update
 
 from bot.app import App
-from bot.config import Config
 from bot.core.context import Context
 from bot.core.events import Attachment, Button, ChatKind, EventKind, Incoming, Outgoing
 from bot.core.ports import (
@@ -31,8 +30,8 @@ from bot.core.ports import (
 from bot.core.router import Router
 from bot.i18n import RLM
 from bot.platforms.telegram import MESSAGE_LIMIT, BotIdentity, TelegramAdapter, to_incoming
+from bot.platforms.telegram_spec import TELEGRAM
 from storage.outbox import OutboxStatus
-from tests.conftest import AppFactory, make_config
 from tests.fakes.telegram_api import (
     BOT_ID,
     BOT_USER,
@@ -49,6 +48,8 @@ from tests.fakes.telegram_api import (
     person,
     too_many_requests,
 )
+from tests.support.app import AppFactory
+from tests.support.platforms import telegram_config
 
 # PTB's own RetryAfter constructor reads its deprecated int `retry_after`; not our code.
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
@@ -82,7 +83,7 @@ async def start_bot(
         config = telegram_config(tmp_path, api, **settings)
         app = await make_app(config)
         app.dispatcher.include(_test_router())
-        adapter = TelegramAdapter(app, config.telegram)
+        adapter = TelegramAdapter(app, TELEGRAM.settings(config))
         await adapter.start()
         adapters.append(adapter)
         return Running(app, adapter)
@@ -106,16 +107,6 @@ def app(running: Running) -> App:
 @pytest.fixture
 def adapter(running: Running) -> TelegramAdapter:
     return running.adapter
-
-
-def telegram_config(tmp_path: Path, api: FakeTelegramAPI, **settings: str) -> Config:
-    env = {
-        "LIAISON_TELEGRAM_TOKEN": TOKEN,
-        "LIAISON_TELEGRAM_API_BASE_URL": api.base_url,
-        "LIAISON_TELEGRAM_API_FILE_URL": api.file_url,
-    }
-    env.update({f"LIAISON_TELEGRAM_{key.upper()}": value for key, value in settings.items()})
-    return make_config(tmp_path, **env)
 
 
 def _test_router() -> Router:

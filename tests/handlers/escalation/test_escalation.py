@@ -6,8 +6,8 @@ from bot.app import App
 from bot.core.events import Attachment, Outgoing
 from handlers.escalation.service import check_sla
 from storage.people import Role
-from tests.conftest import AppFactory
-from tests.harness import Conversation, FakeClock, RecordingSender, texts
+from tests.support.app import AppFactory
+from tests.support.harness import Conversation, FakeClock, RecordingSender, texts
 
 RESIDENT_ID = "rosa-5551234"
 RESIDENT_NAME = "Rosa Secretname"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import App
 from bot.core.events import Outgoing
-from tests.handlers.meetings.test_meetings import BEFORE_DST_END, _create, _people, inbox
-from tests.harness import Conversation, FakeClock, RecordingSender, texts
+from tests.support.harness import Conversation, FakeClock, RecordingSender, texts
+from tests.support.meetings import BEFORE_DST_END, create_meeting, inbox, meeting_people
 
 START = datetime(2026, 11, 5, 23, 30, tzinfo=UTC)  # "11/5 6:30pm" in New York
 
@@ -25,8 +25,8 @@ async def _reach(app: App, moment: datetime) -> None:
 async def test_late_subscriber_gets_announcement_and_reminders(app: App, clock: FakeClock) -> None:
     """Subscribing after the announcement: the announcement now, and both reminders."""
     clock.now = BEFORE_DST_END
-    organizer, sender = await _people(app)
-    await _create(organizer)
+    organizer, sender = await meeting_people(app)
+    await create_meeting(organizer)
     await app.delivery.drain()
     clock.now = BEFORE_DST_END + timedelta(days=1)
     late = Conversation(app, user="lena", platform="console", language_hint="ru")
@@ -46,8 +46,8 @@ async def test_late_subscriber_gets_announcement_and_reminders(app: App, clock: 
 async def test_going_brings_reminders_and_cant_go_stops_them(app: App, clock: FakeClock) -> None:
     """An unsubscribed "Going" gets the remaining reminder; a subscriber's "Can't go" none."""
     clock.now = BEFORE_DST_END
-    organizer, sender = await _people(app)
-    await _create(organizer)
+    organizer, sender = await meeting_people(app)
+    await create_meeting(organizer)
     await app.delivery.drain()
     await _reach(app, START - timedelta(hours=24))
     assert len(reminders(sender, "sofia")) == 1
@@ -64,7 +64,7 @@ async def test_going_brings_reminders_and_cant_go_stops_them(app: App, clock: Fa
 async def test_publish_counts_todays_audience(app: App, clock: FakeClock) -> None:
     """The organizer is told how many people the announcement goes to right now."""
     clock.now = BEFORE_DST_END
-    organizer, _ = await _people(app)
+    organizer, _ = await meeting_people(app)
     await organizer.send("/meeting new")
     await organizer.send("Town hall")
     await organizer.send("11/5 6:30pm")
@@ -82,7 +82,7 @@ async def test_preview_shows_reminder_times_and_quiet_hours(app: App, clock: Fak
     """At 23:00 the preview says the announcement waits for 08:00, lists each reminder in
     the organizer's zone, and Publish does not claim the announcement is on its way."""
     clock.now = datetime(2026, 11, 10, 4, 0, tzinfo=UTC)  # 23:00 in New York
-    organizer, sender = await _people(app)
+    organizer, sender = await meeting_people(app)
     await organizer.send("/meeting new")
     await organizer.send("Early coffee with the precinct")
     await organizer.send("11/20 8:30am")
@@ -108,8 +108,8 @@ async def test_preview_shows_reminder_times_and_quiet_hours(app: App, clock: Fak
 async def test_meetings_list_shows_answers_to_organizers(app: App, clock: FakeClock) -> None:
     """/meetings carries the RSVP counts for organizers, not for residents."""
     clock.now = BEFORE_DST_END
-    organizer, _ = await _people(app)
-    await _create(organizer)
+    organizer, _ = await meeting_people(app)
+    await create_meeting(organizer)
     await Conversation(app, user="sofia", platform="console").press_payload("mtg.rsvp|1:going")
     await Conversation(app, user="amal", platform="console").press_payload("mtg.rsvp|1:no")
     listing = texts(await organizer.send("/meetings"))
@@ -134,8 +134,8 @@ async def test_times_are_shown_without_seconds_in_every_language(app: App) -> No
 async def test_edited_link_must_be_https(app: App, clock: FakeClock) -> None:
     """Changing a meeting's link refuses javascript: and plain http, as creating does."""
     clock.now = BEFORE_DST_END
-    organizer, _ = await _people(app)
-    await _create(organizer)
+    organizer, _ = await meeting_people(app)
+    await create_meeting(organizer)
     await organizer.press_payload("mtg.edit|1:link")
     assert "https://" in texts(await organizer.send("javascript:alert(1)"))
     assert "https://" in texts(await organizer.send("http://example.org"))
@@ -148,7 +148,7 @@ async def test_button_picker_reaches_the_same_confirmation(app: App, clock: Fake
     """A Haitian Creole organizer whose typing is not understood picks day, hour and
     minutes with buttons, then confirms the echo as anyone would."""
     from storage.people import Role
-    from tests.harness import staff_member
+    from tests.support.harness import staff_member
 
     clock.now = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
     organizer, _ = await staff_member(app, "jean", Role.ORGANIZER)

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.bot.platforms.test_discord import Connect, connect  # noqa: F401  (connect is a fixture)
 from tests.fakes.discord_api import FakeDiscord
-from tests.handlers.meetings.test_meetings import BEFORE_DST_END, _create, _people
-from tests.harness import FakeClock, texts
+from tests.support.harness import FakeClock, texts
+from tests.support.meetings import BEFORE_DST_END, create_meeting, meeting_people
+from tests.support.platforms import Connect
 
 
 async def test_meeting_becomes_a_scheduled_event_updated_and_cancelled(
-    connect: Connect,  # noqa: F811
+    connect: Connect,
     fake: FakeDiscord,
     clock: FakeClock,
 ) -> None:
     """Publish creates the event, a new time moves it, cancelling cancels it."""
     clock.now = BEFORE_DST_END
     app, _ = await connect()
-    organizer, _ = await _people(app)
-    await _create(organizer)
+    organizer, _ = await meeting_people(app)
+    await create_meeting(organizer)
     [event] = fake.scheduled_events.values()
     assert event["guild_id"] == fake.GUILD_ID
     assert event["name"] == "Neighborhood safety meeting"
@@ -42,7 +42,7 @@ async def test_meeting_becomes_a_scheduled_event_updated_and_cancelled(
 
 
 async def test_without_manage_events_the_meeting_still_goes_out(
-    connect: Connect,  # noqa: F811
+    connect: Connect,
     fake: FakeDiscord,
     clock: FakeClock,
 ) -> None:
@@ -50,8 +50,8 @@ async def test_without_manage_events_the_meeting_still_goes_out(
     clock.now = BEFORE_DST_END
     fake.refuse("POST", r"/guilds/\d+/scheduled-events", 403, 50013, "Missing Permissions")
     app, _ = await connect()
-    organizer, sender = await _people(app)
-    await _create(organizer)
+    organizer, sender = await meeting_people(app)
+    await create_meeting(organizer)
     await app.delivery.drain()
     assert fake.scheduled_events == {}
     assert await app.services.repos.meetings.platform_events(1, "discord") == ()

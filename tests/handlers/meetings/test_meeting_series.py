@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 
 from bot.app import App
-from tests.handlers.meetings.test_meetings import _people, inbox
-from tests.harness import FakeClock, texts
+from tests.support.harness import FakeClock, texts
+from tests.support.meetings import inbox, meeting_people
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = datetime(2026, 10, 5, 14, 0, tzinfo=UTC)  # Monday 5 October, 10:00 summer time
@@ -19,7 +19,7 @@ async def test_monthly_series_across_dst(app: App, clock: FakeClock) -> None:
     """Every second Tuesday at 18:30 New York time, summer or winter; each occurrence is
     announced a week ahead and reminded; one cancelled alone, then the whole series."""
     clock.now = NOW
-    organizer, sender = await _people(app)
+    organizer, sender = await meeting_people(app)
     await organizer.send("/meeting new")
     await organizer.send("Beat meeting")
     await organizer.send("10/13 6:30pm")
@@ -100,10 +100,10 @@ async def test_monthly_series_across_dst(app: App, clock: FakeClock) -> None:
 
 async def test_a_weekly_series_does_not_hide_other_meetings(app: App, clock: FakeClock) -> None:
     """A year of weekly occurrences still leaves room in /meetings for a one-off."""
-    from tests.handlers.meetings.test_meetings import _create
+    from tests.support.meetings import create_meeting
 
     clock.now = NOW
-    organizer, _ = await _people(app)
+    organizer, _ = await meeting_people(app)
     await organizer.send("/meeting new")
     await organizer.send("Weekly walk")
     await organizer.send("10/8 6pm")
@@ -115,6 +115,6 @@ async def test_a_weekly_series_does_not_hide_other_meetings(app: App, clock: Fak
     await organizer.press_payload("mtg.repeat|weekly")
     await organizer.press_payload("mtg.skip")
     await organizer.press_payload("mtg.publish")
-    await _create(organizer, "6/1/2027 6:30pm")
+    await create_meeting(organizer, "6/1/2027 6:30pm")
     listing = texts(await organizer.send("/meetings"))
     assert listing.count("Weekly walk") == 1 and "Neighborhood safety meeting" in listing

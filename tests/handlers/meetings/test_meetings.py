@@ -7,46 +7,11 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar
 
 from bot.app import App
-from bot.core.events import Outgoing
 from storage.outbox import OutboxStatus
 from storage.people import Role
-from tests.conftest import AppFactory
-from tests.harness import Conversation, FakeClock, RecordingSender, staff_member, texts
-
-# 2026-10-25 is still summer time in New York; clocks go back on 2026-11-01.
-BEFORE_DST_END = datetime(2026, 10, 25, 16, 0, tzinfo=UTC)  # 12:00 EDT
-
-
-async def _people(app: App) -> tuple[Conversation, RecordingSender]:
-    organizer, sender = await staff_member(app, "olga", Role.ORGANIZER)
-    for user, hint, zone in (("sofia", "es", "America/New_York"), ("amal", "ar", "Europe/Paris")):
-        resident = Conversation(app, user=user, platform="console", language_hint=hint)
-        await resident.send("/subscribe")
-        found = await app.services.repos.people.find("console", user)
-        assert found is not None
-        await app.services.repos.people.set_timezone(found.id, zone)
-    await Conversation(app, user="nobody", platform="console").send("/start")
-    return organizer, sender
-
-
-async def _create(organizer: Conversation, when: str = "11/5 6:30pm") -> None:
-    await organizer.send("/meeting new")
-    await organizer.send("Neighborhood safety meeting")
-    assert "Is that right?" in texts(await organizer.send(when))
-    await organizer.press_payload("mtg.when_ok")
-    await organizer.send("Library, 12 Main St")
-    await organizer.press_payload("mtg.skip")  # no link
-    await organizer.send("Talk with the precinct about traffic stops")
-    await organizer.press_payload("mtg.rem|default")
-    await organizer.press_payload("mtg.repeat|none")
-    preview = await organizer.press_payload("mtg.skip")  # no other languages
-    assert "Preview" in texts(preview)
-    published = texts(await organizer.press_payload("mtg.publish"))
-    assert "Published" in published
-
-
-def inbox(sender: RecordingSender, user: str) -> list[Outgoing]:
-    return [m for r, m in sender.delivered if r.chat_id == user]
+from tests.support.app import AppFactory
+from tests.support.harness import Conversation, FakeClock, RecordingSender, staff_member, texts
+from tests.support.meetings import BEFORE_DST_END, create_meeting, inbox, meeting_people
 
 
 async def test_announcement_in_each_language_and_zone_across_dst(
@@ -54,8 +19,8 @@ async def test_announcement_in_each_language_and_zone_across_dst(
 ) -> None:
     """Spanish in New York and Arabic in Paris read their own local time, after DST ends."""
     clock.now = BEFORE_DST_END
-    organizer, sender = await _people(app)
-    await _create(organizer)
+    organizer, sender = await meeting_people(app)
+    await create_meeting(organizer)
     await app.delivery.drain()
     spanish = inbox(sender, "sofia")[-1]
     arabic = inbox(sender, "amal")[-1]
@@ -73,8 +38,8 @@ async def test_announcement_in_each_language_and_zone_across_dst(
 async def test_reminders_arrive_at_their_offsets(app: App, clock: FakeClock) -> None:
     """24 h and 1 h before, each once, nothing early."""
     clock.now = BEFORE_DST_END
-    organizer, sender = await _people(app)
-    await _create(organizer)
+    organizer, sender = await meeting_people(app)
+    await create_meeting(organizer)
     await app.delivery.drain()
     start = datetime(2026, 11, 5, 23, 30, tzinfo=UTC)
     clock.now = start - timedelta(hours=24, minutes=1)
@@ -91,8 +56,8 @@ async def test_reminders_arrive_at_their_offsets(app: App, clock: FakeClock) -> 
 async def test_edit_moves_reminders_and_notifies(app: App, clock: FakeClock) -> None:
     """A new time tells everyone and replaces the pending reminders."""
     clock.now = BEFORE_DST_END
-    organizer, sender = await _people(app)
-    await _create(organizer)
+    organizer, sender = await meeting_people(app)
+    await create_meeting(organizer)
     await app.delivery.drain()
     await organizer.press_payload("mtg.edit|1:when")
     assert "Friday, November 6, 2026, 7:00\u202fPM" in texts(await organizer.send("11/6 7pm"))
@@ -113,8 +78,8 @@ async def test_edit_moves_reminders_and_notifies(app: App, clock: FakeClock) -> 
 async def test_cancellation_notifies_and_withdraws_reminders(app: App, clock: FakeClock) -> None:
     """Cancelled: everyone told once; no reminder follows."""
     clock.now = BEFORE_DST_END
-    organizer, sender = await _people(app)
-    await _create(organizer)
+    organizer, sender = await meeting_people(app)
+    await create_meeting(organizer)
     await app.delivery.drain()
     await organizer.press_payload("mtg.cancel|1")
     await organizer.press_payload("mtg.cancel_yes|1")
@@ -139,8 +104,8 @@ async def test_restart_between_announcement_and_reminder(
     """The reminder, a database row, survives a restart and is sent once."""
     clock.now = BEFORE_DST_END
     first = await make_app()
-    organizer, _ = await _people(first)
-    await _create(organizer)
+    organizer, _ = await meeting_people(first)
+    await create_meeting(organizer)
     await first.delivery.drain()
     second = await make_app()
     sender = RecordingSender("console")
@@ -155,8 +120,8 @@ async def test_restart_between_announcement_and_reminder(
 async def test_missed_reminder_after_start_is_skipped(app: App, clock: FakeClock) -> None:
     """A reminder whose meeting already began is never sent."""
     clock.now = BEFORE_DST_END
-    organizer, sender = await _people(app)
-    await _create(organizer)
+    organizer, sender = await meeting_people(app)
+    await create_meeting(organizer)
     await app.delivery.drain()
     count = len(inbox(sender, "sofia"))
     clock.now = datetime(2026, 11, 6, 1, 0, tzinfo=UTC)
@@ -169,8 +134,8 @@ async def test_missed_reminder_after_start_is_skipped(app: App, clock: FakeClock
 async def test_quiet_hours_hold_announcement_until_morning(app: App, clock: FakeClock) -> None:
     """Published at 23:00 New York time: New York subscribers hear at 08:00."""
     clock.now = datetime(2026, 11, 10, 4, 0, tzinfo=UTC)  # 23:00 EST
-    organizer, sender = await _people(app)
-    await _create(organizer, "11/20 6:30pm")
+    organizer, sender = await meeting_people(app)
+    await create_meeting(organizer, "11/20 6:30pm")
     await app.delivery.drain()
     assert inbox(sender, "sofia") == []
     clock.now = datetime(2026, 11, 10, 13, 0, tzinfo=UTC)  # 08:00 EST
@@ -181,17 +146,17 @@ async def test_quiet_hours_hold_announcement_until_morning(app: App, clock: Fake
 async def test_unsubscribe_and_stop_in_another_language(app: App, clock: FakeClock) -> None:
     """/unsubscribe and STOP (or its translation) both stop announcements."""
     clock.now = BEFORE_DST_END
-    organizer, sender = await _people(app)
+    organizer, sender = await meeting_people(app)
     await Conversation(app, user="sofia", platform="console", language_hint="es").send("STOP")
     await Conversation(app, user="amal", platform="console").send("/unsubscribe")
-    await _create(organizer)
+    await create_meeting(organizer)
     await app.delivery.drain()
     assert inbox(sender, "sofia") == [] and inbox(sender, "amal") == []
 
 
 async def test_bad_dates_get_clear_errors(app: App, clock: FakeClock) -> None:
     """An impossible or past date is refused with an example, and the step is kept."""
-    organizer, _ = await _people(app)
+    organizer, _ = await meeting_people(app)
     await organizer.send("/meeting new")
     await organizer.send("Title")
     assert "does not exist" in texts(await organizer.send("31/02 18:30"))

@@ -15,7 +15,7 @@ from handlers.polls.delivery import distribution_chart, fewer_than, score_axis
 from handlers.polls.results import Suppression, summarize
 from handlers.polls.templates import TEMPLATES
 from storage.polls import Poll, Response
-from tests.conftest import languages
+from tests.support.app import languages
 
 OPENED = datetime(2026, 11, 21, 15, tzinfo=UTC)
 # T4 has the longest answer labels; T1 (45 answers) falls back to three bands, one hidden;

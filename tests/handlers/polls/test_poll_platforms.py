@@ -17,12 +17,15 @@ from typing import Any
 
 import pytest
 
+from bot.platforms.discord_spec import DISCORD
+from bot.platforms.telegram_spec import TELEGRAM
 from handlers.polls.closing import close_due_polls
 from storage.people import Role
-from tests.conftest import AppFactory, make_config
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import ApiCall, FakeTelegramAPI, button_press, message, person
-from tests.handlers.escalation.test_escalation_platforms import (
+from tests.support.app import AppFactory, make_config
+from tests.support.harness import FakeClock
+from tests.support.platforms import (
     DISCORD_TOKEN,
     GUILD_READY_WAIT_S,
     TIMEOUT_S,
@@ -37,7 +40,6 @@ from tests.handlers.escalation.test_escalation_platforms import (
     text_of,
     wait_sent_to,
 )
-from tests.harness import FakeClock
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 
@@ -74,8 +76,8 @@ async def bot(
         LIAISON_DISCORD_RATE_CHANNEL_PER_5S="500",
     )
     app = await make_app(config)
-    telegram = TelegramAdapter(app, config.telegram)
-    discord = DiscordAdapter(app, config.discord, guild_ready_timeout=GUILD_READY_WAIT_S)
+    telegram = TelegramAdapter(app, TELEGRAM.settings(config))
+    discord = DiscordAdapter(app, DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S)
     await telegram.start()
     await discord.start()
     yield Bot(app, telegram, discord, api, fake)
@@ -300,7 +302,7 @@ async def test_discord_long_neighbourhood_late_voter_progress_and_reminder(
 
 async def grant_console_organizer(bot: Bot) -> Any:
     """The organizer works from the terminal chat, on the same database."""
-    from tests.harness import Conversation
+    from tests.support.harness import Conversation
 
     organizer = Conversation(bot.app, user="olga", platform="console")
     await organizer.send("/start")

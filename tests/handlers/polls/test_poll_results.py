@@ -17,7 +17,7 @@ from handlers.polls.results import (
 )
 from handlers.polls.templates import TEMPLATES
 from storage.polls import Response
-from tests.conftest import make_config
+from tests.support.app import make_config
 
 T1 = TEMPLATES["T1"]
 

@@ -15,8 +15,8 @@ from handlers.polls.closing import close_due_polls
 from handlers.polls.delivery import results_messages
 from storage.people import Role
 from storage.polls import Poll
-from tests.conftest import AppFactory, make_config
-from tests.harness import Conversation, FakeClock, RecordingSender, staff_member, texts
+from tests.support.app import AppFactory, make_config
+from tests.support.harness import Conversation, FakeClock, RecordingSender, staff_member, texts
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # 73 bytes in UTF-8: with an action and a poll number it cannot be a button payload itself.
