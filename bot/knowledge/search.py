@@ -38,7 +38,7 @@ CHOICES_CONFIDENCE = 0.13
 # by cross-validation on the content's own examples, see docs/SEARCH.md).
 OFFTOPIC_RATIO = 0.6
 # The winner must beat the runner-up by this share of its score to be answered directly.
-ANSWER_MARGIN = 0.35
+ANSWER_MARGIN = 0.32
 # Topics a result keeps, best first: three to offer, and one spare for a chat that leaves
 # one of them out.
 RANKED = 4

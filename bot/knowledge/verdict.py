@@ -21,6 +21,10 @@ REACH_A_PERSON_TOPIC = "liaison.talk_to_person"
 # What a danger phrase is answered with when no topic matched, and always offered with it.
 EMERGENCY_TOPIC = "safety.emergency"
 CHOICES = 3
+# A non-urgent winner is not answered directly while an urgent topic among the next
+# offered ones scores at least this share of it: the resident gets the choices with the
+# emergency lines first instead (see docs/SEARCH.md, "urgent close behind").
+URGENT_RUNNER_UP = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +69,7 @@ def decide(result: SearchResult, is_urgent: Callable[[str], bool]) -> Verdict:
         if result.danger:
             return Verdict("answer", result.lang, EMERGENCY_TOPIC, (), 0.0, True, True)
         return Verdict("offtopic", result.lang, None, (), 0.0, False, False)
-    if result.confident:
+    if result.confident and not _urgent_close_behind(result, is_urgent):
         urgent = result.danger or is_urgent(best.topic_id)
         return Verdict(
             "answer", result.lang, best.topic_id, (), best.confidence, urgent, result.danger
@@ -80,4 +84,17 @@ def decide(result: SearchResult, is_urgent: Callable[[str], bool]) -> Verdict:
     urgent = result.danger or any(is_urgent(topic_id) for topic_id in offered)
     return Verdict(
         "choices", result.lang, best.topic_id, offered, best.confidence, urgent, result.danger
+    )
+
+
+def _urgent_close_behind(result: SearchResult, is_urgent: Callable[[str], bool]) -> bool:
+    """The best topic is not urgent, but one that would be offered with it is, and close:
+    "ICE at the door" ranked as the police at the door, with immigration just behind.
+    A wrong direct answer there hides the emergency lines; choices show them."""
+    best = result.ranked[0]
+    if is_urgent(best.topic_id):
+        return False
+    return any(
+        is_urgent(match.topic_id) and match.confidence >= URGENT_RUNNER_UP * best.confidence
+        for match in result.ranked[1:CHOICES]
     )

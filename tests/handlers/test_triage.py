@@ -72,6 +72,24 @@ URGENT_CHOICES = {
     "zh_Hans": "我有个关于我儿子和警察的问题",
     "vi": "tôi có câu hỏi về con trai tôi và cảnh sát",
 }
+UNCONSCIOUS = {
+    "en": "my brother took something and now he wont wake up",
+    "es": "mi hermano tomó algo y no reacciona",
+    "fr": "mon frère a pris quelque chose, il est inconscient",
+    "ht": "frè m pran yon bagay, li pèdi konesans",
+    "pt": "meu irmão tomou alguma coisa e não acorda",
+    "ru": "брат что-то принял и теперь без сознания",
+    "ar": "أخي أخذ شيئا وهو الآن فاقد الوعي",
+    "zh_Hans": "我弟弟吃了东西现在昏迷了",
+    "vi": "em trai tôi uống gì đó giờ bất tỉnh",
+    "so": "walaalkay wax buu qaatay hadda miyir beelay",
+}
+# A non-urgent topic ranked first with an urgent one close behind: answered directly,
+# the resident would not see the emergency lines.
+URGENT_CLOSE_BEHIND = {
+    "en": "ice is knocking, do i have to let them in",
+    "fr": "l'ICE frappe, je dois les laisser entrer ?",
+}
 HELP_ME_COMPLAIN = {
     "en": "could you help me file a complaint please",
     "es": "me ayudas a poner una queja?",
@@ -206,6 +224,31 @@ async def test_a_danger_phrase_late_in_a_long_message_still_counts(app: App) -> 
     replies = await Conversation(app, language_hint="es").send(story + "ahora me estan siguiendo")
     assert first_line_is_emergency(replies[0], app)
     assert not app.services.knowledge.decide(story + "ya no me estan siguiendo", "es").danger
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_someone_unconscious_puts_the_emergency_lines_first(app: App, lang: str) -> None:
+    """An overdose or someone who will not wake up is danger now, in every language."""
+    replies = await Conversation(app, language_hint=lang).send(UNCONSCIOUS[lang])
+    assert first_line_is_emergency(replies[0], app)
+    assert app.services.knowledge.decide(UNCONSCIOUS[lang], lang).danger
+
+
+@pytest.mark.parametrize("lang", sorted(URGENT_CLOSE_BEHIND))
+async def test_an_urgent_topic_close_behind_is_offered_below_the_emergency_lines(
+    app: App, lang: str
+) -> None:
+    """ICE at the door ranked as the police at the door, immigration just behind: no direct
+    answer without the emergency lines, but choices that start with them and offer both."""
+    question = URGENT_CLOSE_BEHIND[lang]
+    verdict = app.services.knowledge.decide(question, lang)
+    assert verdict.reply == "choices"
+    assert "rights.immigration_status" in verdict.choices
+    reply = (await Conversation(app, language_hint=lang).send(question))[0]
+    assert first_line_is_emergency(reply, app)
+    labels = [button.label.upper() for row in reply.buttons for button in row]
+    assert title(app, "rights.immigration_status", lang) in labels
+    assert offers_a_person(reply, app, lang)
 
 
 async def test_romanized_russian_is_answered_in_russian(app: App) -> None:
