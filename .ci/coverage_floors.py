@@ -38,7 +38,8 @@ def main() -> int:
         covered = 100.0 * (statements[package] - missing[package]) / max(statements[package], 1)
         ok = covered >= FLOOR_PERCENT
         failed |= not ok
-        print(f"{'ok ' if ok else 'LOW'} {package:<24} {covered:5.1f} %  (floor {FLOOR_PERCENT:.0f} %)")
+        verdict = "ok " if ok else "LOW"
+        print(f"{verdict} {package:<24} {covered:5.1f} %  (floor {FLOOR_PERCENT:.0f} %)")
     return 1 if failed else 0
 
 
