@@ -418,6 +418,7 @@ def _key_reminder(config: Config) -> str:
 
 async def _chat(config: Config, user: str, role: Role | None, announce: str = "") -> int:
     from bot.app import build_app, claim_instance
+    from bot.host import AppHost
 
     terminal = local_platform(config.platform_specs).terminal
     if terminal is None:
@@ -430,7 +431,7 @@ async def _chat(config: Config, user: str, role: Role | None, announce: str = ""
             logging.getLogger(__name__).info("no platform token configured: terminal chat")
             print(announce)
         try:
-            await terminal(app, user).run(role)
+            await terminal(AppHost(app), user).run(role)
         finally:
             await app.close()
     finally:
