@@ -24,9 +24,9 @@ from bot.platforms.discord import DiscordAdapter
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.text_clean import clean_text
 from storage.people import Role
-from tests.conftest import knowledge, languages, make_config
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, button_press, message, person
+from tests.support.app import knowledge, languages, make_config
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
 

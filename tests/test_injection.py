@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.app import App
 from storage.people import Role
-from tests.harness import Conversation, RecordingSender, texts
+from tests.support.harness import Conversation, RecordingSender, texts
 
 NASTY = "'); DROP TABLE people; -- \" OR 1=1 /* %s %(x)s {0} ${x} <script>"
 

@@ -13,8 +13,8 @@ from bot.app import App
 from bot.config import ConfigError, load_config
 from bot.core.events import PayloadError, decode_payload, encode_payload
 from bot.knowledge.search import SearchResult
-from tests.conftest import knowledge, make_config
-from tests.harness import Conversation
+from tests.support.app import knowledge, make_config
+from tests.support.harness import Conversation
 
 # Everything a platform can deliver: any code point, RTL and zero-width marks, emoji,
 # control characters, lone surrogates (Telegram can send broken UTF-16), very long text.

@@ -1,0 +1,147 @@
+"""A meeting's whole life through the real Telegram adapter and its protocol fake.
+
+A Spanish-speaking organizer creates the meeting by typing "martes 18:30"; an Arabic and a
+French resident are subscribed, a Russian one subscribes after the announcement. Each
+reads the announcement in their language; "Going", "Can't go" and the late subscription
+decide who gets the reminder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.platforms.telegram import TelegramAdapter
+from storage.people import Role
+from tests.fakes.telegram_api import ApiCall, FakeTelegramAPI, button_press, message, person
+from tests.support.app import AppFactory
+from tests.support.harness import FakeClock
+from tests.support.platforms import telegram_config
+
+NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
+START = datetime(2026, 12, 8, 23, 30, tzinfo=UTC)  # Tuesday 18:30 in New York
+ORGANIZER = person(801, "Olga", "es")
+AMAL = person(802, "Amal", "ar")
+FLEUR = person(803, "Fleur", "fr")
+LENA = person(804, "Lena", "ru")
+
+
+@pytest.fixture
+async def bot(
+    make_app: AppFactory, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[tuple[App, FakeTelegramAPI]]:
+    clock.now = NOW
+    async with FakeTelegramAPI() as api:
+        config = telegram_config(tmp_path, api)
+        app = await make_app(config)
+        adapter = TelegramAdapter(app, config.telegram)
+        await adapter.start()
+        try:
+            yield app, api
+        finally:
+            await adapter.stop()
+
+
+def _calls(api: FakeTelegramAPI, user: dict[str, Any]) -> list[ApiCall]:
+    """What the person received, in order: messages, and files with their captions."""
+    calls = api.sent("sendMessage") + api.sent("sendDocument")
+    return sorted((c for c in calls if c.get("chat_id") == str(user["id"])), key=lambda c: c.at)
+
+
+def to(api: FakeTelegramAPI, user: dict[str, Any]) -> list[str]:
+    return [call.get("text") or call.get("caption") or "" for call in _calls(api, user)]
+
+
+async def say(api: FakeTelegramAPI, user: dict[str, Any], text: str) -> str:
+    """Send a message and return the bot's newest reply to that person."""
+    before = len(api.sent("sendMessage"))
+    await api.push_update(message(user, text))
+    await api.wait_for("sendMessage", before + 1)
+    return to(api, user)[-1]
+
+
+async def press(api: FakeTelegramAPI, user: dict[str, Any], data: str) -> str:
+    """Press a button under the person's newest bot message; the reply or edit it causes."""
+    last = _calls(api, user)[-1]
+    sent, edits = len(api.sent("sendMessage")), len(api.sent("editMessageText"))
+    await api.push_update(button_press(user, last.result, data))
+    async with asyncio.timeout(5):
+        while len(api.sent("sendMessage")) == sent and len(api.sent("editMessageText")) == edits:
+            await asyncio.sleep(0.01)
+    return to(api, user)[-1]
+
+
+async def test_meeting_journey_in_four_languages(
+    bot: tuple[App, FakeTelegramAPI], clock: FakeClock
+) -> None:
+    """Typed in Spanish, announced in Arabic and French, caught up in Russian, reminded
+    to whoever is coming."""
+    app, api = bot
+    for resident in (AMAL, FLEUR):
+        await say(api, resident, "/subscribe")
+    await say(api, ORGANIZER, "/start")
+    found = await app.services.repos.people.find("telegram", str(ORGANIZER["id"]))
+    assert found is not None
+    await app.services.repos.people.set_role(found.id, Role.ORGANIZER)
+
+    await say(api, ORGANIZER, "/meeting new")
+    await say(api, ORGANIZER, "Reunión del barrio")
+    assert "¿a qué hora?" in await say(api, ORGANIZER, "martes")  # a day, no time
+    echo = await say(api, ORGANIZER, "18:30")
+    assert "martes, 8 de diciembre de 2026, 18:30" in echo and "¿Es correcto?" in echo
+    await press(api, ORGANIZER, "mtg.when_ok")
+    await say(api, ORGANIZER, "Biblioteca, calle Mayor 12")
+    assert "https://" in await say(api, ORGANIZER, "javascript:alert(1)")
+    await press(api, ORGANIZER, "mtg.skip")
+    await say(api, ORGANIZER, "Hablamos de seguridad")
+    await press(api, ORGANIZER, "mtg.rem|default")
+    await press(api, ORGANIZER, "mtg.repeat|none")
+    preview = await press(api, ORGANIZER, "mtg.skip")
+    assert "Recordatorios:" in preview and "lunes, 7 de diciembre de 2026, 18:30" in preview
+    assert "2" in await press(api, ORGANIZER, "mtg.publish")
+
+    await app.delivery.drain()
+    arabic = to(api, AMAL)[-1]
+    assert "الثلاثاء، 8 ديسمبر 2026" in arabic and "\u200f" in arabic  # RTL-marked
+    assert "mardi 8 décembre 2026, 18:30" in to(api, FLEUR)[-1]
+    ics_to = {call.get("chat_id") for call in api.sent("sendDocument")}
+    assert {str(AMAL["id"]), str(FLEUR["id"])} <= ics_to
+
+    await press(api, AMAL, "mtg.rsvp|1:going")
+    await press(api, FLEUR, "mtg.rsvp|1:no")
+    clock.now = NOW + timedelta(hours=2)
+    await say(api, LENA, "/subscribe")
+    await app.delivery.drain()
+    assert "вторник, 8 декабря 2026" in to(api, LENA)[-1]
+
+    clock.now = START - timedelta(hours=24)
+    await app.delivery.drain()
+    clock.now = START - timedelta(hours=1)
+    await app.delivery.drain()
+    assert sum("⏰" in text for text in to(api, AMAL)) == 2
+    assert sum("⏰" in text for text in to(api, LENA)) == 2
+    assert sum("⏰" in text for text in to(api, FLEUR)) == 0  # "Can't go"
+
+
+async def test_arabic_digit_quiet_hours_do_not_break_publish(
+    make_app: AppFactory, tmp_path: Path, clock: FakeClock
+) -> None:
+    """quiet_start written with Arabic-Indic digits passes the settings check; Publish works."""
+    from tests.support.app import make_config
+    from tests.support.meetings import create_meeting, meeting_people
+
+    clock.now = NOW
+    config = make_config(
+        tmp_path, LIAISON_MEETINGS_QUIET_START="٢١:٠٠", LIAISON_MEETINGS_QUIET_END="٠٨:٠٠"
+    )
+    app = await make_app(config)
+    organizer, sender = await meeting_people(app)
+    await create_meeting(organizer, "12/10 6:30pm")
+    await app.delivery.drain()
+    assert len([r for r, _ in sender.delivered if r.chat_id == "sofia"]) == 1

@@ -1,0 +1,281 @@
+"""Triage in every language through the chat: urgent first, emergency-number questions,
+negation, danger phrases people type, greetings, thanks and "help"."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from bot.app import App
+from bot.ask import ask_jsonl
+from bot.core.events import Outgoing
+from bot.i18n import LANGUAGE_NAMES
+from tests.support.harness import Conversation
+
+KEYS = (
+    "reply",
+    "topic",
+    "choices",
+    "emergency_first",
+    "lang",
+    "confidence",
+    "urgent",
+    "small_talk",
+)
+LANGS = ("en", "es", "fr", "ht", "pt", "ru", "ar", "zh_Hans", "vi", "so")
+EMERGENCY_NUMBER_QUESTIONS = {
+    "en": "what is the emergency number",
+    "es": "cual es el numero de emergencia",
+    "fr": "quel est le numéro d'urgence",
+    "ht": "ki nimewo ijans lan",
+    "pt": "qual é o numero de emergencia",
+    "ru": "какой номер экстренной помощи",
+    "ar": "ما هو رقم الطوارئ",
+    "zh_Hans": "紧急电话是多少",
+    "vi": "số điện thoại khẩn cấp là gì",
+    "so": "waa maxay lambarka degdegga",
+}
+NOT_AN_EMERGENCY = {
+    "en": "it's not an emergency, my bike was stolen",
+    "es": "no es una emergencia, me robaron la bici",
+    "fr": "ce n'est pas une urgence, on m'a volé mon vélo",
+    "ht": "se pa yon ijans, yo vòlè bisiklèt mwen",
+    "pt": "não é uma emergência, roubaram minha bicicleta",
+    "ru": "это не экстренный случай, у меня украли велосипед",
+    "ar": "هذه ليست حالة طوارئ، سرقوا دراجتي",
+    "zh_Hans": "不是紧急情况，我的自行车被偷了",
+    "vi": "không phải trường hợp khẩn cấp, xe đạp của tôi bị trộm",
+    "so": "xaalad degdeg ah maaha, baaskiilkayga waa la xaday",
+}
+DANGER = {
+    "en": "theyre following me",
+    "es": "me están siguiendo",
+    "fr": "il y a un homme armé en ce moment devant chez moi",
+    "ht": "gen yon nonm ak zam devan kay la kounye a",
+    "pt": "tem dois caras armados na minha rua",
+    "ru": "u menya doma chelovek s nozhom, chto delat",
+    "ar": "fi wa7ad bara ma3o sekeen",
+    "zh_Hans": "有人拿刀在我家楼下",
+    "vi": "có người cầm súng ngoài cửa nhà",
+    "so": "nin hub wata ayaa albaabka jooga hadda",
+}
+# Questions whose best matches include an urgent topic but are not clear enough to answer.
+URGENT_CHOICES = {
+    "en": "i have a question about my kid and the police",
+    "es": "arrestaron a mi hijo de 14 años",
+    "fr": "j'ai une question sur mon fils et la police",
+    "ht": "mwen gen yon kesyon sou pitit mwen ak lapolis",
+    "ru": "у меня вопрос про сына и полицию",
+    "ar": "عندي سؤال عن ابني والشرطة",
+    "zh_Hans": "我有个关于我儿子和警察的问题",
+    "vi": "tôi có câu hỏi về con trai tôi và cảnh sát",
+}
+HELP_ME_COMPLAIN = {
+    "en": "could you help me file a complaint please",
+    "es": "me ayudas a poner una queja?",
+    "fr": "vous pouvez m'aider à porter plainte ?",
+    "ht": "ou ka ede m fè yon plent?",
+    "pt": "me ajuda a registrar uma reclamação",
+    "ru": "помогите подать жалобу",
+    "ar": "ساعدني أقدم شكوى",
+    "zh_Hans": "帮我投诉警察",
+    "vi": "giúp tôi khiếu nại",
+    "so": "i caawi inaan cabasho gudbiyo",
+}
+GREETING = {
+    "en": "hi there",
+    "es": "hola buenas",
+    "fr": "bonjour",
+    "ht": "bonjou",
+    "pt": "oi tudo bem",
+    "ru": "привет",
+    "ar": "مرحبا",
+    "zh_Hans": "你好",
+    "vi": "xin chào",
+    "so": "iska warran",
+}
+THANKS = {
+    "en": "thank you so much!",
+    "es": "muchas gracias",
+    "fr": "merci beaucoup",
+    "ht": "mèsi anpil",
+    "pt": "obrigada",
+    "ru": "спасибо большое",
+    "ar": "شكرا جزيلا",
+    "zh_Hans": "谢谢你",
+    "vi": "cảm ơn nhiều",
+    "so": "mahadsanid",
+}
+HELP = {
+    "en": "help",
+    "es": "ayuda",
+    "fr": "aide",
+    "ht": "èd",
+    "pt": "ajuda",
+    "ru": "помощь",
+    "ar": "مساعدة",
+    "zh_Hans": "帮助",
+    "vi": "giúp",
+    "so": "caawimaad",
+}
+
+
+def first_line_is_emergency(reply: Outgoing, app: App) -> bool:
+    first = reply.text.split("\n")[0]
+    return first.startswith("🚨") and app.services.config.local.emergency_number in first
+
+
+def offers_a_person(reply: Outgoing, app: App, lang: str) -> bool:
+    label = app.services.languages.translator(lang)._("Talk to a person")
+    return any(button.label == label for row in reply.buttons for button in row)
+
+
+def title(app: App, topic_id: str, lang: str) -> str:
+    found = app.services.knowledge.topic(topic_id, lang)
+    assert found is not None
+    return found.topic.title.upper()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_emergency_number_questions_get_the_emergency_answer(app: App, lang: str) -> None:
+    """ "What is the emergency number" opens with the emergency lines and the danger topic,
+    never the non-emergency number, and the urgent answer does not repeat its contacts."""
+    reply = (await Conversation(app, language_hint=lang).send(EMERGENCY_NUMBER_QUESTIONS[lang]))[0]
+    assert first_line_is_emergency(reply, app)
+    assert title(app, "safety.emergency", lang) in reply.text
+    assert offers_a_person(reply, app, lang)
+    crisis = app.services.languages.translator(lang)._("Mental health crisis: {line}.")
+    assert reply.text.count(crisis.split("{")[0]) == 1
+    assert reply.text.count("988") == 1  # the crisis line is said once, in the block
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_negated_emergency_is_no_banner_and_finds_the_non_emergency_topic(
+    app: App, lang: str
+) -> None:
+    """ "It's not an emergency, …": the danger banner is not raised by the negated word and
+    the non-emergency topic comes first (the banner stays only when an urgent topic is
+    among the choices offered: urgent is never behind a tap)."""
+    question = NOT_AN_EMERGENCY[lang]
+    verdict = app.services.knowledge.decide(question, lang)
+    assert not verdict.danger
+    reply = (await Conversation(app, language_hint=lang).send(question))[0]
+    non_emergency = title(app, "safety.non_emergency", lang)
+    if verdict.reply == "answer":
+        assert not reply.text.startswith("🚨")
+        assert non_emergency in reply.text
+    else:
+        assert reply.buttons[0][0].label.upper() == non_emergency
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_danger_as_people_type_it_puts_the_emergency_lines_first(app: App, lang: str) -> None:
+    """Plurals, weapons, 'right now' forms, Russian translit and Arabizi: 🚨 first."""
+    replies = await Conversation(app, language_hint=lang).send(DANGER[lang])
+    assert first_line_is_emergency(replies[0], app)
+    assert any(offers_a_person(replies[0], app, code) for code in LANGS)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_asking_for_help_with_a_complaint_is_not_danger(app: App, lang: str) -> None:
+    """ "Help me file a complaint" is no danger: the complaint topic, no banner of its own."""
+    question = HELP_ME_COMPLAIN[lang]
+    verdict = app.services.knowledge.decide(question, lang)
+    assert not verdict.danger
+    assert verdict.topic == "complaint.how_to_file"
+    reply = (await Conversation(app, language_hint=lang).send(question))[0]
+    if verdict.reply == "answer":
+        assert not reply.text.startswith("🚨")
+        assert title(app, "complaint.how_to_file", lang) in reply.text
+
+
+async def test_longer_forms_of_a_listed_danger_phrase_count(app: App) -> None:
+    """Listed "kick in my door" finds "kicking in my door"; a negation before it does not."""
+    kicking = (await Conversation(app).send("two guys kicking in my door"))[0]
+    assert first_line_is_emergency(kicking, app)
+    assert app.services.knowledge.decide("they are kicking in my door", "en").danger
+    assert not app.services.knowledge.decide("they are not kicking in my door", "en").danger
+
+
+async def test_romanized_russian_is_answered_in_russian(app: App) -> None:
+    """A Latin-letter Russian message is Russian, not Haitian Creole: Cyrillic answer."""
+    replies = await Conversation(app, language_hint="ht").send("u dveri muzhik s nozhom")
+    assert first_line_is_emergency(replies[0], app)
+    assert "Если вы в опасности" in replies[0].text or "сейчас" in replies[0].text
+    assert replies[-1].buttons[0][0].label == LANGUAGE_NAMES["ru"]
+
+
+@pytest.mark.parametrize("lang", sorted(URGENT_CHOICES))
+async def test_urgent_choices_are_never_behind_a_tap(app: App, lang: str) -> None:
+    """Choices that include an urgent topic open with the emergency lines and a person."""
+    question = URGENT_CHOICES[lang]
+    verdict = app.services.knowledge.decide(question, lang)
+    assert verdict.reply == "choices"  # the premise
+    reply = (await Conversation(app, language_hint=lang).send(question))[0]
+    assert first_line_is_emergency(reply, app)
+    assert offers_a_person(reply, app, lang)
+    assert verdict.emergency_first
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_greeting_thanks_and_help_in_every_language(app: App, lang: str) -> None:
+    """A greeting gets the friendly menu, thanks a short reply and the menu, 'help' /help."""
+    t = app.services.languages.translator(lang)
+    alice = Conversation(app, language_hint=lang)
+    greeting = (await alice.send(GREETING[lang]))[0]
+    assert greeting.text == t._(
+        "Hello! I can tell you your rights with the police, help you make a complaint, "
+        "tell you about community meetings, and put you in touch with a person. Choose "
+        "below or write your question in your own words."
+    )
+    assert offers_a_person(greeting, app, lang)
+    thanks = (await alice.send(THANKS[lang]))[0]
+    assert thanks.text == t._("You're welcome! Is there anything else I can help with?")
+    assert thanks.buttons
+    help_reply = (await alice.send(HELP[lang]))[0]
+    assert help_reply.text.startswith(t._("Here is what you can send me:"))
+    assert "/rights" in help_reply.text
+
+
+async def test_a_topic_button_keeps_the_language_it_was_offered_in(app: App) -> None:
+    """A Spanish question on an English chat offers Spanish topics; pressing one shows
+    the Spanish article although her language is still English."""
+    ana = Conversation(app)
+    choices = (await ana.send("arrestaron a mi hijo de 14 años"))[0]
+    first_topic = choices.buttons[0][0]
+    assert first_topic.arg.endswith("@es")
+    answer = (await ana.press_payload(first_topic.payload()))[0]
+    assert "Información general, no asesoría legal." in answer.text
+    person = await app.services.repos.people.find("test", "alice")
+    assert person is not None and person.locale != "es"
+
+
+async def test_liaison_ask_jsonl_prints_what_the_chat_shows(app: App) -> None:
+    """Every JSON line's reply, choices and emergency_first match the chat's first message."""
+    questions = [
+        (EMERGENCY_NUMBER_QUESTIONS["ar"], "ar"),
+        (URGENT_CHOICES["es"], "en"),
+        (NOT_AN_EMERGENCY["zh_Hans"], "zh_Hans"),
+        ("my landlord won't fix the heat", "en"),
+        (GREETING["vi"], "vi"),
+    ]
+    lines = "".join(json.dumps({"q": q, "lang": lang}) + "\n" for q, lang in questions)
+    out = io.StringIO()
+    assert ask_jsonl(app.services.config, io.StringIO(lines), out) == 0
+    verdicts = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [set(v) for v in verdicts] == [set(KEYS)] * len(questions)
+    for (question, lang), verdict in zip(questions, verdicts, strict=True):
+        first = (await Conversation(app, user=f"u{lang}", language_hint=lang).send(question))[0]
+        assert first.text.startswith("🚨") == verdict["emergency_first"]
+        assert verdict["urgent"] == verdict["emergency_first"]
+        offered = [
+            b.arg.partition("@")[0] for row in first.buttons for b in row if b.action == "kb"
+        ]
+        if verdict["reply"] == "choices":
+            assert offered == verdict["choices"]
+        elif verdict["reply"] == "answer":
+            assert title(app, verdict["topic"], verdict["lang"]) in first.text
+        else:
+            assert verdict["topic"] is None and not offered
