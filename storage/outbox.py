@@ -188,6 +188,31 @@ class OutboxRepository:
             (len(key_prefix), key_prefix),
         )
 
+    async def pending_not_before(self, dedupe_key: str) -> datetime | None:
+        """When the row with this key is due, while it is still pending (else None)."""
+        value = await self._db.fetchval(
+            "SELECT not_before FROM outbox WHERE dedupe_key = ? AND status = 'pending'",
+            (dedupe_key,),
+        )
+        return None if value is None else from_db(str(value))
+
+    async def release_held(
+        self,
+        key_prefix: str,
+        platform: str,
+        chat_id: str,
+        thread_id: str | None,
+        now: datetime,
+    ) -> int:
+        """Rows held back for a room (keys starting with `key_prefix`, not yet tried) go
+        out now, into `thread_id` when given: a case's thread now exists, or never will."""
+        return await self._db.execute(
+            "UPDATE outbox SET not_before = ?, thread_id = COALESCE(?, thread_id) "
+            "WHERE status = 'pending' AND platform = ? AND chat_id = ? AND thread_id IS NULL "
+            "AND attempts = 0 AND not_before > ? AND substr(dedupe_key, 1, ?) = ?",
+            (to_db(now), thread_id, platform, chat_id, to_db(now), len(key_prefix), key_prefix),
+        )
+
     async def broadcasts(self) -> list[tuple[str, dict[OutboxStatus, int]]]:
         """Progress of every broadcast: counts per status."""
         rows = await self._db.fetch(
