@@ -1,8 +1,8 @@
 """Runs the configured platforms side by side in one event loop.
 
-Each adapter is started with its library's manual lifecycle (never a blocking
-`run_polling()` or `client.run()`), so Telegram, Discord, the outbox delivery and the
-scheduler share one asyncio loop and stop together on SIGINT/SIGTERM.
+Each adapter is started with its library's manual lifecycle (never a blocking call that
+owns the loop), so every platform of the registry, the outbox delivery and the scheduler
+share one asyncio loop and stop together on SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
@@ -24,18 +24,13 @@ log = logging.getLogger(__name__)
 
 
 def configured_adapters(app: App) -> list[PlatformAdapter]:
-    """An adapter for every platform that has a token (imported only when needed)."""
+    """An adapter for every enabled platform (its library imported only then)."""
     config = app.services.config
-    adapters: list[PlatformAdapter] = []
-    if config.telegram.token:
-        from bot.platforms.telegram import TelegramAdapter
-
-        adapters.append(TelegramAdapter(app, config.telegram))
-    if config.discord.token:
-        from bot.platforms.discord import DiscordAdapter
-
-        adapters.append(DiscordAdapter(app, config.discord))
-    return adapters
+    return [
+        spec.adapter(app, spec.settings(config))
+        for spec in config.platform_specs
+        if spec.adapter is not None and spec.is_enabled(config)
+    ]
 
 
 async def serve(app: App, adapters: list[PlatformAdapter], stop: asyncio.Event) -> None:

@@ -19,9 +19,12 @@ from hypothesis import strategies as st
 
 from bot.app import App, build_app
 from bot.core.events import EventKind
+from bot.host import AppHost
 from bot.platforms.console import ConsoleChat
 from bot.platforms.discord import DiscordAdapter
+from bot.platforms.discord_spec import DISCORD
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_spec import TELEGRAM
 from bot.platforms.text_clean import clean_text
 from storage.people import Role
 from tests.fakes.discord_api import FakeDiscord
@@ -89,7 +92,7 @@ def test_cleaned_text_is_valid_printable_utf8(text: str) -> None:
 @pytest.mark.parametrize("line", ["²", "٣", "①", "𝟙", "\ud800", "\x00", "\u202e2"])
 async def test_the_terminal_chat_survives_odd_characters(app: App, line: str) -> None:
     """Typing a superscript two (a digit to str.isdigit, not to int) is just text."""
-    console = ConsoleChat(app, "tess", io.StringIO(), io.StringIO())
+    console = ConsoleChat(AppHost(app), "tess", io.StringIO(), io.StringIO())
     event = console.to_incoming(line + "\n")
     assert event is None or event.kind in (EventKind.TEXT, EventKind.COMMAND)
 
@@ -98,7 +101,7 @@ async def test_a_terminal_chat_with_odd_lines_runs_to_the_end(app: App) -> None:
     """A scripted terminal chat with odd lines ends only at end of input, every line answered."""
     lines = ["/start", "²", "1", "\x00\x1b", "٣", "mi casa \ud83d", "/language", "9"]
     output = io.StringIO()
-    console = ConsoleChat(app, "tess", io.StringIO("\n".join(lines) + "\n"), output)
+    console = ConsoleChat(AppHost(app), "tess", io.StringIO("\n".join(lines) + "\n"), output)
     await console.run()
     assert output.getvalue().count("\n\n") >= len(lines) - 1
 
@@ -137,8 +140,8 @@ async def start_both(tmp_path: Path) -> Both:
         LIAISON_DISCORD_RATE_CHANNEL_PER_5S="5000",
     )
     app = await build_app(config, languages=languages(), knowledge=knowledge(config))
-    telegram = TelegramAdapter(app, config.telegram)
-    discord = DiscordAdapter(app, config.discord, guild_ready_timeout=0.01)
+    telegram = TelegramAdapter(app, TELEGRAM.settings(config))
+    discord = DiscordAdapter(app, DISCORD.settings(config), guild_ready_timeout=0.01)
     await telegram.start()
     await discord.start()
     people = app.services.repos.people

@@ -27,7 +27,6 @@ from handlers.escalation.buttons import (
     REPLY_SENT,
     CaseOutcome,
 )
-from handlers.escalation.rooms import CONSOLE
 from handlers.escalation.service import (
     close_case,
     liaison_code,
@@ -140,7 +139,7 @@ async def _assign(ctx: Context, case: Case, liaison: Person | None) -> None:
 def _sees_room_notices(ctx: Context) -> bool:
     """Rooms and terminal liaisons already get every case notice: telling the person who
     acted as well would post the same event twice."""
-    return not ctx.event.is_private or ctx.event.platform == CONSOLE
+    return not ctx.event.is_private or ctx.services.platforms.is_local(ctx.event.platform)
 
 
 @router.command("release", N_("Give a case back to everyone: /release number"), roles=STAFF)

@@ -80,22 +80,13 @@ def person_audience(services: Services, subscriber: Subscriber) -> Audience:
 
 
 def channel_audiences(services: Services) -> list[Audience]:
-    """Announcement chats/channels; `lang:chat_id` entries get that language."""
+    """Announcement rooms, in the bot's default language."""
     config = services.config
     zone = ZoneInfo(config.bot.timezone)
-    found: list[Audience] = []
-    for platform, entries, enabled in (
-        ("telegram", config.telegram.announcement_chat_ids, bool(config.telegram.token)),
-        ("discord", config.discord.announcement_channel_ids, bool(config.discord.token)),
-    ):
-        if not enabled:
-            continue
-        for entry in entries:
-            lang, _, chat_id = entry.rpartition(":")
-            if lang not in services.languages.codes:
-                lang, chat_id = config.bot.default_locale, entry
-            found.append(Audience(None, Recipient(platform, chat_id), lang, zone))
-    return found
+    return [
+        Audience(None, Recipient(room.platform, room.chat_id), config.bot.default_locale, zone)
+        for room in services.platforms.announcement_rooms
+    ]
 
 
 def meeting_text(t: Translator, meeting: Meeting, zone: ZoneInfo, heading: str) -> str:

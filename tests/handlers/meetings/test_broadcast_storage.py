@@ -21,6 +21,7 @@ from bot.core.events import Attachment, Outgoing
 from bot.core.ports import Recipient
 from bot.outbox import Queued
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_spec import TELEGRAM
 from handlers.meetings.broadcast import Notice, announce, broadcast_id, notify_change
 from handlers.polls.delivery import send_poll
 from storage.meetings import PAGE, Meeting, Subscriber
@@ -50,7 +51,7 @@ async def bot(
     async with FakeTelegramAPI() as api:
         config = telegram_config(tmp_path, api)
         app = await make_app(config)
-        adapter = TelegramAdapter(app, config.telegram)
+        adapter = TelegramAdapter(app, TELEGRAM.settings(config))
         await adapter.start()
         try:
             yield app, api

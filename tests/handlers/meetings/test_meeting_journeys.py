@@ -16,6 +16,7 @@ import pytest
 
 from bot.app import App
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_spec import TELEGRAM
 from storage.people import Role
 from tests.fakes.telegram_api import FakeTelegramAPI, person
 from tests.support.app import AppFactory
@@ -39,7 +40,7 @@ async def bot(
     async with FakeTelegramAPI() as api:
         config = telegram_config(tmp_path, api)
         app = await make_app(config)
-        adapter = TelegramAdapter(app, config.telegram)
+        adapter = TelegramAdapter(app, TELEGRAM.settings(config))
         await adapter.start()
         try:
             yield app, api
