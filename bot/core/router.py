@@ -41,6 +41,10 @@ class ButtonAction:
     handler: ButtonHandler[Any]
     roles: tuple[Role, ...]
 
+    @property
+    def action(self) -> str:
+        return self.spec.action
+
 
 @dataclass(frozen=True, slots=True)
 class Flow:
