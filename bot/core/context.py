@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.clock import Clock
 from bot.core.events import Button, Incoming, Outgoing
-from bot.core.ports import CalendarPublisher, Recipient, Responder, ThreadOpener
+from bot.core.ports import CalendarPublisher, Responder, ThreadOpener
 from bot.i18n import RLM, Languages, Translator
 from bot.ops.metrics import Metrics
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
@@ -90,7 +90,6 @@ class Context:
     t: Translator
     services: Services
     _responder: Responder
-    replies_sent: int = 0
 
     # Shortcuts read as the gettext functions they are, so extraction finds the strings.
     def _(self, message: str) -> str:
@@ -135,7 +134,6 @@ class Context:
             message = self._kept_private(message)
         if self.t.is_rtl and not message.rtl:
             message = replace(message, rtl=True)
-        self.replies_sent += 1
         await self._responder(message)
 
     @property
@@ -158,25 +156,6 @@ class Context:
         if self.event.private_replies:
             return replace(message, ephemeral=True)
         return self.privacy_pointer()
-
-    async def enqueue(
-        self,
-        recipient: Recipient,
-        message: Outgoing,
-        dedupe_key: str,
-        not_before: datetime | None = None,
-        broadcast_id: str | None = None,
-        expires_at: datetime | None = None,
-    ) -> bool:
-        """Queue a message for someone else through the durable outbox."""
-        return await self.services.outbox.enqueue(
-            recipient,
-            message,
-            dedupe_key,
-            not_before=not_before,
-            broadcast_id=broadcast_id,
-            expires_at=expires_at,
-        )
 
     async def state(self) -> ConversationState | None:
         return await self.repos.conversations.get(self.person.id)
