@@ -9,7 +9,7 @@ a chat, a case number or text.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -153,14 +153,6 @@ class Metrics:
     def verdict(self, verdict: Verdict) -> None:
         """Count a free-text answer by the kind the search decided."""
         self.replies.labels(verdict.reply).inc()
-
-    def reply_failed(self, platform: str) -> Callable[[DeliveryError], None]:
-        """A callback counting each failed attempt of a direct reply by its kind."""
-
-        def count(error: DeliveryError) -> None:
-            self.delivery_failed(platform, error_kind(error))
-
-        return count
 
     def delivered(self, platform: str) -> None:
         self.messages_out.labels(platform, "outbox").inc()

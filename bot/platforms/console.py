@@ -78,7 +78,7 @@ class ConsoleChat:
     async def run(self, role: Role | None = None) -> None:
         """Serve until end of input; queued messages are delivered on open and on the way."""
         app = self._app
-        app.delivery.register(self, pacing=None)
+        app.delivery.register(self, None)
         person = await app.services.repos.people.upsert_seen(
             PLATFORM, self._user, None, app.services.clock()
         )

@@ -81,8 +81,8 @@ from bot.core.ports import (
     TemporaryFailure,
     Unreachable,
 )
+from bot.delivery.pacing import Pacing
 from bot.i18n import N_, Languages, negotiate
-from bot.outbox import Pacing
 from bot.platforms.slash_names import COMMAND_NAME_CONTEXT, LOCALIZED_NAMES
 from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
@@ -755,23 +755,22 @@ class DiscordAdapter:
         )
 
     def _channel_responder(self, channel: discord.abc.Messageable, event: Incoming) -> Responder:
-        async def respond(message: Outgoing) -> None:
+        """Replies in the channel the message came from, through the delivery component:
+        paced with the outbox, retried, and handed to the outbox when Discord fails."""
+        recipient = Recipient(PLATFORM, event.chat_id, event.thread_id)
+
+        async def send(message: Outgoing) -> None:
             try:
                 await send_message(channel, message)
-            except discord.Forbidden:
-                await self._refused(event)
+            except SEND_FAILURES as error:
+                raise delivery_error(error, private=event.is_private) from error
+            except (TooManyButtons, PayloadError) as error:  # retrying cannot make it fit
+                raise PermanentFailure(str(error)) from error
+
+        async def respond(message: Outgoing) -> None:
+            await self._app.delivery.reply(recipient, [message], send)
 
         return respond
-
-    async def _refused(self, event: Incoming) -> None:
-        """A 403 on a direct reply: in a DM the person closed DMs, so skip them from now on."""
-        log.warning(
-            "reply refused by Discord: person=%s private=%s",
-            self._log_id(event.user_id),
-            event.is_private,
-        )
-        if event.is_private:
-            await self._app.services.repos.people.mark_unreachable(PLATFORM, event.user_id)
 
     def _log_id(self, user_id: str) -> str:
         return self._app.services.hasher.log_id(PLATFORM, user_id)

@@ -13,7 +13,6 @@ import hashlib
 import html
 import logging
 import re
-import uuid
 import warnings
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -52,8 +51,9 @@ from bot.core.ports import (
     TemporaryFailure,
     Unreachable,
 )
+from bot.delivery import retries
+from bot.delivery.pacing import Pacing
 from bot.i18n import Translator
-from bot.outbox import Pacing, rate_limiter
 from bot.platforms.telegram_http import AiohttpRequest
 from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
@@ -95,11 +95,6 @@ FILE_ID_CACHE = 512
 POOL_TIMEOUT_S = 10.0
 # Updates of different chats handled at once, so a 429 wait in one chat stalls no other.
 MAX_CONCURRENT_UPDATES = 64
-# Direct replies: attempts per API call, backoff 0.5 s, 1 s, 2 s … for timeouts/5xx, and the
-# longest 429 wait spent inline; past these the reply is handed to the durable outbox.
-DIRECT_ATTEMPTS = 5
-DIRECT_BACKOFF_S = 0.5
-MAX_INLINE_WAIT_S = 30.0
 # Incoming photos/documents are fetched only up to this size (the Bot API serves <= 20 MB).
 MAX_DOWNLOAD_BYTES = 10 * 1024 * 1024
 # Telegram's wording for an edit that changes nothing: the message already says it.
@@ -400,17 +395,6 @@ def retry_seconds(error: tg_error.RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def _retry_delay(error: DeliveryError, attempt: int) -> float | None:
-    """How long a direct reply waits before attempt `attempt + 1`, or None to give up."""
-    if attempt >= DIRECT_ATTEMPTS:
-        return None
-    if isinstance(error, RetryAfter):
-        return error.seconds if error.seconds <= MAX_INLINE_WAIT_S else None
-    if isinstance(error, TemporaryFailure):
-        return float(DIRECT_BACKOFF_S * 2 ** (attempt - 1))
-    return None
-
-
 async def _mapped(call: Callable[[], Awaitable[T]]) -> T:
     try:
         return await call()
@@ -418,24 +402,10 @@ async def _mapped(call: Callable[[], Awaitable[T]]) -> T:
         raise delivery_error(error) from error
 
 
-async def with_retries(
-    call: Callable[[], Awaitable[T]], on_error: Callable[[DeliveryError], None] | None = None
-) -> T:
-    """Run a Bot API call for a person waiting on it: wait out 429s exactly, back off on
-    timeouts/5xx, and raise the `DeliveryError` that remains. `on_error` sees each failed
-    attempt (the operator's metrics count them)."""
-    attempt = 0
-    while True:
-        try:
-            return await _mapped(call)
-        except DeliveryError as error:
-            if on_error is not None:
-                on_error(error)
-            attempt += 1
-            delay = _retry_delay(error, attempt)
-            if delay is None:
-                raise
-            await asyncio.sleep(delay)
+async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
+    """A Bot API call someone is waiting on (a button's answer, a menu, a file), retried
+    by the delivery policy; raises the `DeliveryError` that remains."""
+    return await retries.with_retries(partial(_mapped, call))
 
 
 # ---------------------------------------------------------------- update processing
@@ -504,8 +474,6 @@ class TelegramAdapter:
         self._section = section
         self._application = self._build_application()
         self._me = BotIdentity(0, "")
-        # Direct replies share Telegram's overall rate; the outbox paces its own rows.
-        self._limiter = rate_limiter(section.rate_global_per_s, 1.0)
         # Parts of a split outbox message already delivered, so a retry sends only the rest.
         self._progress: dict[tuple[str, str, str], int] = {}
         self._file_ids: dict[str, str] = {}
@@ -696,45 +664,14 @@ class TelegramAdapter:
         return respond
 
     async def _reply(self, recipient: Recipient, message: Outgoing, pressed_on: str | None) -> None:
-        """Send a reply now. What must wait goes to the durable outbox, a blocked chat is
-        marked unreachable, a refusal (400) is logged: no reply vanishes silently."""
-        parts = message_parts(message)
-        for index, part in enumerate(parts):
+        """Send a reply now through the delivery component (pacing, retries, hand-off);
+        the first part may edit the pressed message in place."""
+
+        async def send(part: Outgoing) -> None:
             edit_target = pressed_on if part.edit else None
-            try:
-                await self._limiter.acquire()
-                await with_retries(
-                    partial(self._send_part, recipient, part, edit_target),
-                    self._app.services.metrics.reply_failed(PLATFORM),
-                )
-            except Unreachable:
-                await self._app.services.repos.people.mark_unreachable(PLATFORM, recipient.chat_id)
-                log.info("telegram chat %s is unreachable", self._log_id(recipient))
-                return
-            except (RetryAfter, TemporaryFailure) as error:
-                await self._hand_to_outbox(recipient, parts[index:], error)
-                return
-            except PermanentFailure:
-                log.error("telegram refused a reply to %s", self._log_id(recipient))
+            await _mapped(partial(self._send_part, recipient, part, edit_target))
 
-    async def _hand_to_outbox(
-        self, recipient: Recipient, parts: list[Outgoing], error: DeliveryError
-    ) -> None:
-        services = self._app.services
-        not_before = None
-        if isinstance(error, RetryAfter):
-            not_before = services.clock() + timedelta(seconds=error.seconds)
-        for part in parts:
-            key = f"telegram-reply:{uuid.uuid4().hex}"
-            await services.outbox.enqueue(recipient, part, key, not_before=not_before)
-        log.warning(
-            "reply to %s handed to the outbox after %s",
-            self._log_id(recipient),
-            type(error).__name__,
-        )
-
-    def _log_id(self, recipient: Recipient) -> str:
-        return self._app.services.hasher.log_id(PLATFORM, recipient.chat_id)
+        await self._app.delivery.reply(recipient, message_parts(message), send)
 
     # -- sending (shared by replies and the outbox)
 
