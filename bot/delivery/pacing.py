@@ -115,6 +115,7 @@ class Schedule:
     def grant(self, now: float) -> tuple[list[Ticket], float | None]:
         """The tickets that may send at `now`, in order, and when the next one may (None
         when nobody waits). Interactive tickets whose chat is ready go before any bulk."""
+        self._forget_idle_chats(now)
         granted: list[Ticket] = []
         while self.waiting():
             opens = max(self._paused_until, self._global.ready_at())
@@ -127,7 +128,6 @@ class Schedule:
             self._global.take(now)
             self._chat(ticket.chat_id).take(now)
             granted.append(ticket)
-        self._forget_idle_chats(now)
         return granted, None
 
     def _first_ready(self, now: float) -> Ticket | None:
