@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.events import Outgoing
+from storage.people import Role
 
 # Sends a reply into the conversation the event came from (adapters bind it per event).
 Responder = Callable[[Outgoing], Awaitable[None]]
@@ -77,6 +78,13 @@ class PlatformAdapter(Protocol):
     @property
     def connected(self) -> bool:
         """True while the platform connection is up (the health check reports it)."""
+
+
+class TerminalChat(Protocol):
+    """A chat with the person at this terminal, served until their input ends."""
+
+    async def run(self, role: Role | None = None) -> None:
+        """Serve until end of input; `role` is what the local operator says they are."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,12 @@ from bot.core.context import Services
 from bot.core.events import Attachment, Button, Outgoing
 from bot.core.ports import Recipient
 from bot.i18n import LANGUAGE_NAMES, Translator
-from handlers.escalation.rooms import liaison_recipients, open_case_rooms
+from handlers.escalation.rooms import (
+    add_case_rooms,
+    liaison_recipients,
+    open_case_threads,
+    thread_wait,
+)
 from storage.cases import Case, MessageKind, Outcome, SlaStep
 from storage.knowledge import TopicView
 from storage.people import Person
@@ -93,11 +98,13 @@ async def to_liaisons(
     message: Outgoing,
     key: str,
     already_there: Recipient | None = None,
+    threads_until: datetime | None = None,
 ) -> None:
     """Queue `message` for every place the case's liaisons look, except `already_there`
     (the thread where what it reports was typed: everyone there has seen it). The rows
     name the resident as their subject: /forget removes their words from the rooms' queue
-    too."""
+    too. `threads_until`: the case is opening, and rows for rooms that get a thread wait
+    for it until then."""
     for recipient in await liaison_recipients(services, case.id):
         if already_there is not None and (
             recipient.platform,
@@ -106,7 +113,27 @@ async def to_liaisons(
         ) == (already_there.platform, already_there.chat_id, already_there.thread_id):
             continue
         dedupe = f"case:{case.id}:{key}:{recipient.platform}:{recipient.chat_id}"
-        await services.outbox.enqueue(recipient, message, dedupe, subject=case.person_id)
+        await services.outbox.enqueue(
+            recipient,
+            message,
+            dedupe,
+            not_before=await _thread_wait(services, case, recipient, threads_until),
+            subject=case.person_id,
+        )
+
+
+async def _thread_wait(
+    services: Services, case: Case, recipient: Recipient, threads_until: datetime | None
+) -> datetime | None:
+    """When a row for a room may go (None: now). While the case's thread is being opened,
+    rows for its room wait with the card, so they reach the thread in order with it."""
+    if recipient.thread_id is not None or recipient.person_id is not None:
+        return None  # a thread already, or a terminal liaison
+    if threads_until is not None:
+        return threads_until if recipient.platform in services.thread_openers else None
+    card_key = f"case:{case.id}:card:{recipient.platform}:{recipient.chat_id}"
+    held = await services.repos.outbox.pending_not_before(card_key)
+    return held if held is not None and held > services.clock() else None
 
 
 async def to_resident(services: Services, case: Case, message: Outgoing, key: str) -> bool:
@@ -136,16 +163,20 @@ async def open_case(
 
     One transaction: the case, its audit line, rooms, first message and every card row
     in the outbox are stored together or not at all, so liaisons never get a case
-    without its card, nor a card for a case that does not exist. (Threads opened on a
-    platform before a failure stay empty; the rooms keep working without them.)
+    without its card, nor a card for a case that does not exist. The platform opens the
+    case's threads after the commit: cards for those rooms wait for them (bounded), and
+    go to the room itself if no thread comes, even if this process dies in between.
     """
     now = services.clock()
     views = await services.repos.knowledge.recent_views(person.id, now - VIEWS_WINDOW)
     topics = tuple(dict.fromkeys(view.topic_id for view in views))
     async with services.db.transaction():
-        return await _open_case(
+        case = await _open_case(
             services, person, lang, anonymous, shown_name, text, attachment, topics, views, now
         )
+    title = room_translator(services)._("Case #{number}").format(number=case.id)
+    await open_case_threads(services, case.id, title)
+    return case
 
 
 async def _open_case(
@@ -172,9 +203,10 @@ async def _open_case(
     )
     await services.repos.audit.record(person.id, "opened", case.id, now)
     services.metrics.cases_opened.inc()
-    t = room_translator(services)
-    await open_case_rooms(services, case.id, t._("Case #{number}").format(number=case.id))
-    await to_liaisons(services, case, card(services, case, text), "card")
+    await add_case_rooms(services, case.id)
+    await to_liaisons(
+        services, case, card(services, case, text), "card", threads_until=thread_wait(services)
+    )
     if attachment is not None:
         await relay_from_resident(services, case, "", attachment, stored=False)
     await services.repos.cases.add_message(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +16,11 @@ import pytest
 from bot.app import App
 from bot.core.events import Outgoing
 from bot.core.ports import Recipient
+from handlers.escalation import rooms, service
 from storage.database import Database
 from storage.people import Role
-from tests.support.harness import Conversation, RecordingSender
+from tests.support.app import AppFactory, make_config
+from tests.support.harness import Conversation, FakeClock, RecordingSender
 
 TABLES = ("cases", "case_messages", "case_rooms", "audit_log", "outbox")
 
@@ -178,3 +181,126 @@ async def test_forget_erases_queued_replies_without_a_person_link(app: App) -> N
     await resident.press_payload("forget.yes")
     keys = {str(row[0]) for row in await app.db.fetch("SELECT dedupe_key FROM outbox")}
     assert not keys & {"reply-1", "room-1"}
+
+
+# ------------------------------------------------- case threads are opened after the commit
+
+ROOM = "-100777"
+
+
+class ThreadOpener:
+    """A platform's thread opener that answers only when the test lets it."""
+
+    def __init__(self, outcome: str | None) -> None:
+        self.outcome = outcome  # the thread id it returns; None: it fails
+        self.called = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def __call__(self, chat_id: str, title: str) -> str | None:
+        self.called.set()
+        await self.answer.wait()
+        if self.outcome is None:
+            raise ConnectionError("the platform is down")
+        return self.outcome
+
+
+async def _app_with_room(make_app: AppFactory, tmp_path: Path, storage_url: str) -> App:
+    """An app whose config names a Telegram liaison room; delivery is recorded."""
+    config = make_config(
+        tmp_path,
+        LIAISON_STORAGE_URL=storage_url,
+        LIAISON_TELEGRAM_TOKEN="123:fake",
+        LIAISON_TELEGRAM_LIAISON_CHAT_ID=ROOM,
+    )
+    app = await make_app(config)
+    app.delivery.register(RecordingSender("telegram"), None)
+    return app
+
+
+def _room_traffic(app: App) -> list[tuple[str | None, str]]:
+    sender = app.delivery._senders["telegram"][0]
+    assert isinstance(sender, RecordingSender)
+    return [(r.thread_id, m.text.splitlines()[0]) for r, m in sender.delivered]
+
+
+async def _opening(app: App, user: str) -> Conversation:
+    resident = Conversation(app, user=user, platform="console", language_hint="ar")
+    await resident.send("/human")
+    await resident.press_payload("esc.anon")
+    return resident
+
+
+async def test_a_hanging_thread_blocks_nobody_and_the_card_still_reaches_the_room(
+    make_app: AppFactory, tmp_path: Path, storage_url: str
+) -> None:
+    """While the platform sits on a thread request, other residents are answered; when
+    it fails, the card (and what the resident added meanwhile) goes to the room."""
+    app = await _app_with_room(make_app, tmp_path, storage_url)
+    opener = ThreadOpener(outcome=None)
+    app.services.thread_openers["telegram"] = opener
+    resident = await _opening(app, "rania")
+    opening = asyncio.create_task(resident.send("الشرطة أوقفتني بدون سبب"))
+    await asyncio.wait_for(opener.called.wait(), 10)
+    other = Conversation(app, user="sofia", platform="console", language_hint="es")
+    answered = await asyncio.wait_for(other.send("/help"), 10)
+    assert answered and not opening.done()
+    await asyncio.wait_for(resident.send("كان ذلك أمام المدرسة"), 10)
+    assert not opening.done()
+    await app.delivery.drain()
+    assert _room_traffic(app) == []  # held for the thread, in order
+    opener.answer.set()
+    await asyncio.wait_for(opening, 10)
+    await app.delivery.drain()
+    traffic = _room_traffic(app)
+    assert [thread for thread, _ in traffic] == [None, None]
+    assert traffic[0][1].startswith("New case #") and traffic[1][1].startswith("Case #")
+
+
+async def test_the_card_and_follow_ups_go_into_the_thread_once_it_opens(
+    make_app: AppFactory, tmp_path: Path, storage_url: str
+) -> None:
+    """Rows held while the thread opens are moved into it, in the order written."""
+    app = await _app_with_room(make_app, tmp_path, storage_url)
+    opener = ThreadOpener(outcome="4242")
+    app.services.thread_openers["telegram"] = opener
+    resident = await _opening(app, "rania")
+    opening = asyncio.create_task(resident.send("الشرطة أوقفتني بدون سبب"))
+    await asyncio.wait_for(opener.called.wait(), 10)
+    await resident.send("كان ذلك أمام المدرسة")
+    opener.answer.set()
+    await asyncio.wait_for(opening, 10)
+    await resident.send("وكان معي أخي")
+    await app.delivery.drain()
+    traffic = _room_traffic(app)
+    assert [thread for thread, _ in traffic] == ["4242"] * 3
+    assert traffic[0][1].startswith("New case #")
+
+
+async def test_a_crash_after_the_commit_leaves_a_whole_case_whose_card_reaches_the_room(
+    make_app: AppFactory,
+    tmp_path: Path,
+    storage_url: str,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The process dies after the case is stored, before any thread: the case is whole,
+    and its card goes to the room itself once the wait for a thread is over."""
+    app = await _app_with_room(make_app, tmp_path, storage_url)
+    app.services.thread_openers["telegram"] = ThreadOpener(outcome="4242")
+
+    async def crash(*args: object) -> None:
+        raise Crash("after the commit")
+
+    monkeypatch.setattr(service, "open_case_threads", crash)
+    resident = await _opening(app, "rania")
+    await resident.send("الشرطة أوقفتني بدون سبب")
+    person = await app.services.repos.people.find("console", "rania")
+    assert person is not None
+    case = await app.services.repos.cases.open_for_person(person.id)
+    assert case is not None
+    assert len(await app.services.repos.cases.messages(case.id)) == 1
+    await app.delivery.drain()
+    assert _room_traffic(app) == []
+    clock.advance(seconds=rooms.THREAD_WAIT.total_seconds() + 1)
+    await app.delivery.drain()
+    assert _room_traffic(app) == [(None, f"New case #{case.id}")]
