@@ -15,7 +15,9 @@ from bot.core.events import Outgoing
 from bot.core.ports import Recipient
 from bot.outbox import BULK_ROOM, Queued
 from bot.platforms.discord import DiscordAdapter
+from bot.platforms.discord_spec import DISCORD
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_spec import TELEGRAM
 from storage.outbox import OutboxStatus
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import (
@@ -66,7 +68,7 @@ async def start_telegram(
             LIAISON_TELEGRAM_RATE_PRIVATE_CHAT_PER_S=str(chat_rate),
         )
         app = await make_app(config)
-        adapter = TelegramAdapter(app, config.telegram)
+        adapter = TelegramAdapter(app, TELEGRAM.settings(config))
         await adapter.start()
         adapters.append(adapter)
         return app
@@ -178,7 +180,7 @@ async def test_a_discord_dm_reply_that_gets_a_5xx_reaches_the_resident_later(
         LIAISON_DISCORD_GUILD_IDS=fake.GUILD_ID,
     )
     app = await make_app(config)
-    adapter = DiscordAdapter(app, config.discord, guild_ready_timeout=0.01)
+    adapter = DiscordAdapter(app, DISCORD.settings(config), guild_ready_timeout=0.01)
     await adapter.start()
     try:
         dm = fake.dm_channel_id(ANA)
