@@ -104,7 +104,7 @@ class Metrics:
         )
         self.delivery_errors = Counter(
             "liaison_delivery_errors",
-            "Failed delivery attempts (outbox rows, and Telegram direct replies), by kind",
+            "Failed delivery attempts (outbox rows and direct replies), by kind",
             ["platform", "kind"],
             registry=registry,
         )

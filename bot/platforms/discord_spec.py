@@ -84,4 +84,5 @@ DISCORD = PlatformSpec(
     adapter=_adapter,
     doctor=_doctor,
     user_id_pattern=SNOWFLAKE,
+    noisy_loggers=("discord.http", "discord.gateway"),
 )

@@ -112,4 +112,5 @@ TELEGRAM = PlatformSpec(
     doctor=_doctor,
     cross_checks=_cross_checks,
     user_id_pattern=r"\d{1,20}",
+    noisy_loggers=("telegram.ext.Updater",),
 )
