@@ -116,15 +116,26 @@ class _PollQueue:
         self._messages: dict[str, Outgoing] = {}
         self._reminders: dict[tuple[str, str], Outgoing] = {}
 
+    async def _prepare(self, audiences: list[Audience]) -> None:
+        """Render, in a worker thread, the messages these audiences need and lack: a
+        language's first use loads its CLDR data, too slow to do on the event loop."""
+        for audience in audiences:
+            t = self._services.languages.translator(audience.lang)
+            if audience.lang not in self._messages:
+                self._messages[audience.lang] = await asyncio.to_thread(poll_message, t, self._poll)
+            key = (audience.lang, audience.zone.key)
+            if audience.person_id is not None and key not in self._reminders:
+                self._reminders[key] = await asyncio.to_thread(
+                    closing_soon_message, t, self._poll, audience.zone
+                )
+
     async def add(self, audiences: list[Audience]) -> int:
         services, poll = self._services, self._poll
+        await self._prepare(audiences)
         now = services.clock()
         batch: list[Queued] = []
         later: list[Queued] = []
         for audience in audiences:
-            t = services.languages.translator(audience.lang)
-            if audience.lang not in self._messages:
-                self._messages[audience.lang] = poll_message(t, poll)
             batch.append(
                 Queued(
                     audience.recipient,
@@ -137,11 +148,12 @@ class _PollQueue:
             )
             if audience.person_id is None:
                 continue  # channels get no reminder: nobody there can be told apart
-            key = (audience.lang, audience.zone.key)
-            if key not in self._reminders:
-                self._reminders[key] = closing_soon_message(t, poll, audience.zone)
             reminder = closing_soon(
-                services, poll, audience.recipient, audience.zone, self._reminders[key]
+                services,
+                poll,
+                audience.recipient,
+                audience.zone,
+                self._reminders[(audience.lang, audience.zone.key)],
             )
             if reminder is not None:
                 later.append(reminder)
