@@ -15,8 +15,9 @@ Measured:
   per second over the window in which questions were asked, divided by the enforced rate
   minus the answers' sends per second in that window.
 
-The database is prepared as `benchmarks/broadcast.py` prepares it (subscribers in ten
-languages, `handlers.meetings.broadcast.announce`), with the same bot settings.
+The database, the bot's settings and the announcement are those of
+`benchmarks/broadcast.py` (subscribers in ten languages; the organizer announces through
+the bot's own conversation, up to Publish).
 
     python benchmarks/contention.py [--subscribers N] [--rate R] [--ask-rate Q] [--seconds S]
 
@@ -42,7 +43,15 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.fakes is not part of the installed package
 
-from benchmarks.broadcast import FIRST_CHAT_ID, bot_env, bot_process, prepare  # noqa: E402
+from benchmarks.broadcast import (  # noqa: E402
+    announce,
+    bot_process,
+    free_port,
+    prepare,
+    settings,
+    started,
+)
+from benchmarks.shared import FIRST_CHAT_ID, bot_env  # noqa: E402
 from benchmarks.throughput import QUESTIONS  # noqa: E402
 from tests.fakes.telegram_api import (  # noqa: E402
     SENDING_METHODS,
@@ -85,6 +94,10 @@ def sends(api: FakeTelegramAPI) -> list[ApiCall]:
 
 def is_resident(call: ApiCall) -> bool:
     return int(call.get("chat_id") or 0) >= FIRST_RESIDENT
+
+
+def is_subscriber(call: ApiCall) -> bool:
+    return FIRST_CHAT_ID <= int(call.get("chat_id") or 0) < FIRST_RESIDENT
 
 
 async def ask(api: FakeTelegramAPI, rate: float, seconds: float) -> list[Asked]:
@@ -140,11 +153,13 @@ async def run(
 ) -> dict[str, float]:
     """Start the bot on the announced database, ask while it sends, and measure."""
     async with FakeTelegramAPI(rate_limits=limits) as api:
-        bot = bot_process(folder, bot_env(folder, api, limits))
+        bot = bot_process(folder, bot_env(settings(folder, free_port()), api, limits))
         await bot.start()
         try:
+            await started(api, bot)
+            await announce(api, folder, subscribers)
             warmed = await wait_until(
-                lambda: len(sends(api)) >= min(WARM_UP_SENDS, subscribers // 2),
+                lambda: sum(map(is_subscriber, sends(api))) >= min(WARM_UP_SENDS, subscribers // 2),
                 time.monotonic() + 120.0,
             )
             if not warmed:
@@ -163,14 +178,14 @@ async def run(
             await bot.stop()
         in_window = [c for c in sends(api) if window_start <= c.at <= window_end]
         duration = window_end - window_start
-        bulk = [c for c in in_window if not is_resident(c)]
+        bulk = [c for c in in_window if is_subscriber(c)]
         answers = [c for c in in_window if is_resident(c)]
         bulk_rate = len(bulk) / duration
         answer_rate = len(answers) / duration
         left = limits.global_per_s - answer_rate
         waits = latencies_ms(api, asked)
         within = sum(1 for w in waits if w <= 1000) / len(waits)
-        reached = len({c.get("chat_id") for c in sends(api) if not is_resident(c)})
+        reached = len({c.get("chat_id") for c in sends(api) if is_subscriber(c)})
         print(
             f"{len(asked)} questions at {ask_rate:g}/s over {duration:.1f} s of the announcement "
             f"({reached}/{subscribers} subscribers reached by the end)"
@@ -205,8 +220,7 @@ async def main() -> dict[str, float]:
     assert FIRST_CHAT_ID + args.subscribers < FIRST_RESIDENT, "subscriber and resident ids overlap"
     with tempfile.TemporaryDirectory(prefix="liaison-contention-") as tmp:
         folder = Path(tmp)
-        seconds = await prepare(folder, args.subscribers)
-        print(f"announce: {args.subscribers} subscribers queued in {seconds:.1f} s")
+        await prepare(folder, args.subscribers)
         return await run(folder, limits, args.subscribers, args.ask_rate, args.seconds)
 
 
