@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.context import Services
 from bot.core.events import Attachment, Button, Outgoing
+from bot.core.payloads import ButtonSpec, Payload
 from bot.core.ports import Recipient
 from bot.i18n import Translator
 from bot.outbox import Queued
@@ -29,7 +30,14 @@ from handlers.meetings import native
 from handlers.meetings.calendar import meeting_ics
 from storage.meetings import PAGE, Meeting, MeetingStatus, Rsvp, Series, Subscriber
 
-RSVP = "mtg.rsvp"
+
+@dataclass(frozen=True, slots=True)
+class MeetingRsvp(Payload):
+    meeting_id: int
+    answer: Rsvp
+
+
+RSVP = ButtonSpec("mtg.rsvp", MeetingRsvp)
 # The outbox "platform" whose rows are send jobs (announcements of later occurrences of a
 # series, reminders) rather than messages.
 JOBS_PLATFORM = "meetings"
@@ -94,12 +102,11 @@ def meeting_text(t: Translator, meeting: Meeting, zone: ZoneInfo, heading: str) 
 
 
 def rsvp_buttons(t: Translator, meeting_id: int) -> tuple[tuple[Button, ...], ...]:
-    arg = str(meeting_id)
     return (
         (
-            Button(t._("Going"), RSVP, f"{arg}:going"),
-            Button(t._("Maybe"), RSVP, f"{arg}:maybe"),
-            Button(t._("Can't go"), RSVP, f"{arg}:no"),
+            RSVP.button(t._("Going"), MeetingRsvp(meeting_id, Rsvp.GOING)),
+            RSVP.button(t._("Maybe"), MeetingRsvp(meeting_id, Rsvp.MAYBE)),
+            RSVP.button(t._("Can't go"), MeetingRsvp(meeting_id, Rsvp.NO)),
         ),
     )
 

@@ -7,11 +7,13 @@ urgent answer: a trust survey is the wrong thing to send a person in trouble.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Services
-from bot.core.events import Attachment, Button, Outgoing
+from bot.core.events import Attachment, Outgoing
+from bot.core.payloads import ButtonSpec, Payload
 from bot.core.ports import Recipient
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.outbox import Queued
@@ -36,8 +38,18 @@ from handlers.polls.templates import Scale, Template, template_for
 from storage.people import Person
 from storage.polls import Poll
 
-ANSWER = "poll.a"
 PREFER_NOT = "x"
+
+
+@dataclass(frozen=True, slots=True)
+class PollAnswer(Payload):
+    """One answer to one poll: a scale value, an option number or PREFER_NOT."""
+
+    poll_id: int
+    value: str
+
+
+ANSWER = ButtonSpec("poll.a", PollAnswer)
 # After an urgent answer, polls wait this long for that person.
 URGENT_QUIET = timedelta(hours=24)
 
@@ -70,14 +82,15 @@ def poll_message(t: Translator, poll: Poll) -> Outgoing:
     if template.scale is Scale.ZERO_TO_TEN:
         low, _, high = (t._(label) for label in template.labels)
         text += "\n\n0 = " + low + "\n10 = " + high
-        buttons = [Button(str(v), ANSWER, f"{poll.id}:{v}") for v in range(11)]
+        buttons = [ANSWER.button(str(v), PollAnswer(poll.id, str(v))) for v in range(11)]
         rows = [tuple(buttons[:6]), tuple(buttons[6:])]
     else:
         first = 1 if template.scale is Scale.AGREE_FIVE else 0
         rows = [
-            (Button(label, ANSWER, f"{poll.id}:{i + first}"),) for i, label in enumerate(labels)
+            (ANSWER.button(label, PollAnswer(poll.id, str(i + first))),)
+            for i, label in enumerate(labels)
         ]
-    rows.append((Button(t._("Prefer not to answer"), ANSWER, f"{poll.id}:{PREFER_NOT}"),))
+    rows.append((ANSWER.button(t._("Prefer not to answer"), PollAnswer(poll.id, PREFER_NOT)),))
     text += "\n\n" + t._("Anonymous: nobody can see who answered what.")
     return Outgoing(text, tuple(rows), rtl=t.is_rtl)
 
