@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.clock import Clock
 from bot.core.events import Button, Incoming, Outgoing
+from bot.core.forms import Filled, FormData, FormExpired, FormSpec
+from bot.core.hooks import Published
 from bot.core.platforms import Platforms
 from bot.core.ports import CalendarPublisher, Responder, ThreadOpener
 from bot.i18n import RLM, Languages, Translator
@@ -21,6 +24,9 @@ from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository, Person, Role
 from storage.polls import PollRepository
 from storage.privacy import PrivacyRepository
+
+D = TypeVar("D", bound=FormData)
+S = TypeVar("S", bound=enum.Enum)
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -80,6 +86,8 @@ class Services:
     thread_openers: dict[str, ThreadOpener] = field(default_factory=dict)
     # Filled by adapters whose platform has native calendar events (meetings).
     calendars: dict[str, CalendarPublisher] = field(default_factory=dict)
+    # What features publish for each other (cancel hooks, personal data), from routers.
+    published: Published = field(default_factory=Published)
     # Counters and gauges for the ops listener; one registry per app.
     metrics: Metrics = field(default_factory=Metrics)
 
@@ -163,8 +171,22 @@ class Context:
     async def state(self) -> ConversationState | None:
         return await self.repos.conversations.get(self.person.id)
 
-    async def set_state(self, flow: str, step: str, data: dict[str, Any]) -> None:
-        await self.repos.conversations.put(self.person.id, flow, step, data, self.now())
+    async def form(self, form: FormSpec[D, S]) -> Filled[D, S] | None:
+        """The person's `form` if they are in it (outside the dispatcher's checks)."""
+        state = await self.state()
+        if state is None or state.flow != form.flow:
+            return None
+        try:
+            return form.read(state.step, state.data)
+        except FormExpired:
+            return None
+
+    async def set_form(self, form: FormSpec[D, S], step: S, data: D) -> None:
+        """Keep the person in `form` at `step` with `data` (stored, so a restart loses
+        nothing)."""
+        await self.repos.conversations.put(
+            self.person.id, form.flow, str(step.value), data.stored(), self.now()
+        )
 
     async def clear_state(self) -> None:
         await self.repos.conversations.clear(self.person.id)
