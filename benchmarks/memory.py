@@ -89,7 +89,7 @@ async def child(mode: str) -> dict[str, Any]:
     from bot.runner import configured_adapters
 
     config = load_config(None)
-    configure_logging(config.logging.level, [config.telegram.token, config.discord.token])
+    configure_logging(config.logging.level, config.secrets())
     app = await build_app(config)
     try:
         adapters = configured_adapters(app)  # imports and constructs both adapters

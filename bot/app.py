@@ -23,6 +23,7 @@ from bot.knowledge.base import KnowledgeBase
 from bot.ops.backend import storage_backend
 from bot.ops.backup import BackupError, backup_before_upgrade
 from bot.outbox import Outbox, OutboxDispatcher
+from bot.platforms.registry import platforms_view
 from bot.privacy import Hasher, load_or_create_key
 from bot.scheduler import Scheduler
 from handlers import JOBS, ROUTERS
@@ -149,15 +150,17 @@ async def build_app(
     )
     outbox = Outbox(repos.outbox, db, clock)
     instance = instance_name()
+    languages = languages or build_languages(config)
     services = Services(
         config=config,
         db=db,
-        languages=languages or build_languages(config),
+        languages=languages,
         repos=repos,
         outbox=outbox,
         hasher=Hasher(key),
         clock=clock,
         knowledge=knowledge or KnowledgeBase(config),
+        platforms=platforms_view(config),
     )
     dispatcher = Dispatcher(services)
     dispatcher.include(*ROUTERS)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from bot.config import Config, StartupError, load_config
 from bot.logging_setup import configure_logging
 from bot.ops.backend import BackendKind, storage_backend
+from bot.platforms.registry import PLATFORMS, local_platform
 from storage.people import Role
 
 EXIT_CONFIG = 2
@@ -34,7 +35,7 @@ EXAMPLES = {
     "cases": "liaison cases stats --config /etc/liaison/config.toml",
     "polls": "liaison polls export --poll 3 > poll3.csv",
     "broadcast": "liaison broadcast status --watch",
-    "roles": "liaison roles grant telegram:123456789 liaison",
+    "roles": f"liaison roles grant {PLATFORMS[0].name}:123456789 liaison",
     "doctor": "liaison doctor --config /etc/liaison/config.toml",
     "backup": "liaison backup /var/backups/liaison/liaison-2026-12-07.db",
     "restore": "liaison restore /var/backups/liaison/liaison-2026-12-07.db",
@@ -195,13 +196,7 @@ def _command(config: Config, args: argparse.Namespace) -> int:
 
 
 def _secrets(config: Config) -> list[str]:
-    return [
-        config.telegram.token,
-        config.discord.token,
-        config.telegram.webhook_secret,
-        config.privacy.hash_key,
-        urlsplit(config.storage.url).password or "",
-    ]
+    return [*config.secrets(), urlsplit(config.storage.url).password or ""]
 
 
 def _default_user() -> str:
@@ -423,8 +418,10 @@ def _key_reminder(config: Config) -> str:
 
 async def _chat(config: Config, user: str, role: Role | None, announce: str = "") -> int:
     from bot.app import build_app, claim_instance
-    from bot.platforms.console import open_console
 
+    terminal = local_platform().terminal
+    if terminal is None:
+        raise StartupError("no platform of this build offers a terminal chat")
     lock = claim_instance(config)
     try:
         app = await build_app(config)
@@ -433,7 +430,7 @@ async def _chat(config: Config, user: str, role: Role | None, announce: str = ""
             logging.getLogger(__name__).info("no platform token configured: terminal chat")
             print(announce)
         try:
-            await open_console(app, user).run(role)
+            await terminal(app, user).run(role)
         finally:
             await app.close()
     finally:
@@ -454,8 +451,8 @@ async def _run(config: Config) -> int:
     from bot.doctor import room_problem
     from bot.runner import run_platforms
 
-    if not (config.telegram.token or config.discord.token):
-        notice = "No Telegram or Discord token is configured: starting the terminal chat."
+    if not any(spec.is_enabled(config) for spec in PLATFORMS):
+        notice = "No platform token is configured: starting the terminal chat."
         return await _chat(config, _default_user(), None, notice)
     # A resident told "a liaison will answer" must reach one: no reachable room, no start.
     # The check runs in its own thread and event loop while the app is built (CPU work

@@ -17,16 +17,32 @@ import re
 import tomllib
 import typing
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from bot.platforms.registry import PLATFORMS
+from bot.platforms.spec import PlatformSpec
+from bot.settings import (
+    ConfigError as ConfigError,
+)
+from bot.settings import (
+    StartupError as StartupError,
+)
+from bot.settings import (
+    between,
+    http_url,
+    is_secret,
+    not_blank,
+    one_of,
+    positive,
+    secret_values,
+    setting,
+)
 
 ENV_PREFIX = "LIAISON_"
 SUPPORTED_LOCALES = ("en", "es", "fr", "ar", "zh_Hans", "vi", "ht", "ru", "pt", "so")
-# Keys whose values must never be printed; ConfigError omits the value for these.
-SECRET_KEYS = frozenset({"token", "webhook_secret", "hash_key"})
 # Any number outside this is refused even where a key sets no range of its own: no count,
 # rate or duration of this bot is that large, and times built from it must not overflow.
 NUMBER_LIMIT = 1_000_000_000
@@ -38,70 +54,11 @@ URL_PASSWORD = re.compile(r"(?<=://)([^/@:\s]*):[^/@\s]*@")
 PSEUDO_FILESYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))
 
 
-class StartupError(Exception):
-    """Start-up cannot go on; the message is the one line the operator sees (exit code 2)."""
-
-
-class ConfigError(StartupError, ValueError):
-    """A configuration value that cannot be used; the message names the key."""
-
-    def __init__(self, key: str, problem: str, env_name: str | None = None) -> None:
-        where = f"{key} (from {env_name})" if env_name else key
-        super().__init__(f"config {where}: {problem}")
-        self.key = key
-        self.problem = problem
-
-
-def _between(low: float, high: float, unit: str = "") -> Callable[[float], str | None]:
-    """A number from `low` to `high` inclusive; the bound keeps times built from it sane."""
-    unit = f" {unit}" if unit else ""
-
-    def check(value: float) -> str | None:
-        return None if low <= value <= high else f"must be from {low:g} to {high:g}{unit}"
-
-    return check
-
-
-def _positive(value: float) -> str | None:
-    return None if value > 0 else "must be greater than 0"
-
-
-def _rate(high: float) -> Callable[[float], str | None]:
-    """A sending rate: fractions (one message every two seconds = 0.5) are honoured."""
-
-    def check(value: float) -> str | None:
-        if 0 < value <= high:
-            return None
-        return f"must be a number greater than 0 and at most {high:g} (fractions allowed)"
-
-    return check
-
-
-def _not_blank(value: str) -> str | None:
-    return None if value.strip() else "must not be empty"
-
-
 def _phone(value: str) -> str | None:
     """A number people are told to call: an empty one would make answers say "call ."."""
     if any(char.isdigit() for char in value) and value.isprintable():
         return None
     return "must be a phone number to show in answers, such as 911"
-
-
-def _single_line(value: str) -> str | None:
-    """A token or secret pasted with a space or line break in it would be refused later."""
-    return None if value.isprintable() and " " not in value else "must be one line, no spaces"
-
-
-def _port(value: int) -> str | None:
-    return None if 0 < value < 65536 else "must be a TCP port between 1 and 65535"
-
-
-def _one_of(*choices: str) -> Callable[[str], str | None]:
-    def check(value: str) -> str | None:
-        return None if value in choices else f"must be one of {', '.join(choices)}"
-
-    return check
 
 
 @functools.cache
@@ -117,28 +74,6 @@ def _timezone(value: str) -> str | None:
     return "must be an IANA time zone such as America/New_York or Europe/Paris"
 
 
-def _url(*schemes: str) -> Callable[[str], str | None]:
-    """An absolute URL with one of `schemes` and a host; empty means "not set"."""
-
-    def check(value: str) -> str | None:
-        if not value:
-            return None
-        try:
-            parts = urlsplit(value)
-            parts.port  # noqa: B018 - parsing the port is the check
-        except ValueError:
-            parts = None
-        if parts is None or parts.scheme not in schemes or not parts.hostname or " " in value:
-            forms = " or ".join(f"{scheme}://" for scheme in schemes)
-            return f"must be a URL starting with {forms} and naming a host"
-        return None
-
-    return check
-
-
-_http_url = _url("http", "https")
-
-
 def _locales(value: tuple[str, ...]) -> str | None:
     unknown = [code for code in value if code not in SUPPORTED_LOCALES]
     if unknown:
@@ -146,57 +81,12 @@ def _locales(value: tuple[str, ...]) -> str | None:
     return None if value else "must name at least one language"
 
 
-def _setting(default: Any, check: Callable[[Any], str | None] | None = None) -> Any:
-    """A config field with its validator stored beside it."""
-    factory_default = default
-    if isinstance(default, list | tuple):
-        return field(default_factory=lambda: tuple(factory_default), metadata={"check": check})
-    return field(default=default, metadata={"check": check})
-
-
-def _ids(pattern: str, form: str) -> Callable[[tuple[str, ...]], str | None]:
-    """Every item of a list of platform ids matches `pattern`; `form` says what one looks like."""
-    compiled = re.compile(pattern)
-
-    def check(value: tuple[str, ...]) -> str | None:
-        bad = [item for item in value if not compiled.fullmatch(item)]
-        return f"must hold only {form}" if bad else None
-
-    return check
-
-
-def _id(pattern: str, form: str) -> Callable[[str], str | None]:
-    """One platform id, or empty for "none"."""
-    many = _ids(pattern, form)
-
-    def check(value: str) -> str | None:
-        return many((value,)) if value else None
-
-    return check
-
-
-# Discord ids are snowflakes: unsigned 64-bit numbers.
-SNOWFLAKE = r"[0-9]{1,20}"
-SNOWFLAKE_FORM = "Discord ids (numbers such as 80351110224678912)"
-# Telegram chat ids are (often negative) numbers, or @username for public channels.
-TELEGRAM_CHAT = r"-?[0-9]{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}"
-TELEGRAM_CHAT_FORM = "Telegram chat ids (numbers such as -1001234567890, or @channelname)"
-# Telegram's secret_token: 1-256 characters from this set.
-WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 MIME_TYPE = re.compile(r"[a-z]+/[A-Za-z0-9.+-]+")
-
-
 DOMAIN = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
 
 
 def _domain(value: str) -> str | None:
     return None if DOMAIN.fullmatch(value) else "must be a domain name such as liaison.example.org"
-
-
-def _webhook_secret(value: str) -> str | None:
-    if not value or WEBHOOK_SECRET.fullmatch(value):
-        return None
-    return "must be 1-256 characters from A-Z, a-z, 0-9, _ and -"
 
 
 def _mime_types(value: tuple[str, ...]) -> str | None:
@@ -247,9 +137,19 @@ def _folder(value: str) -> str | None:
     return "must be an existing folder (or empty)"
 
 
-# An admin is named as /whoami prints it: the platform, a colon, the numeric user id (a
-# @username or a display name can change hands, and would never match anyway).
-ADMIN_ID = re.compile(r"(?i)(telegram|discord):\d{1,20}")
+# An admin is named as /whoami prints it: the platform, a colon, the platform's user id
+# (a @username or a display name can change hands, and would never match anyway).
+ADMIN_ID = re.compile(
+    "(?i)"
+    + "|".join(
+        f"{re.escape(spec.name)}:(?:{spec.user_id_pattern})"
+        for spec in PLATFORMS
+        if spec.user_id_pattern is not None
+    )
+)
+ADMIN_FORMS = " or ".join(
+    f"{spec.name}:{spec.user_id_form}" for spec in PLATFORMS if spec.user_id_pattern is not None
+)
 
 
 def _identities(value: tuple[str, ...]) -> str | None:
@@ -257,7 +157,7 @@ def _identities(value: tuple[str, ...]) -> str | None:
     if not bad:
         return None
     # The error line quotes the refused value itself.
-    return "must be written telegram:<digits> or discord:<digits> (as /whoami prints it)"
+    return f"must be written {ADMIN_FORMS} (as /whoami prints it)"
 
 
 def _normal_identity(identity: str) -> str:
@@ -268,12 +168,12 @@ def _normal_identity(identity: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class BotSection:
-    service_name: str = _setting("Community Liaison Service", _not_blank)
-    operator: str = _setting("the city's community liaison office", _not_blank)
-    default_locale: str = _setting("en", _one_of(*SUPPORTED_LOCALES))
-    languages: tuple[str, ...] = _setting(SUPPORTED_LOCALES, _locales)
-    timezone: str = _setting("America/New_York", _timezone)
-    admins: tuple[str, ...] = _setting((), _identities)
+    service_name: str = setting("Community Liaison Service", not_blank)
+    operator: str = setting("the city's community liaison office", not_blank)
+    default_locale: str = setting("en", one_of(*SUPPORTED_LOCALES))
+    languages: tuple[str, ...] = setting(SUPPORTED_LOCALES, _locales)
+    timezone: str = setting("America/New_York", _timezone)
+    admins: tuple[str, ...] = setting((), _identities)
 
 
 DEFAULT_STORAGE_PATH = "./liaison.db"
@@ -293,8 +193,8 @@ class StorageSection:
     """Where data lives: `url` picks the backend; `path` is the older name for an SQLite
     file and is used when `url` is left at its default."""
 
-    url: str = _setting(DEFAULT_STORAGE_URL, _storage_url)
-    path: str = _setting(DEFAULT_STORAGE_PATH, _database_path)
+    url: str = setting(DEFAULT_STORAGE_URL, _storage_url)
+    path: str = setting(DEFAULT_STORAGE_PATH, _database_path)
 
     @property
     def database_url(self) -> str:
@@ -305,9 +205,9 @@ class StorageSection:
 
 @dataclass(frozen=True, slots=True)
 class LoggingSection:
-    level: str = _setting("INFO", _one_of("DEBUG", "INFO", "WARNING", "ERROR"))
+    level: str = setting("INFO", one_of("DEBUG", "INFO", "WARNING", "ERROR"))
     # "json": one object per line for log collectors; "text" for people reading a terminal.
-    format: str = _setting("text", _one_of("text", "json"))
+    format: str = setting("text", one_of("text", "json"))
 
 
 def _listen_address(value: str) -> str | None:
@@ -324,79 +224,47 @@ def _listen_address(value: str) -> str | None:
 class OpsSection:
     """The operator's HTTP listener (/healthz, /metrics); off unless an address is given."""
 
-    listen: str = _setting("", _listen_address)
+    listen: str = setting("", _listen_address)
     # Backups kept by the automatic copy taken before a schema upgrade.
-    keep_backups: int = _setting(3, _positive)
+    keep_backups: int = setting(3, positive)
 
 
 @dataclass(frozen=True, slots=True)
 class PrivacySection:
-    hash_key: str = _setting("", _hash_key)
-    hash_key_path: str = _setting("./liaison.key", _key_path)
-    closed_case_retention_days: int = _setting(90, _between(1, 36_500, "days"))
-    conversation_expiry_hours: int = _setting(72, _between(1, 87_600, "hours"))
+    hash_key: str = setting("", _hash_key, secret=True)
+    hash_key_path: str = setting("./liaison.key", _key_path)
+    closed_case_retention_days: int = setting(90, between(1, 36_500, "days"))
+    conversation_expiry_hours: int = setting(72, between(1, 87_600, "hours"))
 
 
 @dataclass(frozen=True, slots=True)
 class AbuseSection:
     """Flood control: more than `flood_messages` in `flood_seconds` mutes for a while."""
 
-    flood_messages: int = _setting(8, _between(1, 10_000))
-    flood_seconds: float = _setting(10.0, _between(0.001, 86_400, "seconds"))
-    mute_seconds: float = _setting(60.0, _between(0.001, 604_800, "seconds"))
-    max_text_chars: int = _setting(4000, _between(1, 1_000_000, "characters"))
-
-
-@dataclass(frozen=True, slots=True)
-class TelegramSection:
-    token: str = _setting("", _single_line)
-    mode: str = _setting("polling", _one_of("polling", "webhook"))
-    api_base_url: str = _setting("https://api.telegram.org/bot", _http_url)
-    api_file_url: str = _setting("https://api.telegram.org/file/bot", _http_url)
-    webhook_url: str = _setting("", _http_url)
-    webhook_listen: str = _setting("127.0.0.1", _not_blank)
-    webhook_port: int = _setting(8443, _port)
-    webhook_secret: str = _setting("", _webhook_secret)
-    rate_global_per_s: float = _setting(30.0, _rate(10_000))
-    rate_private_chat_per_s: float = _setting(1.0, _rate(10_000))
-    rate_group_per_min: float = _setting(20.0, _rate(100_000))
-    liaison_chat_id: str = _setting("", _id(TELEGRAM_CHAT, TELEGRAM_CHAT_FORM))
-    announcement_chat_ids: tuple[str, ...] = _setting((), _ids(TELEGRAM_CHAT, TELEGRAM_CHAT_FORM))
-
-
-@dataclass(frozen=True, slots=True)
-class DiscordSection:
-    token: str = _setting("", _single_line)
-    api_base_url: str = _setting("", _http_url)
-    gateway_url: str = _setting("", _url("ws", "wss"))
-    guild_ids: tuple[str, ...] = _setting((), _ids(SNOWFLAKE, SNOWFLAKE_FORM))
-    liaison_channel_id: str = _setting("", _id(SNOWFLAKE, SNOWFLAKE_FORM))
-    announcement_channel_ids: tuple[str, ...] = _setting((), _ids(SNOWFLAKE, SNOWFLAKE_FORM))
-    # Read what liaisons type in case threads: needs the privileged Message Content intent,
-    # switched on for the application in Discord's developer portal first.
-    message_content: bool = _setting(False)
-    rate_global_per_s: float = _setting(50.0, _rate(10_000))
-    rate_channel_per_5s: float = _setting(5.0, _rate(10_000))
+    flood_messages: int = setting(8, between(1, 10_000))
+    flood_seconds: float = setting(10.0, between(0.001, 86_400, "seconds"))
+    mute_seconds: float = setting(60.0, between(0.001, 604_800, "seconds"))
+    max_text_chars: int = setting(4000, between(1, 1_000_000, "characters"))
 
 
 @dataclass(frozen=True, slots=True)
 class LocalSection:
     """Facts that differ per city; knowledge answers show them through placeholders."""
 
-    emergency_number: str = _setting("911", _phone)
-    non_emergency_number: str = _setting("311", _phone)
-    oversight_agency: str = _setting("the civilian oversight agency", _not_blank)
-    oversight_phone: str = _setting("311", _phone)
-    oversight_url: str = _setting("https://www.nacole.org/", _http_url)
-    complaint_deadline: str = _setting("as soon as possible; deadlines differ by city", _not_blank)
-    liaison_contact: str = _setting("the community liaison office (ask for a liaison)", _not_blank)
-    liaison_languages: str = _setting("English, Español", _not_blank)
-    crisis_line: str = _setting("988", _phone)
-    legal_aid: str = _setting("your local legal aid society or public defender", _not_blank)
+    emergency_number: str = setting("911", _phone)
+    non_emergency_number: str = setting("311", _phone)
+    oversight_agency: str = setting("the civilian oversight agency", not_blank)
+    oversight_phone: str = setting("311", _phone)
+    oversight_url: str = setting("https://www.nacole.org/", http_url)
+    complaint_deadline: str = setting("as soon as possible; deadlines differ by city", not_blank)
+    liaison_contact: str = setting("the community liaison office (ask for a liaison)", not_blank)
+    liaison_languages: str = setting("English, Español", not_blank)
+    crisis_line: str = setting("988", _phone)
+    legal_aid: str = setting("your local legal aid society or public defender", not_blank)
     # Left at the default, answers about immigration show `legal_aid` if the city set it.
-    immigration_legal_aid: str = _setting("a nonprofit immigration legal service near you")
-    meetings_url: str = _setting("", _http_url)
-    privacy_notice_url: str = _setting("", _http_url)
+    immigration_legal_aid: str = setting("a nonprofit immigration legal service near you")
+    meetings_url: str = setting("", http_url)
+    privacy_notice_url: str = setting("", http_url)
 
 
 def _clock_time(value: str) -> str | None:
@@ -422,19 +290,19 @@ def _non_negative(value: float) -> str | None:
 class EscalationSection:
     """Talking to a person: promises made to residents and limits that protect liaisons."""
 
-    response_hours: int = _setting(24, _between(1, 8_760, "hours"))
-    office_days: tuple[str, ...] = _setting(("mon", "tue", "wed", "thu", "fri"), _weekdays)
-    office_open: str = _setting("09:00", _clock_time)
-    office_close: str = _setting("17:00", _clock_time)
-    remind_unclaimed_minutes: int = _setting(15, _between(1, 525_600, "minutes"))
-    tell_resident_minutes: int = _setting(60, _between(1, 525_600, "minutes"))
-    reopen_days: int = _setting(7, _between(0, 3_650, "days"))
-    note_prefix: str = _setting("!note", _not_blank)
-    attachment_types: tuple[str, ...] = _setting(
+    response_hours: int = setting(24, between(1, 8_760, "hours"))
+    office_days: tuple[str, ...] = setting(("mon", "tue", "wed", "thu", "fri"), _weekdays)
+    office_open: str = setting("09:00", _clock_time)
+    office_close: str = setting("17:00", _clock_time)
+    remind_unclaimed_minutes: int = setting(15, between(1, 525_600, "minutes"))
+    tell_resident_minutes: int = setting(60, between(1, 525_600, "minutes"))
+    reopen_days: int = setting(7, between(0, 3_650, "days"))
+    note_prefix: str = setting("!note", not_blank)
+    attachment_types: tuple[str, ...] = setting(
         ("image/jpeg", "image/png", "image/webp", "application/pdf"), _mime_types
     )
-    attachment_max_bytes: int = _setting(10_000_000, _between(1, 100_000_000, "bytes"))
-    max_message_chars: int = _setting(4000, _between(1, 1_000_000, "characters"))
+    attachment_max_bytes: int = setting(10_000_000, between(1, 100_000_000, "bytes"))
+    max_message_chars: int = setting(4000, between(1, 1_000_000, "characters"))
 
 
 def _offsets(value: tuple[str, ...]) -> str | None:
@@ -447,13 +315,13 @@ def _offsets(value: tuple[str, ...]) -> str | None:
 class MeetingsSection:
     """Announcements and reminders."""
 
-    neighborhoods: tuple[str, ...] = _setting(())
-    reminder_minutes: tuple[str, ...] = _setting(("1440", "60"), _offsets)
+    neighborhoods: tuple[str, ...] = setting(())
+    reminder_minutes: tuple[str, ...] = setting(("1440", "60"), _offsets)
     # Non-urgent broadcasts wait for the morning inside these local hours.
-    quiet_start: str = _setting("21:00", _clock_time)
-    quiet_end: str = _setting("08:00", _clock_time)
+    quiet_start: str = setting("21:00", _clock_time)
+    quiet_end: str = setting("08:00", _clock_time)
     # Domain part of calendar UIDs, so calendars recognise an update of the same meeting.
-    calendar_domain: str = _setting("liaison.invalid", _domain)
+    calendar_domain: str = setting("liaison.invalid", _domain)
 
 
 def _at_least(floor: int) -> Callable[[int], str | None]:
@@ -469,14 +337,14 @@ class PollsSection:
 
     # Smallest group (overall, language, neighbourhood) whose figures are shown; 10 is the
     # disclosure floor below which no count is ever published.
-    min_group_size: int = _setting(30, _at_least(10))
-    secondary_suppression: str = _setting("next_smallest", _one_of("next_smallest", "totals_only"))
-    closing_soon_hours: int = _setting(24, _positive)
+    min_group_size: int = setting(30, _at_least(10))
+    secondary_suppression: str = setting("next_smallest", one_of("next_smallest", "totals_only"))
+    closing_soon_hours: int = setting(24, positive)
 
 
 @dataclass(frozen=True, slots=True)
 class KnowledgeSection:
-    extra_path: str = _setting("", _folder)
+    extra_path: str = setting("", _folder)
 
 
 @dataclass(frozen=True, slots=True)
@@ -485,8 +353,6 @@ class Config:
     storage: StorageSection = field(default_factory=StorageSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
     privacy: PrivacySection = field(default_factory=PrivacySection)
-    telegram: TelegramSection = field(default_factory=TelegramSection)
-    discord: DiscordSection = field(default_factory=DiscordSection)
     local: LocalSection = field(default_factory=LocalSection)
     knowledge: KnowledgeSection = field(default_factory=KnowledgeSection)
     escalation: EscalationSection = field(default_factory=EscalationSection)
@@ -494,6 +360,27 @@ class Config:
     meetings: MeetingsSection = field(default_factory=MeetingsSection)
     polls: PollsSection = field(default_factory=PollsSection)
     ops: OpsSection = field(default_factory=OpsSection)
+    # Each platform's section by platform name, as its spec in the registry declares it;
+    # read through `spec.settings(config)`.
+    platforms: Mapping[str, object] = field(default_factory=dict)
+
+    def secrets(self) -> list[str]:
+        """Every secret value set, for masking in logs and output."""
+        sections = [getattr(self, name) for name in _CORE_SECTIONS] + list(self.platforms.values())
+        return [value for section in sections for value in secret_values(section) if value]
+
+
+# The sections every deployment has, by table name (platform tables come from the registry).
+_CORE_SECTIONS = tuple(spec.name for spec in dataclasses.fields(Config) if spec.name != "platforms")
+
+
+def config_sections(
+    platforms: Sequence[PlatformSpec[Any]] = PLATFORMS,
+) -> list[tuple[str, type[Any]]]:
+    """Every config table and its section type: the core ones, then one per platform."""
+    hints = typing.get_type_hints(Config)
+    core = [(name, hints[name]) for name in _CORE_SECTIONS]
+    return core + [(spec.name, spec.section) for spec in platforms]
 
 
 def _coerce(key: str, kind: Any, raw: Any, from_env: bool) -> Any:
@@ -597,7 +484,7 @@ def _build_section(name: str, cls: Any, values: Mapping[str, Any], env: Mapping[
         check = spec.metadata.get("check")
         problem = check(value) if check else None
         if problem:
-            if spec.name not in SECRET_KEYS:
+            if not is_secret(spec):
                 problem = f"{problem}; got {_shown(value)}"
             raise ConfigError(key, problem, source)
         kwargs[spec.name] = value
@@ -616,11 +503,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), f"cannot be read ({error.strerror})") from None
 
 
-def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Config:
+def load_config(
+    path: Path | None,
+    env: Mapping[str, str] | None = None,
+    platforms: Sequence[PlatformSpec[Any]] = PLATFORMS,
+) -> Config:
     """Read `path` (if it exists) and the environment into a validated `Config`.
 
     `path=None` means the default `./config.toml`, silently skipped when absent so a
     fresh checkout runs on built-in defaults; an explicitly named missing file is an error.
+    Each platform of `platforms` gets its own table, `[name]`.
     """
     env = os.environ if env is None else env
     data: dict[str, Any] = {}
@@ -630,23 +522,21 @@ def load_config(path: Path | None, env: Mapping[str, str] | None = None) -> Conf
         data = _read_toml(path)
     elif explicit:
         raise ConfigError(str(path), "file not found")
-    hints = typing.get_type_hints(Config)
-    for unknown in sorted(set(data) - set(hints)):
+    tables = config_sections(platforms)
+    for unknown in sorted(set(data) - {name for name, _ in tables}):
         raise ConfigError(unknown, "unknown section (check the spelling)")
     sections: dict[str, Any] = {}
-    for name, section_type in hints.items():
+    for name, section_type in tables:
         values = data.get(name, {})
         if not isinstance(values, dict):
             raise ConfigError(name, "must be a table ([section])")
         sections[name] = _build_section(name, section_type, values, env)
-    config = Config(**sections)
+    platform_sections = {spec.name: sections.pop(spec.name) for spec in platforms}
+    config = Config(**sections, platforms=platform_sections)
     admins = tuple(_normal_identity(identity) for identity in config.bot.admins)
     config = dataclasses.replace(config, bot=dataclasses.replace(config.bot, admins=admins))
     if config.bot.default_locale not in config.bot.languages:
         raise ConfigError("bot.default_locale", "must be one of bot.languages")
-    if config.telegram.mode == "webhook":
-        if not config.telegram.webhook_url:
-            raise ConfigError("telegram.webhook_url", "is required in webhook mode")
-        if not config.telegram.webhook_secret:
-            raise ConfigError("telegram.webhook_secret", "is required in webhook mode")
+    for spec in platforms:
+        spec.cross_checks(spec.settings(config))
     return config

@@ -10,10 +10,14 @@ running and no liaison room the bot would promise residents an answer that never
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable
+import functools
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.config import Config
+from bot.platforms.registry import PLATFORMS
+from bot.platforms.spec import PlatformSpec
 
 
 class Status(enum.Enum):
@@ -46,60 +50,71 @@ class RoomCheck:
     connected: bool = True
 
 
-PlatformCheck = Callable[[Config, bool], Awaitable[RoomCheck]]
-NO_ROOM = (
-    "no liaison room is configured: set telegram.liaison_chat_id or "
-    "discord.liaison_channel_id (run `liaison doctor` to list the chats the bot can see)"
-)
+# One enabled platform's check, bound to its settings; True asks for the full checklist.
+PlatformCheck = Callable[[bool], Awaitable[RoomCheck]]
 
 
-def _platform_checks(config: Config) -> list[PlatformCheck]:
-    """The checks of every platform with a token (imported only when needed)."""
+def no_room(platforms: Sequence[PlatformSpec[Any]] = PLATFORMS) -> str:
+    """The line that says no liaison room is set, naming each platform's setting."""
+    settings = " or ".join(
+        f"{spec.name}.{spec.liaison_room_key}" for spec in platforms if spec.liaison_room_key
+    )
+    return (
+        f"no liaison room is configured: set {settings} "
+        "(run `liaison doctor` to list the chats the bot can see)"
+    )
+
+
+def _platform_checks(
+    config: Config, platforms: Sequence[PlatformSpec[Any]] = PLATFORMS
+) -> list[PlatformCheck]:
+    """The checks of every enabled platform (their libraries imported only when run)."""
     checks: list[PlatformCheck] = []
-    if config.telegram.token:
-        from bot.platforms.telegram_doctor import check_telegram
-
-        checks.append(check_telegram)
-    if config.discord.token:
-        from bot.platforms.discord_doctor import check_discord
-
-        checks.append(check_discord)
+    for spec in platforms:
+        check = spec.doctor
+        if check is not None and spec.is_enabled(config):
+            section = spec.settings(config)
+            checks.append(functools.partial(check, section))
     return checks
 
 
-async def room_problem(config: Config) -> str | None:
+async def room_problem(
+    config: Config, platforms: Sequence[PlatformSpec[Any]] = PLATFORMS
+) -> str | None:
     """None when at least one configured liaison room is reachable; else the one line that
     says which setting is missing or wrong (start-up stops on it)."""
-    checks = _platform_checks(config)
+    checks = _platform_checks(config, platforms)
     if not checks:
         return None  # the terminal chat: liaisons are in it
-    results = [await check(config, False) for check in checks]
+    results = [await check(False) for check in checks]
     if any(result.reachable for result in results) or not all(r.connected for r in results):
         return None
     configured = [result for result in results if result.configured]
     if not configured:
-        return NO_ROOM
+        return no_room(platforms)
     reasons = [
         f"{finding.setting}: {finding.text}"
         for result in configured
         for finding in result.findings
         if finding.status is Status.FAIL
     ]
-    return "; ".join(reasons) or NO_ROOM
+    return "; ".join(reasons) or no_room(platforms)
 
 
-async def doctor(config: Config) -> tuple[list[str], bool]:
+async def doctor(
+    config: Config, platforms: Sequence[PlatformSpec[Any]] = PLATFORMS
+) -> tuple[list[str], bool]:
     """The checklist's lines, and whether escalation can reach somebody."""
-    checks = _platform_checks(config)
+    checks = _platform_checks(config, platforms)
     if not checks:
-        return ["info  no Telegram or Discord token: only the terminal chat runs"], True
+        return ["info  no platform token is set: only the terminal chat runs"], True
     lines: list[str] = []
     reachable = False
     for check in checks:
-        result = await check(config, True)
+        result = await check(True)
         reachable = reachable or result.reachable
         lines.append(f"[{result.platform}]")
         lines.extend(f"{finding.status.value:<5} {finding.text}" for finding in result.findings)
     if not reachable:
-        lines.append(f"FAIL  {NO_ROOM}")
+        lines.append(f"FAIL  {no_room(platforms)}")
     return lines, reachable

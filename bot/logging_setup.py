@@ -1,6 +1,6 @@
 """Logging that cannot leak secrets: known secret values are masked in every record.
 
-Platform libraries log request URLs, and Telegram's URLs contain the bot token; rather
+Platform libraries log request URLs, and some platforms put the bot token in them; rather
 than trusting every library, a filter on the root handler masks each configured secret.
 """
 
@@ -11,15 +11,14 @@ import sys
 from collections.abc import Iterable
 
 from bot.log_format import JsonFormatter
+from bot.platforms.registry import PLATFORMS
 
 MASK = "[secret]"
 # Libraries that log every HTTP request (with tokens in URLs) are kept at WARNING.
 NOISY_LOGGERS = (
     "httpx",
     "httpcore",
-    "telegram.ext.Updater",
-    "discord.http",
-    "discord.gateway",
+    *(name for spec in PLATFORMS for name in spec.noisy_loggers),
     # Logs every SQL statement with its parameters (message text, platform ids) at DEBUG.
     "aiosqlite",
     "apscheduler",

@@ -181,32 +181,38 @@ class Outbox:
         return added
 
     async def enqueue_many(self, batch: list[Queued]) -> int:
-        """Queue a broadcast in one transaction; messages shared by many recipients (same
-        language, zone and kind) are serialized once. Returns how many rows were new."""
-        payloads: dict[int, str] = {}
-        items = []
-        for queued in batch:
-            payload = payloads.get(id(queued.message))
-            if payload is None:
-                payload = payloads[id(queued.message)] = serialize(queued.message)
-            items.append(
-                NewOutboxItem(
-                    dedupe_key=queued.dedupe_key,
-                    platform=queued.recipient.platform,
-                    chat_id=queued.recipient.chat_id,
-                    thread_id=queued.recipient.thread_id,
-                    person_id=queued.recipient.person_id,
-                    payload=payload,
-                    not_before=queued.not_before,
-                    broadcast_id=queued.broadcast_id,
-                    expires_at=queued.expires_at,
-                    subject=queued.subject,
-                )
-            )
-        if not items:
+        """Queue part or all of a broadcast in one transaction; returns how many rows were
+        new. Each distinct message (same language, zone and kind) is stored once as a
+        body the rows point at, so a row costs its chat and keys, not its text and
+        attachment. Large audiences are queued page by page by the caller, yielding the
+        loop in between."""
+        if not batch:
             return 0
+        now = self._clock()
+        items = []
         async with self._db.transaction():
-            added = await self._repo.add_many(items, self._clock())
+            bodies: dict[int, int] = {}
+            for queued in batch:
+                body_id = bodies.get(id(queued.message))
+                if body_id is None:
+                    body_id = await self._repo.store_body(serialize(queued.message), now)
+                    bodies[id(queued.message)] = body_id
+                items.append(
+                    NewOutboxItem(
+                        dedupe_key=queued.dedupe_key,
+                        platform=queued.recipient.platform,
+                        chat_id=queued.recipient.chat_id,
+                        thread_id=queued.recipient.thread_id,
+                        person_id=queued.recipient.person_id,
+                        payload="",
+                        not_before=queued.not_before,
+                        broadcast_id=queued.broadcast_id,
+                        expires_at=queued.expires_at,
+                        subject=queued.subject,
+                        body_id=body_id,
+                    )
+                )
+            added = await self._repo.add_many(items, now)
         if added:
             self._db.after_commit(self.wakeup.set)
         return added

@@ -1,8 +1,8 @@
 """Runs the configured platforms side by side in one event loop.
 
-Each adapter is started with its library's manual lifecycle (never a blocking
-`run_polling()` or `client.run()`), so Telegram, Discord, the outbox delivery and the
-scheduler share one asyncio loop and stop together on SIGINT/SIGTERM.
+Each adapter is started with its library's manual lifecycle (never a blocking call that
+owns the loop), so every platform of the registry, the outbox delivery and the scheduler
+share one asyncio loop and stop together on SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
@@ -11,13 +11,16 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from bot.app import App, build_app, claim_instance
 from bot.config import Config
 from bot.core.ports import ExclusiveReceiver, PlatformAdapter
 from bot.leadership import Leadership
 from bot.ops.server import OpsServer, start_ops_listener
+from bot.platforms.registry import PLATFORMS
+from bot.platforms.spec import PlatformSpec
 from storage.leader import leader_lock
 
 # What `liaison run` awaits before starting adapters: None to go on, else an exit code.
@@ -25,19 +28,16 @@ Gate = Callable[[], Awaitable[int | None]]
 log = logging.getLogger(__name__)
 
 
-def configured_adapters(app: App) -> list[PlatformAdapter]:
-    """An adapter for every platform that has a token (imported only when needed)."""
+def configured_adapters(
+    app: App, platforms: Sequence[PlatformSpec[Any]] = PLATFORMS
+) -> list[PlatformAdapter]:
+    """An adapter for every enabled platform (its library imported only then)."""
     config = app.services.config
-    adapters: list[PlatformAdapter] = []
-    if config.telegram.token:
-        from bot.platforms.telegram import TelegramAdapter
-
-        adapters.append(TelegramAdapter(app, config.telegram))
-    if config.discord.token:
-        from bot.platforms.discord import DiscordAdapter
-
-        adapters.append(DiscordAdapter(app, config.discord))
-    return adapters
+    return [
+        spec.adapter(app, spec.settings(config))
+        for spec in platforms
+        if spec.adapter is not None and spec.is_enabled(config)
+    ]
 
 
 async def serve(app: App, adapters: list[PlatformAdapter], stop: asyncio.Event) -> None:

@@ -164,6 +164,14 @@ class CaseRepository:
         )
         return CASES.load_first(rows)
 
+    async def people_with_open_cases(self) -> set[int]:
+        """Everyone with an open case, in one query (a poll going to a whole audience
+        leaves them out without asking about each person)."""
+        rows = await self._db.fetch(
+            "SELECT DISTINCT person_id FROM cases WHERE status = 'open' AND person_id IS NOT NULL"
+        )
+        return {int(row[0]) for row in rows}
+
     async def latest_for_person(self, person_id: int) -> Case | None:
         rows = await self._db.fetch(
             f"SELECT {CASES.columns} FROM cases WHERE person_id = ? ORDER BY id DESC LIMIT 1",

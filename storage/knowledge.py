@@ -55,6 +55,15 @@ class KnowledgeRepository:
             (person_id, topic_id, int(urgent), to_db(now)),
         )
 
+    async def urgent_viewers(self, since: datetime) -> set[int]:
+        """Everyone shown an urgent answer since then, in one query (see
+        `people_with_open_cases`)."""
+        rows = await self._db.fetch(
+            "SELECT DISTINCT person_id FROM topic_views WHERE viewed_at >= ? AND urgent = 1",
+            (to_db(since),),
+        )
+        return {int(row[0]) for row in rows}
+
     async def recent_views(self, person_id: int, since: datetime) -> list[TopicView]:
         rows = await self._db.fetch(
             f"SELECT {VIEWS.columns} FROM topic_views "

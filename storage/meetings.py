@@ -11,6 +11,10 @@ from storage.database import Database
 from storage.rows import Table
 from storage.timestamps import to_db
 
+# People read per query when a whole audience is walked (announcements, polls, reminders):
+# small enough that converting a page never holds the event loop for long.
+PAGE = 1000
+
 
 class MeetingStatus(enum.Enum):
     PUBLISHED = "published"
@@ -202,12 +206,17 @@ class MeetingRepository:
             [(meeting_id, pid) for pid in person_ids],
         )
 
-    async def recipients(self, meeting_id: int) -> list[Subscriber]:
+    async def recipients(
+        self, meeting_id: int, after: int = 0, limit: int = PAGE
+    ) -> list[Subscriber]:
+        """Reachable people who were told about the meeting: one page in person order,
+        after the person id `after`."""
         rows = await self._db.fetch(
             f"SELECT {SUBSCRIBERS.columns} "
             "FROM meeting_recipients r JOIN people p ON p.id = r.person_id "
-            "WHERE r.meeting_id = ? AND p.unreachable = 0 ORDER BY p.id",
-            (meeting_id,),
+            "WHERE r.meeting_id = ? AND r.person_id > ? AND p.unreachable = 0 "
+            "ORDER BY r.person_id LIMIT ?",
+            (meeting_id, after, limit),
         )
         return SUBSCRIBERS.load_all(rows)
 
@@ -291,14 +300,19 @@ class SubscriptionRepository:
         )
         return None if row is None else SUBSCRIBERS.load(row)
 
-    async def audience(self, tags: tuple[str, ...]) -> list[Subscriber]:
+    async def audience(
+        self, tags: tuple[str, ...], after: int = 0, limit: int = PAGE
+    ) -> list[Subscriber]:
         """Reachable subscribers for a meeting: everyone for no tags, else matching tags
-        (people subscribed to everything hear about every neighbourhood)."""
+        (people subscribed to everything hear about every neighbourhood). One page in
+        person order, after the person id `after`: a city-wide audience is read a page
+        at a time, never all at once."""
         sql = (
             f"SELECT {SUBSCRIBERS.columns} FROM subscribers s "
-            "JOIN people p ON p.id = s.person_id WHERE p.unreachable = 0 AND p.blocked = 0"
+            "JOIN people p ON p.id = s.person_id "
+            "WHERE s.person_id > ? AND p.unreachable = 0 AND p.blocked = 0"
         )
-        params: list[str] = []
+        params: list[object] = [after]
         if tags:
             marks = ", ".join("?" for _ in tags)
             sql += (
@@ -307,4 +321,7 @@ class SubscriptionRepository:
                 f" AND t.tag IN ({marks})))"
             )
             params.extend(tags)
-        return SUBSCRIBERS.load_all(await self._db.fetch(sql + " ORDER BY p.id", params))
+        params.append(limit)
+        return SUBSCRIBERS.load_all(
+            await self._db.fetch(sql + " ORDER BY s.person_id LIMIT ?", params)
+        )

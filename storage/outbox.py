@@ -7,7 +7,9 @@ relay cannot produce a second row); the status column makes delivery resumable.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from storage.database import Database
@@ -38,15 +40,21 @@ class OutboxItem:
     broadcast_id: str | None
     expires_at: datetime | None = None
     subject: int | None = None
+    # The shared body the row's message is read from (a broadcast); `payload` is then
+    # filled from it when the row is read, and is empty on disk.
+    body_id: int | None = None
 
 
 ITEMS = Table(OutboxItem)
 _INSERT_COLUMNS = (
     "dedupe_key, platform, chat_id, thread_id, person_id, payload, not_before, created_at, "
-    "broadcast_id, expires_at, subject"
+    "broadcast_id, expires_at, subject, body_id"
 )
-# Rows per INSERT statement: 11 parameters each stays under both engines' limits.
+# Rows per INSERT statement: 12 parameters each stays under both engines' limits.
 _INSERT_CHUNK = 500
+# Bodies are immutable (keyed by their digest), so delivery keeps the last few read: a
+# broadcast has a handful of distinct messages, sent to thousands of chats.
+_BODY_CACHE = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +64,7 @@ class NewOutboxItem:
     dedupe_key: str
     platform: str
     chat_id: str
-    payload: str
+    payload: str  # empty when `body_id` names a stored body
     not_before: datetime
     thread_id: str | None = None
     person_id: int | None = None
@@ -66,11 +74,49 @@ class NewOutboxItem:
     # The person whose chat id or words the row carries (default: `person_id`); /forget
     # deletes by it. A liaison room's copy of a resident's message names the resident.
     subject: int | None = None
+    body_id: int | None = None
 
 
 class OutboxRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._bodies: OrderedDict[int, str] = OrderedDict()
+
+    async def store_body(self, payload: str, now: datetime) -> int:
+        """The id of the stored body holding `payload`, stored now if it is new.
+
+        Touching `created_at` of a body that already exists keeps retention (which removes
+        old bodies no row points at) from deleting it under the rows about to point at it.
+        """
+        digest = hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return int(
+            await self._db.fetchval(
+                "INSERT INTO outbox_bodies (digest, payload, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (digest) DO UPDATE SET created_at = excluded.created_at "
+                "RETURNING id",
+                (digest, payload, to_db(now)),
+            )
+        )
+
+    async def _with_bodies(self, items: list[OutboxItem]) -> list[OutboxItem]:
+        """Rows with their shared bodies filled into `payload`."""
+        wanted = {i.body_id for i in items if i.body_id is not None} - self._bodies.keys()
+        if wanted:
+            marks = ", ".join("?" for _ in wanted)
+            rows = await self._db.fetch(
+                f"SELECT id, payload FROM outbox_bodies WHERE id IN ({marks})", tuple(wanted)
+            )
+            for body_id, payload in rows:
+                self._bodies[int(body_id)] = str(payload)
+        filled = []
+        for item in items:
+            if item.body_id is not None:
+                self._bodies.move_to_end(item.body_id)
+                item = replace(item, payload=self._bodies[item.body_id])
+            filled.append(item)
+        while len(self._bodies) > _BODY_CACHE:
+            self._bodies.popitem(last=False)
+        return filled
 
     async def add(self, item: NewOutboxItem, now: datetime) -> bool:
         """Insert unless the dedupe key exists; True when a new row was written."""
@@ -82,7 +128,7 @@ class OutboxRepository:
         added = 0
         for start in range(0, len(items), _INSERT_CHUNK):
             chunk = items[start : start + _INSERT_CHUNK]
-            marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+            marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
             params: list[object] = []
             for item in chunk:
                 params += (
@@ -97,6 +143,7 @@ class OutboxRepository:
                     item.broadcast_id,
                     None if item.expires_at is None else to_db(item.expires_at),
                     item.person_id if item.subject is None else item.subject,
+                    item.body_id,
                 )
             rows = await self._db.fetch(
                 f"INSERT INTO outbox ({_INSERT_COLUMNS}) VALUES {marks} "
@@ -150,7 +197,7 @@ class OutboxRepository:
                 f"AND status = 'pending'{lock}) RETURNING {ITEMS.columns}",
                 (holder, to_db(until), platform, chat_id),
             )
-        return sorted(ITEMS.load_all(rows), key=lambda item: item.id)
+        return await self._with_bodies(sorted(ITEMS.load_all(rows), key=lambda item: item.id))
 
     async def release_chats(self, holder: str) -> int:
         """Give up every lease `holder` has: an instance stopping cleanly lets the next one
@@ -168,7 +215,7 @@ class OutboxRepository:
             "AND status = 'pending' ORDER BY id",
             (platform, chat_id),
         )
-        return ITEMS.load_all(rows)
+        return await self._with_bodies(ITEMS.load_all(rows))
 
     async def skip_expired(self, now: datetime) -> int:
         """Pending rows past their expiry are skipped, never sent late."""

@@ -77,6 +77,15 @@ class PrivacyRepository:
             "DELETE FROM outbox WHERE status <> 'pending' AND created_at < ?",
             (to_db(delivered_before),),
         )
+        # Broadcast bodies no row points at any more. The newest body always stays: SQLite
+        # gives a new row the highest id + 1, so keeping it means an id is never reused
+        # (delivery caches bodies by id).
+        await self._db.execute(
+            "DELETE FROM outbox_bodies WHERE created_at < ? "
+            "AND id < (SELECT MAX(id) FROM outbox_bodies) "
+            "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.body_id = outbox_bodies.id)",
+            (to_db(delivered_before),),
+        )
         views = await self._db.execute(
             "DELETE FROM topic_views WHERE viewed_at < ?", (to_db(viewed_before),)
         )

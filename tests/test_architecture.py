@@ -1,11 +1,14 @@
-"""The one rule of the design: features and storage never import a platform library."""
+"""The one rule of the design: only bot/platforms/ knows which platforms exist."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
+
+from bot.platforms.registry import PLATFORMS
 
 ROOT = Path(__file__).resolve().parent.parent
 NEUTRAL_PACKAGES = ("handlers", "storage", "bot/core")
@@ -45,3 +48,79 @@ def test_storage_does_not_depend_on_the_runtime() -> None:
         if any(m.split(".")[0] in {"bot", "handlers"} for m in _imported_modules(path))
     ]
     assert offenders == []
+
+
+# Shipped code outside bot/platforms/ that must not name a platform (tests and benchmarks
+# drive the platforms' fakes, so they name them by necessity).
+SHIPPED_PACKAGES = ("bot", "handlers", "storage")
+PLATFORM_PACKAGE = ROOT / "bot" / "platforms"
+# The seam itself: the registry and the spec type, which name no platform of their own.
+SEAM_MODULES = frozenset({"bot.platforms.registry", "bot.platforms.spec"})
+PLATFORM_WORDS = re.compile(
+    r"(?i)\b("
+    + "|".join(sorted({spec.name for spec in PLATFORMS} | set(PLATFORM_LIBRARIES)))
+    + r")\b"
+)
+
+
+def _outside_platforms() -> list[Path]:
+    return sorted(
+        path
+        for package in SHIPPED_PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if PLATFORM_PACKAGE not in path.parents
+    )
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    """Docstrings explain why (a limit, a platform's quirk); they are not behaviour."""
+    owners = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    return {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, owners)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+
+
+def _names_a_platform(module: str) -> bool:
+    """An import of a platform library, or of a platform's own module."""
+    parts = module.split(".")
+    if parts[0] in PLATFORM_LIBRARIES:
+        return True
+    return module.startswith("bot.platforms.") and module not in SEAM_MODULES
+
+
+def test_no_module_outside_the_platforms_names_a_platform() -> None:
+    """Outside bot/platforms/ no text in code and no import names a platform: features read
+    capabilities and neutral rooms, and a new platform is a module plus one registry line."""
+    offenders = []
+    for path in _outside_platforms():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        docstrings = _docstrings(tree)
+        where = path.relative_to(ROOT)
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and PLATFORM_WORDS.search(node.value)
+            ):
+                offenders.append(f"{where}:{node.lineno} {node.value[:60]!r}")
+        offenders.extend(
+            f"{where} imports {module}"
+            for module in _imported_modules(path)
+            if _names_a_platform(module)
+        )
+    assert offenders == []
+
+
+def test_the_check_would_see_a_platform_name() -> None:
+    """The scan above finds what it looks for: a literal, and both kinds of import."""
+    assert PLATFORM_WORDS.search(f"{PLATFORMS[0].name}:123")
+    assert _names_a_platform(f"bot.platforms.{PLATFORMS[0].name}")
+    assert _names_a_platform(f"{PLATFORM_LIBRARIES[0]}.ext")
+    assert not _names_a_platform("bot.platforms.registry")
+    assert not _names_a_platform("rich.console")

@@ -21,7 +21,9 @@ from bot.app import App, build_app
 from bot.core.events import EventKind
 from bot.platforms.console import ConsoleChat
 from bot.platforms.discord import DiscordAdapter
+from bot.platforms.discord_spec import DISCORD
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_spec import TELEGRAM
 from bot.platforms.text_clean import clean_text
 from storage.people import Role
 from tests.fakes.discord_api import FakeDiscord
@@ -137,8 +139,8 @@ async def start_both(tmp_path: Path) -> Both:
         LIAISON_DISCORD_RATE_CHANNEL_PER_5S="5000",
     )
     app = await build_app(config, languages=languages(), knowledge=knowledge(config))
-    telegram = TelegramAdapter(app, config.telegram)
-    discord = DiscordAdapter(app, config.discord, guild_ready_timeout=0.01)
+    telegram = TelegramAdapter(app, TELEGRAM.settings(config))
+    discord = DiscordAdapter(app, DISCORD.settings(config), guild_ready_timeout=0.01)
     await telegram.start()
     await discord.start()
     people = app.services.repos.people

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core.clock import Clock
 from bot.core.events import Button, Incoming, Outgoing
+from bot.core.platforms import Platforms
 from bot.core.ports import CalendarPublisher, Recipient, Responder, ThreadOpener
 from bot.i18n import RLM, Languages, Translator
 from bot.ops.metrics import Metrics
@@ -73,6 +74,8 @@ class Services:
     knowledge: KnowledgeBase
     # Filled by the dispatcher as routers are included; read by /help and platform menus.
     menu: list[MenuEntry] = field(default_factory=list)
+    # Rooms and capabilities of the platforms, by the neutral names features use.
+    platforms: Platforms = field(default_factory=Platforms)
     # Filled by adapters that can open a thread in a room (escalation: one per case).
     thread_openers: dict[str, ThreadOpener] = field(default_factory=dict)
     # Filled by adapters whose platform has native calendar events (meetings).

@@ -20,8 +20,6 @@ from storage.people import Person, Role
 
 log = logging.getLogger(__name__)
 
-# The terminal chat runs on the operator's own machine: its --role is trusted as given.
-LOCAL_PLATFORM = "console"
 # Buttons with this action run the command named by their argument (menus on /start).
 COMMAND_BUTTON = "cmd"
 # A guard sees every event after the person is known; returning False stops the event.
@@ -98,14 +96,18 @@ class Dispatcher:
         return Context(person, event, translator, services, responder)
 
     async def _sync_admin(self, person: Person) -> Person:
-        """Admins come only from the config (the terminal's local --role excepted)."""
+        """Admins come only from the config (a local operator's own --role excepted)."""
         configured = (
             f"{person.platform}:{person.platform_user_id}" in self.services.config.bot.admins
         )
         role = person.role
         if configured and role is not Role.ADMIN:
             role = Role.ADMIN
-        elif not configured and role is Role.ADMIN and person.platform != LOCAL_PLATFORM:
+        elif (
+            not configured
+            and role is Role.ADMIN
+            and not self.services.platforms.is_local(person.platform)
+        ):
             role = Role.RESIDENT
         if role is person.role:
             return person

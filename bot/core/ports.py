@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from bot.core.events import Outgoing
+from storage.people import Role
 
 # Sends a reply into the conversation the event came from (adapters bind it per event).
 Responder = Callable[[Outgoing], Awaitable[None]]
@@ -99,6 +100,13 @@ class ExclusiveReceiver(Protocol):
 
     async def stop_receiving(self) -> None:
         """Stop receiving at once; sending goes on."""
+
+
+class TerminalChat(Protocol):
+    """A chat with the person at this terminal, served until their input ends."""
+
+    async def run(self, role: Role | None = None) -> None:
+        """Serve until end of input; `role` is what the local operator says they are."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,7 +104,7 @@ class Metrics:
         )
         self.delivery_errors = Counter(
             "liaison_delivery_errors",
-            "Failed delivery attempts (outbox rows, and Telegram direct replies), by kind",
+            "Failed delivery attempts (outbox rows and direct replies), by kind",
             ["platform", "kind"],
             registry=registry,
         )
@@ -123,8 +123,8 @@ class Metrics:
         )
         self.leader = Gauge(
             "liaison_leader",
-            "1 while this instance holds Telegram long polling and the Discord gateway "
-            "(one instance at a time on a shared database), else 0",
+            "1 while this instance receives where one instance at a time may (long "
+            "polling, gateways) on a shared database, else 0",
             registry=registry,
         )
         self.loop_lag = Histogram(

@@ -15,10 +15,11 @@ from typing import TextIO
 from bot.app import App
 from bot.core.events import Button, EventKind, Incoming, Outgoing
 from bot.core.ports import NotConnected, Recipient
+from bot.platforms.console_spec import NAME
 from bot.platforms.text_clean import clean_text
 from storage.people import Role
 
-PLATFORM = "console"
+PLATFORM = NAME
 PROMPT = "> "
 
 

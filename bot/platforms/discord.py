@@ -83,17 +83,18 @@ from bot.core.ports import (
 )
 from bot.i18n import N_, Languages, negotiate
 from bot.outbox import Pacing
+from bot.platforms.discord_spec import CHANNEL_RATE_PERIOD_S, NAME
 from bot.platforms.slash_names import COMMAND_NAME_CONTEXT, LOCALIZED_NAMES
 from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.config import DiscordSection
+    from bot.platforms.discord_spec import DiscordSection
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "discord"
+PLATFORM = NAME
 # Where operators set the token, named when Discord refuses it.
 TOKEN_SETTING = "LIAISON_DISCORD_TOKEN"
 # Discord's limits: message content, action rows per message, buttons per row, label,
@@ -127,7 +128,6 @@ GUILD_READY_TIMEOUT_S = 2.0
 RATE_LIMIT_CEILING_S = 30.0
 # A liaison case thread may wait days for its next message.
 THREAD_ARCHIVE_MINUTES: Final = 10080
-CHANNEL_RATE_PERIOD_S = 5.0
 # Relayed and user-written text must never ping @everyone, @here, roles or users.
 NO_MENTIONS = discord.AllowedMentions.none()
 USER_MESSAGE_TYPES = (discord.MessageType.default, discord.MessageType.reply)

@@ -13,8 +13,8 @@ from typing import Any
 import aiohttp
 import discord
 
-from bot.config import Config
 from bot.doctor import Finding, RoomCheck, Status
+from bot.platforms.discord_spec import NAME, DiscordSection
 
 SETTING = "discord.liaison_channel_id"
 DEFAULT_API = "https://discord.com/api/v10"
@@ -64,9 +64,8 @@ def _why(error: BaseException) -> str:
 FAILURES = (ApiRefused, aiohttp.ClientError, TimeoutError)
 
 
-async def check_discord(config: Config, full: bool) -> RoomCheck:
+async def check_discord(settings: DiscordSection, full: bool) -> RoomCheck:
     """The room check (and with `full`, the doctor's other checks) for Discord."""
-    settings = config.discord
     configured = bool(settings.liaison_channel_id)
     findings: list[Finding] = []
     reachable = False
@@ -80,10 +79,10 @@ async def check_discord(config: Config, full: bool) -> RoomCheck:
                     Status.FAIL, f"token refused or API unreachable: {_why(error)}", "discord.token"
                 )
             )
-            return RoomCheck("discord", configured, False, tuple(findings), connected=False)
+            return RoomCheck(NAME, configured, False, tuple(findings), connected=False)
         findings.append(Finding(Status.OK, f"token valid: {me.get('username', '?')}"))
         if full:
-            findings.append(await _intents(api, config))
+            findings.append(await _intents(api, settings))
         if configured:
             room, reachable = await _room(api, settings.liaison_channel_id, str(me["id"]))
             findings.extend(room)
@@ -93,23 +92,23 @@ async def check_discord(config: Config, full: bool) -> RoomCheck:
             )
         if full:
             findings.extend(await _visible_channels(api))
-    return RoomCheck("discord", configured, reachable, tuple(findings))
+    return RoomCheck(NAME, configured, reachable, tuple(findings))
 
 
-async def _intents(api: Api, config: Config) -> Finding:
+async def _intents(api: Api, settings: DiscordSection) -> Finding:
     try:
         application = await api.get("/oauth2/applications/@me")
     except FAILURES as error:
         return Finding(Status.WARN, f"application settings not readable: {_why(error)}")
     enabled = bool(int(application.get("flags") or 0) & MESSAGE_CONTENT_FLAGS)
-    if config.discord.message_content and not enabled:
+    if settings.message_content and not enabled:
         return Finding(
             Status.FAIL,
             "message_content = true, but the Message Content Intent is off in the developer "
             "portal (Bot page): the gateway will refuse to connect",
             "discord.message_content",
         )
-    if config.discord.message_content:
+    if settings.message_content:
         return Finding(Status.OK, "Message Content Intent on: liaisons can type in case threads")
     return Finding(
         Status.INFO,

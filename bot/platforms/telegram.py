@@ -55,12 +55,13 @@ from bot.core.ports import (
 from bot.i18n import Translator
 from bot.outbox import Pacing, rate_limiter
 from bot.platforms.telegram_http import AiohttpRequest
+from bot.platforms.telegram_spec import NAME
 from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.config import TelegramSection
+    from bot.platforms.telegram_spec import TelegramSection
 
 log = logging.getLogger(__name__)
 # Text replies go by `do_api_request("sendMessage")` on purpose (see `_send_part`); PTB
@@ -68,7 +69,7 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
 T = TypeVar("T")
 
-PLATFORM = "telegram"
+PLATFORM = NAME
 # Where operators set the token, named when Telegram refuses it.
 TOKEN_SETTING = "LIAISON_TELEGRAM_TOKEN"
 # Bot API limits: message text 4096 and captions 1024 characters after entity parsing,

@@ -12,8 +12,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.config import Config
 from bot.doctor import Finding, RoomCheck, Status
+from bot.platforms.telegram_spec import NAME, TelegramSection
 
 SETTING = "telegram.liaison_chat_id"
 TIMEOUT = aiohttp.ClientTimeout(total=15)
@@ -38,9 +38,8 @@ async def _call(session: aiohttp.ClientSession, base: str, method: str, **params
     return body.get("result")
 
 
-async def check_telegram(config: Config, full: bool) -> RoomCheck:
+async def check_telegram(settings: TelegramSection, full: bool) -> RoomCheck:
     """The room check (and with `full`, the doctor's other checks) for Telegram."""
-    settings = config.telegram
     base = f"{settings.api_base_url}{settings.token}"
     findings: list[Finding] = []
     reachable = False
@@ -56,7 +55,7 @@ async def check_telegram(config: Config, full: bool) -> RoomCheck:
                 )
             )
             configured = bool(settings.liaison_chat_id)
-            return RoomCheck("telegram", configured, False, tuple(findings), connected=False)
+            return RoomCheck(NAME, configured, False, tuple(findings), connected=False)
         findings.append(Finding(Status.OK, f"token valid: @{me.get('username', '?')}"))
         if full:
             findings.append(_privacy(me))
@@ -68,9 +67,9 @@ async def check_telegram(config: Config, full: bool) -> RoomCheck:
                 Finding(Status.WARN, f"{SETTING} is empty: no liaison group here", SETTING)
             )
         if full:
-            findings.extend(await _webhook(session, base, config))
+            findings.extend(await _webhook(session, base, settings))
             findings.extend(await _chats(session, base))
-    return RoomCheck("telegram", bool(settings.liaison_chat_id), reachable, tuple(findings))
+    return RoomCheck(NAME, bool(settings.liaison_chat_id), reachable, tuple(findings))
 
 
 def _why(error: BaseException) -> str:
@@ -130,13 +129,14 @@ async def _room(
     return findings, True
 
 
-async def _webhook(session: aiohttp.ClientSession, base: str, config: Config) -> list[Finding]:
+async def _webhook(
+    session: aiohttp.ClientSession, base: str, settings: TelegramSection
+) -> list[Finding]:
     try:
         info = await _call(session, base, "getWebhookInfo")
     except (ApiRefused, aiohttp.ClientError, TimeoutError) as error:
         return [Finding(Status.WARN, f"webhook info not available: {_why(error)}")]
     url = info.get("url") or ""
-    settings = config.telegram
     if settings.mode != "webhook":
         if url:
             return [Finding(Status.WARN, "a webhook is set; polling mode removes it at start")]

@@ -16,7 +16,6 @@ from bot.core.events import Button, EventKind, Form, Incoming, Outgoing
 from bot.core.ports import Recipient
 from bot.core.router import Router
 from bot.i18n import N_
-from handlers.escalation.rooms import CONSOLE
 from handlers.escalation.service import (
     BLOCK,
     CLAIM,
@@ -136,7 +135,7 @@ async def _assign(ctx: Context, case: Case, liaison: Person | None) -> None:
 def _sees_room_notices(ctx: Context) -> bool:
     """Rooms and terminal liaisons already get every case notice: telling the person who
     acted as well would post the same event twice."""
-    return not ctx.event.is_private or ctx.event.platform == CONSOLE
+    return not ctx.event.is_private or ctx.services.platforms.is_local(ctx.event.platform)
 
 
 @router.command("release", N_("Give a case back to everyone: /release number"), roles=STAFF)

@@ -1,8 +1,9 @@
-"""Where liaisons work: configured rooms on each platform, and terminal liaisons.
+"""Where liaisons work: the configured liaison rooms, and liaisons at the operator's
+own terminal.
 
-A case gets one thread per room where the platform has threads (Telegram forum topics,
-Discord threads); elsewhere its messages are posted in the room itself, each tagged with
-the case number.
+A case gets one thread per room where the platform has threads (forum topics, channel
+threads); elsewhere its messages are posted in the room itself, each tagged with the case
+number.
 """
 
 from __future__ import annotations
@@ -18,28 +19,16 @@ from storage.cases import CaseRoom
 from storage.people import Role
 
 log = logging.getLogger(__name__)
-CONSOLE = "console"
 OPEN_THREAD_TIMEOUT_S = 10.0
 # A little longer than the bound above, so rows are held until the opener has answered.
 THREAD_WAIT = timedelta(seconds=OPEN_THREAD_TIMEOUT_S + 5)
 
 
-def configured_rooms(services: Services) -> list[tuple[str, str]]:
-    """(platform, chat id) of each liaison room named in the config."""
-    config = services.config
-    rooms: list[tuple[str, str]] = []
-    if config.telegram.token and config.telegram.liaison_chat_id:
-        rooms.append(("telegram", config.telegram.liaison_chat_id))
-    if config.discord.token and config.discord.liaison_channel_id:
-        rooms.append(("discord", config.discord.liaison_channel_id))
-    return rooms
-
-
 async def add_case_rooms(services: Services, case_id: int) -> None:
     """Give the case a place in every room (inside the transaction that opens it); the
     threads come after the commit, from `open_case_threads`."""
-    for platform, chat_id in configured_rooms(services):
-        await services.repos.cases.add_room(CaseRoom(case_id, platform, chat_id, None))
+    for room in services.platforms.liaison_rooms:
+        await services.repos.cases.add_room(CaseRoom(case_id, room.platform, room.chat_id, None))
 
 
 def thread_wait(services: Services) -> datetime:
@@ -87,6 +76,7 @@ async def liaison_recipients(services: Services, case_id: int) -> list[Recipient
     ]
     for role in (Role.LIAISON, Role.ADMIN):
         for person in await services.repos.people.with_role(role):
-            if person.platform == CONSOLE:
-                recipients.append(Recipient(CONSOLE, person.platform_user_id, None, person.id))
+            if services.platforms.is_local(person.platform):
+                recipient = Recipient(person.platform, person.platform_user_id, None, person.id)
+                recipients.append(recipient)
     return recipients

@@ -14,6 +14,8 @@ version's pending rows and jobs and queues new ones.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -25,7 +27,7 @@ from bot.i18n import Translator
 from bot.outbox import Queued
 from handlers.meetings import native
 from handlers.meetings.calendar import meeting_ics
-from storage.meetings import Meeting, MeetingStatus, Rsvp, Series, Subscriber
+from storage.meetings import PAGE, Meeting, MeetingStatus, Rsvp, Series, Subscriber
 
 RSVP = "mtg.rsvp"
 # The outbox "platform" whose rows are send jobs (announcements of later occurrences of a
@@ -70,22 +72,13 @@ def person_audience(services: Services, subscriber: Subscriber) -> Audience:
 
 
 def channel_audiences(services: Services) -> list[Audience]:
-    """Announcement chats/channels; `lang:chat_id` entries get that language."""
+    """Announcement rooms, in the bot's default language."""
     config = services.config
     zone = ZoneInfo(config.bot.timezone)
-    found: list[Audience] = []
-    for platform, entries, enabled in (
-        ("telegram", config.telegram.announcement_chat_ids, bool(config.telegram.token)),
-        ("discord", config.discord.announcement_channel_ids, bool(config.discord.token)),
-    ):
-        if not enabled:
-            continue
-        for entry in entries:
-            lang, _, chat_id = entry.rpartition(":")
-            if lang not in services.languages.codes:
-                lang, chat_id = config.bot.default_locale, entry
-            found.append(Audience(None, Recipient(platform, chat_id), lang, zone))
-    return found
+    return [
+        Audience(None, Recipient(room.platform, room.chat_id), config.bot.default_locale, zone)
+        for room in services.platforms.announcement_rooms
+    ]
 
 
 def meeting_text(t: Translator, meeting: Meeting, zone: ZoneInfo, heading: str) -> str:
@@ -220,26 +213,64 @@ def broadcast_id(meeting: Meeting, kind: str) -> str:
     return f"meeting:{meeting.id}:v{meeting.version}:{kind}"
 
 
+async def pages(
+    read: Callable[[int], Awaitable[list[Subscriber]]],
+) -> AsyncIterator[list[Subscriber]]:
+    """Walk an audience a page at a time (`read(after)` gives the people after that person
+    id), letting other tasks run between pages: queueing 100,000 people never holds the
+    event loop for more than one page's work."""
+    after = 0
+    while True:
+        page = await read(after)
+        if page:
+            yield page
+        if len(page) < PAGE:
+            return
+        after = page[-1].person_id
+        await asyncio.sleep(0)
+
+
+class Notices:
+    """One kind of notice about one meeting version, queued to audiences page by page."""
+
+    def __init__(self, services: Services, meeting: Meeting, kind: str, minutes: int = 0) -> None:
+        self._services = services
+        self._meeting = meeting
+        self._kind = kind
+        self._minutes = minutes
+        self._rendered: _Renderer | None = None
+        self.broadcast = broadcast_id(
+            meeting, f"remind{minutes}" if kind == Notice.REMIND else kind
+        )
+
+    async def queue(self, audiences: list[Audience]) -> int:
+        """Queue the notice for these audiences (one transaction); how many were new."""
+        services, meeting = self._services, self._meeting
+        if self._rendered is None:
+            series = await _series_view(services, meeting, self._kind)
+            self._rendered = _Renderer(services, meeting, series)
+        now = services.clock()
+        expires = meeting.starts_at if self._kind != Notice.CANCEL else None
+        return await services.outbox.enqueue_many(
+            [
+                Queued(
+                    audience.recipient,
+                    self._rendered(audience, self._kind, self._minutes),
+                    f"{self.broadcast}:{audience.recipient.platform}:{audience.recipient.chat_id}",
+                    not_before=send_time(services, audience.zone, meeting, now),
+                    broadcast_id=self.broadcast,
+                    expires_at=expires,
+                )
+                for audience in audiences
+            ]
+        )
+
+
 async def queue(
     services: Services, audiences: list[Audience], meeting: Meeting, kind: str, minutes: int = 0
 ) -> int:
     """Queue one notice per audience in one transaction; returns how many were new."""
-    now = services.clock()
-    rendered = _Renderer(services, meeting, await _series_view(services, meeting, kind))
-    name = f"remind{minutes}" if kind == Notice.REMIND else kind
-    broadcast = broadcast_id(meeting, name)
-    notices = [
-        Queued(
-            audience.recipient,
-            rendered(audience, kind, minutes),
-            f"{broadcast}:{audience.recipient.platform}:{audience.recipient.chat_id}",
-            not_before=send_time(services, audience.zone, meeting, now),
-            broadcast_id=broadcast,
-            expires_at=meeting.starts_at if kind != Notice.CANCEL else None,
-        )
-        for audience in audiences
-    ]
-    return await services.outbox.enqueue_many(notices)
+    return await Notices(services, meeting, kind, minutes).queue(audiences)
 
 
 async def _series_view(services: Services, meeting: Meeting, kind: str) -> SeriesView | None:
@@ -252,13 +283,32 @@ async def _series_view(services: Services, meeting: Meeting, kind: str) -> Serie
     return series, await services.repos.meetings.occurrences(series.id)
 
 
-def _people(services: Services, *groups: list[Subscriber]) -> list[Audience]:
-    """Each person once, whichever groups they are in."""
-    seen: dict[int, Subscriber] = {}
-    for group in groups:
-        for subscriber in group:
-            seen.setdefault(subscriber.person_id, subscriber)
-    return [person_audience(services, s) for s in seen.values()]
+async def _notify(
+    services: Services,
+    notices: Notices,
+    read: Callable[[int], Awaitable[list[Subscriber]]],
+    going: list[Subscriber],
+    declined: set[int] | None = None,
+    record: Meeting | None = None,
+    channels: bool = True,
+) -> int:
+    """Queue `notices` to everyone `read` pages through and everyone going (each person
+    once, nobody `declined`), then to the announcement channels; `record` notes who was
+    told. Returns how many were new."""
+    going_ids = {s.person_id for s in going}
+    skip = going_ids | (declined or set())
+    count = 0
+    async for page in pages(read):
+        people = [s for s in page if s.person_id not in skip]
+        if record is not None:
+            await services.repos.meetings.add_recipients(record.id, [s.person_id for s in people])
+        count += await notices.queue([person_audience(services, s) for s in people])
+    if record is not None:
+        await services.repos.meetings.add_recipients(record.id, sorted(going_ids))
+    audiences = [person_audience(services, s) for s in going]
+    if channels:
+        audiences += channel_audiences(services)
+    return count + await notices.queue(audiences)
 
 
 async def announce(services: Services, meeting: Meeting) -> int:
@@ -266,13 +316,14 @@ async def announce(services: Services, meeting: Meeting) -> int:
     schedule the reminders; returns how many announcements were queued."""
     repos = services.repos
     async with services.db.transaction():  # recipients recorded with the queued notices
-        subscribers = await repos.subscriptions.audience(meeting.audience_tags)
         going = await repos.meetings.answered(meeting.id, Rsvp.GOING)
-        people = _people(services, subscribers, going)
-        told = [a.person_id for a in people if a.person_id]
-        await repos.meetings.add_recipients(meeting.id, told)
-        audiences = people + channel_audiences(services)
-        count = await queue(services, audiences, meeting, Notice.ANNOUNCE)
+        count = await _notify(
+            services,
+            Notices(services, meeting, Notice.ANNOUNCE),
+            lambda after: repos.subscriptions.audience(meeting.audience_tags, after),
+            going,
+            record=meeting,
+        )
         await schedule_reminders(services, meeting)
     return count
 
@@ -280,19 +331,24 @@ async def announce(services: Services, meeting: Meeting) -> int:
 async def notify_change(services: Services, meeting: Meeting) -> int:
     """Withdraw the old version's pending messages and jobs, tell everyone who was told or
     is going, and schedule the new version's reminders."""
+    repos = services.repos
     # One transaction: the old messages are never withdrawn without the new ones queued.
     async with services.db.transaction():
-        await services.repos.outbox.skip_pending(f"meeting:{meeting.id}:v")
-        told = await services.repos.meetings.recipients(meeting.id)
+        await repos.outbox.skip_pending(f"meeting:{meeting.id}:v")
+        told = await repos.meetings.recipients(meeting.id, limit=1)
         if announce_at(meeting, services.clock()) > services.clock() and not told:
             # An occurrence nobody has heard of yet: announce the new version in its time.
             if meeting.status is MeetingStatus.PUBLISHED:
                 await schedule_announcement(services, meeting)
             return 0
-        going = await services.repos.meetings.answered(meeting.id, Rsvp.GOING)
-        people = _people(services, told, going)
+        going = await repos.meetings.answered(meeting.id, Rsvp.GOING)
         kind = Notice.CANCEL if meeting.status is MeetingStatus.CANCELLED else Notice.CHANGE
-        count = await queue(services, people + channel_audiences(services), meeting, kind)
+        count = await _notify(
+            services,
+            Notices(services, meeting, kind),
+            lambda after: repos.meetings.recipients(meeting.id, after),
+            going,
+        )
         if kind == Notice.CHANGE:
             await schedule_reminders(services, meeting)
     return count
@@ -351,11 +407,17 @@ async def _jobs(
 async def remind(services: Services, meeting: Meeting, minutes: int) -> int:
     """Queue one reminder for everyone subscribed or going now, except "Can't go"."""
     repos = services.repos
-    subscribers = await repos.subscriptions.audience(meeting.audience_tags)
-    going = await repos.meetings.answered(meeting.id, Rsvp.GOING)
     declined = {s.person_id for s in await repos.meetings.answered(meeting.id, Rsvp.NO)}
-    people = [a for a in _people(services, subscribers, going) if a.person_id not in declined]
-    return await queue(services, people, meeting, Notice.REMIND, minutes)
+    going = await repos.meetings.answered(meeting.id, Rsvp.GOING)
+    async with services.db.transaction():
+        return await _notify(
+            services,
+            Notices(services, meeting, Notice.REMIND, minutes),
+            lambda after: repos.subscriptions.audience(meeting.audience_tags, after),
+            going,
+            declined=declined,
+            channels=False,
+        )
 
 
 class SendJobs:

@@ -15,7 +15,13 @@ from bot.core.events import Attachment, Button, Outgoing
 from bot.core.ports import Recipient
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.outbox import Queued
-from handlers.meetings.broadcast import after_quiet_hours, channel_audiences, person_audience
+from handlers.meetings.broadcast import (
+    Audience,
+    after_quiet_hours,
+    channel_audiences,
+    pages,
+    person_audience,
+)
 from handlers.polls.chart import ChartBar, ChartText, distribution_png, trend_png
 from handlers.polls.results import (
     MIN_N_DISCLOSE,
@@ -77,43 +83,71 @@ def poll_message(t: Translator, poll: Poll) -> Outgoing:
 
 
 async def send_poll(services: Services, poll: Poll, to_channels: bool) -> int:
-    """Queue the poll for its audience, skipping people it would be wrong to ask now."""
-    now = services.clock()
-    subscribers = await services.repos.subscriptions.audience(poll.audience_tags)
-    audiences = [person_audience(services, s) for s in subscribers]
-    if to_channels:
-        audiences += channel_audiences(services)
-    messages: dict[str, Outgoing] = {}
-    reminders: dict[tuple[str, str], Outgoing] = {}
-    batch: list[Queued] = []
-    later: list[Queued] = []
-    for audience in audiences:
-        if audience.person_id is not None and await should_not_ask(services, audience.person_id):
-            continue
-        t = services.languages.translator(audience.lang)
-        if audience.lang not in messages:
-            messages[audience.lang] = poll_message(t, poll)
-        batch.append(
-            Queued(
-                audience.recipient,
-                messages[audience.lang],
-                poll_dedupe_key(poll, audience.recipient),
-                not_before=now,
-                broadcast_id=f"poll:{poll.id}",
-                expires_at=poll.closes_at,
+    """Queue the poll for its audience, skipping people it would be wrong to ask now.
+
+    The audience is walked a page at a time (see `handlers.meetings.broadcast.pages`) in
+    one transaction; who must not be asked is read once for the whole poll, not per person.
+    """
+    repos = services.repos
+    quiet = await repos.cases.people_with_open_cases() | await repos.knowledge.urgent_viewers(
+        services.clock() - URGENT_QUIET
+    )
+    queue = _PollQueue(services, poll)
+    sent = 0
+    async with services.db.transaction():
+        async for page in pages(
+            lambda after: repos.subscriptions.audience(poll.audience_tags, after)
+        ):
+            sent += await queue.add(
+                [person_audience(services, s) for s in page if s.person_id not in quiet]
             )
-        )
-        if audience.person_id is None:
-            continue  # channels get no reminder: nobody there can be told apart
-        key = (audience.lang, audience.zone.key)
-        if key not in reminders:
-            reminders[key] = closing_soon_message(t, poll, audience.zone)
-        reminder = closing_soon(services, poll, audience.recipient, audience.zone, reminders[key])
-        if reminder is not None:
-            later.append(reminder)
-    sent = await services.outbox.enqueue_many(batch)
-    await services.outbox.enqueue_many(later)
+        if to_channels:
+            sent += await queue.add(channel_audiences(services))
     return sent
+
+
+class _PollQueue:
+    """Queues one poll, and each person's closing-soon reminder, to pages of audiences;
+    each language's message (and each language and zone's reminder) is rendered once."""
+
+    def __init__(self, services: Services, poll: Poll) -> None:
+        self._services = services
+        self._poll = poll
+        self._messages: dict[str, Outgoing] = {}
+        self._reminders: dict[tuple[str, str], Outgoing] = {}
+
+    async def add(self, audiences: list[Audience]) -> int:
+        services, poll = self._services, self._poll
+        now = services.clock()
+        batch: list[Queued] = []
+        later: list[Queued] = []
+        for audience in audiences:
+            t = services.languages.translator(audience.lang)
+            if audience.lang not in self._messages:
+                self._messages[audience.lang] = poll_message(t, poll)
+            batch.append(
+                Queued(
+                    audience.recipient,
+                    self._messages[audience.lang],
+                    poll_dedupe_key(poll, audience.recipient),
+                    not_before=now,
+                    broadcast_id=f"poll:{poll.id}",
+                    expires_at=poll.closes_at,
+                )
+            )
+            if audience.person_id is None:
+                continue  # channels get no reminder: nobody there can be told apart
+            key = (audience.lang, audience.zone.key)
+            if key not in self._reminders:
+                self._reminders[key] = closing_soon_message(t, poll, audience.zone)
+            reminder = closing_soon(
+                services, poll, audience.recipient, audience.zone, self._reminders[key]
+            )
+            if reminder is not None:
+                later.append(reminder)
+        sent = await services.outbox.enqueue_many(batch)
+        await services.outbox.enqueue_many(later)
+        return sent
 
 
 def voter_hash(services: Services, poll_id: int, platform: str, platform_user_id: str) -> str:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_config
+from bot.platforms.discord_spec import DISCORD
+from bot.platforms.telegram_spec import TELEGRAM
 
 
 def test_defaults_are_safe_without_a_file(tmp_path: Path) -> None:
@@ -18,7 +20,7 @@ def test_defaults_are_safe_without_a_file(tmp_path: Path) -> None:
     if config is None:
         pytest.skip("a developer config.toml is present in the working directory")
     assert config.storage.path == "./liaison.db"
-    assert config.telegram.token == "" and config.discord.token == ""
+    assert TELEGRAM.settings(config).token == "" and DISCORD.settings(config).token == ""
 
 
 def test_environment_overrides_file(tmp_path: Path) -> None:
@@ -34,10 +36,10 @@ def test_environment_overrides_file(tmp_path: Path) -> None:
             "LIAISON_TELEGRAM_ANNOUNCEMENT_CHAT_IDS": "-1001, -1002",
         },
     )
-    assert config.telegram.token == "123:abc"
-    assert config.telegram.webhook_port == 9000
-    assert config.telegram.api_base_url == "http://127.0.0.1:1/bot"
-    assert config.telegram.announcement_chat_ids == ("-1001", "-1002")
+    assert TELEGRAM.settings(config).token == "123:abc"
+    assert TELEGRAM.settings(config).webhook_port == 9000
+    assert TELEGRAM.settings(config).api_base_url == "http://127.0.0.1:1/bot"
+    assert TELEGRAM.settings(config).announcement_chat_ids == ("-1001", "-1002")
 
 
 @pytest.mark.parametrize(
@@ -140,7 +142,7 @@ def test_fractional_rates_are_accepted(
     config = load_config(path, env=env)
     ((name, value),) = env.items()
     section, _, key = name.removeprefix("LIAISON_").lower().partition("_")
-    assert getattr(getattr(config, section), key) == expected == float(value)
+    assert getattr(config.platforms[section], key) == expected == float(value)
 
 
 def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.cli import EXIT_CONFIG, main
-from bot.config import Config, ConfigError, load_config
+from bot.config import ConfigError, config_sections, load_config
 
 PROPERTY = settings(
     max_examples=150,
@@ -39,7 +39,7 @@ CLI_PROPERTY = settings(PROPERTY, max_examples=25)
 def all_keys() -> list[tuple[str, Any]]:
     """Every setting as ("section.key", its type), straight from the model."""
     keys = []
-    for section, section_type in typing.get_type_hints(Config).items():
+    for section, section_type in config_sections():
         hints = typing.get_type_hints(section_type)
         for spec in dataclasses.fields(section_type):
             keys.append((f"{section}.{spec.name}", hints[spec.name]))

@@ -10,7 +10,9 @@ import pytest
 
 from bot.app import App
 from bot.platforms.discord import DiscordAdapter
+from bot.platforms.discord_spec import DISCORD
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_spec import TELEGRAM
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
 from tests.support.app import AppFactory, make_config
@@ -66,8 +68,10 @@ async def start_bot(
             LIAISON_DISCORD_RATE_CHANNEL_PER_5S="500",
         )
         app = await make_app(config)
-        telegram = TelegramAdapter(app, config.telegram)
-        discord = DiscordAdapter(app, config.discord, guild_ready_timeout=GUILD_READY_WAIT_S)
+        telegram = TelegramAdapter(app, TELEGRAM.settings(config))
+        discord = DiscordAdapter(
+            app, DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S
+        )
         await telegram.start()
         try:
             await discord.start()
@@ -94,7 +98,9 @@ async def connect(
 
     async def start() -> tuple[App, DiscordAdapter]:
         app = await make_app(config)
-        adapter = DiscordAdapter(app, config.discord, guild_ready_timeout=GUILD_READY_WAIT_S)
+        adapter = DiscordAdapter(
+            app, DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S
+        )
         await adapter.start()
         adapters.append(adapter)
         return app, adapter

@@ -19,7 +19,9 @@ from bot.core.ports import Recipient, RetryAfter
 from bot.ops.backend import storage_backend
 from bot.ops.server import OpsServer, start_ops_listener
 from bot.platforms.discord import DiscordAdapter
+from bot.platforms.discord_spec import DISCORD
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_spec import TELEGRAM
 from bot.runner import serve
 from storage.people import Role
 from tests.fakes.discord_api import FakeDiscord
@@ -253,7 +255,9 @@ async def test_serve_starts_the_listener_with_telegram_and_counts_its_messages(
         )
         app = await make_app(config)
         stop = asyncio.Event()
-        running = asyncio.create_task(serve(app, [TelegramAdapter(app, config.telegram)], stop))
+        running = asyncio.create_task(
+            serve(app, [TelegramAdapter(app, TELEGRAM.settings(config))], stop)
+        )
         url = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as session:
             async with asyncio.timeout(10):
@@ -294,7 +298,7 @@ async def test_health_follows_the_discord_gateway(make_app: AppFactory, tmp_path
             LIAISON_OPS_LISTEN="127.0.0.1:0",
         )
         app = await make_app(config)
-        adapter = DiscordAdapter(app, config.discord, guild_ready_timeout=0.01)
+        adapter = DiscordAdapter(app, DISCORD.settings(config), guild_ready_timeout=0.01)
         await adapter.start()
         ops = await start_ops_listener(app, [adapter])
         assert ops is not None

@@ -45,6 +45,7 @@ from bot.platforms.discord import (
     message_contents,
     message_to_incoming,
 )
+from bot.platforms.discord_spec import DISCORD
 from storage.outbox import OutboxStatus
 from tests.fakes.discord_api import FakeDiscord, user_payload
 from tests.support.app import AppFactory, languages
@@ -55,7 +56,6 @@ ANA = "1300000000000000001"
 BEN = "1300000000000000002"
 # discord.py waits this long after the last GUILD_CREATE before it reports ready (2 s live).
 GUILD_READY_WAIT_S = 0.01
-
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
@@ -130,7 +130,7 @@ async def test_ephemeral_reply_to_a_command_the_tree_does_not_know(
         await ctx.reply("Only you can see this.", ephemeral=True)
 
     app.dispatcher.include(whisper)
-    adapter = DiscordAdapter(app, config.discord, guild_ready_timeout=GUILD_READY_WAIT_S)
+    adapter = DiscordAdapter(app, DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S)
     await adapter.start()
     try:
         interaction = await fake.slash(ANA, "whisper")
@@ -147,7 +147,7 @@ async def test_a_refused_login_fails_start(
     """A bad token stops start() with one line naming the setting, instead of hanging."""
     fake.refuse("GET", "/users/@me", 401, 0, "401: Unauthorized")
     config = discord_config(tmp_path, fake)
-    adapter = DiscordAdapter(await make_app(config), config.discord)
+    adapter = DiscordAdapter(await make_app(config), DISCORD.settings(config))
     with pytest.raises(StartupError) as refused:
         await adapter.start()
     assert str(refused.value) == "Discord rejected the token (401): check LIAISON_DISCORD_TOKEN"

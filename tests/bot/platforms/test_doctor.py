@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.doctor import NO_ROOM, doctor, room_problem
+from bot.doctor import doctor, no_room, room_problem
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, group_chat, message, person
 from tests.support.app import make_config
@@ -99,7 +99,7 @@ async def test_start_needs_one_reachable_room_on_any_platform(
     """No room anywhere: the missing settings are named. A Telegram group that does not
     exist: named with the reason. Only a Discord room: enough (cases from Telegram go to it)."""
     both = {**_telegram(tmp_path, api), **_discord(fake)}
-    assert await room_problem(make_config(tmp_path, **both)) == NO_ROOM
+    assert await room_problem(make_config(tmp_path, **both)) == no_room()
 
     api.missing_chats.add("-100999")
     missing = make_config(tmp_path, **both, LIAISON_TELEGRAM_LIAISON_CHAT_ID="-100999")
@@ -127,7 +127,7 @@ async def test_liaison_run_without_a_room_stops_with_one_line(
     _, stderr = await asyncio.wait_for(process.communicate(), 60)
     lines = stderr.decode().strip().splitlines()
     assert process.returncode == 2
-    assert lines == [f"liaison: {NO_ROOM}"]
+    assert lines == [f"liaison: {no_room()}"]
     assert TOKEN not in stderr.decode()
     assert api.sent("sendMessage") == [] and api.sent("getUpdates") == []
 

@@ -30,6 +30,7 @@ from bot.core.ports import (
 from bot.core.router import Router
 from bot.i18n import RLM
 from bot.platforms.telegram import MESSAGE_LIMIT, BotIdentity, TelegramAdapter, to_incoming
+from bot.platforms.telegram_spec import TELEGRAM
 from storage.outbox import OutboxStatus
 from tests.fakes.telegram_api import (
     BOT_ID,
@@ -82,7 +83,7 @@ async def start_bot(
         config = telegram_config(tmp_path, api, **settings)
         app = await make_app(config)
         app.dispatcher.include(_test_router())
-        adapter = TelegramAdapter(app, config.telegram)
+        adapter = TelegramAdapter(app, TELEGRAM.settings(config))
         await adapter.start()
         adapters.append(adapter)
         return Running(app, adapter)

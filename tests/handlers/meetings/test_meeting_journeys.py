@@ -8,21 +8,21 @@ decide who gets the reminder.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.app import App
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_spec import TELEGRAM
 from storage.people import Role
-from tests.fakes.telegram_api import ApiCall, FakeTelegramAPI, button_press, message, person
+from tests.fakes.telegram_api import FakeTelegramAPI, person
 from tests.support.app import AppFactory
 from tests.support.harness import FakeClock
 from tests.support.platforms import telegram_config
+from tests.support.telegram_chat import press, say, to
 
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
 START = datetime(2026, 12, 8, 23, 30, tzinfo=UTC)  # Tuesday 18:30 in New York
@@ -40,41 +40,12 @@ async def bot(
     async with FakeTelegramAPI() as api:
         config = telegram_config(tmp_path, api)
         app = await make_app(config)
-        adapter = TelegramAdapter(app, config.telegram)
+        adapter = TelegramAdapter(app, TELEGRAM.settings(config))
         await adapter.start()
         try:
             yield app, api
         finally:
             await adapter.stop()
-
-
-def _calls(api: FakeTelegramAPI, user: dict[str, Any]) -> list[ApiCall]:
-    """What the person received, in order: messages, and files with their captions."""
-    calls = api.sent("sendMessage") + api.sent("sendDocument")
-    return sorted((c for c in calls if c.get("chat_id") == str(user["id"])), key=lambda c: c.at)
-
-
-def to(api: FakeTelegramAPI, user: dict[str, Any]) -> list[str]:
-    return [call.get("text") or call.get("caption") or "" for call in _calls(api, user)]
-
-
-async def say(api: FakeTelegramAPI, user: dict[str, Any], text: str) -> str:
-    """Send a message and return the bot's newest reply to that person."""
-    before = len(api.sent("sendMessage"))
-    await api.push_update(message(user, text))
-    await api.wait_for("sendMessage", before + 1)
-    return to(api, user)[-1]
-
-
-async def press(api: FakeTelegramAPI, user: dict[str, Any], data: str) -> str:
-    """Press a button under the person's newest bot message; the reply or edit it causes."""
-    last = _calls(api, user)[-1]
-    sent, edits = len(api.sent("sendMessage")), len(api.sent("editMessageText"))
-    await api.push_update(button_press(user, last.result, data))
-    async with asyncio.timeout(5):
-        while len(api.sent("sendMessage")) == sent and len(api.sent("editMessageText")) == edits:
-            await asyncio.sleep(0.01)
-    return to(api, user)[-1]
 
 
 async def test_meeting_journey_in_four_languages(

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from bot.platforms.discord_spec import DISCORD
+from bot.platforms.telegram_spec import TELEGRAM
 from handlers.polls.closing import close_due_polls
 from storage.people import Role
 from tests.fakes.discord_api import FakeDiscord
@@ -74,8 +76,8 @@ async def bot(
         LIAISON_DISCORD_RATE_CHANNEL_PER_5S="500",
     )
     app = await make_app(config)
-    telegram = TelegramAdapter(app, config.telegram)
-    discord = DiscordAdapter(app, config.discord, guild_ready_timeout=GUILD_READY_WAIT_S)
+    telegram = TelegramAdapter(app, TELEGRAM.settings(config))
+    discord = DiscordAdapter(app, DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S)
     await telegram.start()
     await discord.start()
     yield Bot(app, telegram, discord, api, fake)
