@@ -19,6 +19,7 @@ from bot.core.context import Context
 from bot.core.events import Incoming
 from bot.leadership import Leadership
 from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_spec import TELEGRAM
 from storage.leader import LEADER_LOCK, SoleInstance, leader_lock
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, message, person
 from tests.support.app import AppFactory, make_config
@@ -77,7 +78,7 @@ async def _instances(
     async def start(name: str) -> Instance:
         app = await make_app(config)
         _recording(app, name, handled)
-        adapter = TelegramAdapter(app, config.telegram)
+        adapter = TelegramAdapter(app, TELEGRAM.settings(config))
         await adapter.start_sending()
         leadership = Leadership(
             leader_lock(app.db), [adapter], app.services.metrics, grace_s=GRACE_S
@@ -173,7 +174,7 @@ async def test_a_second_poller_gets_409_and_the_adapter_keeps_going(
         for name in ("a", "b"):
             app = await make_app(config)
             _recording(app, name, handled)
-            adapter = TelegramAdapter(app, config.telegram)
+            adapter = TelegramAdapter(app, TELEGRAM.settings(config))
             adapters.append(adapter)
             await adapter.start()
         await _eventually(lambda: api.conflicts >= 1)
