@@ -418,8 +418,9 @@ def _key_reminder(config: Config) -> str:
 
 async def _chat(config: Config, user: str, role: Role | None, announce: str = "") -> int:
     from bot.app import build_app, claim_instance
+    from bot.host import AppHost
 
-    terminal = local_platform().terminal
+    terminal = local_platform(config.platform_specs).terminal
     if terminal is None:
         raise StartupError("no platform of this build offers a terminal chat")
     lock = claim_instance(config)
@@ -430,7 +431,7 @@ async def _chat(config: Config, user: str, role: Role | None, announce: str = ""
             logging.getLogger(__name__).info("no platform token configured: terminal chat")
             print(announce)
         try:
-            await terminal(app, user).run(role)
+            await terminal(AppHost(app), user).run(role)
         finally:
             await app.close()
     finally:
@@ -451,7 +452,7 @@ async def _run(config: Config) -> int:
     from bot.doctor import room_problem
     from bot.runner import run_platforms
 
-    if not any(spec.is_enabled(config) for spec in PLATFORMS):
+    if not any(spec.is_enabled(config) for spec in config.platform_specs):
         notice = "No platform token is configured: starting the terminal chat."
         return await _chat(config, _default_user(), None, notice)
     # A resident told "a liaison will answer" must reach one: no reachable room, no start.

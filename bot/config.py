@@ -360,8 +360,9 @@ class Config:
     meetings: MeetingsSection = field(default_factory=MeetingsSection)
     polls: PollsSection = field(default_factory=PollsSection)
     ops: OpsSection = field(default_factory=OpsSection)
-    # Each platform's section by platform name, as its spec in the registry declares it;
-    # read through `spec.settings(config)`.
+    # The platforms this deployment knows (the registry's, unless a test adds its own),
+    # and each one's section by platform name, read through `spec.settings(config)`.
+    platform_specs: tuple[PlatformSpec[Any], ...] = PLATFORMS
     platforms: Mapping[str, object] = field(default_factory=dict)
 
     def secrets(self) -> list[str]:
@@ -371,7 +372,11 @@ class Config:
 
 
 # The sections every deployment has, by table name (platform tables come from the registry).
-_CORE_SECTIONS = tuple(spec.name for spec in dataclasses.fields(Config) if spec.name != "platforms")
+_CORE_SECTIONS = tuple(
+    spec.name
+    for spec in dataclasses.fields(Config)
+    if spec.name not in {"platforms", "platform_specs"}
+)
 
 
 def config_sections(
@@ -532,7 +537,7 @@ def load_config(
             raise ConfigError(name, "must be a table ([section])")
         sections[name] = _build_section(name, section_type, values, env)
     platform_sections = {spec.name: sections.pop(spec.name) for spec in platforms}
-    config = Config(**sections, platforms=platform_sections)
+    config = Config(**sections, platform_specs=tuple(platforms), platforms=platform_sections)
     admins = tuple(_normal_identity(identity) for identity in config.bot.admins)
     config = dataclasses.replace(config, bot=dataclasses.replace(config.bot, admins=admins))
     if config.bot.default_locale not in config.bot.languages:

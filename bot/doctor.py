@@ -65,12 +65,10 @@ def no_room(platforms: Sequence[PlatformSpec[Any]] = PLATFORMS) -> str:
     )
 
 
-def _platform_checks(
-    config: Config, platforms: Sequence[PlatformSpec[Any]] = PLATFORMS
-) -> list[PlatformCheck]:
+def _platform_checks(config: Config) -> list[PlatformCheck]:
     """The checks of every enabled platform (their libraries imported only when run)."""
     checks: list[PlatformCheck] = []
-    for spec in platforms:
+    for spec in config.platform_specs:
         check = spec.doctor
         if check is not None and spec.is_enabled(config):
             section = spec.settings(config)
@@ -78,12 +76,10 @@ def _platform_checks(
     return checks
 
 
-async def room_problem(
-    config: Config, platforms: Sequence[PlatformSpec[Any]] = PLATFORMS
-) -> str | None:
+async def room_problem(config: Config) -> str | None:
     """None when at least one configured liaison room is reachable; else the one line that
     says which setting is missing or wrong (start-up stops on it)."""
-    checks = _platform_checks(config, platforms)
+    checks = _platform_checks(config)
     if not checks:
         return None  # the terminal chat: liaisons are in it
     results = [await check(False) for check in checks]
@@ -91,21 +87,19 @@ async def room_problem(
         return None
     configured = [result for result in results if result.configured]
     if not configured:
-        return no_room(platforms)
+        return no_room(config.platform_specs)
     reasons = [
         f"{finding.setting}: {finding.text}"
         for result in configured
         for finding in result.findings
         if finding.status is Status.FAIL
     ]
-    return "; ".join(reasons) or no_room(platforms)
+    return "; ".join(reasons) or no_room(config.platform_specs)
 
 
-async def doctor(
-    config: Config, platforms: Sequence[PlatformSpec[Any]] = PLATFORMS
-) -> tuple[list[str], bool]:
+async def doctor(config: Config) -> tuple[list[str], bool]:
     """The checklist's lines, and whether escalation can reach somebody."""
-    checks = _platform_checks(config, platforms)
+    checks = _platform_checks(config)
     if not checks:
         return ["info  no platform token is set: only the terminal chat runs"], True
     lines: list[str] = []
@@ -116,5 +110,5 @@ async def doctor(
         lines.append(f"[{result.platform}]")
         lines.extend(f"{finding.status.value:<5} {finding.text}" for finding in result.findings)
     if not reachable:
-        lines.append(f"FAIL  {no_room(platforms)}")
+        lines.append(f"FAIL  {no_room(config.platform_specs)}")
     return lines, reachable

@@ -11,16 +11,13 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from bot.app import App, build_app, claim_instance
 from bot.config import Config
 from bot.core.ports import ExclusiveReceiver, PlatformAdapter
 from bot.leadership import Leadership
 from bot.ops.server import OpsServer, start_ops_listener
-from bot.platforms.registry import PLATFORMS
-from bot.platforms.spec import PlatformSpec
 from storage.leader import leader_lock
 
 # What `liaison run` awaits before starting adapters: None to go on, else an exit code.
@@ -28,14 +25,12 @@ Gate = Callable[[], Awaitable[int | None]]
 log = logging.getLogger(__name__)
 
 
-def configured_adapters(
-    app: App, platforms: Sequence[PlatformSpec[Any]] = PLATFORMS
-) -> list[PlatformAdapter]:
+def configured_adapters(app: App) -> list[PlatformAdapter]:
     """An adapter for every enabled platform (its library imported only then)."""
     config = app.services.config
     return [
         spec.adapter(app, spec.settings(config))
-        for spec in platforms
+        for spec in config.platform_specs
         if spec.adapter is not None and spec.is_enabled(config)
     ]
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from bot.app import App, build_app
 from bot.core.events import EventKind
+from bot.host import AppHost
 from bot.platforms.console import ConsoleChat
 from bot.platforms.discord import DiscordAdapter
 from bot.platforms.discord_spec import DISCORD
@@ -91,7 +92,7 @@ def test_cleaned_text_is_valid_printable_utf8(text: str) -> None:
 @pytest.mark.parametrize("line", ["²", "٣", "①", "𝟙", "\ud800", "\x00", "\u202e2"])
 async def test_the_terminal_chat_survives_odd_characters(app: App, line: str) -> None:
     """Typing a superscript two (a digit to str.isdigit, not to int) is just text."""
-    console = ConsoleChat(app, "tess", io.StringIO(), io.StringIO())
+    console = ConsoleChat(AppHost(app), "tess", io.StringIO(), io.StringIO())
     event = console.to_incoming(line + "\n")
     assert event is None or event.kind in (EventKind.TEXT, EventKind.COMMAND)
 
@@ -100,7 +101,7 @@ async def test_a_terminal_chat_with_odd_lines_runs_to_the_end(app: App) -> None:
     """A scripted terminal chat with odd lines ends only at end of input, every line answered."""
     lines = ["/start", "²", "1", "\x00\x1b", "٣", "mi casa \ud83d", "/language", "9"]
     output = io.StringIO()
-    console = ConsoleChat(app, "tess", io.StringIO("\n".join(lines) + "\n"), output)
+    console = ConsoleChat(AppHost(app), "tess", io.StringIO("\n".join(lines) + "\n"), output)
     await console.run()
     assert output.getvalue().count("\n\n") >= len(lines) - 1
 

@@ -12,8 +12,8 @@ import io
 import sys
 from typing import TextIO
 
-from bot.app import App
 from bot.core.events import Button, EventKind, Incoming, Outgoing
+from bot.core.host import PlatformHost
 from bot.core.ports import NotConnected, Recipient
 from bot.platforms.console_spec import NAME
 from bot.platforms.text_clean import clean_text
@@ -28,8 +28,8 @@ class ConsoleChat:
 
     platform = PLATFORM
 
-    def __init__(self, app: App, user: str, stdin: TextIO, stdout: TextIO) -> None:
-        self._app = app
+    def __init__(self, host: PlatformHost, user: str, stdin: TextIO, stdout: TextIO) -> None:
+        self._host = host
         self._user = user
         self._stdin = stdin
         self._stdout = stdout
@@ -78,15 +78,11 @@ class ConsoleChat:
 
     async def run(self, role: Role | None = None) -> None:
         """Serve until end of input; queued messages are delivered on open and on the way."""
-        app = self._app
-        app.delivery.register(self, pacing=None)
-        person = await app.services.repos.people.upsert_seen(
-            PLATFORM, self._user, None, app.services.clock()
-        )
-        if role is not None and person.role is not role:
-            await app.services.repos.people.set_role(person.id, role)
-        await app.delivery.drain()
-        app.start_background()
+        host = self._host
+        host.register_sender(self, None)
+        await host.sign_in(PLATFORM, self._user, role)
+        await host.drain()
+        host.start_background()
         loop = asyncio.get_running_loop()
         while True:
             if self._interactive:
@@ -98,17 +94,17 @@ class ConsoleChat:
             event = self.to_incoming(line)
             if event is None:
                 continue
-            await app.dispatcher.feed(event, self._reply)
-            await app.delivery.drain()
+            await host.feed(event, self._reply)
+            await host.drain()
 
     async def _reply(self, message: Outgoing) -> None:
         self._render(message)
 
 
-def open_console(app: App, user: str) -> ConsoleChat:
+def open_console(host: PlatformHost, user: str) -> ConsoleChat:
     # Bytes the terminal's encoding cannot decode (or characters it cannot show) must not
     # end the chat: they become U+FFFD / "?" instead of raising.
     for stream in (sys.stdin, sys.stdout):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="replace")
-    return ConsoleChat(app, user, sys.stdin, sys.stdout)
+    return ConsoleChat(host, user, sys.stdin, sys.stdout)

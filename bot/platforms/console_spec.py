@@ -14,7 +14,7 @@ from bot.core.capabilities import Capabilities, RateLimits
 from bot.platforms.spec import PlatformSpec
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.core.host import PlatformHost
     from bot.core.ports import TerminalChat
 
 NAME = "console"
@@ -43,10 +43,10 @@ def _capabilities(_section: ConsoleSection) -> Capabilities:
     )
 
 
-def _terminal(app: App, user: str) -> TerminalChat:
+def _terminal(host: PlatformHost, user: str) -> TerminalChat:
     from bot.platforms.console import open_console
 
-    return open_console(app, user)
+    return open_console(host, user)
 
 
 CONSOLE = PlatformSpec(

@@ -30,9 +30,9 @@ def local_platform(platforms: Sequence[PlatformSpec[Any]] = PLATFORMS) -> Platfo
     raise LookupError("no local platform is registered")
 
 
-def platforms_view(config: Config, platforms: Sequence[PlatformSpec[Any]] = PLATFORMS) -> Platforms:
+def platforms_view(config: Config) -> Platforms:
     """Rooms of the enabled platforms and every platform's capabilities, for features."""
-    enabled = [spec for spec in platforms if spec.is_enabled(config)]
+    enabled = [spec for spec in config.platform_specs if spec.is_enabled(config)]
     liaison = [
         Room(spec.name, spec.liaison_room(config)) for spec in enabled if spec.liaison_room(config)
     ]
@@ -42,5 +42,5 @@ def platforms_view(config: Config, platforms: Sequence[PlatformSpec[Any]] = PLAT
     return Platforms(
         tuple(liaison),
         tuple(announcements),
-        {spec.name: spec.capabilities_in(config) for spec in platforms},
+        {spec.name: spec.capabilities_in(config) for spec in config.platform_specs},
     )

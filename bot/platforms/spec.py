@@ -16,6 +16,7 @@ from bot.core.capabilities import Capabilities
 if TYPE_CHECKING:
     from bot.app import App
     from bot.config import Config
+    from bot.core.host import PlatformHost
     from bot.core.ports import PlatformAdapter, TerminalChat
     from bot.doctor import RoomCheck
 
@@ -48,7 +49,7 @@ class PlatformSpec(Generic[S]):
     # terminal chat, opened by `liaison chat`). Imports the platform library when called.
     adapter: Callable[[App, S], PlatformAdapter] | None = None
     # Opens a chat in this terminal for one local user (`liaison chat`); None elsewhere.
-    terminal: Callable[[App, str], TerminalChat] | None = None
+    terminal: Callable[[PlatformHost, str], TerminalChat] | None = None
     # The live check of `liaison doctor` and of start-up's liaison-room check.
     doctor: Callable[[S, bool], Awaitable[RoomCheck]] | None = None
     # Rules spanning several settings of the section; raises `ConfigError`.
