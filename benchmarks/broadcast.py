@@ -1,4 +1,5 @@
-"""A meeting announcement to 10,000 subscribers, paced, exactly once, across a crash.
+"""A meeting announcement to 10,000 (or `--subscribers N`) people, paced, exactly once,
+across a crash, without stalling the bot or bloating its database.
 
 The real bot (`python -m bot run`, a separate process) talks to the local fake Bot API
 served by this process, which enforces Telegram-shaped flood limits (default 300 sends/s
@@ -6,24 +7,32 @@ overall, 1/s per private chat) and answers 429 with `retry_after` beyond them. T
 configured with the same limits, so a well-paced outbox should run at the enforced rate
 and never be refused.
 
-Run 1 delivers the whole announcement: achieved rate ÷ enforced rate, 429s received,
-deliveries (distinct subscribers reached) and duplicates. Run 2 starts again on a freshly
-announced database, SIGKILLs the bot about half-way and restarts it: lost and duplicated
-deliveries (a send the fake answered but the bot had not yet recorded as sent is re-sent
-after the restart; the benchmark prints how many were in that window).
+The database holds the subscribers (ten languages) and an organizer, written by this
+process; the announcement itself is made in the bot: the organizer types /meeting new to
+it through the fake Bot API, step by step, and presses Publish, so the bot runs the code a
+real confirmation runs (the publish answer comes once the whole audience is queued).
 
-The database is prepared in this process as an organizer's publish would: 10,000
-subscribed people in ten languages, one meeting, `handlers.meetings.broadcast.announce`
-(one announcement row and two reminder rows per person); its duration is printed too.
+Run 1 delivers the whole announcement. Figures: achieved rate ÷ enforced rate, HTTP 429s,
+deliveries (subscribers whose `.ics`, the announcement's last part, arrived), duplicates
+(a message arriving in a chat more than once, compared by content), and the bot's cost:
+`loop_lag_max_ms`, the longest its event loop ran late (the bot's own probe, read from its
+`/metrics` listener, from start-up done to the end of delivery: the organizer's
+conversation, queueing the audience and sending); `rss_peak_mb`, its peak resident memory
+(VmHWM); `db_mb_per_1k`, how much the database grew when the announcement was queued,
+per 1,000 recipients. Run 2 starts again on a fresh database, SIGKILLs the bot about
+half-way and restarts it: lost and duplicated deliveries and that run's 429s (a send the
+fake answered but the bot had not yet recorded as sent is re-sent after the restart; the
+benchmark prints how many were in that window).
 
 Bounded: the whole benchmark keeps to `--budget` seconds (default 240). When the bot is
-too slow to deliver 10,000 twice in that time, run 2 uses as many subscribers as fit
+too slow to deliver everything twice in that time, run 2 uses as many subscribers as fit
 after run 1 (printed); a run that reaches its deadline reports what was delivered by then.
 
     python benchmarks/broadcast.py [--subscribers N] [--rate R] [--chat-rate C] [--budget S]
 
 Last line: {"rate_ratio": …, "http_429": …, "delivered": …, "duplicates": …,
-            "lost_after_kill": …, "duplicates_after_kill": …}
+            "loop_lag_max_ms": …, "rss_peak_mb": …, "db_mb_per_1k": …,
+            "lost_after_kill": …, "duplicates_after_kill": …, "http_429_after_kill": …}
 """
 
 from __future__ import annotations
@@ -32,170 +41,116 @@ import argparse
 import asyncio
 import json
 import logging
-import os
-import random
-import shutil
+import socket
 import sqlite3
 import sys
 import tempfile
 import time
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime
 from pathlib import Path
+
+import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.fakes is not part of the installed package
 
 from benchmarks.child_process import ChildProcess  # noqa: E402
-from bot.app import build_app  # noqa: E402
-from bot.config import SUPPORTED_LOCALES, load_config  # noqa: E402
-from handlers.meetings.broadcast import announce  # noqa: E402
-from storage.meetings import Meeting  # noqa: E402
-from storage.timestamps import to_db  # noqa: E402
-from tests.fakes.telegram_api import (  # noqa: E402
-    SENDING_METHODS,
-    TOKEN,
-    ApiCall,
-    FakeTelegramAPI,
-    RateLimits,
+from benchmarks.shared import (  # noqa: E402
+    Deliveries,
+    add_subscribers,
+    bot_env,
+    meeting_day,
+    organizer_announces,
 )
+from storage.database import open_database  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegramAPI, RateLimits  # noqa: E402
 
 SUBSCRIBERS = 10_000
-FIRST_CHAT_ID = 10_000_000
-# Same start and end: quiet hours never apply, so every announcement is due at once.
-NO_QUIET_HOURS = "00:00"
 # Where run 2 kills the bot, as a share of the subscribers reached.
 KILL_AT = 0.5
 # After the last expected delivery, keep listening this long for late duplicates.
 SETTLE_S = 3.0
 POLL_S = 0.05
+STARTUP_TIMEOUT_S = 60.0
 # The whole benchmark's time budget, and the least of it kept for run 2.
 BUDGET_S = 240.0
 RUN2_MIN_S = 60.0
-# Time run 2 spends besides sending: announcing, two starts, settling.
+# Time run 2 spends besides sending: preparing, announcing, two starts, settling.
 RUN2_OVERHEAD_S = 25.0
 RUN2_MIN_SUBSCRIBERS = 500
+LAG_METRIC = "liaison_event_loop_lag_max_seconds"
 
 
-@dataclass
-class Deliveries:
-    """What reached the fake: successful sends per chat and when, read from its call log."""
-
-    api: FakeTelegramAPI
-    chats: Counter[str] = field(default_factory=Counter)
-    times: list[float] = field(default_factory=list)
-    _read: int = 0
-    _unfinished: list[ApiCall] = field(default_factory=list)
-
-    def refresh(self) -> None:
-        """Fold in calls that finished since the last look (calls finish out of order)."""
-        new = self.api.calls[self._read :]
-        self._read += len(new)
-        waiting = self._unfinished + [c for c in new if c.method.lower() in SENDING_METHODS]
-        self._unfinished = []
-        for call in waiting:
-            if call.failed:
-                continue
-            if call.result is None:
-                self._unfinished.append(call)
-                continue
-            self.times.append(call.at)
-            if call.method.lower() == "senddocument":  # the announcement's .ics part
-                self.chats[call.get("chat_id") or ""] += 1
-
-    @property
-    def reached(self) -> int:
-        return len(self.chats)
-
-    @property
-    def duplicates(self) -> int:
-        return sum(count - 1 for count in self.chats.values() if count > 1)
-
-    def rate(self) -> float:
-        """Sends per second from the first to the last one."""
-        if len(self.times) < 2:
-            return 0.0
-        ordered = sorted(self.times)
-        return (len(ordered) - 1) / (ordered[-1] - ordered[0])
-
-
-async def prepare(folder: Path, subscribers: int) -> float:
-    """A database with `subscribers` people and the meeting's outbox rows; announce seconds."""
-    config = load_config(None, env=bot_settings(folder))
-    app = await build_app(config)
+async def prepare(folder: Path, subscribers: int) -> None:
+    """A migrated database with `subscribers` people subscribed, and the organizer."""
+    db = await open_database(f"sqlite:///{folder / 'liaison.db'}")
     try:
-        now = app.services.clock()
-        stamp = to_db(now)
-        rng = random.Random(11)
-        people = [
-            (i + 1, "telegram", str(FIRST_CHAT_ID + i), rng.choice(SUPPORTED_LOCALES), stamp, stamp)
-            for i in range(subscribers)
-        ]
-        async with app.db.transaction():
-            await app.db.executemany(
-                "INSERT INTO people (id, platform, platform_user_id, locale, created_at, "
-                "last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
-                people,
-            )
-            await app.db.executemany(
-                "INSERT INTO subscribers (person_id, subscribed_at) VALUES (?, ?)",
-                [(i + 1, stamp) for i in range(subscribers)],
-            )
-        meeting = await app.services.repos.meetings.create(
-            Meeting(
-                0,
-                "Community safety meeting",
-                "Meet the district commander and the civilian oversight board.",
-                "Central Library, 12 Main St",
-                "",
-                now + timedelta(days=3),
-                config.bot.timezone,
-                (),
-                (1440, 60),
-            ),
-            None,
-            now,
-        )
-        started = time.perf_counter()
-        queued = await announce(app.services, meeting)
-        elapsed = time.perf_counter() - started
-        assert queued == subscribers, f"announce queued {queued}"
-        return elapsed
+        await add_subscribers(db, subscribers, datetime.now(UTC))
     finally:
-        await app.close()
+        await db.close()
 
 
-def bot_settings(folder: Path) -> dict[str, str]:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def settings(folder: Path, ops_port: int) -> dict[str, str]:
     return {
         "LIAISON_STORAGE_PATH": str(folder / "liaison.db"),
         "LIAISON_PRIVACY_HASH_KEY_PATH": str(folder / "liaison.key"),
-        "LIAISON_MEETINGS_QUIET_START": NO_QUIET_HOURS,
-        "LIAISON_MEETINGS_QUIET_END": NO_QUIET_HOURS,
+        "LIAISON_OPS_LISTEN": f"127.0.0.1:{ops_port}",
     }
-
-
-def bot_env(folder: Path, api: FakeTelegramAPI, limits: RateLimits) -> dict[str, str]:
-    """`liaison run` on the prepared database, paced exactly at the fake's limits."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_")}
-    env.update(bot_settings(folder))
-    env.update(
-        LIAISON_TELEGRAM_TOKEN=TOKEN,
-        LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
-        LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
-        LIAISON_TELEGRAM_LIAISON_CHAT_ID="-100200300",  # start-up needs a liaison room
-        LIAISON_TELEGRAM_RATE_GLOBAL_PER_S=str(limits.global_per_s),
-        LIAISON_TELEGRAM_RATE_PRIVATE_CHAT_PER_S=str(limits.chat_per_s),
-        LIAISON_LOGGING_LEVEL="WARNING",
-    )
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    return env
 
 
 def bot_process(folder: Path, env: dict[str, str]) -> ChildProcess:
     """`python -m bot run` as its own process, logging to bot.log in `folder`."""
     return ChildProcess([sys.executable, "-m", "bot", "run"], env, folder, "bot.log")
+
+
+async def started(api: FakeTelegramAPI, bot: ChildProcess) -> None:
+    """Until the bot polls for updates (start-up done)."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not api.attempts("getUpdates"):
+        bot.check_alive()
+        if time.monotonic() > deadline:
+            raise RuntimeError("the bot did not start")
+        await asyncio.sleep(POLL_S)
+
+
+def database_mb(database: Path) -> float:
+    """The database's size as the bot sees it (WAL included), read beside the bot."""
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+    return float(pages * size) / 2**20
+
+
+async def loop_lag_max_ms(ops_port: int) -> float:
+    """The bot's longest event-loop lag so far, from its /metrics."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{ops_port}/metrics") as response,
+    ):
+        text = await response.text()
+    for line in text.splitlines():
+        if line.startswith(LAG_METRIC + " "):
+            return 1000 * float(line.split()[1])
+    raise RuntimeError(f"{LAG_METRIC} missing from /metrics")
+
+
+async def announce(api: FakeTelegramAPI, folder: Path, subscribers: int) -> tuple[float, float]:
+    """The organizer announces through the bot; seconds until Publish was answered, and MB
+    the database grew meanwhile."""
+    before = database_mb(folder / "liaison.db")
+    began = time.monotonic()
+    answer = await organizer_announces(api, meeting_day(datetime.now(UTC)))
+    seconds = time.monotonic() - began
+    if f" {subscribers} " not in answer:
+        raise RuntimeError(f"unexpected answer to Publish: {answer!r}")
+    return seconds, database_mb(folder / "liaison.db") - before
 
 
 async def wait_for_reached(
@@ -225,14 +180,19 @@ async def full_run(
 ) -> tuple[dict[str, float], float]:
     """Run 1: the whole announcement; its figures and the achieved send rate."""
     async with FakeTelegramAPI(rate_limits=limits) as api:
-        bot = bot_process(folder, bot_env(folder, api, limits))
+        port = free_port()
+        bot = bot_process(folder, bot_env(settings(folder, port), api, limits))
         deliveries = Deliveries(api)
         await bot.start()
         try:
+            await started(api, bot)
+            seconds, grew_mb = await announce(api, folder, subscribers)
+            lag_published = await loop_lag_max_ms(port)
             done = await wait_for_reached(deliveries, bot, subscribers, deadline)
             await asyncio.sleep(SETTLE_S)
             deliveries.refresh()
-            cpu, rss = bot.cpu_seconds(), bot.rss_mb()
+            cpu, rss, peak = bot.cpu_seconds(), bot.rss_mb(), bot.rss_mb("VmHWM")
+            lag_ms = await loop_lag_max_ms(port)
         finally:
             await bot.stop()
         rate = deliveries.rate()
@@ -241,8 +201,16 @@ async def full_run(
             "http_429": float(api.rate_limited),
             "delivered": float(deliveries.reached),
             "duplicates": float(deliveries.duplicates),
+            "loop_lag_max_ms": round(lag_ms, 1),
+            "rss_peak_mb": round(peak, 1),
+            "db_mb_per_1k": round(grew_mb / (subscribers / 1000), 3),
         }
     cap = subscribers / ((subscribers - limits.global_per_s) / limits.global_per_s)
+    print(
+        f"run 1: the organizer's conversation took {seconds:.1f} s, Publish answered once "
+        f"{subscribers} subscribers were queued; the database grew {grew_mb:.1f} MB "
+        f"({figures['db_mb_per_1k']} MB per 1,000 recipients)"
+    )
     print(
         f"run 1: {deliveries.reached}/{subscribers} subscribers reached"
         f"{'' if done else ' (time budget reached)'}, {deliveries.duplicates} duplicates, "
@@ -253,7 +221,8 @@ async def full_run(
         f"(ratio {figures['rate_ratio']}; with the 1 s burst allowance at most "
         f"{cap / limits.global_per_s:.3f}); bot process CPU {cpu:.1f} s, "
         f"{1000 * cpu / max(len(deliveries.times), 1):.1f} ms per send (start-up included), "
-        f"RSS {rss:.0f} MB after the broadcast"
+        f"RSS {rss:.0f} MB after the broadcast, peak {peak:.0f} MB; longest event-loop "
+        f"lag {lag_ms:.0f} ms ({lag_published:.0f} ms until Publish was answered)"
     )
     return figures, rate
 
@@ -263,12 +232,14 @@ async def kill_run(
 ) -> dict[str, float]:
     """Run 2: SIGKILL about half-way, restart on the same database, count the damage."""
     async with FakeTelegramAPI(rate_limits=limits) as api:
-        env = bot_env(folder, api, limits)
+        env = bot_env(settings(folder, free_port()), api, limits)
         deliveries = Deliveries(api)
         first = bot_process(folder, env)
         await first.start()
         kill_at = int(subscribers * KILL_AT)
         try:
+            await started(api, first)
+            await announce(api, folder, subscribers)
             if not await wait_for_reached(deliveries, first, kill_at, deadline):
                 raise RuntimeError("the bot never got half-way")
         finally:
@@ -299,6 +270,7 @@ async def kill_run(
         return {
             "lost_after_kill": float(lost),
             "duplicates_after_kill": float(deliveries.duplicates),
+            "http_429_after_kill": float(api.rate_limited),
         }
 
 
@@ -316,11 +288,7 @@ async def main() -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="liaison-broadcast-") as tmp:
         announced, crashed = Path(tmp) / "run1", Path(tmp) / "run2"
         announced.mkdir()
-        seconds = await prepare(announced, args.subscribers)
-        print(
-            f"announce: {args.subscribers} subscribers queued (with reminders: "
-            f"{3 * args.subscribers} rows) in {seconds:.1f} s"
-        )
+        await prepare(announced, args.subscribers)
         reserve = max(RUN2_MIN_S, RUN2_OVERHEAD_S + args.subscribers / args.rate + SETTLE_S)
         figures, rate = await full_run(
             announced, limits, args.subscribers, ends - min(reserve, args.budget / 2)
@@ -331,7 +299,6 @@ async def main() -> dict[str, float]:
         if second < args.subscribers:
             print(f"run 2: {second} subscribers, as many as the time budget lets this bot serve")
         crashed.mkdir()
-        shutil.copy(announced / "liaison.key", crashed / "liaison.key")
         await prepare(crashed, second)
         figures.update(await kill_run(crashed, limits, second, ends))
     return figures

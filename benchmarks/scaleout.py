@@ -33,10 +33,8 @@ import asyncio
 import json
 import logging
 import os
-import random
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -46,14 +44,19 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # tests.fakes is not part of the installed package
 
-from benchmarks.broadcast import FIRST_CHAT_ID, NO_QUIET_HOURS, Deliveries  # noqa: E402
 from benchmarks.child_process import ChildProcess  # noqa: E402
+from benchmarks.shared import (  # noqa: E402
+    NO_QUIET_HOURS,
+    Deliveries,
+    add_subscribers,
+    bot_env,
+    meeting_day,
+)
 from bot.app import build_app  # noqa: E402
-from bot.config import SUPPORTED_LOCALES, load_config  # noqa: E402
+from bot.config import load_config  # noqa: E402
 from handlers.meetings.broadcast import announce  # noqa: E402
 from storage.meetings import Meeting  # noqa: E402
-from storage.timestamps import to_db  # noqa: E402
-from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, RateLimits  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegramAPI, RateLimits  # noqa: E402
 
 SUBSCRIBERS = 10_000
 INSTANCES = 2
@@ -78,28 +81,7 @@ async def prepare(folder: Path, url: str, subscribers: int) -> float:
     app = await build_app(load_config(None, env=settings(folder, url)))
     try:
         now = app.services.clock()
-        stamp = to_db(now)
-        rng = random.Random(11)
-        stamps = (stamp, stamp)
-        async with app.db.transaction():
-            await app.db.executemany(
-                "INSERT INTO people (id, platform, platform_user_id, locale, created_at, "
-                "last_seen_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        i + 1,
-                        "telegram",
-                        str(FIRST_CHAT_ID + i),
-                        rng.choice(SUPPORTED_LOCALES),
-                        *stamps,
-                    )
-                    for i in range(subscribers)
-                ],
-            )
-            await app.db.executemany(
-                "INSERT INTO subscribers (person_id, subscribed_at) VALUES (?, ?)",
-                [(i + 1, stamp) for i in range(subscribers)],
-            )
+        await add_subscribers(app.db, subscribers, now)
         meeting = await app.services.repos.meetings.create(
             Meeting(
                 0,
@@ -107,7 +89,7 @@ async def prepare(folder: Path, url: str, subscribers: int) -> float:
                 "Meet the district commander and the civilian oversight board.",
                 "Central Library, 12 Main St",
                 "",
-                now + timedelta(days=3),
+                meeting_day(now),
                 app.services.config.bot.timezone,
                 (),
                 (1440, 60),
@@ -126,18 +108,7 @@ async def prepare(folder: Path, url: str, subscribers: int) -> float:
 def instance(
     folder: Path, url: str, api: FakeTelegramAPI, limits: RateLimits, n: int
 ) -> ChildProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_")}
-    env.update(settings(folder, url))
-    env.update(
-        LIAISON_TELEGRAM_TOKEN=TOKEN,
-        LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
-        LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
-        LIAISON_TELEGRAM_LIAISON_CHAT_ID="-100200300",  # start-up needs a liaison room
-        LIAISON_TELEGRAM_RATE_GLOBAL_PER_S=str(limits.global_per_s),
-        LIAISON_TELEGRAM_RATE_PRIVATE_CHAT_PER_S=str(limits.chat_per_s),
-        LIAISON_LOGGING_LEVEL="WARNING",
-    )
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env = bot_env(settings(folder, url), api, limits)
     return ChildProcess([sys.executable, "-m", "bot", "run"], env, folder, f"bot{n}.log")
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from bot.core.context import Context
 from bot.core.events import Button, Incoming, Outgoing, PayloadError
+from bot.core.payloads import ButtonSpec, Key
 from bot.core.router import Router
 from bot.i18n import Translator
 from bot.ops.progress import BroadcastProgress
 from storage.people import Role
 
-SHOW = "bcast.show"
-REFRESH = "bcast.refresh"
+SHOW = ButtonSpec("bcast.show", Key)
+REFRESH = ButtonSpec("bcast.refresh", Key)
 # Cells of the progress bar: short enough for one line on a phone.
 BAR_WIDTH = 10
 
@@ -25,12 +26,10 @@ router = Router("broadcast_progress")
 
 def progress_buttons(t: Translator, broadcast_id: str) -> list[list[Button]]:
     """The button to put under a broadcast's confirmation (none if the id cannot fit)."""
-    button = Button(t._("Show delivery progress"), SHOW, broadcast_id)
     try:
-        button.payload()
+        return [[SHOW.button(t._("Show delivery progress"), Key(broadcast_id))]]
     except PayloadError:
         return []
-    return [[button]]
 
 
 def progress_message(t: Translator, broadcast_id: str, progress: BroadcastProgress) -> Outgoing:
@@ -48,12 +47,12 @@ def progress_message(t: Translator, broadcast_id: str, progress: BroadcastProgre
         lines.append(t._("Delivery finished."))
     return Outgoing(
         text="\n".join(lines),
-        buttons=((Button(t._("Refresh"), REFRESH, broadcast_id),),),
+        buttons=((REFRESH.button(t._("Refresh"), Key(broadcast_id)),),),
     )
 
 
-async def _show(ctx: Context, event: Incoming, edit: bool) -> None:
-    broadcast_id = event.button_arg
+async def _show(ctx: Context, broadcast: Key, edit: bool) -> None:
+    broadcast_id = broadcast.key
     counts = await ctx.repos.outbox.counts_by_status(broadcast_id)
     progress = BroadcastProgress.of(counts)
     if not broadcast_id or progress.total == 0:
@@ -64,12 +63,12 @@ async def _show(ctx: Context, event: Incoming, edit: bool) -> None:
 
 
 @router.button(SHOW, roles=(Role.ORGANIZER,))
-async def show(ctx: Context, event: Incoming) -> None:
+async def show(ctx: Context, event: Incoming, broadcast: Key) -> None:
     """A new message under the confirmation, which stays as it was."""
-    await _show(ctx, event, edit=False)
+    await _show(ctx, broadcast, edit=False)
 
 
 @router.button(REFRESH, roles=(Role.ORGANIZER,))
-async def refresh(ctx: Context, event: Incoming) -> None:
+async def refresh(ctx: Context, event: Incoming, broadcast: Key) -> None:
     """The same message, now with the current figures."""
-    await _show(ctx, event, edit=True)
+    await _show(ctx, broadcast, edit=True)

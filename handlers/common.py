@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.config import LocalSection
-from bot.core.dispatcher import COMMAND_BUTTON
+from bot.core.dispatcher import COMMAND_BUTTON, CommandName
 from bot.core.events import Button
 from bot.i18n import N_, Translator
 from bot.local_defaults import localized
@@ -23,14 +23,14 @@ ROLE_NAMES = {
 def main_menu(t: Translator) -> list[list[Button]]:
     """What the bot can do, as buttons that run the matching command."""
     return [
-        [Button(t._("Know your rights"), COMMAND_BUTTON, "rights")],
-        [Button(t._("Complaints about police"), COMMAND_BUTTON, "complaint")],
+        [COMMAND_BUTTON.button(t._("Know your rights"), CommandName("rights"))],
+        [COMMAND_BUTTON.button(t._("Complaints about police"), CommandName("complaint"))],
         [
-            Button(t._("Meetings"), COMMAND_BUTTON, "meetings"),
-            Button(t._("Polls"), COMMAND_BUTTON, "poll"),
+            COMMAND_BUTTON.button(t._("Meetings"), CommandName("meetings")),
+            COMMAND_BUTTON.button(t._("Polls"), CommandName("poll")),
         ],
-        [Button(t._("Talk to a person"), COMMAND_BUTTON, "human")],
-        [Button(t._("Language"), COMMAND_BUTTON, "language")],
+        [COMMAND_BUTTON.button(t._("Talk to a person"), CommandName("human"))],
+        [COMMAND_BUTTON.button(t._("Language"), CommandName("language"))],
     ]
 
 

@@ -9,17 +9,20 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.context import Context
-from bot.core.dispatcher import COMMAND_BUTTON
+from bot.core.dispatcher import COMMAND_BUTTON, CommandName
 from bot.core.events import Attachment, Button, Incoming
+from bot.core.payloads import ButtonSpec, NoPayload
 from bot.core.router import Router
 from bot.i18n import N_, Translator
 from bot.local_defaults import localized
-from handlers.knowledge import PREPARE_COMPLAINT, SHOW_TOPIC
+from handlers.knowledge import PREPARE_COMPLAINT, SHOW_TOPIC, TopicRef
 
 router = Router("complaint_navigator")
 
 FLOW = "complaint"
-SKIP, BACK, CANCEL = "cn.skip", "cn.back", "cn.cancel"
+SKIP = ButtonSpec("cn.skip", NoPayload)
+BACK = ButtonSpec("cn.back", NoPayload)
+CANCEL = ButtonSpec("cn.cancel", NoPayload)
 # Long enough for a full account, short enough to fit one platform message.
 MAX_ANSWER_CHARS = 1500
 # (step, question, label in the summary) in the order they are asked.
@@ -44,10 +47,10 @@ STEP_NAMES = tuple(step for step, _, _ in STEPS)
 
 
 def _controls(t: Translator, first: bool) -> list[list[Button]]:
-    row = [Button(t._("Skip"), SKIP)]
+    row = [SKIP.button(t._("Skip"))]
     if not first:
-        row.append(Button(t._("Back"), BACK))
-    row.append(Button(t._("Cancel"), CANCEL))
+        row.append(BACK.button(t._("Back")))
+    row.append(CANCEL.button(t._("Cancel")))
     return [row]
 
 
@@ -59,7 +62,7 @@ async def _ask(ctx: Context, index: int, answers: dict[str, Any]) -> None:
 
 
 @router.button(PREPARE_COMPLAINT)
-async def start_navigator(ctx: Context, event: Incoming) -> None:
+async def start_navigator(ctx: Context, event: Incoming, _: NoPayload) -> None:
     await ctx.reply(
         ctx._(
             "I will ask a few short questions and then give you a summary to keep. "
@@ -105,7 +108,7 @@ async def answer(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(SKIP)
-async def skip(ctx: Context, event: Incoming) -> None:
+async def skip(ctx: Context, event: Incoming, _: NoPayload) -> None:
     current = await _current(ctx)
     if current is None:
         await _not_open(ctx)
@@ -116,7 +119,7 @@ async def skip(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(BACK)
-async def back(ctx: Context, event: Incoming) -> None:
+async def back(ctx: Context, event: Incoming, _: NoPayload) -> None:
     current = await _current(ctx)
     if current is None:
         await _not_open(ctx)
@@ -126,7 +129,7 @@ async def back(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(CANCEL)
-async def cancel(ctx: Context, event: Incoming) -> None:
+async def cancel(ctx: Context, event: Incoming, _: NoPayload) -> None:
     if await _current(ctx) is None:
         await _not_open(ctx)
         return
@@ -168,9 +171,13 @@ async def _finish(ctx: Context, answers: dict[str, Any]) -> None:
     await ctx.reply(
         summary + "\n\n" + ctx._("Keep this summary. It is yours.") + "\n\n" + how,
         [
-            [Button(ctx._("Give this to a liaison"), COMMAND_BUTTON, "human")],
-            [Button(ctx._("How to file a complaint"), SHOW_TOPIC, "complaint.how_to_file")],
-            [Button(ctx._("Complaining anonymously"), SHOW_TOPIC, "complaint.anonymous")],
+            [COMMAND_BUTTON.button(ctx._("Give this to a liaison"), CommandName("human"))],
+            [
+                SHOW_TOPIC.button(
+                    ctx._("How to file a complaint"), TopicRef("complaint.how_to_file")
+                )
+            ],
+            [SHOW_TOPIC.button(ctx._("Complaining anonymously"), TopicRef("complaint.anonymous"))],
         ],
         attachment=keep,
     )

@@ -10,10 +10,13 @@ and the topic buttons offered keep that language when pressed.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import ClassVar
 
 from bot.core.context import Context
-from bot.core.dispatcher import COMMAND_BUTTON
+from bot.core.dispatcher import COMMAND_BUTTON, CommandName
 from bot.core.events import Button, Incoming
+from bot.core.payloads import ButtonSpec, Key, NoPayload, Payload, StaleButton
 from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.knowledge.content import PLACEHOLDER, Topic
@@ -25,13 +28,27 @@ from handlers.start import help_command
 
 router = Router("knowledge")
 
-SHOW_TOPIC = "kb"
-FEEDBACK = "kbf"
-PREPARE_COMPLAINT = "cn.start"
+
+@dataclass(frozen=True, slots=True)
+class TopicRef(Payload):
+    """A topic, in the language it was offered in: "kb|rights.arrested@es"."""
+
+    SEPARATOR: ClassVar[str] = "@"
+    topic_id: str
+    lang: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicFeedback(Payload):
+    topic_id: str
+    helpful: bool
+
+
+SHOW_TOPIC = ButtonSpec("kb", TopicRef)
+FEEDBACK = ButtonSpec("kbf", TopicFeedback)
+PREPARE_COMPLAINT = ButtonSpec("cn.start", NoPayload)
 RIGHTS_SECTIONS = ("encounters", "safety", "service")
 COMPLAINT_SECTIONS = ("complaints",)
-# A topic button names the language it was offered in: "kb|rights.arrested@es".
-LANGUAGE_MARK = "@"
 # Contacts the 🚨 block already gives; an urgent answer's opening sentences that give
 # them again are left out under the block (TOPICS.md has every urgent answer open so).
 BLOCK_CONTACTS = frozenset({"EMERGENCY_NUMBER", "CRISIS_LINE", "LIAISON_CONTACT"})
@@ -41,7 +58,7 @@ SENTENCE_END = re.compile(r"(?<=[.!?。؟])\s*")
 def topic_button(title: str, topic_id: str, lang: str) -> Button:
     """A button that opens the topic in `lang`, whoever presses it and whatever the
     language saved for them (a Spanish question answered on an English chat)."""
-    return Button(title, SHOW_TOPIC, f"{topic_id}{LANGUAGE_MARK}{lang}")
+    return SHOW_TOPIC.button(title, TopicRef(topic_id, lang))
 
 
 def topic_buttons(topics: list[Topic]) -> list[list[Button]]:
@@ -57,27 +74,25 @@ async def rights_menu(ctx: Context, event: Incoming) -> None:
 @router.command("complaint", N_("Make a complaint about police conduct"))
 async def complaint_menu(ctx: Context, event: Incoming) -> None:
     topics = ctx.services.knowledge.section(COMPLAINT_SECTIONS, ctx.t.locale)
-    buttons = [[Button(ctx._("Help me prepare a complaint"), PREPARE_COMPLAINT)]]
+    buttons = [[PREPARE_COMPLAINT.button(ctx._("Help me prepare a complaint"))]]
     buttons.extend(topic_buttons(topics))
     await ctx.reply(ctx._("Complaints about police: choose a topic."), buttons)
 
 
 @router.button(SHOW_TOPIC)
-async def show_topic(ctx: Context, event: Incoming) -> None:
-    topic_id, _, lang = event.button_arg.partition(LANGUAGE_MARK)
+async def show_topic(ctx: Context, event: Incoming, topic: TopicRef) -> None:
     t = ctx.t
-    if lang in ctx.services.languages.codes:
-        t = ctx.services.languages.translator(lang)
-    await send_answer(ctx, topic_id, t, emergency=False)
+    if topic.lang in ctx.services.languages.codes:
+        t = ctx.services.languages.translator(topic.lang)
+    await send_answer(ctx, topic.topic_id, t, emergency=False)
 
 
 async def send_answer(ctx: Context, topic_id: str, t: Translator, emergency: bool) -> None:
     """The answer in `t`'s language: emergency contacts first when urgent or in danger."""
     knowledge = ctx.services.knowledge
     found = knowledge.topic(topic_id, t.locale)
-    if found is None:
-        await ctx.reply(t._("This button no longer works. Send /start to begin again."))
-        return
+    if found is None:  # only a button can name a topic the content no longer has
+        raise StaleButton
     topic = found.topic
     urgent = topic.urgent or emergency
     parts: list[str] = []
@@ -130,21 +145,19 @@ def _answer_buttons(ctx: Context, t: Translator, topic: Topic) -> list[list[Butt
             rows.append([topic_button("→ " + related.topic.title, related_id, t.locale)])
     rows.append(
         [
-            Button("👍 " + t._("Helpful"), FEEDBACK, f"{topic.id}:1"),
-            Button("👎 " + t._("Not helpful"), FEEDBACK, f"{topic.id}:0"),
+            FEEDBACK.button("👍 " + t._("Helpful"), TopicFeedback(topic.id, helpful=True)),
+            FEEDBACK.button("👎 " + t._("Not helpful"), TopicFeedback(topic.id, helpful=False)),
         ]
     )
-    rows.append([Button(t._("Talk to a person"), COMMAND_BUTTON, "human")])
+    rows.append([COMMAND_BUTTON.button(t._("Talk to a person"), CommandName("human"))])
     return rows
 
 
 @router.button(FEEDBACK)
-async def feedback(ctx: Context, event: Incoming) -> None:
-    topic_id, _, value = event.button_arg.rpartition(":")
-    if value not in {"0", "1"} or ctx.services.knowledge.topic(topic_id, ctx.t.locale) is None:
-        await ctx.reply(ctx._("This button no longer works. Send /start to begin again."))
-        return
-    await ctx.repos.knowledge.count_feedback(topic_id, ctx.t.locale, helpful=value == "1")
+async def feedback(ctx: Context, event: Incoming, given: TopicFeedback) -> None:
+    if ctx.services.knowledge.topic(given.topic_id, ctx.t.locale) is None:
+        raise StaleButton
+    await ctx.repos.knowledge.count_feedback(given.topic_id, ctx.t.locale, helpful=given.helpful)
     await ctx.reply(ctx._("Thank you. Your answer helps us improve."))
 
 
@@ -172,7 +185,7 @@ async def search(ctx: Context, event: Incoming) -> bool:
         name = LANGUAGE_NAMES[verdict.lang]
         await ctx.reply(
             t._("Would you like me to always answer in {language}?").format(language=name),
-            [[Button(name, CHOOSE_LANGUAGE, verdict.lang)]],
+            [[CHOOSE_LANGUAGE.button(name, Key(verdict.lang))]],
             private=True,
         )
     return True
@@ -185,7 +198,7 @@ async def _choices(ctx: Context, t: Translator, verdict: Verdict) -> None:
         found = knowledge.topic(topic_id, t.locale)
         if found is not None:
             rows.append([topic_button(found.topic.title, topic_id, t.locale)])
-    rows.append([Button(t._("Talk to a person"), COMMAND_BUTTON, "human")])
+    rows.append([COMMAND_BUTTON.button(t._("Talk to a person"), CommandName("human"))])
     text = t._("I am not sure I understood. Is it one of these?")
     if verdict.emergency_first:
         text = emergency_lines(t, ctx.config.local) + "\n\n" + text

@@ -6,17 +6,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.context import Context
 from bot.core.events import Button, Incoming
+from bot.core.payloads import ButtonSpec, Key
 from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_
 
 router = Router("language")
 
-CHOOSE_LANGUAGE = "lang"
+CHOOSE_LANGUAGE = ButtonSpec("lang", Key)
 
 
 def language_buttons(codes: tuple[str, ...]) -> list[list[Button]]:
     """Two languages per row keeps ten choices on one phone screen."""
-    buttons = [Button(LANGUAGE_NAMES[code], CHOOSE_LANGUAGE, code) for code in codes]
+    buttons = [CHOOSE_LANGUAGE.button(LANGUAGE_NAMES[code], Key(code)) for code in codes]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
@@ -26,8 +27,8 @@ async def choose_language(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(CHOOSE_LANGUAGE)
-async def language_chosen(ctx: Context, event: Incoming) -> None:
-    code = event.button_arg
+async def language_chosen(ctx: Context, event: Incoming, chosen: Key) -> None:
+    code = chosen.key
     if code not in ctx.services.languages.codes:
         await ctx.reply(ctx._("That language is not available. Send /language to choose again."))
         return

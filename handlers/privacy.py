@@ -12,7 +12,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Context, Services
-from bot.core.events import Button, Incoming
+from bot.core.events import Incoming
+from bot.core.payloads import ButtonSpec, NoPayload
 from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_
 from handlers.common import ROLE_NAMES
@@ -23,7 +24,8 @@ from storage.privacy import RetentionCounts
 router = Router("privacy")
 log = logging.getLogger(__name__)
 
-CONFIRM_FORGET, KEEP = "forget.yes", "forget.no"
+CONFIRM_FORGET = ButtonSpec("forget.yes", NoPayload)
+KEEP = ButtonSpec("forget.no", NoPayload)
 # Delivered outbox rows still hold message text: kept a week for delivery diagnostics.
 DELIVERED_KEPT = timedelta(days=7)
 # Viewed topics serve "what they read just before" and "no poll after an urgent answer".
@@ -79,13 +81,13 @@ async def forget(ctx: Context, event: Incoming) -> None:
             "This erases your profile, your settings and the text of your conversations with "
             "liaisons. An open conversation will be closed first. Are you sure?"
         ),
-        [[Button(ctx._("Yes, erase my data"), CONFIRM_FORGET), Button(ctx._("No"), KEEP)]],
+        [[CONFIRM_FORGET.button(ctx._("Yes, erase my data")), KEEP.button(ctx._("No"))]],
         private=True,
     )
 
 
 @router.button(CONFIRM_FORGET)
-async def forget_confirmed(ctx: Context, event: Incoming) -> None:
+async def forget_confirmed(ctx: Context, event: Incoming, _: NoPayload) -> None:
     async with ctx.db.transaction():  # closed and erased together, or neither
         open_case = await ctx.repos.cases.open_for_person(ctx.person.id)
         if open_case is not None:
@@ -97,7 +99,7 @@ async def forget_confirmed(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(KEEP)
-async def forget_cancelled(ctx: Context, event: Incoming) -> None:
+async def forget_cancelled(ctx: Context, event: Incoming, _: NoPayload) -> None:
     await ctx.reply(ctx._("Nothing was erased."), private=True)
 
 

@@ -13,7 +13,7 @@ from storage.timestamps import to_db
 
 # People read per query when a whole audience is walked (announcements, polls, reminders):
 # small enough that converting a page never holds the event loop for long.
-PAGE = 1000
+PAGE = 250
 
 
 class MeetingStatus(enum.Enum):

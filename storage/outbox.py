@@ -126,6 +126,15 @@ class OutboxRepository:
         """Insert many rows (a broadcast); returns how many were new. Call it inside a
         transaction for all-or-nothing."""
         added = 0
+        # A broadcast's rows share a handful of instants: each is formatted once.
+        stamps: dict[datetime, str] = {}
+
+        def stamp(moment: datetime) -> str:
+            text = stamps.get(moment)
+            if text is None:
+                text = stamps[moment] = to_db(moment)
+            return text
+
         for start in range(0, len(items), _INSERT_CHUNK):
             chunk = items[start : start + _INSERT_CHUNK]
             marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
@@ -138,10 +147,10 @@ class OutboxRepository:
                     item.thread_id,
                     item.person_id,
                     item.payload,
-                    to_db(item.not_before),
-                    to_db(now),
+                    stamp(item.not_before),
+                    stamp(now),
                     item.broadcast_id,
-                    None if item.expires_at is None else to_db(item.expires_at),
+                    None if item.expires_at is None else stamp(item.expires_at),
                     item.person_id if item.subject is None else item.subject,
                     item.body_id,
                 )

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from bot.core.context import Context, MenuEntry, Services
 from bot.core.events import EventKind, Incoming, Outgoing, PayloadError, decode_payload
+from bot.core.payloads import ButtonSpec, Payload, StaleButton
 from bot.core.ports import Responder
 from bot.core.router import ButtonAction, Command, Flow, Router, TextHandler
 from bot.i18n import negotiate
@@ -20,8 +21,14 @@ from storage.people import Person, Role
 
 log = logging.getLogger(__name__)
 
+
+@dataclass(frozen=True, slots=True)
+class CommandName(Payload):
+    name: str
+
+
 # Buttons with this action run the command named by their argument (menus on /start).
-COMMAND_BUTTON = "cmd"
+COMMAND_BUTTON = ButtonSpec("cmd", CommandName)
 # A guard sees every event after the person is known; returning False stops the event.
 Guard = Callable[[Context, Incoming], Awaitable[bool]]
 
@@ -47,9 +54,10 @@ class Dispatcher:
                         MenuEntry(command.name, command.description, command.roles)
                     )
             for button in router.buttons:
-                if button.action in self.buttons:
-                    raise ValueError(f"button action {button.action} registered twice")
-                self.buttons[button.action] = button
+                action = button.spec.action
+                if action in self.buttons or action == COMMAND_BUTTON.action:
+                    raise ValueError(f"button action {action} registered twice")
+                self.buttons[action] = button
             for flow in router.flows:
                 if flow.name in self.flows:
                     raise ValueError(f"flow {flow.name} registered twice")
@@ -66,6 +74,7 @@ class Dispatcher:
         """Exceptions end here, logged without any message text."""
         ctx: Context | None = None
         try:
+            event = _with_action(event)
             ctx = await self._context(event, responder)
             for guard in self.guards:
                 if not await guard(ctx, event):
@@ -133,21 +142,25 @@ class Dispatcher:
         await command.handler(ctx, event)
 
     async def _route_button(self, ctx: Context, event: Incoming) -> None:
+        """Unpack once; a payload that does not parse, and a handler finding what it names
+        gone (`StaleButton`), get the same one answer."""
         try:
-            action, arg = decode_payload(event.payload)
-        except PayloadError:
-            action, arg = "", ""
-        if action == COMMAND_BUTTON:
-            await self._route_menu_button(ctx, event, arg)
-            return
-        button = self.buttons.get(action)
-        if button is None:
-            await ctx.reply(ctx._("This button no longer works. Send /start to begin again."))
-            return
-        if button.roles and not ctx.person.is_at_least(*button.roles):
-            await ctx.reply(ctx._("Sorry, this button is only for the service's staff."))
-            return
-        await button.handler(ctx, event)
+            if event.action == COMMAND_BUTTON.action:
+                command = COMMAND_BUTTON.payload.unpack(_arg(event.payload))
+                await self._route_menu_button(ctx, event, command.name)
+                return
+            button = self.buttons.get(event.action or "")
+            if button is None:
+                raise StaleButton
+            if button.roles and not ctx.person.is_at_least(*button.roles):
+                await ctx.reply(ctx._("Sorry, this button is only for the service's staff."))
+                return
+            payload = button.spec.payload.unpack(_arg(event.payload))
+            await button.handler(ctx, event, payload)
+        except (PayloadError, StaleButton):
+            await ctx.reply(
+                ctx._("This button no longer works. Send /start to begin again."), ephemeral=True
+            )
 
     async def _route_menu_button(self, ctx: Context, event: Incoming, name: str) -> None:
         """A menu button that runs a command, checked exactly as if it were typed."""
@@ -180,3 +193,19 @@ class Dispatcher:
             await responder(Outgoing(text=text, rtl=translator.is_rtl))
         except Exception as error:  # the apology itself failed: log, never raise
             log.error("could not send apology: %s", type(error).__name__)
+
+
+def _with_action(event: Incoming) -> Incoming:
+    """A pressed button's event names its action (for routing and the error log); a
+    payload that is not one this bot made names none."""
+    if event.kind is not EventKind.BUTTON:
+        return event
+    try:
+        action, _ = decode_payload(event.payload)
+    except PayloadError:
+        return event
+    return replace(event, action=action)
+
+
+def _arg(payload: str) -> str:
+    return decode_payload(payload)[1]

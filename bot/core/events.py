@@ -74,11 +74,6 @@ class Incoming:
     def is_private(self) -> bool:
         return self.chat_kind is ChatKind.PRIVATE
 
-    @property
-    def button_arg(self) -> str:
-        """The argument of a pressed button; untrusted, so handlers re-check what it names."""
-        return self.payload.partition(PAYLOAD_SEPARATOR)[2]
-
 
 @dataclass(frozen=True, slots=True)
 class Button:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from bot.core.context import Context
 from bot.core.events import Incoming
+from bot.core.payloads import ButtonHandler, ButtonSpec, Payload
 from storage.people import Role
 
 Handler = Callable[[Context, Incoming], Awaitable[None]]
@@ -28,11 +30,20 @@ class Command:
     roles: tuple[Role, ...]
 
 
+P = TypeVar("P", bound=Payload)
+
+
 @dataclass(frozen=True, slots=True)
 class ButtonAction:
-    action: str
-    handler: Handler
+    """A button's action, the payload it must carry, and who may press it."""
+
+    spec: ButtonSpec[Any]
+    handler: ButtonHandler[Any]
     roles: tuple[Role, ...]
+
+    @property
+    def action(self) -> str:
+        return self.spec.action
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +76,13 @@ class Router:
 
         return register
 
-    def button(self, action: str, roles: tuple[Role, ...] = ()) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            self.buttons.append(ButtonAction(action, handler, roles))
+    def button(
+        self, spec: ButtonSpec[P], roles: tuple[Role, ...] = ()
+    ) -> Callable[[ButtonHandler[P]], ButtonHandler[P]]:
+        """Register presses of `spec`'s buttons; the handler gets the unpacked payload."""
+
+        def register(handler: ButtonHandler[P]) -> ButtonHandler[P]:
+            self.buttons.append(ButtonAction(spec, handler, roles))
             return handler
 
         return register

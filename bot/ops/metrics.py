@@ -133,6 +133,11 @@ class Metrics:
             buckets=LAG_BUCKETS,
             registry=registry,
         )
+        self.loop_lag_max = Gauge(
+            "liaison_event_loop_lag_max_seconds",
+            "The longest the event loop has run a timer late since the process started",
+            registry=registry,
+        )
 
     # -- seams
 

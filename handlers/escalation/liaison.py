@@ -12,17 +12,22 @@ from __future__ import annotations
 import re
 
 from bot.core.context import Context
-from bot.core.events import Button, EventKind, Form, Incoming, Outgoing
+from bot.core.events import EventKind, Incoming, Outgoing
+from bot.core.payloads import Ref, StaleButton
 from bot.core.ports import Recipient
 from bot.core.router import Router
 from bot.i18n import N_
-from handlers.escalation.service import (
+from handlers.escalation.buttons import (
     BLOCK,
+    BLOCK_YES,
     CLAIM,
     CLOSE,
     OUTCOME,
     REPLY,
     REPLY_SENT,
+    CaseOutcome,
+)
+from handlers.escalation.service import (
     close_case,
     liaison_code,
     liaison_label,
@@ -42,7 +47,6 @@ STAFF = (Role.LIAISON,)
 SNIPPET_WRITERS = (Role.LIAISON, Role.ORGANIZER)
 # A liaison working on one case in a private chat (the terminal): typed text answers it.
 SELECTED = "esc.selected"
-BLOCK_YES = "esc.block_yes"
 CLOSING_OUTCOMES = (
     Outcome.ANSWERED,
     Outcome.OVERSIGHT,
@@ -97,8 +101,8 @@ def _may_manage(ctx: Context, case: Case) -> bool:
 
 
 @router.button(CLAIM, roles=STAFF)
-async def claim(ctx: Context, event: Incoming) -> None:
-    case = await _open_case(ctx, _number(event.button_arg))
+async def claim(ctx: Context, event: Incoming, named: Ref) -> None:
+    case = await _open_case(ctx, named.id)
     if case is None:
         return
     if case.claimed_by is not None and case.claimed_by != ctx.person.id:
@@ -194,9 +198,9 @@ async def assign(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(CLOSE, roles=STAFF)
-async def close_button(ctx: Context, event: Incoming) -> None:
+async def close_button(ctx: Context, event: Incoming, named: Ref) -> None:
     """Closing needs an outcome: offer them to the presser only."""
-    case = await _open_case(ctx, _number(event.button_arg))
+    case = await _open_case(ctx, named.id)
     if case is None:
         return
     if not _may_manage(ctx, case):
@@ -217,7 +221,7 @@ def _outcomes_for(case: Case) -> tuple[Outcome, ...]:
 async def _ask_outcome(ctx: Context, case: Case) -> None:
     """Closing is two steps: the outcome buttons are the confirmation."""
     rows = [
-        [Button(outcome_label(ctx.t, outcome), OUTCOME, f"{case.id}:{outcome.value}")]
+        [OUTCOME.button(outcome_label(ctx.t, outcome), CaseOutcome(case.id, outcome))]
         for outcome in _outcomes_for(case)
     ]
     question = ctx._("How did case #{number} end?").format(number=case.id)
@@ -230,11 +234,12 @@ async def _ask_outcome(ctx: Context, case: Case) -> None:
 
 
 @router.button(OUTCOME, roles=STAFF)
-async def choose_outcome(ctx: Context, event: Incoming) -> None:
-    case_arg, _, outcome_value = event.button_arg.partition(":")
-    outcome = next((o for o in CLOSING_OUTCOMES if o.value == outcome_value), None)
-    case = await _open_case(ctx, _number(case_arg))
-    if case is None or outcome is None:
+async def choose_outcome(ctx: Context, event: Incoming, chosen: CaseOutcome) -> None:
+    outcome = chosen.outcome
+    if outcome not in CLOSING_OUTCOMES:
+        raise StaleButton
+    case = await _open_case(ctx, chosen.case_id)
+    if case is None:
         return
     if outcome not in _outcomes_for(case):
         await _ask_outcome(ctx, case)
@@ -275,10 +280,9 @@ async def close_command(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(BLOCK, roles=STAFF)
-async def block(ctx: Context, event: Incoming) -> None:
+async def block(ctx: Context, event: Incoming, named: Ref) -> None:
     """Blocking cuts a resident off: always confirmed, naming a colleague who claimed it."""
-    case_id = _number(event.button_arg)
-    case = None if case_id is None else await ctx.repos.cases.get(case_id)
+    case = await ctx.repos.cases.get(named.id)
     if case is None or case.person_id is None:
         await ctx.reply(ctx._("There is no such case."), ephemeral=True)
         return
@@ -293,16 +297,15 @@ async def block(ctx: Context, event: Incoming) -> None:
         ).format(number=case.id, liaison=liaison_label(ctx.services, owner) if owner else "?")
     await ctx.reply(
         question,
-        [[Button(ctx._("Yes, block"), BLOCK_YES, str(case.id))]],
+        [[BLOCK_YES.button(ctx._("Yes, block"), Ref(case.id))]],
         ephemeral=True,
     )
 
 
 @router.button(BLOCK_YES, roles=STAFF)
-async def block_confirmed(ctx: Context, event: Incoming) -> None:
+async def block_confirmed(ctx: Context, event: Incoming, named: Ref) -> None:
     """Block the resident behind a case, without anyone learning who they are."""
-    case_id = _number(event.button_arg)
-    case = None if case_id is None else await ctx.repos.cases.get(case_id)
+    case = await ctx.repos.cases.get(named.id)
     if case is None or case.person_id is None:
         await ctx.reply(ctx._("There is no such case."), ephemeral=True)
         return
@@ -415,17 +418,16 @@ async def thread_message(ctx: Context, event: Incoming) -> bool:
 
 
 @router.button(REPLY, roles=STAFF)
-async def reply_button(ctx: Context, event: Incoming) -> None:
+async def reply_button(ctx: Context, event: Incoming, named: Ref) -> None:
     """Reply: a form where the platform has one, else how to answer from here."""
-    case = await _open_case(ctx, _number(event.button_arg))
+    case = await _open_case(ctx, named.id)
     if case is None:
         return
     if event.forms:
-        form = Form(
+        form = REPLY_SENT.form(
             ctx._("Reply to case #{number}").format(number=case.id),
             ctx._("Your answer to the resident"),
-            REPLY_SENT,
-            str(case.id),
+            Ref(case.id),
         )
         await ctx.reply(Outgoing("", form=form))
         return
@@ -438,9 +440,9 @@ async def reply_button(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(REPLY_SENT, roles=STAFF)
-async def reply_from_form(ctx: Context, event: Incoming) -> None:
+async def reply_from_form(ctx: Context, event: Incoming, named: Ref) -> None:
     """What the liaison wrote in the Reply form ("!note ..." makes it a note)."""
-    case = await _open_case(ctx, _number(event.button_arg))
+    case = await _open_case(ctx, named.id)
     if case is None:
         return
     await _answer(ctx, case, event.text.strip(), event)

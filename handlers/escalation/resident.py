@@ -12,13 +12,28 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
-from bot.core.events import Attachment, Button, Form, Incoming, Outgoing
+from bot.core.events import Attachment, Button, Incoming, Outgoing
+from bot.core.payloads import NoPayload, Ref, StaleButton
 from bot.core.router import Router
 from bot.i18n import N_
 from handlers.common import emergency_lines
-from handlers.escalation.service import (
+from handlers.escalation.buttons import (
+    ANONYMOUS,
+    KEEP_OPEN,
+    NAMED,
     RATE,
     REOPEN,
+    SEND_STORY,
+    SHOW_NAME,
+    STORY,
+    WITHDRAW,
+    WITHDRAW_YES,
+    Appearance,
+    CaseRating,
+    MaybeCase,
+    StoryForm,
+)
+from handlers.escalation.service import (
     close_case,
     next_office_opening,
     open_case,
@@ -35,14 +50,13 @@ FLOW = "human"
 # The flow name under which the last question asked of the search is remembered. No flow
 # handler is registered for it, so free text still goes to the search meanwhile.
 ASKED = "asked"
-ANONYMOUS, NAMED, WITHDRAW = "esc.anon", "esc.named", "esc.withdraw"
-WITHDRAW_YES, KEEP_OPEN = "esc.withdraw_yes", "esc.keep_open"
-STORY, SEND_STORY, SHOW_NAME = "esc.story", "esc.send_story", "esc.showname"
 # A follow-up is acknowledged unless the resident already wrote this recently: one
 # "received" per burst of messages, not one per line.
 ACK_EVERY = timedelta(minutes=3)
 # How much of a remembered question is quoted back to the resident.
 QUOTE_CHARS = 200
+# The satisfaction scale offered after a case closes.
+SCORES = range(1, 6)
 
 
 async def _say(
@@ -100,7 +114,7 @@ async def talk_to_person(ctx: Context, event: Incoming) -> None:
                 "Your conversation #{number} with a liaison is open. Just write here and "
                 "they will read it."
             ).format(number=open_case_now.id),
-            [[Button(ctx._("Close my conversation"), WITHDRAW, str(open_case_now.id))]],
+            [[WITHDRAW.button(ctx._("Close my conversation"), MaybeCase(open_case_now.id))]],
         )
         return
     story = await _remembered_question(ctx)
@@ -138,9 +152,9 @@ async def talk_to_person(ctx: Context, event: Incoming) -> None:
         ctx,
         "\n\n".join(lines),
         [
-            [Button(ctx._("Anonymous (recommended)"), ANONYMOUS)],
-            [Button(ctx._("Show my name"), NAMED)],
-            [Button(ctx._("Cancel"), WITHDRAW)],
+            [ANONYMOUS.button(ctx._("Anonymous (recommended)"))],
+            [NAMED.button(ctx._("Show my name"))],
+            [WITHDRAW.button(ctx._("Cancel"), MaybeCase())],
         ],
     )
 
@@ -148,37 +162,35 @@ async def talk_to_person(ctx: Context, event: Incoming) -> None:
 async def _choose_appearance(ctx: Context, event: Incoming, anonymous: bool) -> None:
     state = await ctx.state()
     if state is None or state.flow != FLOW:
-        await _say(ctx, ctx._("This button no longer works. Send /start to begin again."))
-        return
+        raise StaleButton
     data = {**state.data, "anonymous": anonymous}
     if not event.is_private and event.forms:
         # Typed in a shared room, the message would be read by everyone (or not at all).
         await ctx.set_state(FLOW, "form", data)
-        form = Form(
+        form = STORY.form(
             ctx._("Talk to a person"),
             ctx._("Your message"),
-            STORY,
-            "anon" if anonymous else "named",
+            StoryForm(Appearance.ANONYMOUS if anonymous else Appearance.NAMED),
         )
         await ctx.reply(Outgoing("", form=form))
         return
     await ctx.set_state(FLOW, "message", data)
-    rows = [[Button(ctx._("Send what I already wrote"), SEND_STORY)]] if data.get("story") else []
+    rows = [[SEND_STORY.button(ctx._("Send what I already wrote"))]] if data.get("story") else []
     await _say(ctx, ctx._("Now write your message. You can also send a photo or a document."), rows)
 
 
 @router.button(ANONYMOUS)
-async def choose_anonymous(ctx: Context, event: Incoming) -> None:
+async def choose_anonymous(ctx: Context, event: Incoming, _: NoPayload) -> None:
     await _choose_appearance(ctx, event, anonymous=True)
 
 
 @router.button(NAMED)
-async def choose_named(ctx: Context, event: Incoming) -> None:
+async def choose_named(ctx: Context, event: Incoming, _: NoPayload) -> None:
     await _choose_appearance(ctx, event, anonymous=False)
 
 
 @router.button(STORY)
-async def story_from_form(ctx: Context, event: Incoming) -> None:
+async def story_from_form(ctx: Context, event: Incoming, form: StoryForm) -> None:
     """The message written in the form a shared room asks with; the form says how to
     appear, so the text is kept even if the conversation state expired meanwhile."""
     if ctx.person.blocked:
@@ -188,17 +200,17 @@ async def story_from_form(ctx: Context, event: Incoming) -> None:
     story = str(state.data.get("story", "")) if state and state.flow == FLOW else ""
     text = _joined(story, event.text.strip())
     if await _acceptable(ctx, text, None):
-        await _open(ctx, event, event.button_arg != "named", text, None, defaulted=False)
+        anonymous = form.appearance is Appearance.ANONYMOUS
+        await _open(ctx, event, anonymous, text, None, defaulted=False)
 
 
 @router.button(SEND_STORY)
-async def send_story(ctx: Context, event: Incoming) -> None:
+async def send_story(ctx: Context, event: Incoming, _: NoPayload) -> None:
     """Open the case with the question already written, nothing added."""
     state = await ctx.state()
     story = str(state.data.get("story", "")) if state and state.flow == FLOW else ""
     if not story:
-        await _say(ctx, ctx._("This button no longer works. Send /start to begin again."))
-        return
+        raise StaleButton
     anonymous = bool(state.data.get("anonymous", True)) if state else True
     await _open(ctx, event, anonymous, story, None, defaulted=False)
 
@@ -262,7 +274,7 @@ async def _open(
             "private message from me; write there to add anything."
         )
     lines = [thanks.format(number=case.id)]
-    rows = [[Button(ctx._("Close my conversation"), WITHDRAW, str(case.id))]]
+    rows = [[WITHDRAW.button(ctx._("Close my conversation"), MaybeCase(case.id))]]
     if defaulted:
         lines.append(
             ctx._(
@@ -270,18 +282,17 @@ async def _open(
                 "a code. You can show your name instead."
             )
         )
-        rows.insert(0, [Button(ctx._("Show my name"), SHOW_NAME, str(case.id))])
+        rows.insert(0, [SHOW_NAME.button(ctx._("Show my name"), Ref(case.id))])
     await _say(ctx, "\n\n".join(lines), rows)
 
 
 @router.button(SHOW_NAME)
-async def show_name(ctx: Context, event: Incoming) -> None:
+async def show_name(ctx: Context, event: Incoming, named: Ref) -> None:
     """The resident who defaulted to anonymous lets the liaison see their name."""
-    case = await _own_case(ctx, event.button_arg)
+    case = await _own_case(ctx, named.id)
     name = event.display_name.strip()[:60]
     if case is None or not case.is_open or not name:
-        await _say(ctx, ctx._("This button no longer works. Send /start to begin again."))
-        return
+        raise StaleButton
     await ctx.repos.cases.set_appearance(case.id, anonymous=False, shown_name=name)
     await ctx.repos.audit.record(ctx.person.id, "shown name", case.id, ctx.now())
     changed = await ctx.repos.cases.get(case.id)
@@ -344,11 +355,9 @@ async def relay_open_case(ctx: Context, event: Incoming) -> bool:
     return True
 
 
-async def _own_case(ctx: Context, arg: str) -> Case | None:
+async def _own_case(ctx: Context, case_id: int) -> Case | None:
     """The case a resident's button names, only if it really is theirs."""
-    if not arg.isdigit():
-        return None
-    case = await ctx.repos.cases.get(int(arg))
+    case = await ctx.repos.cases.get(case_id)
     if case is None or case.person_id != ctx.person.id:
         return None
     return case
@@ -363,21 +372,21 @@ async def _ask_to_close(ctx: Context, case: Case) -> None:
         ).format(number=case.id),
         [
             [
-                Button(ctx._("Yes, close it"), WITHDRAW_YES, str(case.id)),
-                Button(ctx._("No, keep it open"), KEEP_OPEN, str(case.id)),
+                WITHDRAW_YES.button(ctx._("Yes, close it"), Ref(case.id)),
+                KEEP_OPEN.button(ctx._("No, keep it open"), Ref(case.id)),
             ]
         ],
     )
 
 
 @router.button(WITHDRAW)
-async def withdraw(ctx: Context, event: Incoming) -> None:
+async def withdraw(ctx: Context, event: Incoming, named: MaybeCase) -> None:
     """Cancel before writing; with a case, ask before closing it."""
-    if not event.button_arg:
+    if not named.case_id:
         await ctx.clear_state()
         await _say(ctx, ctx._("Cancelled. Send /start to see what I can do."))
         return
-    case = await _own_case(ctx, event.button_arg)
+    case = await _own_case(ctx, named.case_id)
     if case is None or not case.is_open:
         await _say(ctx, ctx._("This conversation is already closed."))
         return
@@ -385,9 +394,9 @@ async def withdraw(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(WITHDRAW_YES)
-async def withdraw_confirmed(ctx: Context, event: Incoming) -> None:
+async def withdraw_confirmed(ctx: Context, event: Incoming, named: Ref) -> None:
     """The resident closes their own case."""
-    case = await _own_case(ctx, event.button_arg)
+    case = await _own_case(ctx, named.id)
     if case is None or not case.is_open:
         await _say(ctx, ctx._("This conversation is already closed."))
         return
@@ -395,7 +404,7 @@ async def withdraw_confirmed(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(KEEP_OPEN)
-async def keep_open(ctx: Context, event: Incoming) -> None:
+async def keep_open(ctx: Context, event: Incoming, _: Ref) -> None:
     await _say(ctx, ctx._("You already have an open conversation. Just write here."))
 
 
@@ -409,19 +418,17 @@ async def withdraw_open_case(ctx: Context) -> bool:
 
 
 @router.button(RATE)
-async def rate(ctx: Context, event: Incoming) -> None:
-    case_arg, _, score = event.button_arg.partition(":")
-    case = await _own_case(ctx, case_arg)
-    if case is None or case.is_open or score not in {"1", "2", "3", "4", "5"}:
-        await _say(ctx, ctx._("This button no longer works. Send /start to begin again."))
-        return
-    await ctx.repos.cases.rate(case.id, int(score))
+async def rate(ctx: Context, event: Incoming, rating: CaseRating) -> None:
+    case = await _own_case(ctx, rating.case_id)
+    if case is None or case.is_open or rating.score not in SCORES:
+        raise StaleButton
+    await ctx.repos.cases.rate(case.id, rating.score)
     await _say(ctx, ctx._("Thank you. Your answer helps us improve."))
 
 
 @router.button(REOPEN)
-async def reopen(ctx: Context, event: Incoming) -> None:
-    case = await _own_case(ctx, event.button_arg)
+async def reopen(ctx: Context, event: Incoming, named: Ref) -> None:
+    case = await _own_case(ctx, named.id)
     window = timedelta(days=ctx.config.escalation.reopen_days)
     if (
         case is None

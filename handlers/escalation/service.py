@@ -12,8 +12,10 @@ from datetime import datetime, timedelta
 
 from bot.core.context import Services
 from bot.core.events import Attachment, Button, Outgoing
+from bot.core.payloads import Ref
 from bot.core.ports import Recipient
 from bot.i18n import LANGUAGE_NAMES, Translator
+from handlers.escalation.buttons import BLOCK, CLAIM, CLOSE, RATE, REOPEN, REPLY, CaseRating
 from handlers.escalation.rooms import (
     add_case_rooms,
     liaison_recipients,
@@ -24,10 +26,6 @@ from storage.cases import Case, MessageKind, Outcome, SlaStep
 from storage.knowledge import TopicView
 from storage.people import Person
 
-CLAIM, CLOSE, BLOCK = "esc.claim", "esc.close", "esc.block"
-# "Reply" opens a form where the platform has them; its answer comes back as REPLY_SENT.
-REPLY, REPLY_SENT = "esc.reply", "esc.replied"
-OUTCOME, RATE, REOPEN = "esc.outcome", "esc.rate", "esc.reopen"
 # How far back viewed topics are shown to the liaison ("what they read just before").
 VIEWS_WINDOW = timedelta(hours=2)
 
@@ -69,13 +67,13 @@ def who(t: Translator, case: Case) -> str:
 
 
 def case_buttons(t: Translator, case_id: int) -> tuple[tuple[Button, ...], ...]:
-    arg = str(case_id)
+    case = Ref(case_id)
     return (
         (
-            Button(t.pgettext("case", "Claim"), CLAIM, arg),
-            Button(t.pgettext("case", "Reply"), REPLY, arg),
-            Button(t.pgettext("case", "Close"), CLOSE, arg),
-            Button(t.pgettext("case", "Block"), BLOCK, arg),
+            CLAIM.button(t.pgettext("case", "Claim"), case),
+            REPLY.button(t.pgettext("case", "Reply"), case),
+            CLOSE.button(t.pgettext("case", "Close"), case),
+            BLOCK.button(t.pgettext("case", "Block"), case),
         ),
     )
 
@@ -364,9 +362,9 @@ async def _close_case(
         paragraphs.append(
             t._("How satisfied are you with the help you got? 1 = not at all, 5 = very.")
         )
-        rows.append(tuple(Button(str(n), RATE, f"{case.id}:{n}") for n in range(1, 6)))
+        rows.append(tuple(RATE.button(str(n), CaseRating(case.id, n)) for n in range(1, 6)))
     if reopen_days:
-        rows.append((Button(t._("Reopen"), REOPEN, str(case.id)),))
+        rows.append((REOPEN.button(t._("Reopen"), Ref(case.id)),))
     text = "\n\n".join(paragraphs)
     await to_resident(services, case, Outgoing(text, tuple(rows)), "closed")
     return True

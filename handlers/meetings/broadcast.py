@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.context import Services
 from bot.core.events import Attachment, Button, Outgoing
+from bot.core.payloads import ButtonSpec, Payload
 from bot.core.ports import Recipient
 from bot.i18n import Translator
 from bot.outbox import Queued
@@ -29,7 +30,14 @@ from handlers.meetings import native
 from handlers.meetings.calendar import meeting_ics
 from storage.meetings import PAGE, Meeting, MeetingStatus, Rsvp, Series, Subscriber
 
-RSVP = "mtg.rsvp"
+
+@dataclass(frozen=True, slots=True)
+class MeetingRsvp(Payload):
+    meeting_id: int
+    answer: Rsvp
+
+
+RSVP = ButtonSpec("mtg.rsvp", MeetingRsvp)
 # The outbox "platform" whose rows are send jobs (announcements of later occurrences of a
 # series, reminders) rather than messages.
 JOBS_PLATFORM = "meetings"
@@ -94,12 +102,11 @@ def meeting_text(t: Translator, meeting: Meeting, zone: ZoneInfo, heading: str) 
 
 
 def rsvp_buttons(t: Translator, meeting_id: int) -> tuple[tuple[Button, ...], ...]:
-    arg = str(meeting_id)
     return (
         (
-            Button(t._("Going"), RSVP, f"{arg}:going"),
-            Button(t._("Maybe"), RSVP, f"{arg}:maybe"),
-            Button(t._("Can't go"), RSVP, f"{arg}:no"),
+            RSVP.button(t._("Going"), MeetingRsvp(meeting_id, Rsvp.GOING)),
+            RSVP.button(t._("Maybe"), MeetingRsvp(meeting_id, Rsvp.MAYBE)),
+            RSVP.button(t._("Can't go"), MeetingRsvp(meeting_id, Rsvp.NO)),
         ),
     )
 
@@ -189,7 +196,12 @@ def send_time(services: Services, zone: ZoneInfo, meeting: Meeting, at: datetime
 
 class _Renderer:
     """Renders each distinct message once: a city-wide announcement has ten languages and
-    a few time zones, not ten thousand different texts."""
+    a few time zones, not ten thousand different texts.
+
+    A message is rendered in a worker thread the first time it is needed: the first use
+    of a language loads its CLDR data and the first calendar file imports icalendar, a
+    tenth of a second or more each, which would otherwise stall every chat the bot serves.
+    """
 
     def __init__(
         self, services: Services, meeting: Meeting, series: SeriesView | None = None
@@ -199,13 +211,22 @@ class _Renderer:
         self._series = series
         self._cache: dict[tuple[str, str, str, int, bool], Outgoing] = {}
 
+    @staticmethod
+    def _key(audience: Audience, kind: str, minutes: int) -> tuple[str, str, str, int, bool]:
+        return (audience.lang, audience.zone.key, kind, minutes, audience.person_id is None)
+
+    async def prepare(self, audiences: list[Audience], kind: str, minutes: int = 0) -> None:
+        """Render, off the event loop, every message these audiences need and lack."""
+        for audience in audiences:
+            key = self._key(audience, kind, minutes)
+            if key not in self._cache:
+                self._cache[key] = await asyncio.to_thread(
+                    render, self._services, audience, self._meeting, kind, minutes, self._series
+                )
+
     def __call__(self, audience: Audience, kind: str, minutes: int = 0) -> Outgoing:
-        key = (audience.lang, audience.zone.key, kind, minutes, audience.person_id is None)
-        message = self._cache.get(key)
-        if message is None:
-            message = render(self._services, audience, self._meeting, kind, minutes, self._series)
-            self._cache[key] = message
-        return message
+        """The message for this audience (`prepare` rendered it)."""
+        return self._cache[self._key(audience, kind, minutes)]
 
 
 def broadcast_id(meeting: Meeting, kind: str) -> str:
@@ -249,21 +270,27 @@ class Notices:
         if self._rendered is None:
             series = await _series_view(services, meeting, self._kind)
             self._rendered = _Renderer(services, meeting, series)
+        await self._rendered.prepare(audiences, self._kind, self._minutes)
         now = services.clock()
         expires = meeting.starts_at if self._kind != Notice.CANCEL else None
-        return await services.outbox.enqueue_many(
-            [
+        due: dict[str, datetime] = {}  # per time zone: people in one zone share quiet hours
+        batch = []
+        for audience in audiences:
+            at = due.get(audience.zone.key)
+            if at is None:
+                at = due[audience.zone.key] = send_time(services, audience.zone, meeting, now)
+            recipient = audience.recipient
+            batch.append(
                 Queued(
-                    audience.recipient,
+                    recipient,
                     self._rendered(audience, self._kind, self._minutes),
-                    f"{self.broadcast}:{audience.recipient.platform}:{audience.recipient.chat_id}",
-                    not_before=send_time(services, audience.zone, meeting, now),
+                    f"{self.broadcast}:{recipient.platform}:{recipient.chat_id}",
+                    not_before=at,
                     broadcast_id=self.broadcast,
                     expires_at=expires,
                 )
-                for audience in audiences
-            ]
-        )
+            )
+        return await services.outbox.enqueue_many(batch)
 
 
 async def queue(

@@ -6,7 +6,7 @@ middle loses nothing) that ends in a preview; nothing is sent before "Publish".
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.events import Button, Incoming
+from bot.core.payloads import ButtonSpec, Key, NoPayload, Payload, Ref, StaleButton
 from bot.core.router import Router
 from bot.i18n import N_
 from handlers.broadcast_progress import progress_buttons
 from handlers.meetings import native, time_prompt
 from handlers.meetings.broadcast import (
     RSVP,
+    MeetingRsvp,
     Notice,
     announce,
     broadcast_id,
@@ -42,12 +44,31 @@ router = Router("meetings.organizer")
 
 ORGANIZERS = (Role.ORGANIZER,)
 FLOW, EDIT_FLOW = "meeting", "meeting_edit"
-SKIP, PUBLISH, DISCARD = "mtg.skip", "mtg.publish", "mtg.discard"
-AUDIENCE, REMINDERS, REPEAT = "mtg.aud", "mtg.rem", "mtg.repeat"
-CANCEL_SERIES, CANCEL_SERIES_YES = "mtg.cancel_series", "mtg.cancel_series_yes"
-# The scope part of an edit button's argument ("12:place:all"): every upcoming occurrence.
+# The scope of an edit button ("12:place:all"): every upcoming occurrence.
 SERIES_SCOPE = "all"
-EDIT, CANCEL, CANCEL_YES, COUNTS = "mtg.edit", "mtg.cancel", "mtg.cancel_yes", "mtg.counts"
+# An edit button's field before one is chosen: the menu of fields.
+MENU = "menu"
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingEdit(Payload):
+    meeting_id: int
+    field: str
+    scope: str = ""
+
+
+SKIP = ButtonSpec("mtg.skip", NoPayload)
+PUBLISH = ButtonSpec("mtg.publish", NoPayload)
+DISCARD = ButtonSpec("mtg.discard", NoPayload)
+AUDIENCE = ButtonSpec("mtg.aud", Key)
+REMINDERS = ButtonSpec("mtg.rem", Key)
+REPEAT = ButtonSpec("mtg.repeat", Key)
+CANCEL_SERIES = ButtonSpec("mtg.cancel_series", Ref)
+CANCEL_SERIES_YES = ButtonSpec("mtg.cancel_series_yes", Ref)
+EDIT = ButtonSpec("mtg.edit", MeetingEdit)
+CANCEL = ButtonSpec("mtg.cancel", Ref)
+CANCEL_YES = ButtonSpec("mtg.cancel_yes", Ref)
+COUNTS = ButtonSpec("mtg.counts", Ref)
 EDITABLE = ("when", "place", "link", "title", "description")
 STEPS = (
     "title",
@@ -78,8 +99,8 @@ async def meeting_command(ctx: Context, event: Incoming) -> None:
 
 async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
     await ctx.set_state(FLOW, step, data)
-    cancel = Button(ctx._("Cancel"), DISCARD)
-    skip = Button(ctx._("Skip"), SKIP)
+    cancel = DISCARD.button(ctx._("Cancel"))
+    skip = SKIP.button(ctx._("Skip"))
     if step == "title":
         await ctx.reply(ctx._("What is the meeting called?"), [[cancel]])
     elif step == "when":
@@ -94,21 +115,21 @@ async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
         )
     elif step == "audience":
         chosen = set(data.get("tags", []))
-        rows = [[Button(ctx._("Everyone subscribed"), AUDIENCE, "*")]]
+        rows = [[AUDIENCE.button(ctx._("Everyone subscribed"), Key("*"))]]
         rows.extend(
-            [Button(("✓ " if tag in chosen else "") + tag, AUDIENCE, short_id(tag))]
+            [AUDIENCE.button(("✓ " if tag in chosen else "") + tag, Key(short_id(tag)))]
             for tag in ctx.config.meetings.neighborhoods
         )
-        rows.append([Button(ctx._("Done"), AUDIENCE, "!")])
+        rows.append([AUDIENCE.button(ctx._("Done"), Key("!"))])
         await ctx.reply(ctx._("Who should hear about it?"), rows)
     elif step == "reminders":
         await ctx.reply(
             ctx._("When should people be reminded?"),
             [
-                [Button(ctx._("24 hours and 1 hour before"), REMINDERS, "default")],
-                [Button(ctx._("1 hour before"), REMINDERS, "1h")],
-                [Button(ctx._("24 hours before"), REMINDERS, "24h")],
-                [Button(ctx._("No reminders"), REMINDERS, "none")],
+                [REMINDERS.button(ctx._("24 hours and 1 hour before"), Key("default"))],
+                [REMINDERS.button(ctx._("1 hour before"), Key("1h"))],
+                [REMINDERS.button(ctx._("24 hours before"), Key("24h"))],
+                [REMINDERS.button(ctx._("No reminders"), Key("none"))],
             ],
         )
     elif step == "repeat":
@@ -132,10 +153,11 @@ def _repeat_rows(ctx: Context, data: dict[str, Any]) -> list[list[Button]]:
         Repeat.BIWEEKLY: ctx._("Every 2 weeks: {dates}…"),
         Repeat.MONTHLY: ctx._("Every month: {dates}…"),
     }
-    rows = [[Button(ctx._("Does not repeat"), REPEAT, Repeat.NONE)]]
+    rows = [[REPEAT.button(ctx._("Does not repeat"), Key(Repeat.NONE))]]
     for choice in CHOICES:
         starts = occurrences(rule_for(choice, first, _zone(ctx)), first, _zone(ctx), ctx.now())
-        rows.append([Button(labels[choice].format(dates=_dates(ctx, starts[:3])), REPEAT, choice)])
+        label = labels[choice].format(dates=_dates(ctx, starts[:3]))
+        rows.append([REPEAT.button(label, Key(choice))])
     return rows
 
 
@@ -203,7 +225,7 @@ async def _next(ctx: Context, step: str, data: dict[str, Any]) -> None:
 
 
 @router.button(PICK, roles=ORGANIZERS)
-async def pick_time(ctx: Context, event: Incoming) -> None:
+async def pick_time(ctx: Context, event: Incoming, step: Key) -> None:
     state = await ctx.state()
     if (
         state is None
@@ -216,11 +238,11 @@ async def pick_time(ctx: Context, event: Incoming) -> None:
     ):
         await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
         return
-    await time_prompt.pick(ctx, state.flow, dict(state.data), event.button_arg, DISCARD)
+    await time_prompt.pick(ctx, state.flow, dict(state.data), step.key, DISCARD)
 
 
 @router.button(WHEN_AGAIN, roles=ORGANIZERS)
-async def time_again(ctx: Context, event: Incoming) -> None:
+async def time_again(ctx: Context, event: Incoming, _: NoPayload) -> None:
     state = await ctx.state()
     if state is None or state.flow not in (FLOW, EDIT_FLOW) or state.step != CONFIRM_STEP:
         await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
@@ -229,7 +251,7 @@ async def time_again(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(WHEN_OK, roles=ORGANIZERS)
-async def time_confirmed(ctx: Context, event: Incoming) -> None:
+async def time_confirmed(ctx: Context, event: Incoming, _: NoPayload) -> None:
     state = await ctx.state()
     if state is None or state.flow not in (FLOW, EDIT_FLOW) or state.step != CONFIRM_STEP:
         await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
@@ -241,7 +263,7 @@ async def time_confirmed(ctx: Context, event: Incoming) -> None:
         await time_prompt.ask(ctx, state.flow, data, DISCARD)
         return
     if state.flow == EDIT_FLOW:
-        meeting = await _upcoming(ctx, str(data.get("meeting", "")))
+        meeting = await _upcoming(ctx, int(data.get("meeting", 0)))
         if meeting is None:
             await ctx.clear_state()
         else:
@@ -253,7 +275,7 @@ async def time_confirmed(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(SKIP, roles=ORGANIZERS)
-async def skip(ctx: Context, event: Incoming) -> None:
+async def skip(ctx: Context, event: Incoming, _: NoPayload) -> None:
     state = await ctx.state()
     if (
         state is None
@@ -266,13 +288,13 @@ async def skip(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(AUDIENCE, roles=ORGANIZERS)
-async def audience(ctx: Context, event: Incoming) -> None:
+async def audience(ctx: Context, event: Incoming, chosen: Key) -> None:
     state = await ctx.state()
     if state is None or state.flow != FLOW or state.step != "audience":
         await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
         return
     data = dict(state.data)
-    choice = event.button_arg
+    choice = chosen.key
     if choice in ("*", "!"):
         if choice == "*":
             data["tags"] = []
@@ -286,33 +308,27 @@ async def audience(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(REMINDERS, roles=ORGANIZERS)
-async def reminders(ctx: Context, event: Incoming) -> None:
+async def reminders(ctx: Context, event: Incoming, choice: Key) -> None:
+    if choice.key not in REMINDER_CHOICES:
+        raise StaleButton
     state = await ctx.state()
-    if (
-        state is None
-        or state.flow != FLOW
-        or state.step != "reminders"
-        or (event.button_arg not in REMINDER_CHOICES)
-    ):
+    if state is None or state.flow != FLOW or state.step != "reminders":
         await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
         return
     data = dict(state.data)
-    chosen = REMINDER_CHOICES[event.button_arg]
+    chosen = REMINDER_CHOICES[choice.key]
     default = tuple(int(m) for m in ctx.config.meetings.reminder_minutes)
     data["reminders"] = list(default if chosen is None else chosen)
     await _next(ctx, "reminders", data)
 
 
 @router.button(REPEAT, roles=ORGANIZERS)
-async def repeat(ctx: Context, event: Incoming) -> None:
+async def repeat(ctx: Context, event: Incoming, chosen: Key) -> None:
+    choice = chosen.key
+    if choice not in (Repeat.NONE, *CHOICES):
+        raise StaleButton
     state = await ctx.state()
-    choice = event.button_arg
-    if (
-        state is None
-        or state.flow != FLOW
-        or state.step != "repeat"
-        or (choice not in (Repeat.NONE, *CHOICES))
-    ):
+    if state is None or state.flow != FLOW or state.step != "repeat":
         await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
         return
     data = dict(state.data)
@@ -352,7 +368,7 @@ async def _preview(ctx: Context, data: dict[str, Any]) -> None:
         )
     await ctx.reply(
         text,
-        [[Button(ctx._("Publish"), PUBLISH), Button(ctx._("Cancel"), DISCARD)]],
+        [[PUBLISH.button(ctx._("Publish")), DISCARD.button(ctx._("Cancel"))]],
     )
 
 
@@ -385,7 +401,7 @@ def _schedule_lines(ctx: Context, meeting: Meeting) -> list[str]:
 
 
 @router.button(PUBLISH, roles=ORGANIZERS)
-async def publish(ctx: Context, event: Incoming) -> None:
+async def publish(ctx: Context, event: Incoming, _: NoPayload) -> None:
     state = await ctx.state()
     if state is None or state.flow != FLOW or state.step != "preview":
         await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
@@ -442,7 +458,7 @@ async def _create(ctx: Context, draft: Meeting, rule: str) -> Meeting:
 
 
 @router.button(DISCARD)
-async def discard(ctx: Context, event: Incoming) -> None:
+async def discard(ctx: Context, event: Incoming, _: NoPayload) -> None:
     await ctx.clear_state()
     await ctx.reply(ctx._("Cancelled. Nothing was sent."))
 
@@ -461,9 +477,9 @@ async def list_meetings(ctx: Context, event: Incoming) -> None:
         if organizer:
             rows.append(
                 [
-                    Button(ctx._("Answers"), COUNTS, str(meeting.id)),
-                    Button(ctx._("Change"), EDIT, f"{meeting.id}:menu"),
-                    Button(ctx._("Cancel meeting"), CANCEL, str(meeting.id)),
+                    COUNTS.button(ctx._("Answers"), Ref(meeting.id)),
+                    EDIT.button(ctx._("Change"), MeetingEdit(meeting.id, MENU)),
+                    CANCEL.button(ctx._("Cancel meeting"), Ref(meeting.id)),
                 ]
             )
         text = meeting_text(ctx.t, meeting, _zone(ctx), f"#{meeting.id}")
@@ -474,7 +490,7 @@ async def list_meetings(ctx: Context, event: Incoming) -> None:
             )
             if organizer:
                 rows.append(
-                    [Button(ctx._("Cancel the series"), CANCEL_SERIES, str(meeting.series_id))]
+                    [CANCEL_SERIES.button(ctx._("Cancel the series"), Ref(meeting.series_id))]
                 )
         if organizer:
             text += "\n\n" + _tally_text(
@@ -489,9 +505,9 @@ def _tally_text(ctx: Context, number: int, tally: dict[Rsvp, int]) -> str:
     )
 
 
-async def _upcoming(ctx: Context, arg: str) -> Meeting | None:
+async def _upcoming(ctx: Context, meeting_id: int) -> Meeting | None:
     """The meeting a button names, if it exists, is published and has not started."""
-    meeting = await ctx.repos.meetings.get(int(arg)) if arg.isdigit() and len(arg) < 10 else None
+    meeting = await ctx.repos.meetings.get(meeting_id)
     if (
         meeting is None
         or meeting.status is not MeetingStatus.PUBLISHED
@@ -503,21 +519,19 @@ async def _upcoming(ctx: Context, arg: str) -> Meeting | None:
 
 
 @router.button(RSVP)
-async def rsvp(ctx: Context, event: Incoming) -> None:
-    meeting_arg, _, answer = event.button_arg.partition(":")
-    choice = next((r for r in Rsvp if r.value == answer), None)
-    meeting = await _upcoming(ctx, meeting_arg)
-    if meeting is None or choice is None:
+async def rsvp(ctx: Context, event: Incoming, given: MeetingRsvp) -> None:
+    meeting = await _upcoming(ctx, given.meeting_id)
+    if meeting is None:
         return
-    await ctx.repos.meetings.set_rsvp(meeting.id, ctx.person.id, choice)
+    await ctx.repos.meetings.set_rsvp(meeting.id, ctx.person.id, given.answer)
     await ctx.reply(
         ctx._("Thank you, your answer is saved. You can change it any time."), ephemeral=True
     )
 
 
 @router.button(COUNTS, roles=ORGANIZERS)
-async def counts(ctx: Context, event: Incoming) -> None:
-    meeting = await _upcoming(ctx, event.button_arg)
+async def counts(ctx: Context, event: Incoming, named: Ref) -> None:
+    meeting = await _upcoming(ctx, named.id)
     if meeting is None:
         return
     tally = await ctx.repos.meetings.rsvp_counts(meeting.id)
@@ -525,13 +539,12 @@ async def counts(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(EDIT, roles=ORGANIZERS)
-async def edit(ctx: Context, event: Incoming) -> None:
-    meeting_arg, _, rest = event.button_arg.partition(":")
-    field, _, scope = rest.partition(":")
-    meeting = await _upcoming(ctx, meeting_arg)
+async def edit(ctx: Context, event: Incoming, asked: MeetingEdit) -> None:
+    field = asked.field
+    meeting = await _upcoming(ctx, asked.meeting_id)
     if meeting is None:
         return
-    whole = scope == SERIES_SCOPE and meeting.series_id is not None
+    whole = asked.scope == SERIES_SCOPE and meeting.series_id is not None
     if field not in EDITABLE or (whole and field == "when"):
         labels = {
             "when": ctx._("Date and time"),
@@ -542,27 +555,22 @@ async def edit(ctx: Context, event: Incoming) -> None:
         }
         # A series changes as a whole in everything but its time (its rule sets that).
         fields = [f for f in EDITABLE if not (whole and f == "when")]
-        suffix = f":{SERIES_SCOPE}" if whole else ""
-        rows = [[Button(labels[f], EDIT, f"{meeting.id}:{f}{suffix}")] for f in fields]
+        scope = SERIES_SCOPE if whole else ""
+        rows = [[EDIT.button(labels[f], MeetingEdit(meeting.id, f, scope))] for f in fields]
         if meeting.series_id is not None and not whole:
-            rows.append(
-                [
-                    Button(
-                        ctx._("Change the whole series"), EDIT, f"{meeting.id}:menu:{SERIES_SCOPE}"
-                    )
-                ]
-            )
+            series = MeetingEdit(meeting.id, MENU, SERIES_SCOPE)
+            rows.append([EDIT.button(ctx._("Change the whole series"), series)])
         await ctx.reply(ctx._("What do you want to change?"), rows, ephemeral=True)
         return
     if whole:
         await ctx.set_state(EDIT_FLOW, field, {"meeting": meeting.id, "series": True})
-        await ctx.reply(ctx._("Send the new value."), [[Button(ctx._("Cancel"), DISCARD)]])
+        await ctx.reply(ctx._("Send the new value."), [[DISCARD.button(ctx._("Cancel"))]])
         return
     if field == "when":
         await time_prompt.ask(ctx, EDIT_FLOW, {"meeting": meeting.id}, DISCARD)
         return
     await ctx.set_state(EDIT_FLOW, field, {"meeting": meeting.id})
-    await ctx.reply(ctx._("Send the new value."), [[Button(ctx._("Cancel"), DISCARD)]])
+    await ctx.reply(ctx._("Send the new value."), [[DISCARD.button(ctx._("Cancel"))]])
 
 
 @router.flow(EDIT_FLOW, roles=ORGANIZERS)
@@ -570,7 +578,7 @@ async def edit_value(ctx: Context, event: Incoming) -> None:
     state = await ctx.state()
     if state is None:
         return
-    meeting = await _upcoming(ctx, str(state.data.get("meeting", "")))
+    meeting = await _upcoming(ctx, int(state.data.get("meeting", 0)))
     if meeting is None:
         await ctx.clear_state()
         return
@@ -627,8 +635,8 @@ async def _save_change(ctx: Context, changed: Meeting) -> None:
 
 
 @router.button(CANCEL, roles=ORGANIZERS)
-async def cancel(ctx: Context, event: Incoming) -> None:
-    meeting = await _upcoming(ctx, event.button_arg)
+async def cancel(ctx: Context, event: Incoming, named: Ref) -> None:
+    meeting = await _upcoming(ctx, named.id)
     if meeting is None:
         return
     await ctx.reply(
@@ -637,8 +645,8 @@ async def cancel(ctx: Context, event: Incoming) -> None:
         ).format(number=meeting.id),
         [
             [
-                Button(ctx._("Yes, cancel it"), CANCEL_YES, str(meeting.id)),
-                Button(ctx._("No"), DISCARD),
+                CANCEL_YES.button(ctx._("Yes, cancel it"), Ref(meeting.id)),
+                DISCARD.button(ctx._("No")),
             ]
         ],
         ephemeral=True,
@@ -646,15 +654,15 @@ async def cancel(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(CANCEL_SERIES, roles=ORGANIZERS)
-async def cancel_series(ctx: Context, event: Incoming) -> None:
-    if not await _open_series(ctx, event.button_arg):
+async def cancel_series(ctx: Context, event: Incoming, series: Ref) -> None:
+    if not await _open_series(ctx, series.id):
         return
     await ctx.reply(
         ctx._("Cancel every upcoming meeting of this series? Everyone who was told will be told."),
         [
             [
-                Button(ctx._("Yes, cancel it"), CANCEL_SERIES_YES, event.button_arg),
-                Button(ctx._("No"), DISCARD),
+                CANCEL_SERIES_YES.button(ctx._("Yes, cancel it"), series),
+                DISCARD.button(ctx._("No")),
             ]
         ],
         ephemeral=True,
@@ -662,8 +670,8 @@ async def cancel_series(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(CANCEL_SERIES_YES, roles=ORGANIZERS)
-async def cancel_series_confirmed(ctx: Context, event: Incoming) -> None:
-    upcoming = await _open_series(ctx, event.button_arg)
+async def cancel_series_confirmed(ctx: Context, event: Incoming, series: Ref) -> None:
+    upcoming = await _open_series(ctx, series.id)
     cancelled = []
     async with ctx.db.transaction():
         for meeting in upcoming:
@@ -676,11 +684,9 @@ async def cancel_series_confirmed(ctx: Context, event: Incoming) -> None:
         await ctx.reply(ctx._("The series is cancelled."))
 
 
-async def _open_series(ctx: Context, arg: str) -> list[Meeting]:
+async def _open_series(ctx: Context, series_id: int) -> list[Meeting]:
     """The series' meetings still to come and not cancelled (a button is never trusted)."""
-    found = (
-        await ctx.repos.meetings.occurrences(int(arg)) if arg.isdigit() and len(arg) < 10 else []
-    )
+    found = await ctx.repos.meetings.occurrences(series_id)
     upcoming = [m for m in found if m.status is MeetingStatus.PUBLISHED and m.starts_at > ctx.now()]
     if not upcoming:
         await ctx.reply(ctx._("This meeting is no longer open."))
@@ -688,8 +694,8 @@ async def _open_series(ctx: Context, arg: str) -> list[Meeting]:
 
 
 @router.button(CANCEL_YES, roles=ORGANIZERS)
-async def cancel_confirmed(ctx: Context, event: Incoming) -> None:
-    meeting = await _upcoming(ctx, event.button_arg)
+async def cancel_confirmed(ctx: Context, event: Incoming, named: Ref) -> None:
+    meeting = await _upcoming(ctx, named.id)
     if meeting is None:
         return
     async with ctx.db.transaction():

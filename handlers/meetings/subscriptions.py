@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 
 from bot.core.context import Context
-from bot.core.events import Button, Incoming
+from bot.core.events import Incoming
+from bot.core.payloads import ButtonSpec, Key, StaleButton
 from bot.core.router import Router
 from bot.i18n import N_, Languages
 from handlers.meetings.broadcast import catch_up
@@ -14,7 +15,7 @@ from handlers.polls.delivery import offer_open_polls
 
 router = Router("meetings.subscriptions")
 
-SUBSCRIBE = "sub"
+SUBSCRIBE = ButtonSpec("sub", Key)
 ALL = "*"
 
 
@@ -24,14 +25,14 @@ async def subscribe(ctx: Context, event: Incoming) -> None:
     if not tags:
         await _save(ctx, ())
         return
-    rows = [[Button(ctx._("Whole city"), SUBSCRIBE, ALL)]]
-    rows.extend([Button(tag, SUBSCRIBE, short_id(tag))] for tag in tags)
+    rows = [[SUBSCRIBE.button(ctx._("Whole city"), Key(ALL))]]
+    rows.extend([SUBSCRIBE.button(tag, Key(short_id(tag)))] for tag in tags)
     await ctx.reply(ctx._("Which neighborhood do you want to hear about?"), rows)
 
 
 @router.button(SUBSCRIBE)
-async def subscribe_choice(ctx: Context, event: Incoming) -> None:
-    choice = event.button_arg
+async def subscribe_choice(ctx: Context, event: Incoming, chosen: Key) -> None:
+    choice = chosen.key
     tag = by_short_id(ctx.config.meetings.neighborhoods, choice)
     if choice == ALL:
         await _save(ctx, ())
@@ -39,7 +40,7 @@ async def subscribe_choice(ctx: Context, event: Incoming) -> None:
         current = await ctx.repos.subscriptions.tags_of(ctx.person.id) or ()
         await _save(ctx, tuple(sorted({*current, tag})))
     else:
-        await ctx.reply(ctx._("This button no longer works. Send /start to begin again."))
+        raise StaleButton
 
 
 async def _save(ctx: Context, tags: tuple[str, ...]) -> None:

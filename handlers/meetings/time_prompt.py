@@ -18,11 +18,17 @@ from babel.dates import format_skeleton
 
 from bot.core.context import Context
 from bot.core.events import Button
+from bot.core.payloads import ButtonSpec, Key, NoPayload
 from bot.i18n import CALENDAR_NAMES
 from handlers.meetings.when import HORIZON, Reading, Reason, local_time, read_meeting_time
 from storage.timestamps import from_db, to_db
 
-PICK, WHEN_OK, WHEN_AGAIN = "mtg.pick", "mtg.when_ok", "mtg.when_again"
+# A picker button's key is one step: "start", a day "d2026-12-08", an hour "h18", minutes "m30".
+PICK = ButtonSpec("mtg.pick", Key)
+WHEN_OK = ButtonSpec("mtg.when_ok", NoPayload)
+WHEN_AGAIN = ButtonSpec("mtg.when_again", NoPayload)
+# The form's Cancel button, which each flow using the prompt answers itself.
+Cancel = ButtonSpec[NoPayload]
 CONFIRM_STEP = "when_confirm"
 # The picker offers the next two weeks, and the hours people hold community meetings.
 PICK_DAYS = 14
@@ -31,7 +37,7 @@ PICK_MINUTES = (0, 15, 30, 45)
 
 
 def short_date(ctx: Context, day: date, weekday: bool = False) -> str:
-    """"Tue, Dec 8" / "Dec 8" for buttons; CLDR has placeholders for some languages
+    """ "Tue, Dec 8" / "Dec 8" for buttons; CLDR has placeholders for some languages
     (Haitian Creole: "M12 8, Tue"), which get their full written date instead."""
     if ctx.t.locale in CALENDAR_NAMES:
         return ctx.t.day(day, "full" if weekday else "long")
@@ -48,11 +54,13 @@ def example(ctx: Context) -> str:
     return ctx.t.datetime(sample, zone(ctx), "short")
 
 
-def _type_or_pick(ctx: Context, cancel: str) -> list[list[Button]]:
-    return [[Button(ctx._("Choose with buttons"), PICK, "start"), Button(ctx._("Cancel"), cancel)]]
+def _type_or_pick(ctx: Context, cancel: Cancel) -> list[list[Button]]:
+    return [
+        [PICK.button(ctx._("Choose with buttons"), Key("start")), cancel.button(ctx._("Cancel"))]
+    ]
 
 
-async def ask(ctx: Context, flow: str, data: dict[str, Any], cancel: str) -> None:
+async def ask(ctx: Context, flow: str, data: dict[str, Any], cancel: Cancel) -> None:
     """The first question: type the date and time, or pick them."""
     for key in ("when_day", "when_pending", "pick_day", "pick_hour"):
         data.pop(key, None)
@@ -65,7 +73,7 @@ async def ask(ctx: Context, flow: str, data: dict[str, Any], cancel: str) -> Non
     )
 
 
-async def typed(ctx: Context, flow: str, data: dict[str, Any], text: str, cancel: str) -> None:
+async def typed(ctx: Context, flow: str, data: dict[str, Any], text: str, cancel: Cancel) -> None:
     """Read a typed answer and echo it, or say exactly what is missing."""
     known = data.get("when_day")
     reading = read_meeting_time(
@@ -118,7 +126,7 @@ async def confirm(ctx: Context, flow: str, data: dict[str, Any], start: datetime
     await ctx.set_state(flow, CONFIRM_STEP, kept)
     await ctx.reply(
         ctx._("I understood: {when}. Is that right?").format(when=ctx.t.moment(start, zone(ctx))),
-        [[Button(ctx._("Yes"), WHEN_OK), Button(ctx._("No, write it again"), WHEN_AGAIN)]],
+        [[WHEN_OK.button(ctx._("Yes")), WHEN_AGAIN.button(ctx._("No, write it again"))]],
     )
 
 
@@ -131,7 +139,7 @@ def confirmed(ctx: Context, data: dict[str, Any]) -> datetime | None:
     return start if ctx.now() < start <= ctx.now() + HORIZON else None
 
 
-async def pick(ctx: Context, flow: str, data: dict[str, Any], arg: str, cancel: str) -> None:
+async def pick(ctx: Context, flow: str, data: dict[str, Any], arg: str, cancel: Cancel) -> None:
     """One step of the button picker: days, then hours, then minutes, then the echo."""
     kind, value = arg[:1], arg[1:]
     today = ctx.now().astimezone(zone(ctx)).date()
@@ -140,15 +148,14 @@ async def pick(ctx: Context, flow: str, data: dict[str, Any], arg: str, cancel: 
         data["pick_day"] = value
         await ctx.set_state(flow, "when", data)
         labels = [
-            Button(
+            PICK.button(
                 ctx.t.time(local_time(date.fromisoformat(value), h, 0, zone(ctx)), zone(ctx)),
-                PICK,
-                f"h{h}",
+                Key(f"h{h}"),
             )
             for h in PICK_HOURS
         ]
         rows = [labels[i : i + 4] for i in range(0, len(labels), 4)]
-        await ctx.reply(ctx._("Pick the hour:"), [*rows, [Button(ctx._("Cancel"), cancel)]])
+        await ctx.reply(ctx._("Pick the hour:"), [*rows, [cancel.button(ctx._("Cancel"))]])
         return
     if kind == "h" and value.isdigit() and int(value) in PICK_HOURS and "pick_day" in data:
         data["pick_hour"] = int(value)
@@ -156,13 +163,13 @@ async def pick(ctx: Context, flow: str, data: dict[str, Any], arg: str, cancel: 
         day = date.fromisoformat(str(data["pick_day"]))
         rows = [
             [
-                Button(
-                    ctx.t.time(local_time(day, int(value), m, zone(ctx)), zone(ctx)), PICK, f"m{m}"
+                PICK.button(
+                    ctx.t.time(local_time(day, int(value), m, zone(ctx)), zone(ctx)), Key(f"m{m}")
                 )
                 for m in PICK_MINUTES
             ]
         ]
-        await ctx.reply(ctx._("Pick the minutes:"), [*rows, [Button(ctx._("Cancel"), cancel)]])
+        await ctx.reply(ctx._("Pick the minutes:"), [*rows, [cancel.button(ctx._("Cancel"))]])
         return
     if kind == "m" and value.isdigit() and int(value) in PICK_MINUTES and "pick_hour" in data:
         day = date.fromisoformat(str(data["pick_day"]))
@@ -184,14 +191,13 @@ def _valid_day(value: str, today: date) -> bool:
     return today <= day < today + timedelta(days=PICK_DAYS)
 
 
-async def _days(ctx: Context, flow: str, data: dict[str, Any], today: date, cancel: str) -> None:
+async def _days(ctx: Context, flow: str, data: dict[str, Any], today: date, cancel: Cancel) -> None:
     await ctx.set_state(flow, "when", data)
     days = [today + timedelta(days=n) for n in range(PICK_DAYS)]
     labels = [
-        Button(short_date(ctx, day, weekday=True), PICK, f"d{day.isoformat()}")
-        for day in days
+        PICK.button(short_date(ctx, day, weekday=True), Key(f"d{day.isoformat()}")) for day in days
     ]
     rows = [labels[i : i + 2] for i in range(0, len(labels), 2)]
     await ctx.reply(
-        ctx._("Pick the day, or write a later date:"), [*rows, [Button(ctx._("Cancel"), cancel)]]
+        ctx._("Pick the day, or write a later date:"), [*rows, [cancel.button(ctx._("Cancel"))]]
     )

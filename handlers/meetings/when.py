@@ -48,9 +48,7 @@ _NUM, _SEP, _OTHER = "num", "sep", "other"
 # "me" is not) to be read as another language's day or month name.
 FOREIGN_DAY_WORD_MIN = 4
 # Words that name a day: one of these in another language changes which day is meant.
-_DAY_WORDS = frozenset(
-    {Kind.WEEKDAY, Kind.NEXT_WEEKDAY, Kind.MONTH, Kind.RELATIVE, Kind.TONIGHT}
-)
+_DAY_WORDS = frozenset({Kind.WEEKDAY, Kind.NEXT_WEEKDAY, Kind.MONTH, Kind.RELATIVE, Kind.TONIGHT})
 # Suffixes that make a lone number a day of the month ("the 8th", "le 8e").
 DAY_ORDINALS = frozenset({"st", "nd", "rd", "th", "er", "eme"})
 ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th", "er", "e", "eme", "o", "a", "de"})

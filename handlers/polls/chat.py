@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.events import Button, Incoming
+from bot.core.payloads import ButtonSpec, Key, NoPayload, Payload, StaleButton
 from bot.core.ports import Recipient
 from bot.core.router import Router
 from bot.i18n import N_
@@ -17,6 +18,7 @@ from handlers.polls.closing import organizer_messages
 from handlers.polls.delivery import (
     ANSWER,
     PREFER_NOT,
+    PollAnswer,
     option_count,
     person_zone,
     poll_message,
@@ -36,15 +38,28 @@ router = Router("polls")
 
 ORGANIZERS = (Role.ORGANIZER,)
 FLOW = "poll"
-CHOOSE, WINDOW, AUDIENCE, HOOD_Q, SEND, DISCARD = (
-    "poll.t",
-    "poll.w",
-    "poll.aud",
-    "poll.hq",
-    "poll.send",
-    "poll.discard",
-)
-NEIGHBORHOOD = "poll.n"
+
+
+@dataclass(frozen=True, slots=True)
+class PollNeighborhood(Payload):
+    """The neighbourhood a voter gives with their answer, as `short_id` of its name."""
+
+    poll_id: int
+    hood: str
+
+
+@dataclass(frozen=True, slots=True)
+class Flag(Payload):
+    yes: bool
+
+
+CHOOSE = ButtonSpec("poll.t", Key)
+WINDOW = ButtonSpec("poll.w", Key)
+AUDIENCE = ButtonSpec("poll.aud", Key)
+HOOD_Q = ButtonSpec("poll.hq", Flag)
+SEND = ButtonSpec("poll.send", NoPayload)
+DISCARD = ButtonSpec("poll.discard", NoPayload)
+NEIGHBORHOOD = ButtonSpec("poll.n", PollNeighborhood)
 WINDOWS = {
     "1d": timedelta(days=1),
     "3d": timedelta(days=3),
@@ -110,9 +125,9 @@ async def _progress(ctx: Context) -> None:
 
 async def _start(ctx: Context) -> None:
     await ctx.set_state(FLOW, "template", {})
-    rows = [[Button(f"{tid}: {ctx._(t.name)}", CHOOSE, tid)] for tid, t in TEMPLATES.items()]
-    rows.append([Button(ctx._("My own question"), CHOOSE, CUSTOM)])
-    rows.append([Button(ctx._("Cancel"), DISCARD)])
+    rows = [[CHOOSE.button(f"{tid}: {ctx._(t.name)}", Key(tid))] for tid, t in TEMPLATES.items()]
+    rows.append([CHOOSE.button(ctx._("My own question"), Key(CUSTOM))])
+    rows.append([DISCARD.button(ctx._("Cancel"))])
     await ctx.reply(
         ctx._(
             "Which question? The standard ones keep the same words every "
@@ -131,12 +146,14 @@ async def _state(ctx: Context, step: str) -> dict[str, Any] | None:
 
 
 @router.button(CHOOSE, roles=ORGANIZERS)
-async def choose_template(ctx: Context, event: Incoming) -> None:
+async def choose_template(ctx: Context, event: Incoming, chosen: Key) -> None:
+    if chosen.key not in TEMPLATES and chosen.key != CUSTOM:
+        raise StaleButton
     data = await _state(ctx, "template")
-    if data is None or (event.button_arg not in TEMPLATES and event.button_arg != CUSTOM):
+    if data is None:
         return
-    data["template"] = event.button_arg
-    if event.button_arg == CUSTOM:
+    data["template"] = chosen.key
+    if chosen.key == CUSTOM:
         await ctx.set_state(FLOW, "question", data)
         await ctx.reply(
             ctx._(
@@ -203,33 +220,42 @@ async def _ask_window(ctx: Context, data: dict[str, Any]) -> None:
     await ctx.reply(
         ctx._("How long should the poll stay open?"),
         [
-            [Button(ctx._("1 day"), WINDOW, "1d"), Button(ctx._("3 days"), WINDOW, "3d")],
-            [Button(ctx._("1 week"), WINDOW, "1w"), Button(ctx._("2 weeks"), WINDOW, "2w")],
+            [WINDOW.button(ctx._("1 day"), Key("1d")), WINDOW.button(ctx._("3 days"), Key("3d"))],
+            [
+                WINDOW.button(ctx._("1 week"), Key("1w")),
+                WINDOW.button(ctx._("2 weeks"), Key("2w")),
+            ],
         ],
     )
 
 
 @router.button(WINDOW, roles=ORGANIZERS)
-async def choose_window(ctx: Context, event: Incoming) -> None:
+async def choose_window(ctx: Context, event: Incoming, chosen: Key) -> None:
+    if chosen.key not in WINDOWS:
+        raise StaleButton
     data = await _state(ctx, "window")
-    if data is None or event.button_arg not in WINDOWS:
+    if data is None:
         return
-    data["window"] = event.button_arg
+    data["window"] = chosen.key
     await ctx.set_state(FLOW, "audience", data)
     rows = [
-        [Button(ctx._("Everyone subscribed"), AUDIENCE, "*")],
-        [Button(ctx._("Subscribers and announcement channels"), AUDIENCE, "+")],
+        [AUDIENCE.button(ctx._("Everyone subscribed"), Key("*"))],
+        [AUDIENCE.button(ctx._("Subscribers and announcement channels"), Key("+"))],
     ]
-    rows.extend([Button(tag, AUDIENCE, short_id(tag))] for tag in ctx.config.meetings.neighborhoods)
+    rows.extend(
+        [AUDIENCE.button(tag, Key(short_id(tag)))] for tag in ctx.config.meetings.neighborhoods
+    )
     await ctx.reply(ctx._("Who should be asked?"), rows)
 
 
 @router.button(AUDIENCE, roles=ORGANIZERS)
-async def choose_audience(ctx: Context, event: Incoming) -> None:
-    data = await _state(ctx, "audience")
-    choice = event.button_arg
+async def choose_audience(ctx: Context, event: Incoming, chosen: Key) -> None:
+    choice = chosen.key
     tag = by_short_id(ctx.config.meetings.neighborhoods, choice)
-    if data is None or (choice not in ("*", "+") and tag is None):
+    if choice not in ("*", "+") and tag is None:
+        raise StaleButton
+    data = await _state(ctx, "audience")
+    if data is None:
         return
     data["tags"] = [] if tag is None else [tag]
     data["channels"] = choice == "+"
@@ -237,18 +263,23 @@ async def choose_audience(ctx: Context, event: Incoming) -> None:
         await ctx.set_state(FLOW, "hood", data)
         await ctx.reply(
             ctx._("Also ask people which neighborhood they live in (optional for them)?"),
-            [[Button(ctx._("Yes"), HOOD_Q, "1"), Button(ctx._("No"), HOOD_Q, "0")]],
+            [
+                [
+                    HOOD_Q.button(ctx._("Yes"), Flag(yes=True)),
+                    HOOD_Q.button(ctx._("No"), Flag(yes=False)),
+                ]
+            ],
         )
         return
     await _preview(ctx, data)
 
 
 @router.button(HOOD_Q, roles=ORGANIZERS)
-async def choose_hood_question(ctx: Context, event: Incoming) -> None:
+async def choose_hood_question(ctx: Context, event: Incoming, asked: Flag) -> None:
     data = await _state(ctx, "hood")
     if data is None:
         return
-    data["hood"] = event.button_arg == "1"
+    data["hood"] = asked.yes
     await _preview(ctx, data)
 
 
@@ -271,12 +302,12 @@ async def _preview(ctx: Context, data: dict[str, Any]) -> None:
     preview = poll_message(ctx.t, _draft(ctx, data))
     await ctx.reply(
         ctx._("Preview. Nothing has been sent yet.") + "\n\n" + preview.text,
-        [[Button(ctx._("Send"), SEND), Button(ctx._("Cancel"), DISCARD)]],
+        [[SEND.button(ctx._("Send")), DISCARD.button(ctx._("Cancel"))]],
     )
 
 
 @router.button(SEND, roles=ORGANIZERS)
-async def send(ctx: Context, event: Incoming) -> None:
+async def send(ctx: Context, event: Incoming, _: NoPayload) -> None:
     data = await _state(ctx, "preview")
     if data is None:
         return
@@ -294,7 +325,7 @@ async def send(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(DISCARD)
-async def discard(ctx: Context, event: Incoming) -> None:
+async def discard(ctx: Context, event: Incoming, _: NoPayload) -> None:
     await ctx.clear_state()
     await ctx.reply(ctx._("Cancelled. Nothing was sent."))
 
@@ -329,23 +360,22 @@ async def _csv(ctx: Context, arg: str) -> None:
 
 
 async def _named_poll(ctx: Context, arg: str) -> Poll | None:
-    """The poll a button names, if the (untrusted) number is one."""
+    """The poll a command names, if the (untrusted) number is one."""
     return await ctx.repos.polls.get(int(arg)) if arg.isdigit() and len(arg) < 10 else None
 
 
 @router.button(ANSWER)
-async def answer(ctx: Context, event: Incoming) -> None:
+async def answer(ctx: Context, event: Incoming, given: PollAnswer) -> None:
     """Record the tap; a second tap replaces the first until the poll closes."""
-    poll_arg, _, value = event.button_arg.partition(":")
-    poll = await _named_poll(ctx, poll_arg)
+    value = given.value
+    poll = await ctx.repos.polls.get(given.poll_id)
     if poll is None or not poll.is_open_at(ctx.now()):
         await ctx.reply(ctx._("This poll is closed. Thank you all the same."), ephemeral=True)
         return
     template = template_for(poll.template)
     allowed = {str(v) for v in template.values(option_count(poll))} | {PREFER_NOT}
     if value not in allowed:
-        await ctx.reply(ctx._("This button no longer works. Send /start to begin again."))
-        return
+        raise StaleButton
     digest = _voter(ctx, poll.id)
     own_chat = Recipient(ctx.person.platform, ctx.person.platform_user_id)
     async with ctx.db.transaction():
@@ -358,7 +388,7 @@ async def answer(ctx: Context, event: Incoming) -> None:
     rows: list[list[Button]] = []
     if poll.ask_neighborhood and value != PREFER_NOT:
         rows = [
-            [Button(tag, NEIGHBORHOOD, f"{poll.id}:{short_id(tag)}")]
+            [NEIGHBORHOOD.button(tag, PollNeighborhood(poll.id, short_id(tag)))]
             for tag in ctx.config.meetings.neighborhoods
         ]
     text = ctx._("Thank you. Your answer is saved anonymously. You can change it until {when}.")
@@ -368,10 +398,9 @@ async def answer(ctx: Context, event: Incoming) -> None:
 
 
 @router.button(NEIGHBORHOOD)
-async def neighborhood(ctx: Context, event: Incoming) -> None:
-    poll_arg, _, ident = event.button_arg.partition(":")
-    poll = await _named_poll(ctx, poll_arg)
-    tag = by_short_id(ctx.config.meetings.neighborhoods, ident)
+async def neighborhood(ctx: Context, event: Incoming, given: PollNeighborhood) -> None:
+    poll = await ctx.repos.polls.get(given.poll_id)
+    tag = by_short_id(ctx.config.meetings.neighborhoods, given.hood)
     if (
         poll is None
         or not poll.is_open_at(ctx.now())

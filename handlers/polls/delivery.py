@@ -7,11 +7,13 @@ urgent answer: a trust survey is the wrong thing to send a person in trouble.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Services
-from bot.core.events import Attachment, Button, Outgoing
+from bot.core.events import Attachment, Outgoing
+from bot.core.payloads import ButtonSpec, Payload
 from bot.core.ports import Recipient
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.outbox import Queued
@@ -36,8 +38,18 @@ from handlers.polls.templates import Scale, Template, template_for
 from storage.people import Person
 from storage.polls import Poll
 
-ANSWER = "poll.a"
 PREFER_NOT = "x"
+
+
+@dataclass(frozen=True, slots=True)
+class PollAnswer(Payload):
+    """One answer to one poll: a scale value, an option number or PREFER_NOT."""
+
+    poll_id: int
+    value: str
+
+
+ANSWER = ButtonSpec("poll.a", PollAnswer)
 # After an urgent answer, polls wait this long for that person.
 URGENT_QUIET = timedelta(hours=24)
 
@@ -70,14 +82,15 @@ def poll_message(t: Translator, poll: Poll) -> Outgoing:
     if template.scale is Scale.ZERO_TO_TEN:
         low, _, high = (t._(label) for label in template.labels)
         text += "\n\n0 = " + low + "\n10 = " + high
-        buttons = [Button(str(v), ANSWER, f"{poll.id}:{v}") for v in range(11)]
+        buttons = [ANSWER.button(str(v), PollAnswer(poll.id, str(v))) for v in range(11)]
         rows = [tuple(buttons[:6]), tuple(buttons[6:])]
     else:
         first = 1 if template.scale is Scale.AGREE_FIVE else 0
         rows = [
-            (Button(label, ANSWER, f"{poll.id}:{i + first}"),) for i, label in enumerate(labels)
+            (ANSWER.button(label, PollAnswer(poll.id, str(i + first))),)
+            for i, label in enumerate(labels)
         ]
-    rows.append((Button(t._("Prefer not to answer"), ANSWER, f"{poll.id}:{PREFER_NOT}"),))
+    rows.append((ANSWER.button(t._("Prefer not to answer"), PollAnswer(poll.id, PREFER_NOT)),))
     text += "\n\n" + t._("Anonymous: nobody can see who answered what.")
     return Outgoing(text, tuple(rows), rtl=t.is_rtl)
 
@@ -116,15 +129,26 @@ class _PollQueue:
         self._messages: dict[str, Outgoing] = {}
         self._reminders: dict[tuple[str, str], Outgoing] = {}
 
+    async def _prepare(self, audiences: list[Audience]) -> None:
+        """Render, in a worker thread, the messages these audiences need and lack: a
+        language's first use loads its CLDR data, too slow to do on the event loop."""
+        for audience in audiences:
+            t = self._services.languages.translator(audience.lang)
+            if audience.lang not in self._messages:
+                self._messages[audience.lang] = await asyncio.to_thread(poll_message, t, self._poll)
+            key = (audience.lang, audience.zone.key)
+            if audience.person_id is not None and key not in self._reminders:
+                self._reminders[key] = await asyncio.to_thread(
+                    closing_soon_message, t, self._poll, audience.zone
+                )
+
     async def add(self, audiences: list[Audience]) -> int:
         services, poll = self._services, self._poll
+        await self._prepare(audiences)
         now = services.clock()
         batch: list[Queued] = []
         later: list[Queued] = []
         for audience in audiences:
-            t = services.languages.translator(audience.lang)
-            if audience.lang not in self._messages:
-                self._messages[audience.lang] = poll_message(t, poll)
             batch.append(
                 Queued(
                     audience.recipient,
@@ -137,11 +161,12 @@ class _PollQueue:
             )
             if audience.person_id is None:
                 continue  # channels get no reminder: nobody there can be told apart
-            key = (audience.lang, audience.zone.key)
-            if key not in self._reminders:
-                self._reminders[key] = closing_soon_message(t, poll, audience.zone)
             reminder = closing_soon(
-                services, poll, audience.recipient, audience.zone, self._reminders[key]
+                services,
+                poll,
+                audience.recipient,
+                audience.zone,
+                self._reminders[(audience.lang, audience.zone.key)],
             )
             if reminder is not None:
                 later.append(reminder)

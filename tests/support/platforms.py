@@ -282,3 +282,8 @@ def discord_config(tmp_path: Path, fake: FakeDiscord) -> Config:
         LIAISON_DISCORD_LIAISON_CHANNEL_ID=fake.LIAISON_CHANNEL_ID,
         LIAISON_DISCORD_ANNOUNCEMENT_CHANNEL_IDS=fake.ANNOUNCE_CHANNEL_ID,
     )
+
+
+def is_deferral(call: Call) -> bool:
+    """An interaction answered with "thinking…" (type 5), to be followed up later."""
+    return isinstance(call.body, dict) and call.body.get("type") == 5

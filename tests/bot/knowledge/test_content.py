@@ -12,9 +12,8 @@ import pytest
 
 from bot.app import App
 from bot.config import SUPPORTED_LOCALES
-from bot.core.events import encode_payload
 from bot.local_defaults import WORDED_SETTINGS, language_defaults, shipped_default
-from handlers.knowledge import PREPARE_COMPLAINT, SHOW_TOPIC
+from handlers.knowledge import PREPARE_COMPLAINT, SHOW_TOPIC, TopicRef
 from tests.support.app import AppFactory, languages, make_config
 from tests.support.harness import Conversation
 
@@ -23,7 +22,7 @@ ENGLISH_DEFAULTS = [str(shipped_default(setting)) for setting in WORDED_SETTINGS
 
 async def _answer(app: App, lang: str, topic_id: str) -> str:
     person = Conversation(app, user=f"resident-{lang}", language_hint=lang)
-    replies = await person.press_payload(encode_payload(SHOW_TOPIC, topic_id))
+    replies = await person.press_payload(SHOW_TOPIC.button("", TopicRef(topic_id)).payload())
     return "\n".join(reply.text for reply in replies)
 
 
@@ -146,7 +145,7 @@ async def test_complaint_summary_names_where_to_file_in_the_residents_language(
 ) -> None:
     """The prepared complaint's 'where to file' and deadline are in Somali, not English."""
     amina = Conversation(app, user="amina", language_hint="so")
-    await amina.press_payload(encode_payload(PREPARE_COMPLAINT))
+    await amina.press_payload(PREPARE_COMPLAINT.button("").payload())
     replies: list[str] = []
     for answer in ("Sarkaal ayaa i riixay", "Shalay", "Suuqa", "Baaj 4521", "Maya", "Maya"):
         replies = [reply.text for reply in await amina.send(answer)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import socket
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -232,6 +233,17 @@ async def test_loop_lag_is_measured(server: OpsServer) -> None:
     assert lag >= 0
     samples = _samples((await _get(server, "/metrics"))[1])
     assert samples[("liaison_event_loop_lag_seconds_count", ())] >= 1
+
+
+async def test_the_longest_loop_stall_is_kept(server: OpsServer) -> None:
+    """A task that blocks the loop for 50 ms shows as a maximum lag of at least that; a
+    later quick sample does not lower it."""
+    loop = asyncio.get_running_loop()
+    loop.call_soon(time.sleep, 0.05)
+    await server.sample_loop_lag(loop, 0.0)
+    await server.sample_loop_lag(loop, 0.0)
+    samples = _samples((await _get(server, "/metrics"))[1])
+    assert samples[("liaison_event_loop_lag_max_seconds", ())] >= 0.05
 
 
 async def test_serve_starts_the_listener_with_telegram_and_counts_its_messages(

@@ -49,7 +49,7 @@ from bot.platforms.discord_spec import DISCORD
 from storage.outbox import OutboxStatus
 from tests.fakes.discord_api import FakeDiscord, user_payload
 from tests.support.app import AppFactory, languages
-from tests.support.platforms import Connect, discord_config
+from tests.support.platforms import Connect, discord_config, is_deferral
 
 TOKEN = "fake-discord-token-0123456789"
 ANA = "1300000000000000001"
@@ -240,7 +240,8 @@ async def test_slow_handler_is_deferred_then_followed_up(
     app, _ = await connect()
 
     async def slow(ctx: object, event: object) -> bool:
-        await asyncio.sleep(0.3)
+        """Answers only once the adapter has deferred: slow past any deadline, by design."""
+        await fake.wait_for(lambda: any(is_deferral(call) for call in fake.calls))
         return True
 
     app.dispatcher.guards.append(slow)

@@ -61,6 +61,7 @@ from tests.support.platforms import (
     eventually,
     everything_recorded,
     grant_liaison,
+    is_deferral,
     latest_with_button,
     sent_to,
     stored_message_with,
@@ -571,8 +572,8 @@ async def test_a_slow_personal_answer_in_a_server_is_deferred_privately(
     bot = await start_bot()
 
     async def slow(ctx: object, event: Incoming) -> bool:
-        if event.command == "mydata":
-            await asyncio.sleep(0.3)
+        if event.command == "mydata":  # answered only after the adapter has deferred
+            await bot.fake.wait_for(lambda: any(is_deferral(call) for call in bot.fake.calls))
         return True
 
     bot.app.dispatcher.guards.append(slow)

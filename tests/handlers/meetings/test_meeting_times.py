@@ -255,9 +255,7 @@ def test_a_weekday_typed_on_that_day_means_next_week() -> None:
         ("en", "with me at 6pm", "2026-12-07T18:00:00-05:00"),
     ],
 )
-def test_a_day_named_in_another_language_is_read_in_it(
-    lang: str, text: str, expected: str
-) -> None:
+def test_a_day_named_in_another_language_is_read_in_it(lang: str, text: str, expected: str) -> None:
     """A day or month word the organizer's language lacks is read in the language that has
     it, instead of being dropped (which read 'martes 18h30' as today)."""
     assert _outcome(lang, text) == expected
