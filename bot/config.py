@@ -161,7 +161,7 @@ def _identities(value: tuple[str, ...]) -> str | None:
 
 
 def _normal_identity(identity: str) -> str:
-    """'Telegram:123' and 'telegram:123' name the same person: platform in lowercase."""
+    """'Chat:123' and 'chat:123' name the same person: the platform is kept in lowercase."""
     platform, _, user_id = identity.strip().partition(":")
     return f"{platform.lower()}:{user_id}"
 

@@ -6,11 +6,13 @@ every step can be skipped, gone back from, or cancelled.
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from dataclasses import dataclass, field
 
 from bot.core.context import Context
 from bot.core.dispatcher import COMMAND_BUTTON, CommandName
 from bot.core.events import Attachment, Button, Incoming
+from bot.core.forms import Filled, FormData, FormSpec
 from bot.core.payloads import ButtonSpec, NoPayload
 from bot.core.router import Router
 from bot.i18n import N_, Translator
@@ -19,31 +21,55 @@ from handlers.knowledge import PREPARE_COMPLAINT, SHOW_TOPIC, TopicRef
 
 router = Router("complaint_navigator")
 
-FLOW = "complaint"
+
+class Step(enum.Enum):
+    """The questions, in the order they are asked."""
+
+    WHAT = "what"
+    WHEN = "when"
+    WHERE = "where"
+    OFFICER = "officer"
+    WITNESSES = "witnesses"
+    INJURIES = "injuries"
+    EVIDENCE = "evidence"
+
+
+@dataclass(frozen=True, slots=True)
+class Answers(FormData):
+    """What the person has answered so far, by step."""
+
+    answers: dict[str, str] = field(default_factory=dict)
+
+
+COMPLAINT = FormSpec(
+    "complaint",
+    Answers,
+    Step,
+    N_("This form is no longer open. Send /complaint to start again."),
+)
+Answering = Filled[Answers, Step]
 SKIP = ButtonSpec("cn.skip", NoPayload)
 BACK = ButtonSpec("cn.back", NoPayload)
 CANCEL = ButtonSpec("cn.cancel", NoPayload)
 # Long enough for a full account, short enough to fit one platform message.
 MAX_ANSWER_CHARS = 1500
-# (step, question, label in the summary) in the order they are asked.
-STEPS: tuple[tuple[str, str, str], ...] = (
-    ("what", N_("What happened? Describe it in your own words."), N_("What happened")),
-    ("when", N_("When did it happen? (date and time, as well as you remember)"), N_("When")),
-    ("where", N_("Where did it happen? (street, place or area)"), N_("Where")),
-    (
-        "officer",
+# What each step asks, and its label in the summary.
+QUESTIONS: dict[Step, tuple[str, str]] = {
+    Step.WHAT: (N_("What happened? Describe it in your own words."), N_("What happened")),
+    Step.WHEN: (N_("When did it happen? (date and time, as well as you remember)"), N_("When")),
+    Step.WHERE: (N_("Where did it happen? (street, place or area)"), N_("Where")),
+    Step.OFFICER: (
         N_("Do you know the officer's name, badge number or car number? Write what you know."),
         N_("Officer details"),
     ),
-    ("witnesses", N_("Did anyone see it? How could they be reached?"), N_("Witnesses")),
-    ("injuries", N_("Was anyone hurt? Did anyone get medical care?"), N_("Injuries")),
-    (
-        "evidence",
+    Step.WITNESSES: (N_("Did anyone see it? How could they be reached?"), N_("Witnesses")),
+    Step.INJURIES: (N_("Was anyone hurt? Did anyone get medical care?"), N_("Injuries")),
+    Step.EVIDENCE: (
         N_("Do you have photos, videos, papers or receipts? Describe them (keep the originals)."),
         N_("Evidence"),
     ),
-)
-STEP_NAMES = tuple(step for step, _, _ in STEPS)
+}
+STEPS = tuple(Step)
 
 
 def _controls(t: Translator, first: bool) -> list[list[Button]]:
@@ -54,9 +80,10 @@ def _controls(t: Translator, first: bool) -> list[list[Button]]:
     return [row]
 
 
-async def _ask(ctx: Context, index: int, answers: dict[str, Any]) -> None:
-    await ctx.set_state(FLOW, STEP_NAMES[index], {"answers": answers})
-    _, question, _ = STEPS[index]
+async def _ask(ctx: Context, index: int, answers: dict[str, str]) -> None:
+    step = STEPS[index]
+    await ctx.set_form(COMPLAINT, step, Answers(answers))
+    question, _ = QUESTIONS[step]
     progress = ctx._("Question {number} of {total}").format(number=index + 1, total=len(STEPS))
     await ctx.reply(f"{progress}\n{ctx._(question)}", _controls(ctx.t, index == 0))
 
@@ -72,27 +99,15 @@ async def start_navigator(ctx: Context, event: Incoming, _: NoPayload) -> None:
     await _ask(ctx, 0, {})
 
 
-async def _current(ctx: Context) -> tuple[int, dict[str, Any]] | None:
-    state = await ctx.state()
-    if state is None or state.flow != FLOW or state.step not in STEP_NAMES:
-        return None
-    return STEP_NAMES.index(state.step), dict(state.data.get("answers", {}))
-
-
-async def _advance(ctx: Context, index: int, answers: dict[str, Any]) -> None:
+async def _advance(ctx: Context, index: int, answers: dict[str, str]) -> None:
     if index + 1 < len(STEPS):
         await _ask(ctx, index + 1, answers)
     else:
         await _finish(ctx, answers)
 
 
-@router.flow(FLOW)
-async def answer(ctx: Context, event: Incoming) -> None:
-    current = await _current(ctx)
-    if current is None:
-        await ctx.clear_state()
-        return
-    index, answers = current
+@router.flow(COMPLAINT)
+async def answer(ctx: Context, event: Incoming, form: Answering) -> None:
     text = event.text.strip()
     if len(text) > MAX_ANSWER_CHARS:
         await ctx.reply(
@@ -103,53 +118,36 @@ async def answer(ctx: Context, event: Incoming) -> None:
         return
     if event.attachments and not text:
         text = ", ".join(a.filename for a in event.attachments)
-    answers[STEP_NAMES[index]] = text
-    await _advance(ctx, index, answers)
+    answers = {**form.data.answers, form.step.value: text}
+    await _advance(ctx, STEPS.index(form.step), answers)
 
 
-@router.button(SKIP)
-async def skip(ctx: Context, event: Incoming, _: NoPayload) -> None:
-    current = await _current(ctx)
-    if current is None:
-        await _not_open(ctx)
-        return
-    index, answers = current
-    answers.pop(STEP_NAMES[index], None)
-    await _advance(ctx, index, answers)
+@router.form_button(SKIP, (COMPLAINT,))
+async def skip(ctx: Context, event: Incoming, _: NoPayload, form: Answering) -> None:
+    answers = {k: v for k, v in form.data.answers.items() if k != form.step.value}
+    await _advance(ctx, STEPS.index(form.step), answers)
 
 
-@router.button(BACK)
-async def back(ctx: Context, event: Incoming, _: NoPayload) -> None:
-    current = await _current(ctx)
-    if current is None:
-        await _not_open(ctx)
-        return
-    index, answers = current
-    await _ask(ctx, max(0, index - 1), answers)
+@router.form_button(BACK, (COMPLAINT,))
+async def back(ctx: Context, event: Incoming, _: NoPayload, form: Answering) -> None:
+    await _ask(ctx, max(0, STEPS.index(form.step) - 1), form.data.answers)
 
 
-@router.button(CANCEL)
-async def cancel(ctx: Context, event: Incoming, _: NoPayload) -> None:
-    if await _current(ctx) is None:
-        await _not_open(ctx)
-        return
+@router.form_button(CANCEL, (COMPLAINT,))
+async def cancel(ctx: Context, event: Incoming, _: NoPayload, form: Answering) -> None:
     await ctx.clear_state()
     await ctx.reply(ctx._("Cancelled. Nothing was kept. Send /complaint to start again."))
 
 
-async def _not_open(ctx: Context) -> None:
-    await ctx.reply(ctx._("This form is no longer open. Send /complaint to start again."))
-
-
-def summary_text(t: Translator, answers: dict[str, Any]) -> str:
+def summary_text(t: Translator, answers: dict[str, str]) -> str:
     lines = [t._("Summary of your complaint")]
-    for step, _, label in STEPS:
-        value = answers.get(step) or t._("(not given)")
+    for step, (_, label) in QUESTIONS.items():
+        value = answers.get(step.value) or t._("(not given)")
         lines.append(f"{t._(label)}: {value}")
     return "\n".join(lines)
 
 
-async def _finish(ctx: Context, answers: dict[str, Any]) -> None:
+async def _finish(ctx: Context, answers: dict[str, str]) -> None:
     await ctx.clear_state()
     summary = summary_text(ctx.t, answers)
     local = localized(ctx.config.local, ctx.t.locale)

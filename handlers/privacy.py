@@ -17,8 +17,6 @@ from bot.core.payloads import ButtonSpec, NoPayload
 from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_
 from handlers.common import ROLE_NAMES
-from handlers.escalation.service import close_case
-from storage.cases import MessageKind, Outcome
 from storage.privacy import RetentionCounts
 
 router = Router("privacy")
@@ -50,19 +48,8 @@ async def my_data(ctx: Context, event: Incoming) -> None:
             last=ctx.t.datetime(person.last_seen_at, zone, "medium"),
         ),
     ]
-    cases = await ctx.repos.cases.of_person(person.id)
-    if not cases:
-        lines.append("• " + ctx._("Conversations with a liaison: none."))
-    for case in cases:
-        state = ctx._("open") if case.is_open else ctx._("closed")
-        lines.append(
-            "• " + ctx._("Conversation #{number} ({state}):").format(number=case.id, state=state)
-        )
-        for message in await ctx.repos.cases.messages(case.id):
-            if message.kind is MessageKind.NOTE or message.body is None:
-                continue
-            author = ctx._("You") if message.kind is MessageKind.RESIDENT else ctx._("Liaison")
-            lines.append(f"   {author}: {message.body}")
+    for feature in ctx.services.published.personal_data:
+        lines.extend(await feature.describe(ctx))
     lines.append(
         "• "
         + ctx._(
@@ -88,10 +75,9 @@ async def forget(ctx: Context, event: Incoming) -> None:
 
 @router.button(CONFIRM_FORGET)
 async def forget_confirmed(ctx: Context, event: Incoming, _: NoPayload) -> None:
-    async with ctx.db.transaction():  # closed and erased together, or neither
-        open_case = await ctx.repos.cases.open_for_person(ctx.person.id)
-        if open_case is not None:
-            await close_case(ctx.services, open_case, ctx.person, Outcome.WITHDRAWN, None)
+    async with ctx.db.transaction():  # what features close, and the erasure: all or nothing
+        for feature in ctx.services.published.personal_data:
+            await feature.before_erase(ctx)
         await ctx.repos.privacy.erase_person(ctx.person.id)
     await ctx.reply(
         ctx._("Your data has been erased. If you write again, we start fresh."), private=True

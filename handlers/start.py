@@ -7,7 +7,6 @@ from bot.core.events import Incoming
 from bot.core.router import Router
 from bot.i18n import N_
 from handlers.common import DISCLAIMER, main_menu
-from handlers.escalation.resident import ASKED, withdraw_open_case
 from handlers.polls.delivery import offer_open_polls
 
 router = Router("start")
@@ -61,11 +60,12 @@ async def about(ctx: Context, event: Incoming) -> None:
 async def cancel(ctx: Context, event: Incoming) -> None:
     """Leave any multi-step form; nothing half-typed is kept."""
     state = await ctx.state()
-    had_flow = state is not None and state.flow != ASKED
+    had_form = state is not None and state.flow in ctx.services.published.forms
     await ctx.clear_state()
-    if await withdraw_open_case(ctx):
-        return
-    if had_flow:
+    for hook in ctx.services.published.on_cancel:
+        if await hook(ctx):
+            return
+    if had_form:
         await ctx.reply(ctx._("Cancelled. Send /start to see what I can do."))
     else:
         await ctx.reply(ctx._("There is nothing to cancel. Send /start to see what I can do."))

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.clock import Clock
 from bot.core.events import Button, Incoming, Outgoing
+from bot.core.forms import Filled, FormData, FormExpired, FormSpec
+from bot.core.hooks import Published
 from bot.core.platforms import Platforms
-from bot.core.ports import CalendarPublisher, Recipient, Responder, ThreadOpener
+from bot.core.ports import CalendarPublisher, Responder, ThreadOpener
 from bot.i18n import RLM, Languages, Translator
 from bot.ops.metrics import Metrics
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
@@ -21,6 +24,9 @@ from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository, Person, Role
 from storage.polls import PollRepository
 from storage.privacy import PrivacyRepository
+
+D = TypeVar("D", bound=FormData)
+S = TypeVar("S", bound=enum.Enum)
 
 if TYPE_CHECKING:
     from bot.config import Config
@@ -80,6 +86,8 @@ class Services:
     thread_openers: dict[str, ThreadOpener] = field(default_factory=dict)
     # Filled by adapters whose platform has native calendar events (meetings).
     calendars: dict[str, CalendarPublisher] = field(default_factory=dict)
+    # What features publish for each other (cancel hooks, personal data), from routers.
+    published: Published = field(default_factory=Published)
     # Counters and gauges for the ops listener; one registry per app.
     metrics: Metrics = field(default_factory=Metrics)
 
@@ -93,7 +101,6 @@ class Context:
     t: Translator
     services: Services
     _responder: Responder
-    replies_sent: int = 0
 
     # Shortcuts read as the gettext functions they are, so extraction finds the strings.
     def _(self, message: str) -> str:
@@ -138,7 +145,6 @@ class Context:
             message = self._kept_private(message)
         if self.t.is_rtl and not message.rtl:
             message = replace(message, rtl=True)
-        self.replies_sent += 1
         await self._responder(message)
 
     @property
@@ -162,30 +168,25 @@ class Context:
             return replace(message, ephemeral=True)
         return self.privacy_pointer()
 
-    async def enqueue(
-        self,
-        recipient: Recipient,
-        message: Outgoing,
-        dedupe_key: str,
-        not_before: datetime | None = None,
-        broadcast_id: str | None = None,
-        expires_at: datetime | None = None,
-    ) -> bool:
-        """Queue a message for someone else through the durable outbox."""
-        return await self.services.outbox.enqueue(
-            recipient,
-            message,
-            dedupe_key,
-            not_before=not_before,
-            broadcast_id=broadcast_id,
-            expires_at=expires_at,
-        )
-
     async def state(self) -> ConversationState | None:
         return await self.repos.conversations.get(self.person.id)
 
-    async def set_state(self, flow: str, step: str, data: dict[str, Any]) -> None:
-        await self.repos.conversations.put(self.person.id, flow, step, data, self.now())
+    async def form(self, form: FormSpec[D, S]) -> Filled[D, S] | None:
+        """The person's `form` if they are in it (outside the dispatcher's checks)."""
+        state = await self.state()
+        if state is None or state.flow != form.flow:
+            return None
+        try:
+            return form.read(state.step, state.data)
+        except FormExpired:
+            return None
+
+    async def set_form(self, form: FormSpec[D, S], step: S, data: D) -> None:
+        """Keep the person in `form` at `step` with `data` (stored, so a restart loses
+        nothing)."""
+        await self.repos.conversations.put(
+            self.person.id, form.flow, str(step.value), data.stored(), self.now()
+        )
 
     async def clear_state(self) -> None:
         await self.repos.conversations.clear(self.person.id)

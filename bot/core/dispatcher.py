@@ -7,15 +7,18 @@ and finally the route to a command, button action, active flow or free-text hand
 
 from __future__ import annotations
 
+import enum
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.core.context import Context, MenuEntry, Services
 from bot.core.events import EventKind, Incoming, Outgoing, PayloadError, decode_payload
+from bot.core.forms import Filled, FormExpired, FormSpec
 from bot.core.payloads import ButtonSpec, Payload, StaleButton
 from bot.core.ports import Responder
-from bot.core.router import ButtonAction, Command, Flow, Router, TextHandler
+from bot.core.router import ButtonAction, Command, Flow, Refused, Router, TextHandler
 from bot.i18n import negotiate
 from storage.people import Person, Role
 
@@ -44,6 +47,7 @@ class Dispatcher:
 
     def include(self, *routers: Router) -> None:
         """Add routers in priority order; a duplicate registration is a programming error."""
+        published = self.services.published
         for router in routers:
             for command in router.commands:
                 if command.name in self.commands:
@@ -59,10 +63,13 @@ class Dispatcher:
                     raise ValueError(f"button action {action} registered twice")
                 self.buttons[action] = button
             for flow in router.flows:
-                if flow.name in self.flows:
-                    raise ValueError(f"flow {flow.name} registered twice")
-                self.flows[flow.name] = flow
+                if flow.form.flow in self.flows:
+                    raise ValueError(f"flow {flow.form.flow} registered twice")
+                self.flows[flow.form.flow] = flow
+                published.forms.add(flow.form.flow)
             self.text_handlers.extend(router.text_handlers)
+            published.on_cancel.extend(router.cancel_hooks)
+            published.personal_data.extend(router.personal_data)
 
     async def feed(self, event: Incoming, responder: Responder) -> None:
         """Handle one event, counted and timed for the operator's metrics."""
@@ -80,6 +87,9 @@ class Dispatcher:
                 if not await guard(ctx, event):
                     return
             await self._route(ctx, event)
+        except Refused as refusal:
+            if ctx is not None:
+                await ctx.reply(refusal.text, ephemeral=True)
         except Exception as error:
             who = self.services.hasher.log_id(event.platform, event.user_id)
             log.error(
@@ -156,7 +166,12 @@ class Dispatcher:
                 await ctx.reply(ctx._("Sorry, this button is only for the service's staff."))
                 return
             payload = button.spec.payload.unpack(_arg(event.payload))
-            await button.handler(ctx, event, payload)
+            if not button.forms:
+                await button.handler(ctx, event, payload)
+                return
+            filled = await self._open_form(ctx, button.forms, button.steps)
+            if filled is not None:
+                await button.handler(ctx, event, payload, filled)
         except (PayloadError, StaleButton):
             await ctx.reply(
                 ctx._("This button no longer works. Send /start to begin again."), ephemeral=True
@@ -171,12 +186,36 @@ class Dispatcher:
             return
         await self._route_command(ctx, replace(event, kind=EventKind.COMMAND, command=name))
 
+    async def _open_form(
+        self, ctx: Context, forms: tuple[FormSpec[Any, Any], ...], steps: tuple[enum.Enum, ...]
+    ) -> Filled[Any, Any] | None:
+        """The form a button belongs to, open at one of its steps; else the person is told
+        it is no longer open (and state that no longer reads as the form is dropped)."""
+        state = await ctx.state()
+        form = next((f for f in forms if state is not None and f.flow == state.flow), None)
+        if state is not None and form is not None:
+            try:
+                filled = form.read(state.step, state.data)
+            except FormExpired:
+                await ctx.clear_state()
+            else:
+                if not steps or filled.step in steps:
+                    return filled
+        await ctx.reply(ctx._((form or forms[0]).expired), ephemeral=True)
+        return None
+
     async def _route_text(self, ctx: Context, event: Incoming) -> None:
         state = await ctx.state()
         flow = self.flows.get(state.flow) if state is not None else None
-        if flow is not None:
+        if state is not None and flow is not None:
             if not flow.roles or ctx.person.is_at_least(*flow.roles):
-                await flow.handler(ctx, event)
+                try:
+                    filled = flow.form.read(state.step, state.data)
+                except FormExpired:
+                    await ctx.clear_state()
+                    await ctx.reply(ctx._(flow.form.expired))
+                    return
+                await flow.handler(ctx, event, filled)
                 return
             await ctx.clear_state()
         for handler in self.text_handlers:

@@ -6,12 +6,15 @@ which handler wins is visible in one place rather than decided by import order.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot.core.context import Context
 from bot.core.events import Incoming
+from bot.core.forms import Filled, FormData, FormSpec
+from bot.core.hooks import CancelHook, PersonalData
 from bot.core.payloads import ButtonHandler, ButtonSpec, Payload
 from storage.people import Role
 
@@ -31,15 +34,24 @@ class Command:
 
 
 P = TypeVar("P", bound=Payload)
+D = TypeVar("D", bound=FormData)
+S = TypeVar("S", bound=enum.Enum)
+# Typed text in a form, and a press of one of its buttons: the form comes filled in.
+FlowHandler = Callable[[Context, Incoming, Filled[D, S]], Awaitable[None]]
+FormButtonHandler = Callable[[Context, Incoming, P, Filled[D, S]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
 class ButtonAction:
-    """A button's action, the payload it must carry, and who may press it."""
+    """A button's action, the payload it must carry, and who may press it. A form's
+    button (`forms`) is pressed only while one of them is open at one of `steps` (any
+    step when empty), and its handler is also given the form."""
 
     spec: ButtonSpec[Any]
-    handler: ButtonHandler[Any]
+    handler: Callable[..., Awaitable[None]]
     roles: tuple[Role, ...]
+    forms: tuple[FormSpec[Any, Any], ...] = ()
+    steps: tuple[enum.Enum, ...] = ()
 
     @property
     def action(self) -> str:
@@ -48,11 +60,24 @@ class ButtonAction:
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    """Free text while a person is in a guided flow; `roles` as for commands."""
+    """Free text while a person is in a form; `roles` as for commands."""
 
-    name: str
-    handler: Handler
+    form: FormSpec[Any, Any]
+    handler: FlowHandler[Any, Any]
     roles: tuple[Role, ...]
+
+    @property
+    def name(self) -> str:
+        return self.form.flow
+
+
+class Refused(Exception):
+    """A handler's translated refusal (no such case, not yours to close): the dispatcher
+    shows it to the person alone, so handlers say no in one line."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("refused")
+        self.text = text
 
 
 class Router:
@@ -64,6 +89,8 @@ class Router:
         self.buttons: list[ButtonAction] = []
         self.flows: list[Flow] = []
         self.text_handlers: list[TextHandler] = []
+        self.cancel_hooks: list[CancelHook] = []
+        self.personal_data: list[PersonalData] = []
 
     def command(
         self, name: str, description: str | None = None, roles: tuple[Role, ...] = ()
@@ -87,15 +114,46 @@ class Router:
 
         return register
 
-    def flow(self, flow: str, roles: tuple[Role, ...] = ()) -> Callable[[Handler], Handler]:
-        """Register the handler for free text while a person is in `flow`. With `roles`, a
-        person who lost the role meanwhile leaves the flow and is answered as anyone else."""
+    def form_button(
+        self,
+        spec: ButtonSpec[P],
+        forms: tuple[FormSpec[D, S], ...],
+        steps: tuple[S, ...] = (),
+        roles: tuple[Role, ...] = (),
+    ) -> Callable[[FormButtonHandler[P, D, S]], FormButtonHandler[P, D, S]]:
+        """Register presses of a form's button; the dispatcher checks the form is open at
+        one of `steps` and answers the form's `expired` text otherwise."""
 
-        def register(handler: Handler) -> Handler:
-            self.flows.append(Flow(flow, handler, roles))
+        def register(handler: FormButtonHandler[P, D, S]) -> FormButtonHandler[P, D, S]:
+            self.buttons.append(ButtonAction(spec, handler, roles, forms, steps))
             return handler
 
         return register
+
+    def flow(
+        self, form: FormSpec[D, S], roles: tuple[Role, ...] = ()
+    ) -> Callable[[FlowHandler[D, S]], FlowHandler[D, S]]:
+        """Register the handler for free text while a person is in `form`. With `roles`, a
+        person who lost the role meanwhile leaves the form and is answered as anyone else."""
+
+        def register(handler: FlowHandler[D, S]) -> FlowHandler[D, S]:
+            self.flows.append(Flow(form, handler, roles))
+            return handler
+
+        return register
+
+    def on_cancel(self) -> Callable[[CancelHook], CancelHook]:
+        """Register what /cancel should also stop (see `bot.core.hooks`)."""
+
+        def register(hook: CancelHook) -> CancelHook:
+            self.cancel_hooks.append(hook)
+            return hook
+
+        return register
+
+    def stores(self, data: PersonalData) -> None:
+        """Declare what this feature stores about a person, for /mydata and /forget."""
+        self.personal_data.append(data)
 
     def text(self) -> Callable[[TextHandler], TextHandler]:
         def register(handler: TextHandler) -> TextHandler:

@@ -9,13 +9,16 @@ open, and this person may act on it. A forged, forwarded or stale button changes
 
 from __future__ import annotations
 
+import enum
 import re
+from dataclasses import dataclass
 
 from bot.core.context import Context
 from bot.core.events import EventKind, Incoming, Outgoing
+from bot.core.forms import Filled, FormData, FormSpec
 from bot.core.payloads import Ref, StaleButton
 from bot.core.ports import Recipient
-from bot.core.router import Router
+from bot.core.router import Refused, Router
 from bot.i18n import N_
 from handlers.escalation.buttons import (
     BLOCK,
@@ -45,8 +48,24 @@ router = Router("escalation.liaison")
 STAFF = (Role.LIAISON,)
 # Saved replies are written by the people who answer cases, and by organizers.
 SNIPPET_WRITERS = (Role.LIAISON, Role.ORGANIZER)
+
+
+class SelectedStep(enum.Enum):
+    CASE = "case"
+
+
+@dataclass(frozen=True, slots=True)
+class SelectedCase(FormData):
+    case: int
+
+
 # A liaison working on one case in a private chat (the terminal): typed text answers it.
-SELECTED = "esc.selected"
+SELECTED = FormSpec(
+    "esc.selected",
+    SelectedCase,
+    SelectedStep,
+    N_("This button no longer works. Send /start to begin again."),
+)
 CLOSING_OUTCOMES = (
     Outcome.ANSWERED,
     Outcome.OVERSIGHT,
@@ -79,17 +98,13 @@ async def _case_from_event(ctx: Context, event: Incoming) -> Case | None:
     return None
 
 
-async def _open_case(ctx: Context, case_id: int | None) -> Case | None:
-    """An open case by number, or a translated refusal (and None)."""
+async def _open_case(ctx: Context, case_id: int | None) -> Case:
+    """An open case by number; anything else is refused with a translated answer."""
     case = None if case_id is None else await ctx.repos.cases.get(case_id)
     if case is None:
-        await ctx.reply(ctx._("There is no such case."), ephemeral=True)
-        return None
+        raise Refused(ctx._("There is no such case."))
     if not case.is_open:
-        await ctx.reply(
-            ctx._("Case #{number} is already closed.").format(number=case.id), ephemeral=True
-        )
-        return None
+        raise Refused(ctx._("Case #{number} is already closed.").format(number=case.id))
     return case
 
 
@@ -100,11 +115,22 @@ def _may_manage(ctx: Context, case: Case) -> bool:
     )
 
 
+async def _case_with_resident(ctx: Context, case_id: int | None) -> tuple[Case, int]:
+    """A case, open or closed, and its resident while they are known; else refused."""
+    case = None if case_id is None else await ctx.repos.cases.get(case_id)
+    if case is None or case.person_id is None:
+        raise Refused(ctx._("There is no such case."))
+    return case, case.person_id
+
+
+def _check_manager(ctx: Context, case: Case) -> None:
+    if not _may_manage(ctx, case):
+        raise Refused(ctx._("Only the liaison who claimed this case or an admin can do that."))
+
+
 @router.button(CLAIM, roles=STAFF)
 async def claim(ctx: Context, event: Incoming, named: Ref) -> None:
     case = await _open_case(ctx, named.id)
-    if case is None:
-        return
     if case.claimed_by is not None and case.claimed_by != ctx.person.id:
         owner = await ctx.repos.people.get(case.claimed_by)
         name = liaison_label(ctx.services, owner) if owner else "?"
@@ -144,14 +170,9 @@ def _sees_room_notices(ctx: Context) -> bool:
 
 @router.command("release", N_("Give a case back to everyone: /release number"), roles=STAFF)
 async def release(ctx: Context, event: Incoming) -> None:
-    case = await _case_from_event(ctx, event) or await _open_case(ctx, _number(event.args))
-    if case is None or not case.is_open:
-        return
-    if not _may_manage(ctx, case):
-        await ctx.reply(
-            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
-        )
-        return
+    in_thread = await _case_from_event(ctx, event)
+    case = await _open_case(ctx, in_thread.id if in_thread else _number(event.args))
+    _check_manager(ctx, case)
     await _assign(ctx, case, None)
 
 
@@ -163,17 +184,11 @@ async def assign(ctx: Context, event: Incoming) -> None:
     parts = event.args.split()
     in_thread = await _case_from_event(ctx, event)
     if in_thread is not None and (not parts or _number(parts[0]) is None):
-        case: Case | None = await _open_case(ctx, in_thread.id)
+        case = await _open_case(ctx, in_thread.id)
     else:
         case = await _open_case(ctx, _number(parts[0]) if parts else None)
         parts = parts[1:]
-    if case is None:
-        return
-    if not _may_manage(ctx, case):
-        await ctx.reply(
-            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
-        )
-        return
+    _check_manager(ctx, case)
     if not parts:
         await _assign(ctx, case, ctx.person)
         return
@@ -201,13 +216,7 @@ async def assign(ctx: Context, event: Incoming) -> None:
 async def close_button(ctx: Context, event: Incoming, named: Ref) -> None:
     """Closing needs an outcome: offer them to the presser only."""
     case = await _open_case(ctx, named.id)
-    if case is None:
-        return
-    if not _may_manage(ctx, case):
-        await ctx.reply(
-            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
-        )
-        return
+    _check_manager(ctx, case)
     await _ask_outcome(ctx, case)
 
 
@@ -239,16 +248,10 @@ async def choose_outcome(ctx: Context, event: Incoming, chosen: CaseOutcome) -> 
     if outcome not in CLOSING_OUTCOMES:
         raise StaleButton
     case = await _open_case(ctx, chosen.case_id)
-    if case is None:
-        return
     if outcome not in _outcomes_for(case):
         await _ask_outcome(ctx, case)
         return
-    if not _may_manage(ctx, case):
-        await ctx.reply(
-            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
-        )
-        return
+    _check_manager(ctx, case)
     await close_case(ctx.services, case, ctx.person, outcome, None)
 
 
@@ -264,13 +267,7 @@ async def close_command(ctx: Context, event: Incoming) -> None:
         await ctx.reply(ctx._("Write /close and the case number."), ephemeral=True)
         return
     case = await _open_case(ctx, _number(parts[0]))
-    if case is None:
-        return
-    if not _may_manage(ctx, case):
-        await ctx.reply(
-            ctx._("Only the liaison who claimed this case or an admin can do that."), ephemeral=True
-        )
-        return
+    _check_manager(ctx, case)
     note = " ".join(parts[1:]).strip()
     if note:
         await ctx.repos.cases.add_message(
@@ -282,10 +279,7 @@ async def close_command(ctx: Context, event: Incoming) -> None:
 @router.button(BLOCK, roles=STAFF)
 async def block(ctx: Context, event: Incoming, named: Ref) -> None:
     """Blocking cuts a resident off: always confirmed, naming a colleague who claimed it."""
-    case = await ctx.repos.cases.get(named.id)
-    if case is None or case.person_id is None:
-        await ctx.reply(ctx._("There is no such case."), ephemeral=True)
-        return
+    case, _ = await _case_with_resident(ctx, named.id)
     question = ctx._(
         "Block the resident of case #{number}? They will no longer reach anyone."
     ).format(number=case.id)
@@ -305,13 +299,10 @@ async def block(ctx: Context, event: Incoming, named: Ref) -> None:
 @router.button(BLOCK_YES, roles=STAFF)
 async def block_confirmed(ctx: Context, event: Incoming, named: Ref) -> None:
     """Block the resident behind a case, without anyone learning who they are."""
-    case = await ctx.repos.cases.get(named.id)
-    if case is None or case.person_id is None:
-        await ctx.reply(ctx._("There is no such case."), ephemeral=True)
-        return
+    case, resident = await _case_with_resident(ctx, named.id)
     claimant = "" if case.claimed_by is None else str(case.claimed_by)
     async with ctx.db.transaction():  # blocked, audited and closed together
-        await ctx.repos.people.set_blocked(case.person_id, True)
+        await ctx.repos.people.set_blocked(resident, True)
         await ctx.repos.audit.record(ctx.person.id, "blocked", case.id, ctx.now(), claimant)
         if case.is_open:
             await close_case(ctx.services, case, ctx.person, Outcome.OTHER, "blocked")
@@ -329,13 +320,9 @@ async def block_confirmed(ctx: Context, event: Incoming, named: Ref) -> None:
     "unblock", N_("Let a blocked resident write again: /unblock number"), roles=(Role.ADMIN,)
 )
 async def unblock(ctx: Context, event: Incoming) -> None:
-    case_id = _number(event.args)
-    case = None if case_id is None else await ctx.repos.cases.get(case_id)
-    if case is None or case.person_id is None:
-        await ctx.reply(ctx._("There is no such case."), ephemeral=True)
-        return
+    case, resident = await _case_with_resident(ctx, _number(event.args))
     async with ctx.db.transaction():
-        await ctx.repos.people.set_blocked(case.person_id, False)
+        await ctx.repos.people.set_blocked(resident, False)
         await ctx.repos.audit.record(ctx.person.id, "unblocked", case.id, ctx.now())
     await ctx.reply(
         ctx._("The resident of case #{number} is unblocked.").format(number=case.id), ephemeral=True
@@ -388,10 +375,7 @@ async def reply(ctx: Context, event: Incoming) -> None:
         case, text = in_thread, event.args
     else:
         number, _, text = event.args.strip().partition(" ")
-        found = await _open_case(ctx, _number(number))
-        if found is None:
-            return
-        case = found
+        case = await _open_case(ctx, _number(number))
     if not case.is_open:
         await ctx.reply(
             ctx._("Case #{number} is already closed.").format(number=case.id), ephemeral=True
@@ -421,8 +405,6 @@ async def thread_message(ctx: Context, event: Incoming) -> bool:
 async def reply_button(ctx: Context, event: Incoming, named: Ref) -> None:
     """Reply: a form where the platform has one, else how to answer from here."""
     case = await _open_case(ctx, named.id)
-    if case is None:
-        return
     if event.forms:
         form = REPLY_SENT.form(
             ctx._("Reply to case #{number}").format(number=case.id),
@@ -443,8 +425,6 @@ async def reply_button(ctx: Context, event: Incoming, named: Ref) -> None:
 async def reply_from_form(ctx: Context, event: Incoming, named: Ref) -> None:
     """What the liaison wrote in the Reply form ("!note ..." makes it a note)."""
     case = await _open_case(ctx, named.id)
-    if case is None:
-        return
     await _answer(ctx, case, event.text.strip(), event)
 
 
@@ -454,9 +434,7 @@ async def reply_from_form(ctx: Context, event: Incoming, named: Ref) -> None:
 async def select_case(ctx: Context, event: Incoming) -> None:
     """/case 12 in a private chat (the terminal): typed text answers case 12 until /cancel."""
     case = await _open_case(ctx, _number(event.args))
-    if case is None:
-        return
-    await ctx.set_state(SELECTED, "case", {"case": case.id})
+    await ctx.set_form(SELECTED, SelectedStep.CASE, SelectedCase(case.id))
     await ctx.reply(
         ctx._(
             "You are working on case #{number}: what you type goes to its resident "
@@ -467,13 +445,14 @@ async def select_case(ctx: Context, event: Incoming) -> None:
 
 
 @router.flow(SELECTED, roles=STAFF)
-async def selected_case_message(ctx: Context, event: Incoming) -> None:
-    state = await ctx.state()
-    case_id = state.data.get("case") if state is not None else None
-    case = await _open_case(ctx, case_id if isinstance(case_id, int) else None)
-    if case is None:
+async def selected_case_message(
+    ctx: Context, event: Incoming, form: Filled[SelectedCase, SelectedStep]
+) -> None:
+    try:
+        case = await _open_case(ctx, form.data.case)
+    except Refused:
         await ctx.clear_state()
-        return
+        raise
     await _answer(ctx, case, event.text.strip(), event)
 
 

@@ -8,11 +8,14 @@ where others would read it. Everything said to the resident here is personal (`p
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.events import Attachment, Button, Incoming, Outgoing
+from bot.core.forms import Filled, FormData, FormSpec
 from bot.core.payloads import NoPayload, Ref, StaleButton
 from bot.core.router import Router
 from bot.i18n import N_
@@ -33,6 +36,7 @@ from handlers.escalation.buttons import (
     MaybeCase,
     StoryForm,
 )
+from handlers.escalation.personal import CaseRecords
 from handlers.escalation.service import (
     close_case,
     next_office_opening,
@@ -45,11 +49,48 @@ from handlers.escalation.service import (
 from storage.cases import Case, Outcome
 
 router = Router("escalation.resident")
+router.stores(CaseRecords())
 
-FLOW = "human"
-# The flow name under which the last question asked of the search is remembered. No flow
-# handler is registered for it, so free text still goes to the search meanwhile.
-ASKED = "asked"
+
+class TalkStep(enum.Enum):
+    """Choosing how to appear, then writing (in a form where a shared room needs one)."""
+
+    APPEAR = "appear"
+    FORM = "form"
+    MESSAGE = "message"
+
+
+@dataclass(frozen=True, slots=True)
+class TalkRequest(FormData):
+    """What the resident asked just before (carried into the case) and how they appear."""
+
+    story: str = ""
+    anonymous: bool = True
+
+
+TALK = FormSpec(
+    "human", TalkRequest, TalkStep, N_("This button no longer works. Send /start to begin again.")
+)
+Talking = Filled[TalkRequest, TalkStep]
+
+
+class AskedStep(enum.Enum):
+    QUESTION = "question"
+
+
+@dataclass(frozen=True, slots=True)
+class AskedQuestion(FormData):
+    text: str = ""
+
+
+# The last question asked of the search. No flow handler is registered for it, so free
+# text still goes to the search meanwhile.
+ASKED = FormSpec(
+    "asked",
+    AskedQuestion,
+    AskedStep,
+    N_("This button no longer works. Send /start to begin again."),
+)
 # A follow-up is acknowledged unless the resident already wrote this recently: one
 # "received" per burst of messages, not one per line.
 ACK_EVERY = timedelta(minutes=3)
@@ -78,17 +119,17 @@ async def remember_question(ctx: Context, text: str) -> None:
     """Keep the question just asked, so "Talk to a person" right after carries it along;
     an empty one forgets the last (it was answered, or was not a question)."""
     state = await ctx.state()
-    if text.strip() and (state is None or state.flow == ASKED):
+    if text.strip() and (state is None or state.flow == ASKED.flow):
         limit = ctx.config.escalation.max_message_chars
-        await ctx.set_state(ASKED, "question", {"text": text.strip()[:limit]})
-    elif state is not None and state.flow == ASKED:
+        await ctx.set_form(ASKED, AskedStep.QUESTION, AskedQuestion(text.strip()[:limit]))
+    elif state is not None and state.flow == ASKED.flow:
         await ctx.clear_state()
 
 
 async def _remembered_question(ctx: Context) -> str:
-    state = await ctx.state()
-    if state is not None and state.flow == ASKED:
-        return str(state.data.get("text", ""))
+    asked = await ctx.form(ASKED)
+    if asked is not None:
+        return asked.data.text
     return ""
 
 
@@ -147,7 +188,7 @@ async def talk_to_person(ctx: Context, event: Incoming) -> None:
             "never your name or account."
         )
     )
-    await ctx.set_state(FLOW, "appear", {"story": story})
+    await ctx.set_form(TALK, TalkStep.APPEAR, TalkRequest(story))
     await _say(
         ctx,
         "\n\n".join(lines),
@@ -159,34 +200,31 @@ async def talk_to_person(ctx: Context, event: Incoming) -> None:
     )
 
 
-async def _choose_appearance(ctx: Context, event: Incoming, anonymous: bool) -> None:
-    state = await ctx.state()
-    if state is None or state.flow != FLOW:
-        raise StaleButton
-    data = {**state.data, "anonymous": anonymous}
+async def _choose_appearance(ctx: Context, event: Incoming, form: Talking, anonymous: bool) -> None:
+    data = replace(form.data, anonymous=anonymous)
     if not event.is_private and event.forms:
         # Typed in a shared room, the message would be read by everyone (or not at all).
-        await ctx.set_state(FLOW, "form", data)
-        form = STORY.form(
+        await ctx.set_form(TALK, TalkStep.FORM, data)
+        asked = STORY.form(
             ctx._("Talk to a person"),
             ctx._("Your message"),
             StoryForm(Appearance.ANONYMOUS if anonymous else Appearance.NAMED),
         )
-        await ctx.reply(Outgoing("", form=form))
+        await ctx.reply(Outgoing("", form=asked))
         return
-    await ctx.set_state(FLOW, "message", data)
-    rows = [[SEND_STORY.button(ctx._("Send what I already wrote"))]] if data.get("story") else []
+    await ctx.set_form(TALK, TalkStep.MESSAGE, data)
+    rows = [[SEND_STORY.button(ctx._("Send what I already wrote"))]] if data.story else []
     await _say(ctx, ctx._("Now write your message. You can also send a photo or a document."), rows)
 
 
-@router.button(ANONYMOUS)
-async def choose_anonymous(ctx: Context, event: Incoming, _: NoPayload) -> None:
-    await _choose_appearance(ctx, event, anonymous=True)
+@router.form_button(ANONYMOUS, (TALK,))
+async def choose_anonymous(ctx: Context, event: Incoming, _: NoPayload, form: Talking) -> None:
+    await _choose_appearance(ctx, event, form, anonymous=True)
 
 
-@router.button(NAMED)
-async def choose_named(ctx: Context, event: Incoming, _: NoPayload) -> None:
-    await _choose_appearance(ctx, event, anonymous=False)
+@router.form_button(NAMED, (TALK,))
+async def choose_named(ctx: Context, event: Incoming, _: NoPayload, form: Talking) -> None:
+    await _choose_appearance(ctx, event, form, anonymous=False)
 
 
 @router.button(STORY)
@@ -196,39 +234,33 @@ async def story_from_form(ctx: Context, event: Incoming, form: StoryForm) -> Non
     if ctx.person.blocked:
         await _say(ctx, ctx._("Thank you. Your message has been received."))
         return
-    state = await ctx.state()
-    story = str(state.data.get("story", "")) if state and state.flow == FLOW else ""
-    text = _joined(story, event.text.strip())
+    talk = await ctx.form(TALK)
+    text = _joined(talk.data.story if talk else "", event.text.strip())
     if await _acceptable(ctx, text, None):
         anonymous = form.appearance is Appearance.ANONYMOUS
         await _open(ctx, event, anonymous, text, None, defaulted=False)
 
 
-@router.button(SEND_STORY)
-async def send_story(ctx: Context, event: Incoming, _: NoPayload) -> None:
+@router.form_button(SEND_STORY, (TALK,))
+async def send_story(ctx: Context, event: Incoming, _: NoPayload, form: Talking) -> None:
     """Open the case with the question already written, nothing added."""
-    state = await ctx.state()
-    story = str(state.data.get("story", "")) if state and state.flow == FLOW else ""
-    if not story:
+    if not form.data.story:
         raise StaleButton
-    anonymous = bool(state.data.get("anonymous", True)) if state else True
-    await _open(ctx, event, anonymous, story, None, defaulted=False)
+    await _open(ctx, event, form.data.anonymous, form.data.story, None, defaulted=False)
 
 
-@router.flow(FLOW)
-async def first_message(ctx: Context, event: Incoming) -> None:
+@router.flow(TALK)
+async def first_message(ctx: Context, event: Incoming, form: Talking) -> None:
     """The first message opens the case; until then nothing reaches anyone. Typed before
     choosing how to appear, it is kept and the case opens anonymously (which can change)."""
-    state = await ctx.state()
     text = event.text.strip()
     attachment = event.attachments[0] if event.attachments else None
     if not await _acceptable(ctx, text, attachment):
         return
-    data = state.data if state is not None else {}
-    story = str(data.get("story", ""))
-    choosing = state is None or state.step == "appear"
-    anonymous = True if choosing else bool(data.get("anonymous", True))
-    await _open(ctx, event, anonymous, _joined(story, text), attachment, defaulted=choosing)
+    choosing = form.step is TalkStep.APPEAR
+    anonymous = True if choosing else form.data.anonymous
+    story = _joined(form.data.story, text)
+    await _open(ctx, event, anonymous, story, attachment, defaulted=choosing)
 
 
 def _written_in(ctx: Context, text: str) -> str:
@@ -408,6 +440,7 @@ async def keep_open(ctx: Context, event: Incoming, _: Ref) -> None:
     await _say(ctx, ctx._("You already have an open conversation. Just write here."))
 
 
+@router.on_cancel()
 async def withdraw_open_case(ctx: Context) -> bool:
     """/cancel while a case is open asks whether to close it (True: a case was open)."""
     case = await ctx.repos.cases.open_for_person(ctx.person.id)

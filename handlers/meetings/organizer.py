@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.events import Button, Incoming
+from bot.core.forms import Filled, FormSpec
 from bot.core.payloads import ButtonSpec, Key, NoPayload, Payload, Ref, StaleButton
-from bot.core.router import Router
+from bot.core.router import Refused, Router
 from bot.i18n import N_
 from handlers.broadcast_progress import progress_buttons
 from handlers.meetings import native, time_prompt
@@ -32,8 +33,18 @@ from handlers.meetings.broadcast import (
     schedule_announcement,
     send_time,
 )
+from handlers.meetings.forms import (
+    CHANGE_MEETING,
+    NEW_MEETING,
+    Changing,
+    Drafting,
+    MeetingChange,
+    MeetingDraft,
+    Step,
+    TimeAnswer,
+)
 from handlers.meetings.recurrence import CHOICES, Repeat, occurrences, rule_for
-from handlers.meetings.time_prompt import CONFIRM_STEP, PICK, WHEN_AGAIN, WHEN_OK, short_date
+from handlers.meetings.time_prompt import PICK, WHEN_AGAIN, WHEN_OK, short_date
 from handlers.meetings.when import HORIZON
 from handlers.neighborhoods import by_short_id, short_id
 from storage.meetings import Meeting, MeetingStatus, Rsvp
@@ -43,7 +54,6 @@ from storage.timestamps import from_db, to_db
 router = Router("meetings.organizer")
 
 ORGANIZERS = (Role.ORGANIZER,)
-FLOW, EDIT_FLOW = "meeting", "meeting_edit"
 # The scope of an edit button ("12:place:all"): every upcoming occurrence.
 SERIES_SCOPE = "all"
 # An edit button's field before one is chosen: the menu of fields.
@@ -69,18 +79,24 @@ EDIT = ButtonSpec("mtg.edit", MeetingEdit)
 CANCEL = ButtonSpec("mtg.cancel", Ref)
 CANCEL_YES = ButtonSpec("mtg.cancel_yes", Ref)
 COUNTS = ButtonSpec("mtg.counts", Ref)
-EDITABLE = ("when", "place", "link", "title", "description")
+EDITABLE = (Step.WHEN, Step.PLACE, Step.LINK, Step.TITLE, Step.DESCRIPTION)
+# What creating a meeting asks, in order (the time's confirmation and the preview aside).
 STEPS = (
-    "title",
-    "when",
-    "place",
-    "link",
-    "description",
-    "audience",
-    "reminders",
-    "repeat",
-    "languages",
+    Step.TITLE,
+    Step.WHEN,
+    Step.PLACE,
+    Step.LINK,
+    Step.DESCRIPTION,
+    Step.AUDIENCE,
+    Step.REMINDERS,
+    Step.REPEAT,
+    Step.LANGUAGES,
 )
+# Steps answered by typing, and which of them may be skipped.
+TYPED = (Step.TITLE, Step.PLACE, Step.LINK, Step.DESCRIPTION)
+SKIPPABLE = (Step.PLACE, Step.LINK, Step.DESCRIPTION, Step.LANGUAGES)
+TIME_STEPS = (Step.WHEN, Step.WHEN_CONFIRM)
+MEETING_FORMS: tuple[FormSpec[Any, Step], ...] = (NEW_MEETING, CHANGE_MEETING)
 TEXT_LIMIT = 1000
 REMINDER_CHOICES = {"default": None, "1h": (60,), "24h": (1440,), "none": ()}
 
@@ -94,27 +110,27 @@ async def meeting_command(ctx: Context, event: Incoming) -> None:
     if event.args.strip().lower() != "new":
         await ctx.reply(ctx._("Send /meeting new to create a meeting, /meetings to see them."))
         return
-    await _ask(ctx, "title", {})
+    await _ask(ctx, Step.TITLE, MeetingDraft())
 
 
-async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
-    await ctx.set_state(FLOW, step, data)
+async def _ask(ctx: Context, step: Step, data: MeetingDraft) -> None:
+    await ctx.set_form(NEW_MEETING, step, data)
     cancel = DISCARD.button(ctx._("Cancel"))
     skip = SKIP.button(ctx._("Skip"))
-    if step == "title":
+    if step is Step.TITLE:
         await ctx.reply(ctx._("What is the meeting called?"), [[cancel]])
-    elif step == "when":
-        await time_prompt.ask(ctx, FLOW, data, DISCARD)
-    elif step == "place":
+    elif step is Step.WHEN:
+        await time_prompt.ask(ctx, NEW_MEETING, data, DISCARD)
+    elif step is Step.PLACE:
         await ctx.reply(ctx._("Where is it? (address or place)"), [[skip, cancel]])
-    elif step == "link":
+    elif step is Step.LINK:
         await ctx.reply(ctx._("Is there an online link? Send it, or skip."), [[skip, cancel]])
-    elif step == "description":
+    elif step is Step.DESCRIPTION:
         await ctx.reply(
             ctx._("A short description (what it is about, who should come)."), [[skip, cancel]]
         )
-    elif step == "audience":
-        chosen = set(data.get("tags", []))
+    elif step is Step.AUDIENCE:
+        chosen = set(data.tags)
         rows = [[AUDIENCE.button(ctx._("Everyone subscribed"), Key("*"))]]
         rows.extend(
             [AUDIENCE.button(("✓ " if tag in chosen else "") + tag, Key(short_id(tag)))]
@@ -122,7 +138,7 @@ async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
         )
         rows.append([AUDIENCE.button(ctx._("Done"), Key("!"))])
         await ctx.reply(ctx._("Who should hear about it?"), rows)
-    elif step == "reminders":
+    elif step is Step.REMINDERS:
         await ctx.reply(
             ctx._("When should people be reminded?"),
             [
@@ -132,9 +148,9 @@ async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
                 [REMINDERS.button(ctx._("No reminders"), Key("none"))],
             ],
         )
-    elif step == "repeat":
+    elif step is Step.REPEAT:
         await ctx.reply(ctx._("Does it repeat?"), _repeat_rows(ctx, data))
-    elif step == "languages":
+    elif step is Step.LANGUAGES:
         await ctx.reply(
             ctx._(
                 "Optional: the title and description in other languages, one per line, like\n"
@@ -144,10 +160,10 @@ async def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
         )
 
 
-def _repeat_rows(ctx: Context, data: dict[str, Any]) -> list[list[Button]]:
+def _repeat_rows(ctx: Context, data: MeetingDraft) -> list[list[Button]]:
     """One button per rhythm, each showing its next dates, so "every month" is seen to
     mean "the second Tuesday" without naming it in ten grammars."""
-    first = from_db(str(data["when"]))
+    first = from_db(data.when)
     labels = {
         Repeat.WEEKLY: ctx._("Every week: {dates}…"),
         Repeat.BIWEEKLY: ctx._("Every 2 weeks: {dates}…"),
@@ -171,29 +187,26 @@ def secure_link(text: str) -> bool:
     return parts.scheme == "https" and bool(parts.hostname) and not any(c.isspace() for c in text)
 
 
-@router.flow(FLOW, roles=ORGANIZERS)
-async def flow_text(ctx: Context, event: Incoming) -> None:
-    state = await ctx.state()
-    if state is None:
-        return
-    data = dict(state.data)
+@router.flow(NEW_MEETING, roles=ORGANIZERS)
+async def flow_text(ctx: Context, event: Incoming, form: Drafting) -> None:
+    data, step = form.data, form.step
     text = event.text.strip()
     if not text or len(text) > TEXT_LIMIT:
         await ctx.reply(
             ctx._("Please write between 1 and {limit} characters.").format(limit=TEXT_LIMIT)
         )
         return
-    step = state.step
-    if step in ("when", CONFIRM_STEP):
-        await time_prompt.typed(ctx, FLOW, data, text, DISCARD)
+    if step in TIME_STEPS:
+        await time_prompt.typed(ctx, NEW_MEETING, data, text, DISCARD)
         return
-    if step == "link" and not secure_link(text):
+    if step is Step.LINK and not secure_link(text):
         await ctx.reply(ctx._("A link starts with https://. Send it again, or skip."))
         return
-    elif step == "languages":
-        data["translations"] = _translations(ctx, text)
-    elif step in ("title", "place", "link", "description"):
-        data[step] = text
+    elif step is Step.LANGUAGES:
+        data = replace(data, translations=_translations(ctx, text))
+    elif step in TYPED:
+        typed: dict[str, Any] = {step.value: text}
+        data = replace(data, **typed)
     else:
         await ctx.reply(ctx._("Please use the buttons above."))
         return
@@ -210,13 +223,13 @@ def _translations(ctx: Context, text: str) -> dict[str, dict[str, str]]:
     return found
 
 
-async def _next(ctx: Context, step: str, data: dict[str, Any]) -> None:
+async def _next(ctx: Context, step: Step, data: MeetingDraft) -> None:
     index = STEPS.index(step)
-    if step == "link" and not (data.get("place") or data.get("link")):
+    if step is Step.LINK and not (data.place or data.link):
         await ctx.reply(ctx._("A meeting needs a place or an online link."))
-        await _ask(ctx, "place", data)
+        await _ask(ctx, Step.PLACE, data)
         return
-    if step == "description" and not ctx.config.meetings.neighborhoods:
+    if step is Step.DESCRIPTION and not ctx.config.meetings.neighborhoods:
         index += 1  # one city-wide list: no audience to choose
     if index + 1 < len(STEPS):
         await _ask(ctx, STEPS[index + 1], data)
@@ -224,143 +237,97 @@ async def _next(ctx: Context, step: str, data: dict[str, Any]) -> None:
         await _preview(ctx, data)
 
 
-@router.button(PICK, roles=ORGANIZERS)
-async def pick_time(ctx: Context, event: Incoming, step: Key) -> None:
-    state = await ctx.state()
-    if (
-        state is None
-        or state.flow not in (FLOW, EDIT_FLOW)
-        or state.step
-        not in (
-            "when",
-            CONFIRM_STEP,
-        )
-    ):
-        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
-        return
-    await time_prompt.pick(ctx, state.flow, dict(state.data), step.key, DISCARD)
+@router.form_button(PICK, MEETING_FORMS, TIME_STEPS, roles=ORGANIZERS)
+async def pick_time(
+    ctx: Context, event: Incoming, step: Key, form: Filled[TimeAnswer, Step]
+) -> None:
+    await time_prompt.pick(ctx, form.spec, form.data, step.key, DISCARD)
 
 
-@router.button(WHEN_AGAIN, roles=ORGANIZERS)
-async def time_again(ctx: Context, event: Incoming, _: NoPayload) -> None:
-    state = await ctx.state()
-    if state is None or state.flow not in (FLOW, EDIT_FLOW) or state.step != CONFIRM_STEP:
-        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
-        return
-    await time_prompt.ask(ctx, state.flow, dict(state.data), DISCARD)
+@router.form_button(WHEN_AGAIN, MEETING_FORMS, (Step.WHEN_CONFIRM,), roles=ORGANIZERS)
+async def time_again(
+    ctx: Context, event: Incoming, _: NoPayload, form: Filled[TimeAnswer, Step]
+) -> None:
+    await time_prompt.ask(ctx, form.spec, form.data, DISCARD)
 
 
-@router.button(WHEN_OK, roles=ORGANIZERS)
-async def time_confirmed(ctx: Context, event: Incoming, _: NoPayload) -> None:
-    state = await ctx.state()
-    if state is None or state.flow not in (FLOW, EDIT_FLOW) or state.step != CONFIRM_STEP:
-        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
-        return
-    data = dict(state.data)
-    start = time_prompt.confirmed(ctx, data)
+@router.form_button(WHEN_OK, MEETING_FORMS, (Step.WHEN_CONFIRM,), roles=ORGANIZERS)
+async def time_confirmed(
+    ctx: Context, event: Incoming, _: NoPayload, form: Filled[TimeAnswer, Step]
+) -> None:
+    start = time_prompt.confirmed(ctx, form.data)
     if start is None:
         await ctx.reply(ctx._("That time has already passed. Please give a future date."))
-        await time_prompt.ask(ctx, state.flow, data, DISCARD)
+        await time_prompt.ask(ctx, form.spec, form.data, DISCARD)
         return
-    if state.flow == EDIT_FLOW:
-        meeting = await _upcoming(ctx, int(data.get("meeting", 0)))
-        if meeting is None:
-            await ctx.clear_state()
-        else:
-            await _save_change(ctx, replace(meeting, starts_at=start))
+    if isinstance(form.data, MeetingChange):
+        meeting = await _changed_meeting(ctx, form.data)
+        await _save_change(ctx, replace(meeting, starts_at=start))
         return
-    data.pop("when_pending", None)
-    data["when"] = to_db(start)
-    await _next(ctx, "when", data)
+    assert isinstance(form.data, MeetingDraft)
+    await _next(ctx, Step.WHEN, replace(form.data, when_pending=None, when=to_db(start)))
 
 
-@router.button(SKIP, roles=ORGANIZERS)
-async def skip(ctx: Context, event: Incoming, _: NoPayload) -> None:
-    state = await ctx.state()
-    if (
-        state is None
-        or state.flow != FLOW
-        or state.step not in ("place", "link", "description", "languages")
-    ):
-        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
-        return
-    await _next(ctx, state.step, dict(state.data))
+@router.form_button(SKIP, (NEW_MEETING,), SKIPPABLE, roles=ORGANIZERS)
+async def skip(ctx: Context, event: Incoming, _: NoPayload, form: Drafting) -> None:
+    await _next(ctx, form.step, form.data)
 
 
-@router.button(AUDIENCE, roles=ORGANIZERS)
-async def audience(ctx: Context, event: Incoming, chosen: Key) -> None:
-    state = await ctx.state()
-    if state is None or state.flow != FLOW or state.step != "audience":
-        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
-        return
-    data = dict(state.data)
-    choice = chosen.key
+@router.form_button(AUDIENCE, (NEW_MEETING,), (Step.AUDIENCE,), roles=ORGANIZERS)
+async def audience(ctx: Context, event: Incoming, chosen: Key, form: Drafting) -> None:
+    data, choice = form.data, chosen.key
     if choice in ("*", "!"):
-        if choice == "*":
-            data["tags"] = []
-        await _next(ctx, "audience", data)
+        await _next(ctx, Step.AUDIENCE, replace(data, tags=()) if choice == "*" else data)
         return
     if (tag := by_short_id(ctx.config.meetings.neighborhoods, choice)) is not None:
-        tags = set(data.get("tags", []))
-        tags ^= {tag}
-        data["tags"] = sorted(tags)
-    await _ask(ctx, "audience", data)
+        data = replace(data, tags=tuple(sorted(set(data.tags) ^ {tag})))
+    await _ask(ctx, Step.AUDIENCE, data)
 
 
-@router.button(REMINDERS, roles=ORGANIZERS)
-async def reminders(ctx: Context, event: Incoming, choice: Key) -> None:
+@router.form_button(REMINDERS, (NEW_MEETING,), (Step.REMINDERS,), roles=ORGANIZERS)
+async def reminders(ctx: Context, event: Incoming, choice: Key, form: Drafting) -> None:
     if choice.key not in REMINDER_CHOICES:
         raise StaleButton
-    state = await ctx.state()
-    if state is None or state.flow != FLOW or state.step != "reminders":
-        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
-        return
-    data = dict(state.data)
     chosen = REMINDER_CHOICES[choice.key]
     default = tuple(int(m) for m in ctx.config.meetings.reminder_minutes)
-    data["reminders"] = list(default if chosen is None else chosen)
-    await _next(ctx, "reminders", data)
+    data = replace(form.data, reminders=default if chosen is None else chosen)
+    await _next(ctx, Step.REMINDERS, data)
 
 
-@router.button(REPEAT, roles=ORGANIZERS)
-async def repeat(ctx: Context, event: Incoming, chosen: Key) -> None:
+@router.form_button(REPEAT, (NEW_MEETING,), (Step.REPEAT,), roles=ORGANIZERS)
+async def repeat(ctx: Context, event: Incoming, chosen: Key, form: Drafting) -> None:
     choice = chosen.key
     if choice not in (Repeat.NONE, *CHOICES):
         raise StaleButton
-    state = await ctx.state()
-    if state is None or state.flow != FLOW or state.step != "repeat":
-        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
-        return
-    data = dict(state.data)
-    first = from_db(str(data["when"]))
-    data["repeat"] = "" if choice == Repeat.NONE else rule_for(choice, first, _zone(ctx))
-    await _next(ctx, "repeat", data)
+    first = from_db(form.data.when)
+    rule = "" if choice == Repeat.NONE else rule_for(choice, first, _zone(ctx))
+    await _next(ctx, Step.REPEAT, replace(form.data, repeat=rule))
 
 
-def _draft(ctx: Context, data: dict[str, Any]) -> Meeting:
+def _draft(ctx: Context, data: MeetingDraft) -> Meeting:
     return Meeting(
         id=0,
-        title=str(data["title"]),
-        description=str(data.get("description", "")),
-        place=str(data.get("place", "")),
-        link=str(data.get("link", "")),
-        starts_at=from_db(str(data["when"])),
+        title=data.title,
+        description=data.description,
+        place=data.place,
+        link=data.link,
+        starts_at=from_db(data.when),
         timezone=ctx.config.bot.timezone,
-        audience_tags=tuple(data.get("tags", [])),
-        reminder_minutes=tuple(int(m) for m in data.get("reminders", [])),
-        translations=dict(data.get("translations", {})),
+        audience_tags=data.tags,
+        reminder_minutes=data.reminders,
+        translations=data.translations,
     )
 
 
-async def _preview(ctx: Context, data: dict[str, Any]) -> None:
-    await ctx.set_state(FLOW, "preview", data)
+async def _preview(ctx: Context, data: MeetingDraft) -> None:
+    await ctx.set_form(NEW_MEETING, Step.PREVIEW, data)
     draft = _draft(ctx, data)
     audience_text = ", ".join(draft.audience_tags) or ctx._("everyone subscribed")
     text = meeting_text(ctx.t, draft, _zone(ctx), ctx._("Preview. Nothing has been sent yet."))
     text += "\n\n" + ctx._("Audience: {audience}").format(audience=audience_text)
     text += "\n" + "\n".join(_schedule_lines(ctx, draft))
-    if data.get("repeat"):
-        starts = occurrences(str(data["repeat"]), draft.starts_at, _zone(ctx), ctx.now())
+    if data.repeat:
+        starts = occurrences(data.repeat, draft.starts_at, _zone(ctx), ctx.now())
         text += "\n" + ctx._(
             "Repeats: {dates}… until {last}. Each meeting is announced a week before."
         ).format(
@@ -400,23 +367,19 @@ def _schedule_lines(ctx: Context, meeting: Meeting) -> list[str]:
     return lines
 
 
-@router.button(PUBLISH, roles=ORGANIZERS)
-async def publish(ctx: Context, event: Incoming, _: NoPayload) -> None:
-    state = await ctx.state()
-    if state is None or state.flow != FLOW or state.step != "preview":
-        await ctx.reply(ctx._("This form is no longer open. Send /meeting new to start again."))
-        return
-    draft = _draft(ctx, dict(state.data))
+@router.form_button(PUBLISH, (NEW_MEETING,), (Step.PREVIEW,), roles=ORGANIZERS)
+async def publish(ctx: Context, event: Incoming, _: NoPayload, form: Drafting) -> None:
+    draft = _draft(ctx, form.data)
     if not ctx.now() < draft.starts_at <= ctx.now() + HORIZON:
         if draft.starts_at <= ctx.now():
             await ctx.reply(ctx._("That time has already passed. Please give a future date."))
         else:
             await ctx.reply(ctx._("That is more than a year away. Please check the date."))
-        await _ask(ctx, "when", dict(state.data))
+        await _ask(ctx, Step.WHEN, form.data)
         return
     async with ctx.db.transaction():  # the meeting exists only with its announcement queued
         await ctx.clear_state()
-        meeting = await _create(ctx, draft, str(state.data.get("repeat") or ""))
+        meeting = await _create(ctx, draft, form.data.repeat)
         count = await announce(ctx.services, meeting)
     await native.sync(ctx.services, meeting)  # a platform call: after the commit
     held = send_time(ctx.services, _zone(ctx), meeting, ctx.now())
@@ -505,7 +468,7 @@ def _tally_text(ctx: Context, number: int, tally: dict[Rsvp, int]) -> str:
     )
 
 
-async def _upcoming(ctx: Context, meeting_id: int) -> Meeting | None:
+async def _upcoming(ctx: Context, meeting_id: int) -> Meeting:
     """The meeting a button names, if it exists, is published and has not started."""
     meeting = await ctx.repos.meetings.get(meeting_id)
     if (
@@ -513,16 +476,22 @@ async def _upcoming(ctx: Context, meeting_id: int) -> Meeting | None:
         or meeting.status is not MeetingStatus.PUBLISHED
         or (meeting.starts_at <= ctx.now())
     ):
-        await ctx.reply(ctx._("This meeting is no longer open."))
-        return None
+        raise Refused(ctx._("This meeting is no longer open."))
     return meeting
+
+
+async def _changed_meeting(ctx: Context, change: MeetingChange) -> Meeting:
+    """The meeting a change form is about; gone meanwhile, the form closes."""
+    try:
+        return await _upcoming(ctx, change.meeting)
+    except Refused:
+        await ctx.clear_state()
+        raise
 
 
 @router.button(RSVP)
 async def rsvp(ctx: Context, event: Incoming, given: MeetingRsvp) -> None:
     meeting = await _upcoming(ctx, given.meeting_id)
-    if meeting is None:
-        return
     await ctx.repos.meetings.set_rsvp(meeting.id, ctx.person.id, given.answer)
     await ctx.reply(
         ctx._("Thank you, your answer is saved. You can change it any time."), ephemeral=True
@@ -532,80 +501,67 @@ async def rsvp(ctx: Context, event: Incoming, given: MeetingRsvp) -> None:
 @router.button(COUNTS, roles=ORGANIZERS)
 async def counts(ctx: Context, event: Incoming, named: Ref) -> None:
     meeting = await _upcoming(ctx, named.id)
-    if meeting is None:
-        return
     tally = await ctx.repos.meetings.rsvp_counts(meeting.id)
     await ctx.reply(_tally_text(ctx, meeting.id, tally), ephemeral=True)
 
 
 @router.button(EDIT, roles=ORGANIZERS)
 async def edit(ctx: Context, event: Incoming, asked: MeetingEdit) -> None:
-    field = asked.field
+    field = next((f for f in EDITABLE if f.value == asked.field), None)
     meeting = await _upcoming(ctx, asked.meeting_id)
-    if meeting is None:
-        return
     whole = asked.scope == SERIES_SCOPE and meeting.series_id is not None
-    if field not in EDITABLE or (whole and field == "when"):
+    if field is None or (whole and field is Step.WHEN):
         labels = {
-            "when": ctx._("Date and time"),
-            "place": ctx._("Place"),
-            "link": ctx._("Online link"),
-            "title": ctx._("Title"),
-            "description": ctx._("Description"),
+            Step.WHEN: ctx._("Date and time"),
+            Step.PLACE: ctx._("Place"),
+            Step.LINK: ctx._("Online link"),
+            Step.TITLE: ctx._("Title"),
+            Step.DESCRIPTION: ctx._("Description"),
         }
         # A series changes as a whole in everything but its time (its rule sets that).
-        fields = [f for f in EDITABLE if not (whole and f == "when")]
+        fields = [f for f in EDITABLE if not (whole and f is Step.WHEN)]
         scope = SERIES_SCOPE if whole else ""
-        rows = [[EDIT.button(labels[f], MeetingEdit(meeting.id, f, scope))] for f in fields]
+        rows = [[EDIT.button(labels[f], MeetingEdit(meeting.id, f.value, scope))] for f in fields]
         if meeting.series_id is not None and not whole:
             series = MeetingEdit(meeting.id, MENU, SERIES_SCOPE)
             rows.append([EDIT.button(ctx._("Change the whole series"), series)])
         await ctx.reply(ctx._("What do you want to change?"), rows, ephemeral=True)
         return
-    if whole:
-        await ctx.set_state(EDIT_FLOW, field, {"meeting": meeting.id, "series": True})
-        await ctx.reply(ctx._("Send the new value."), [[DISCARD.button(ctx._("Cancel"))]])
+    change = MeetingChange(meeting=meeting.id, series=whole)
+    if field is Step.WHEN:
+        await time_prompt.ask(ctx, CHANGE_MEETING, change, DISCARD)
         return
-    if field == "when":
-        await time_prompt.ask(ctx, EDIT_FLOW, {"meeting": meeting.id}, DISCARD)
-        return
-    await ctx.set_state(EDIT_FLOW, field, {"meeting": meeting.id})
+    await ctx.set_form(CHANGE_MEETING, field, change)
     await ctx.reply(ctx._("Send the new value."), [[DISCARD.button(ctx._("Cancel"))]])
 
 
-@router.flow(EDIT_FLOW, roles=ORGANIZERS)
-async def edit_value(ctx: Context, event: Incoming) -> None:
-    state = await ctx.state()
-    if state is None:
-        return
-    meeting = await _upcoming(ctx, int(state.data.get("meeting", 0)))
-    if meeting is None:
-        await ctx.clear_state()
-        return
+@router.flow(CHANGE_MEETING, roles=ORGANIZERS)
+async def edit_value(ctx: Context, event: Incoming, form: Changing) -> None:
+    meeting = await _changed_meeting(ctx, form.data)
     text = event.text.strip()[:TEXT_LIMIT]
-    if state.step in ("when", CONFIRM_STEP):
-        await time_prompt.typed(ctx, EDIT_FLOW, dict(state.data), text, DISCARD)
+    if form.step in TIME_STEPS:
+        await time_prompt.typed(ctx, CHANGE_MEETING, form.data, text, DISCARD)
         return
-    if state.step == "link" and not secure_link(text):
+    if form.step is Step.LINK and not secure_link(text):
         await ctx.reply(ctx._("A link starts with https://. Send it again."))
         return
-    if state.data.get("series") and meeting.series_id is not None:
-        await _save_series_change(ctx, meeting.series_id, state.step, text)
+    if form.data.series and meeting.series_id is not None:
+        await _save_series_change(ctx, meeting.series_id, form.step, text)
         return
-    await _save_change(ctx, _changed(meeting, state.step, text))
+    await _save_change(ctx, _changed(meeting, form.step, text))
 
 
-def _changed(meeting: Meeting, field: str, text: str) -> Meeting:
-    if field == "place":
+def _changed(meeting: Meeting, field: Step, text: str) -> Meeting:
+    if field is Step.PLACE:
         return replace(meeting, place=text)
-    if field == "link":
+    if field is Step.LINK:
         return replace(meeting, link=text)
-    if field == "title":
+    if field is Step.TITLE:
         return replace(meeting, title=text)
     return replace(meeting, description=text)
 
 
-async def _save_series_change(ctx: Context, series_id: int, field: str, text: str) -> None:
+async def _save_series_change(ctx: Context, series_id: int, field: Step, text: str) -> None:
     """The same change to every upcoming occurrence, each announced one telling its people."""
     upcoming = [
         m
@@ -637,8 +593,6 @@ async def _save_change(ctx: Context, changed: Meeting) -> None:
 @router.button(CANCEL, roles=ORGANIZERS)
 async def cancel(ctx: Context, event: Incoming, named: Ref) -> None:
     meeting = await _upcoming(ctx, named.id)
-    if meeting is None:
-        return
     await ctx.reply(
         ctx._(
             "Cancel meeting #{number}? Everyone who was told will be told it is cancelled."
@@ -655,8 +609,7 @@ async def cancel(ctx: Context, event: Incoming, named: Ref) -> None:
 
 @router.button(CANCEL_SERIES, roles=ORGANIZERS)
 async def cancel_series(ctx: Context, event: Incoming, series: Ref) -> None:
-    if not await _open_series(ctx, series.id):
-        return
+    await _open_series(ctx, series.id)
     await ctx.reply(
         ctx._("Cancel every upcoming meeting of this series? Everyone who was told will be told."),
         [
@@ -680,8 +633,7 @@ async def cancel_series_confirmed(ctx: Context, event: Incoming, series: Ref) ->
             await notify_change(ctx.services, cancelled[-1])
     for updated in cancelled:
         await native.sync(ctx.services, updated)
-    if upcoming:
-        await ctx.reply(ctx._("The series is cancelled."))
+    await ctx.reply(ctx._("The series is cancelled."))
 
 
 async def _open_series(ctx: Context, series_id: int) -> list[Meeting]:
@@ -689,15 +641,13 @@ async def _open_series(ctx: Context, series_id: int) -> list[Meeting]:
     found = await ctx.repos.meetings.occurrences(series_id)
     upcoming = [m for m in found if m.status is MeetingStatus.PUBLISHED and m.starts_at > ctx.now()]
     if not upcoming:
-        await ctx.reply(ctx._("This meeting is no longer open."))
+        raise Refused(ctx._("This meeting is no longer open."))
     return upcoming
 
 
 @router.button(CANCEL_YES, roles=ORGANIZERS)
 async def cancel_confirmed(ctx: Context, event: Incoming, named: Ref) -> None:
     meeting = await _upcoming(ctx, named.id)
-    if meeting is None:
-        return
     async with ctx.db.transaction():
         updated = await ctx.repos.meetings.update(replace(meeting, status=MeetingStatus.CANCELLED))
         await notify_change(ctx.services, updated)

@@ -10,16 +10,19 @@ reader knows little of, a phone keyboard without the right digits) three rows of
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
 
 from bot.core.context import Context
 from bot.core.events import Button
+from bot.core.forms import FormSpec
 from bot.core.payloads import ButtonSpec, Key, NoPayload
 from bot.i18n import CALENDAR_NAMES
+from handlers.meetings.forms import Step, TimeAnswer
 from handlers.meetings.when import HORIZON, Reading, Reason, local_time, read_meeting_time
 from storage.timestamps import from_db, to_db
 
@@ -29,7 +32,7 @@ WHEN_OK = ButtonSpec("mtg.when_ok", NoPayload)
 WHEN_AGAIN = ButtonSpec("mtg.when_again", NoPayload)
 # The form's Cancel button, which each flow using the prompt answers itself.
 Cancel = ButtonSpec[NoPayload]
-CONFIRM_STEP = "when_confirm"
+T = TypeVar("T", bound=TimeAnswer)
 # The picker offers the next two weeks, and the hours people hold community meetings.
 PICK_DAYS = 14
 PICK_HOURS = range(8, 22)
@@ -60,11 +63,10 @@ def _type_or_pick(ctx: Context, cancel: Cancel) -> list[list[Button]]:
     ]
 
 
-async def ask(ctx: Context, flow: str, data: dict[str, Any], cancel: Cancel) -> None:
+async def ask(ctx: Context, form: FormSpec[T, Step], data: T, cancel: Cancel) -> None:
     """The first question: type the date and time, or pick them."""
-    for key in ("when_day", "when_pending", "pick_day", "pick_hour"):
-        data.pop(key, None)
-    await ctx.set_state(flow, "when", data)
+    fresh = replace(data, when_day=None, when_pending=None, pick_day=None, pick_hour=None)
+    await ctx.set_form(form, Step.WHEN, fresh)
     await ctx.reply(
         ctx._("When is it? Write the date and time, for example {example}.").format(
             example=example(ctx)
@@ -73,24 +75,23 @@ async def ask(ctx: Context, flow: str, data: dict[str, Any], cancel: Cancel) -> 
     )
 
 
-async def typed(ctx: Context, flow: str, data: dict[str, Any], text: str, cancel: Cancel) -> None:
+async def typed(ctx: Context, form: FormSpec[T, Step], data: T, text: str, cancel: Cancel) -> None:
     """Read a typed answer and echo it, or say exactly what is missing."""
-    known = data.get("when_day")
+    known = data.when_day
     reading = read_meeting_time(
         text, ctx.t.locale, zone(ctx), ctx.now(), date.fromisoformat(known) if known else None
     )
     if reading.start is not None:
-        await confirm(ctx, flow, data, reading.start)
+        await confirm(ctx, form, data, reading.start)
         return
-    await ctx.set_state(flow, "when", _remember_day(data, reading))
+    await ctx.set_form(form, Step.WHEN, _remember_day(data, reading))
     await ctx.reply(_problem(ctx, reading), _type_or_pick(ctx, cancel))
 
 
-def _remember_day(data: dict[str, Any], reading: Reading) -> dict[str, Any]:
-    kept = dict(data)
+def _remember_day(data: T, reading: Reading) -> T:
     if reading.reason == Reason.NO_TIME and reading.day is not None:
-        kept["when_day"] = reading.day.isoformat()
-    return kept
+        return replace(data, when_day=reading.day.isoformat())
+    return data
 
 
 def _problem(ctx: Context, reading: Reading) -> str:
@@ -119,34 +120,31 @@ def _sample(ctx: Context) -> datetime:
     return datetime(2026, 12, 25, 18, 30, tzinfo=zone(ctx))
 
 
-async def confirm(ctx: Context, flow: str, data: dict[str, Any], start: datetime) -> None:
+async def confirm(ctx: Context, form: FormSpec[T, Step], data: T, start: datetime) -> None:
     """Say the understood time in words and ask whether it is meant."""
-    kept = {k: v for k, v in data.items() if k not in ("when_day", "pick_day", "pick_hour")}
-    kept["when_pending"] = to_db(start)
-    await ctx.set_state(flow, CONFIRM_STEP, kept)
+    kept = replace(data, when_day=None, pick_day=None, pick_hour=None, when_pending=to_db(start))
+    await ctx.set_form(form, Step.WHEN_CONFIRM, kept)
     await ctx.reply(
         ctx._("I understood: {when}. Is that right?").format(when=ctx.t.moment(start, zone(ctx))),
         [[WHEN_OK.button(ctx._("Yes")), WHEN_AGAIN.button(ctx._("No, write it again"))]],
     )
 
 
-def confirmed(ctx: Context, data: dict[str, Any]) -> datetime | None:
+def confirmed(ctx: Context, data: TimeAnswer) -> datetime | None:
     """The time the organizer just confirmed, if it is still in the future."""
-    pending = data.get("when_pending")
-    if not isinstance(pending, str):
+    if data.when_pending is None:
         return None
-    start = from_db(pending)
+    start = from_db(data.when_pending)
     return start if ctx.now() < start <= ctx.now() + HORIZON else None
 
 
-async def pick(ctx: Context, flow: str, data: dict[str, Any], arg: str, cancel: Cancel) -> None:
+async def pick(ctx: Context, form: FormSpec[T, Step], data: T, arg: str, cancel: Cancel) -> None:
     """One step of the button picker: days, then hours, then minutes, then the echo."""
     kind, value = arg[:1], arg[1:]
     today = ctx.now().astimezone(zone(ctx)).date()
     rows: list[list[Button]]
     if kind == "d" and _valid_day(value, today):
-        data["pick_day"] = value
-        await ctx.set_state(flow, "when", data)
+        await ctx.set_form(form, Step.WHEN, replace(data, pick_day=value))
         labels = [
             PICK.button(
                 ctx.t.time(local_time(date.fromisoformat(value), h, 0, zone(ctx)), zone(ctx)),
@@ -157,10 +155,9 @@ async def pick(ctx: Context, flow: str, data: dict[str, Any], arg: str, cancel: 
         rows = [labels[i : i + 4] for i in range(0, len(labels), 4)]
         await ctx.reply(ctx._("Pick the hour:"), [*rows, [cancel.button(ctx._("Cancel"))]])
         return
-    if kind == "h" and value.isdigit() and int(value) in PICK_HOURS and "pick_day" in data:
-        data["pick_hour"] = int(value)
-        await ctx.set_state(flow, "when", data)
-        day = date.fromisoformat(str(data["pick_day"]))
+    if kind == "h" and value.isdigit() and int(value) in PICK_HOURS and data.pick_day:
+        await ctx.set_form(form, Step.WHEN, replace(data, pick_hour=int(value)))
+        day = date.fromisoformat(data.pick_day)
         rows = [
             [
                 PICK.button(
@@ -171,16 +168,22 @@ async def pick(ctx: Context, flow: str, data: dict[str, Any], arg: str, cancel: 
         ]
         await ctx.reply(ctx._("Pick the minutes:"), [*rows, [cancel.button(ctx._("Cancel"))]])
         return
-    if kind == "m" and value.isdigit() and int(value) in PICK_MINUTES and "pick_hour" in data:
-        day = date.fromisoformat(str(data["pick_day"]))
-        start = local_time(day, int(data["pick_hour"]), int(value), zone(ctx))
+    if (
+        kind == "m"
+        and value.isdigit()
+        and int(value) in PICK_MINUTES
+        and data.pick_day
+        and data.pick_hour is not None
+    ):
+        day = date.fromisoformat(data.pick_day)
+        start = local_time(day, data.pick_hour, int(value), zone(ctx))
         if start <= ctx.now():
             await ctx.reply(ctx._("That time has already passed. Please give a future date."))
-            await _days(ctx, flow, data, today, cancel)
+            await _days(ctx, form, data, today, cancel)
             return
-        await confirm(ctx, flow, data, start)
+        await confirm(ctx, form, data, start)
         return
-    await _days(ctx, flow, data, today, cancel)
+    await _days(ctx, form, data, today, cancel)
 
 
 def _valid_day(value: str, today: date) -> bool:
@@ -191,8 +194,10 @@ def _valid_day(value: str, today: date) -> bool:
     return today <= day < today + timedelta(days=PICK_DAYS)
 
 
-async def _days(ctx: Context, flow: str, data: dict[str, Any], today: date, cancel: Cancel) -> None:
-    await ctx.set_state(flow, "when", data)
+async def _days(
+    ctx: Context, form: FormSpec[T, Step], data: T, today: date, cancel: Cancel
+) -> None:
+    await ctx.set_form(form, Step.WHEN, data)
     days = [today + timedelta(days=n) for n in range(PICK_DAYS)]
     labels = [
         PICK.button(short_date(ctx, day, weekday=True), Key(f"d{day.isoformat()}")) for day in days

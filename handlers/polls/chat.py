@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import enum
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
 from bot.core.events import Button, Incoming
+from bot.core.forms import Filled, FormData, FormSpec
 from bot.core.payloads import ButtonSpec, Key, NoPayload, Payload, StaleButton
 from bot.core.ports import Recipient
 from bot.core.router import Router
@@ -37,7 +38,35 @@ from storage.polls import Poll
 router = Router("polls")
 
 ORGANIZERS = (Role.ORGANIZER,)
-FLOW = "poll"
+
+
+class Step(enum.Enum):
+    TEMPLATE = "template"
+    QUESTION = "question"
+    OPTIONS = "options"
+    WINDOW = "window"
+    AUDIENCE = "audience"
+    HOOD = "hood"
+    PREVIEW = "preview"
+
+
+@dataclass(frozen=True, slots=True)
+class PollDraft(FormData):
+    """A poll being written: the question and answers per language for a custom one."""
+
+    template: str = ""
+    question: dict[str, str] = field(default_factory=dict)
+    options: dict[str, list[str]] = field(default_factory=dict)
+    window: str = ""
+    tags: tuple[str, ...] = ()
+    channels: bool = False
+    hood: bool = False
+
+
+NEW_POLL = FormSpec(
+    "poll", PollDraft, Step, N_("This form is no longer open. Send /poll new to start again.")
+)
+Drafting = Filled[PollDraft, Step]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +153,7 @@ async def _progress(ctx: Context) -> None:
 
 
 async def _start(ctx: Context) -> None:
-    await ctx.set_state(FLOW, "template", {})
+    await ctx.set_form(NEW_POLL, Step.TEMPLATE, PollDraft())
     rows = [[CHOOSE.button(f"{tid}: {ctx._(t.name)}", Key(tid))] for tid, t in TEMPLATES.items()]
     rows.append([CHOOSE.button(ctx._("My own question"), Key(CUSTOM))])
     rows.append([DISCARD.button(ctx._("Cancel"))])
@@ -137,24 +166,13 @@ async def _start(ctx: Context) -> None:
     )
 
 
-async def _state(ctx: Context, step: str) -> dict[str, Any] | None:
-    state = await ctx.state()
-    if state is None or state.flow != FLOW or state.step != step:
-        await ctx.reply(ctx._("This form is no longer open. Send /poll new to start again."))
-        return None
-    return dict(state.data)
-
-
-@router.button(CHOOSE, roles=ORGANIZERS)
-async def choose_template(ctx: Context, event: Incoming, chosen: Key) -> None:
+@router.form_button(CHOOSE, (NEW_POLL,), (Step.TEMPLATE,), roles=ORGANIZERS)
+async def choose_template(ctx: Context, event: Incoming, chosen: Key, form: Drafting) -> None:
     if chosen.key not in TEMPLATES and chosen.key != CUSTOM:
         raise StaleButton
-    data = await _state(ctx, "template")
-    if data is None:
-        return
-    data["template"] = chosen.key
+    data = replace(form.data, template=chosen.key)
     if chosen.key == CUSTOM:
-        await ctx.set_state(FLOW, "question", data)
+        await ctx.set_form(NEW_POLL, Step.QUESTION, data)
         await ctx.reply(
             ctx._(
                 "Write the question, one line per language, for example:\n"
@@ -174,20 +192,15 @@ def _per_language(ctx: Context, text: str) -> dict[str, str]:
     return found
 
 
-@router.flow(FLOW, roles=ORGANIZERS)
-async def flow_text(ctx: Context, event: Incoming) -> None:
-    state = await ctx.state()
-    if state is None:
-        return
-    data = dict(state.data)
+@router.flow(NEW_POLL, roles=ORGANIZERS)
+async def flow_text(ctx: Context, event: Incoming, form: Drafting) -> None:
     default = ctx.config.bot.default_locale
-    if state.step == "question":
+    if form.step is Step.QUESTION:
         question = _per_language(ctx, event.text)
         if default not in question:
             await ctx.reply(ctx._("Please include a line for {language}.").format(language=default))
             return
-        data["question"] = question
-        await ctx.set_state(FLOW, "options", data)
+        await ctx.set_form(NEW_POLL, Step.OPTIONS, replace(form.data, question=question))
         await ctx.reply(
             ctx._(
                 "Now the answers (2 to 11), separated by |, one line per language, for example:\n"
@@ -195,7 +208,7 @@ async def flow_text(ctx: Context, event: Incoming) -> None:
             )
         )
         return
-    if state.step == "options":
+    if form.step is Step.OPTIONS:
         lines = _per_language(ctx, event.text)
         options = {
             lang: [o.strip() for o in text.split("|") if o.strip()] for lang, text in lines.items()
@@ -209,14 +222,13 @@ async def flow_text(ctx: Context, event: Incoming) -> None:
                 ).format(language=default)
             )
             return
-        data["options"] = options
-        await _ask_window(ctx, data)
+        await _ask_window(ctx, replace(form.data, options=options))
         return
     await ctx.reply(ctx._("Please use the buttons above."))
 
 
-async def _ask_window(ctx: Context, data: dict[str, Any]) -> None:
-    await ctx.set_state(FLOW, "window", data)
+async def _ask_window(ctx: Context, data: PollDraft) -> None:
+    await ctx.set_form(NEW_POLL, Step.WINDOW, data)
     await ctx.reply(
         ctx._("How long should the poll stay open?"),
         [
@@ -229,15 +241,11 @@ async def _ask_window(ctx: Context, data: dict[str, Any]) -> None:
     )
 
 
-@router.button(WINDOW, roles=ORGANIZERS)
-async def choose_window(ctx: Context, event: Incoming, chosen: Key) -> None:
+@router.form_button(WINDOW, (NEW_POLL,), (Step.WINDOW,), roles=ORGANIZERS)
+async def choose_window(ctx: Context, event: Incoming, chosen: Key, form: Drafting) -> None:
     if chosen.key not in WINDOWS:
         raise StaleButton
-    data = await _state(ctx, "window")
-    if data is None:
-        return
-    data["window"] = chosen.key
-    await ctx.set_state(FLOW, "audience", data)
+    await ctx.set_form(NEW_POLL, Step.AUDIENCE, replace(form.data, window=chosen.key))
     rows = [
         [AUDIENCE.button(ctx._("Everyone subscribed"), Key("*"))],
         [AUDIENCE.button(ctx._("Subscribers and announcement channels"), Key("+"))],
@@ -248,19 +256,16 @@ async def choose_window(ctx: Context, event: Incoming, chosen: Key) -> None:
     await ctx.reply(ctx._("Who should be asked?"), rows)
 
 
-@router.button(AUDIENCE, roles=ORGANIZERS)
-async def choose_audience(ctx: Context, event: Incoming, chosen: Key) -> None:
+@router.form_button(AUDIENCE, (NEW_POLL,), (Step.AUDIENCE,), roles=ORGANIZERS)
+async def choose_audience(ctx: Context, event: Incoming, chosen: Key, form: Drafting) -> None:
     choice = chosen.key
     tag = by_short_id(ctx.config.meetings.neighborhoods, choice)
     if choice not in ("*", "+") and tag is None:
         raise StaleButton
-    data = await _state(ctx, "audience")
-    if data is None:
-        return
-    data["tags"] = [] if tag is None else [tag]
-    data["channels"] = choice == "+"
+    tags = () if tag is None else (tag,)
+    data = replace(form.data, tags=tags, channels=choice == "+")
     if ctx.config.meetings.neighborhoods:
-        await ctx.set_state(FLOW, "hood", data)
+        await ctx.set_form(NEW_POLL, Step.HOOD, data)
         await ctx.reply(
             ctx._("Also ask people which neighborhood they live in (optional for them)?"),
             [
@@ -274,31 +279,27 @@ async def choose_audience(ctx: Context, event: Incoming, chosen: Key) -> None:
     await _preview(ctx, data)
 
 
-@router.button(HOOD_Q, roles=ORGANIZERS)
-async def choose_hood_question(ctx: Context, event: Incoming, asked: Flag) -> None:
-    data = await _state(ctx, "hood")
-    if data is None:
-        return
-    data["hood"] = asked.yes
-    await _preview(ctx, data)
+@router.form_button(HOOD_Q, (NEW_POLL,), (Step.HOOD,), roles=ORGANIZERS)
+async def choose_hood_question(ctx: Context, event: Incoming, asked: Flag, form: Drafting) -> None:
+    await _preview(ctx, replace(form.data, hood=asked.yes))
 
 
-def _draft(ctx: Context, data: dict[str, Any]) -> Poll:
+def _draft(ctx: Context, data: PollDraft) -> Poll:
     now = ctx.now()
     return Poll(
         id=0,
-        template=str(data["template"]),
+        template=data.template,
         opens_at=now,
-        closes_at=now + WINDOWS[str(data["window"])],
-        question=dict(data.get("question", {})),
-        options=dict(data.get("options", {})),
-        audience_tags=tuple(data.get("tags", [])),
-        ask_neighborhood=bool(data.get("hood", False)),
+        closes_at=now + WINDOWS[data.window],
+        question=data.question,
+        options=data.options,
+        audience_tags=data.tags,
+        ask_neighborhood=data.hood,
     )
 
 
-async def _preview(ctx: Context, data: dict[str, Any]) -> None:
-    await ctx.set_state(FLOW, "preview", data)
+async def _preview(ctx: Context, data: PollDraft) -> None:
+    await ctx.set_form(NEW_POLL, Step.PREVIEW, data)
     preview = poll_message(ctx.t, _draft(ctx, data))
     await ctx.reply(
         ctx._("Preview. Nothing has been sent yet.") + "\n\n" + preview.text,
@@ -306,15 +307,12 @@ async def _preview(ctx: Context, data: dict[str, Any]) -> None:
     )
 
 
-@router.button(SEND, roles=ORGANIZERS)
-async def send(ctx: Context, event: Incoming, _: NoPayload) -> None:
-    data = await _state(ctx, "preview")
-    if data is None:
-        return
+@router.form_button(SEND, (NEW_POLL,), (Step.PREVIEW,), roles=ORGANIZERS)
+async def send(ctx: Context, event: Incoming, _: NoPayload, form: Drafting) -> None:
     async with ctx.db.transaction():  # the poll exists only with its messages queued
         await ctx.clear_state()
-        poll = await ctx.repos.polls.create(_draft(ctx, data), ctx.person.id)
-        count = await send_poll(ctx.services, poll, bool(data.get("channels")))
+        poll = await ctx.repos.polls.create(_draft(ctx, form.data), ctx.person.id)
+        count = await send_poll(ctx.services, poll, form.data.channels)
     await ctx.reply(
         ctx.ngettext(
             "Poll #{number} sent to {count} person or channel. It closes by itself.",

@@ -1,0 +1,36 @@
+"""What escalation stores about a person, for /mydata and /forget (privacy asks, through
+`bot.core.hooks.PersonalData`, without importing this feature)."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from handlers.escalation.service import close_case
+from storage.cases import MessageKind, Outcome
+
+
+class CaseRecords:
+    """The person's conversations with liaisons: listed with their words, and an open one
+    closed (as withdrawn) before erasure, so liaisons are told it ended."""
+
+    async def describe(self, ctx: Context) -> list[str]:
+        cases = await ctx.repos.cases.of_person(ctx.person.id)
+        if not cases:
+            return ["• " + ctx._("Conversations with a liaison: none.")]
+        lines = []
+        for case in cases:
+            state = ctx._("open") if case.is_open else ctx._("closed")
+            lines.append(
+                "• "
+                + ctx._("Conversation #{number} ({state}):").format(number=case.id, state=state)
+            )
+            for message in await ctx.repos.cases.messages(case.id):
+                if message.kind is MessageKind.NOTE or message.body is None:
+                    continue
+                author = ctx._("You") if message.kind is MessageKind.RESIDENT else ctx._("Liaison")
+                lines.append(f"   {author}: {message.body}")
+        return lines
+
+    async def before_erase(self, ctx: Context) -> None:
+        open_case = await ctx.repos.cases.open_for_person(ctx.person.id)
+        if open_case is not None:
+            await close_case(ctx.services, open_case, ctx.person, Outcome.WITHDRAWN, None)
