@@ -266,6 +266,12 @@ class OutboxDispatcher:
         if pacing is not None:
             self._global[sender.platform] = rate_limiter(pacing.global_per_s / self._instances, 1.0)
 
+    def unregister(self, platform: str) -> None:
+        """Stop delivering `platform`'s rows here (another instance took its connection):
+        chats in hand stop after their current row and their leases lapse."""
+        self._senders.pop(platform, None)
+        self._global.pop(platform, None)
+
     async def _heartbeat(self, now: datetime) -> None:
         """Renew this instance's presence and share the platforms' global rates among the
         live instances (a platform's limit is per bot, not per process)."""
@@ -320,7 +326,7 @@ class OutboxDispatcher:
         await self._sweep_expired(now)
         self._prune_limiters()
         started = 0
-        for platform in self._senders:
+        for platform in list(self._senders):
             room = MAX_ACTIVE_CHATS - len(self._busy_chats)
             if room <= 0:
                 break
@@ -395,7 +401,10 @@ class OutboxDispatcher:
 
     async def _deliver_one(self, item: OutboxItem) -> bool:
         """True when the row is settled (sent or given up), False when it must wait."""
-        sender, pacing = self._senders[item.platform]
+        entry = self._senders.get(item.platform)
+        if entry is None:
+            return False  # unregistered meanwhile: the platform's new holder sends it
+        sender, pacing = entry
         recipient = Recipient(item.platform, item.chat_id, item.thread_id, item.person_id)
         if pacing is not None:
             await self._chat_limiter(item, pacing).acquire()
