@@ -251,6 +251,11 @@ class OutboxDispatcher:
         if pacer is not None:
             pacer.share(self._instances)
 
+    def unregister(self, platform: str) -> None:
+        """Stop delivering `platform`'s rows here (another instance took its connection):
+        chats in hand stop after their current row and their leases lapse."""
+        self._senders.pop(platform, None)
+
     async def _heartbeat(self, now: datetime) -> None:
         """Renew this instance's presence and share the platforms' global rates among the
         live instances (a platform's limit is per bot, not per process)."""
@@ -304,7 +309,7 @@ class OutboxDispatcher:
         await self._heartbeat(now)
         await self._sweep_expired(now)
         started = 0
-        for platform in self._senders:
+        for platform in list(self._senders):
             room = MAX_ACTIVE_CHATS - len(self._busy_chats)
             if room <= 0:
                 break
@@ -381,7 +386,10 @@ class OutboxDispatcher:
 
     async def _deliver_one(self, item: OutboxItem) -> bool:
         """True when the row is settled (sent or given up), False when it must wait."""
-        sender, pacer = self._senders[item.platform]
+        entry = self._senders.get(item.platform)
+        if entry is None:
+            return False  # unregistered meanwhile: the platform's new holder sends it
+        sender, pacer = entry
         recipient = Recipient(item.platform, item.chat_id, item.thread_id, item.person_id)
         if pacer is not None:
             await pacer.acquire(item.chat_id, Priority(item.priority))

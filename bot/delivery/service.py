@@ -73,6 +73,12 @@ class Delivery:
             self._pacers[sender.platform] = pacer
         self._dispatcher.register(sender, pacer)
 
+    def unregister(self, platform: str) -> None:
+        """Another instance took the platform's connection: its rows are sent there now,
+        and this instance's replies on it stop being paced here."""
+        self._pacers.pop(platform, None)
+        self._dispatcher.unregister(platform)
+
     def start(self) -> None:
         self._dispatcher.start()
 

@@ -121,6 +121,12 @@ class Metrics:
             buckets=HANDLER_BUCKETS,
             registry=registry,
         )
+        self.leader = Gauge(
+            "liaison_leader",
+            "1 while this instance receives where one instance at a time may (long "
+            "polling, gateways) on a shared database, else 0",
+            registry=registry,
+        )
         self.loop_lag = Histogram(
             "liaison_event_loop_lag_seconds",
             "How late the event loop ran a timer it was asked to run",

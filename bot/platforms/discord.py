@@ -629,6 +629,7 @@ class DiscordAdapter:
         self._guild_ready_timeout = guild_ready_timeout
         self._client: LiaisonClient | None = None
         self._runner: asyncio.Task[None] | None = None
+        self._standby = False  # started as a follower: another instance holds the gateway
 
     # -- lifecycle --
 
@@ -651,8 +652,31 @@ class DiscordAdapter:
         self._app.services.calendars[PLATFORM] = ScheduledEvents(client, self._config)
 
     @property
+    def exclusive(self) -> bool:
+        """Two gateway sessions would both receive every interaction; and without one
+        the client knows no channels to send to, so Discord is the leader's alone."""
+        return True
+
+    async def start_sending(self) -> None:
+        """Nothing without the gateway: Discord's rows wait in the outbox for the leader."""
+        self._standby = True
+
+    async def start_receiving(self) -> None:
+        self._standby = False
+        await self.start()
+
+    async def stop_receiving(self) -> None:
+        """Close the gateway and hand Discord's rows to the next leader."""
+        self._standby = True
+        self._app.delivery.unregister(PLATFORM)
+        await self.stop()
+
+    @property
     def connected(self) -> bool:
-        """The gateway socket is open on a READY session (false while reconnecting)."""
+        """The gateway socket is open on a READY session (false while reconnecting), or
+        this instance is on standby while another one leads."""
+        if self._standby:
+            return True
         client = self._client
         if client is None or client.is_closed() or not client.is_ready():
             return False

@@ -475,6 +475,7 @@ class TelegramAdapter:
         self._section = section
         self._application = self._build_application()
         self._me = BotIdentity(0, "")
+        self._receiving = False  # whether this instance should be receiving now
         # Parts of a split outbox message already delivered, so a retry sends only the rest.
         self._progress: dict[tuple[str, str, str], int] = {}
         self._file_ids: dict[str, str] = {}
@@ -502,6 +503,17 @@ class TelegramAdapter:
 
     async def start(self) -> None:
         """Connect (getMe), publish the menus, then receive by long polling or webhook."""
+        await self.start_sending()
+        await self.start_receiving()
+
+    @property
+    def exclusive(self) -> bool:
+        """Long polling is one process's at a time (Telegram answers 409 to a second);
+        a webhook's updates can go to any instance behind it."""
+        return self._section.mode != "webhook"
+
+    async def start_sending(self) -> None:
+        """Connect (getMe), publish the menus and deliver outbox rows; nothing received."""
         _quiet_library_debug_logs()
         application = self._application
         try:
@@ -512,10 +524,25 @@ class TelegramAdapter:
             self._app.services.thread_openers[PLATFORM] = self.open_thread
             await self._publish_menus()
             await application.start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def start_receiving(self) -> None:
+        """Receive by long polling or webhook (this instance leads, or needs no leader)."""
+        self._receiving = True
+        try:
             await self._start_receiving()
         except BaseException:
             await self.stop()
             raise
+
+    async def stop_receiving(self) -> None:
+        """Stop polling at once; sending and the updates in hand go on."""
+        self._receiving = False
+        updater = self._application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
 
     async def _connect(self) -> None:
         """getMe; a refused token or an unreachable API is one line for the operator.
@@ -563,9 +590,10 @@ class TelegramAdapter:
 
     @property
     def connected(self) -> bool:
-        """Started and still receiving (polling or webhook)."""
+        """Started, and receiving (polling or webhook) unless another instance leads."""
         updater = self._application.updater
-        return self._application.running and updater is not None and updater.running
+        receiving = updater is not None and updater.running
+        return self._application.running and (receiving or not self._receiving)
 
     async def stop(self) -> None:
         """Stop receiving, finish the updates in hand, close connections."""
@@ -792,6 +820,11 @@ def _thread(recipient: Recipient) -> int | None:
 
 def _on_polling_error(error: tg_error.TelegramError) -> None:
     """PTB retries polling by itself; say that it failed without its URL-bearing detail."""
+    if isinstance(error, tg_error.Conflict):
+        # Another process polls with this token (a second deployment, or a former
+        # leader not yet stopped): Telegram serves one of them; retrying is right.
+        log.warning("telegram polling: another process polls with this token; retrying")
+        return
     log.warning("telegram polling failed, retrying: %s", type(error).__name__)
 
 
