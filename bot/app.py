@@ -18,6 +18,8 @@ from bot.config import (
 from bot.core.clock import Clock, system_clock
 from bot.core.context import Repositories, Services
 from bot.core.dispatcher import Dispatcher
+from bot.delivery.retries import Sleep
+from bot.delivery.service import Delivery
 from bot.i18n import Languages
 from bot.knowledge.base import KnowledgeBase
 from bot.ops.backend import storage_backend
@@ -52,7 +54,7 @@ class App:
     db: Database
     services: Services
     dispatcher: Dispatcher
-    delivery: OutboxDispatcher
+    delivery: Delivery
     scheduler: Scheduler
 
     def start_background(self) -> None:
@@ -131,8 +133,10 @@ async def build_app(
     clock: Clock = system_clock,
     languages: Languages | None = None,
     knowledge: KnowledgeBase | None = None,
+    sleep: Sleep = asyncio.sleep,
 ) -> App:
-    """Open storage and build every service; the caller starts platforms and delivery."""
+    """Open storage and build every service; the caller starts platforms and delivery.
+    `sleep` is what a direct reply's backoff waits with (tests move their clock instead)."""
     key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
     db = await _open_storage(config, clock)
     repos = Repositories(
@@ -165,7 +169,7 @@ async def build_app(
     dispatcher = Dispatcher(services)
     dispatcher.include(*ROUTERS)
     dispatcher.guards.extend((FloodGuard(config.abuse), length_guard))
-    delivery = OutboxDispatcher(
+    rows = OutboxDispatcher(
         repos.outbox,
         repos.people,
         outbox,
@@ -173,6 +177,9 @@ async def build_app(
         services.metrics,
         holder=instance,
         leases=LeaseRepository(db),
+    )
+    delivery = Delivery(
+        rows, outbox, repos.people, services.metrics, services.hasher, clock, sleep=sleep
     )
     delivery.register(SendJobs(services), None)  # meeting send jobs, expanded when due
     return App(

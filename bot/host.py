@@ -15,7 +15,7 @@ from storage.people import Role
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.outbox import Pacing
+    from bot.delivery.pacing import Pacing
 
 
 class AppHost:

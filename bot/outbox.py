@@ -3,7 +3,9 @@
 Every broadcast, reminder and relay is written first and sent second, so a crash between
 the two loses nothing: the dispatcher picks up pending rows at start. Within one chat rows
 are delivered strictly in id order (a relay conversation stays in sequence); across chats
-they go out concurrently under each platform's global and per-chat rates.
+they go out concurrently, each send waiting for its slot from the platform's `Pacer`
+(shared with direct replies). Rows carry a priority: chats with a row someone waits for
+are started first, and their sends take the pacer's slots before bulk.
 """
 
 from __future__ import annotations
@@ -13,12 +15,9 @@ import base64
 import contextlib
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-
-from aiolimiter import AsyncLimiter
 
 from bot.core.clock import Clock
 from bot.core.events import Attachment, Button, Outgoing
@@ -31,6 +30,7 @@ from bot.core.ports import (
     TemporaryFailure,
     Unreachable,
 )
+from bot.delivery.pacing import Pacer, Priority
 from bot.ops.metrics import Metrics
 from storage.database import Database
 from storage.leases import LeaseRepository
@@ -49,14 +49,15 @@ IDLE_POLL_S = 1.0
 # Chats being delivered at once. Kept small so their database reads do not queue ahead of
 # the "sent" marks of messages already on the wire; finished chats make room for more.
 MAX_ACTIVE_CHATS = 64
+# Of those, kept free of bulk for chats with a message someone waits for, so a handed-over
+# reply starts at once even while a broadcast fills every other place.
+INTERACTIVE_ROOM = 8
+BULK_ROOM = MAX_ACTIVE_CHATS - INTERACTIVE_ROOM
 # Sends on the wire at once: enough to fill Telegram's 30/s (or a fake's 300/s) without
 # making the HTTP client juggle hundreds of connections.
 MAX_IN_FLIGHT = 24
 # Expired rows are also caught one by one at delivery; the sweep only tidies up.
 EXPIRY_SWEEP = timedelta(seconds=5)
-# Longer than the usual per-chat rate periods (Telegram groups: 20 per minute); a slower
-# configured rate keeps its limiter for its own period.
-LIMITER_IDLE_S = 120.0
 # How long a chat's rows stay leased to the instance delivering them (renewed at half
 # time): when an instance dies, another takes its chats over within this.
 LEASE = timedelta(seconds=10)
@@ -106,25 +107,6 @@ def deserialize(payload: str) -> Outgoing:
     )
 
 
-def rate_limiter(count: float, period: float) -> AsyncLimiter:
-    """At most `count` messages per `period` seconds, fractions honoured.
-
-    A bucket holding less than one message could never send one (aiolimiter refuses to
-    acquire more than the bucket holds), so 0.5 per second becomes 1 per 2 seconds.
-    """
-    if count < 1:
-        return AsyncLimiter(1, period / count)
-    return AsyncLimiter(count, period)
-
-
-@dataclass(frozen=True, slots=True)
-class Pacing:
-    """A platform's sending limits: overall, and per chat (private and group differ)."""
-
-    global_per_s: float
-    chat_rate: Callable[[str], tuple[float, float]]  # chat id -> (messages, per seconds)
-
-
 @dataclass(frozen=True, slots=True)
 class Queued:
     """One message of a broadcast, for `Outbox.enqueue_many`."""
@@ -136,6 +118,7 @@ class Queued:
     broadcast_id: str | None = None
     expires_at: datetime | None = None
     subject: int | None = None
+    priority: Priority = Priority.BULK
 
 
 class Outbox:
@@ -157,9 +140,12 @@ class Outbox:
         broadcast_id: str | None = None,
         expires_at: datetime | None = None,
         subject: int | None = None,
+        priority: Priority = Priority.INTERACTIVE,
     ) -> bool:
         """Queue one message. `subject` names the person whose words or chat the row
-        carries when that is not the recipient (a resident's message in a liaison room)."""
+        carries when that is not the recipient (a resident's message in a liaison room).
+        One message is usually for someone waiting (a relay, a staff answer): interactive
+        unless said otherwise; broadcasts come through `enqueue_many` as bulk."""
         now = self._clock()
         added = await self._repo.add(
             NewOutboxItem(
@@ -173,6 +159,7 @@ class Outbox:
                 broadcast_id=broadcast_id,
                 expires_at=expires_at,
                 subject=subject,
+                priority=int(priority),
             ),
             now,
         )
@@ -210,6 +197,7 @@ class Outbox:
                         expires_at=queued.expires_at,
                         subject=queued.subject,
                         body_id=body_id,
+                        priority=int(queued.priority),
                     )
                 )
             added = await self._repo.add_many(items, now)
@@ -247,11 +235,7 @@ class OutboxDispatcher:
         self._people = people
         self._outbox = outbox
         self._clock = clock
-        self._senders: dict[str, tuple[Sender, Pacing | None]] = {}
-        self._global: dict[str, AsyncLimiter] = {}
-        # Per-chat limiters with the loop time they were last used; idle ones are dropped.
-        self._per_chat: dict[tuple[str, str], tuple[AsyncLimiter, float]] = {}
-        self._last_prune = 0.0
+        self._senders: dict[str, tuple[Sender, Pacer | None]] = {}
         self._last_sweep: datetime | None = None
         self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._busy_chats: set[tuple[str, str]] = set()
@@ -261,10 +245,16 @@ class OutboxDispatcher:
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
 
-    def register(self, sender: Sender, pacing: Pacing | None) -> None:
-        self._senders[sender.platform] = (sender, pacing)
-        if pacing is not None:
-            self._global[sender.platform] = rate_limiter(pacing.global_per_s / self._instances, 1.0)
+    def register(self, sender: Sender, pacer: Pacer | None) -> None:
+        """Deliver `sender`'s platform rows, each send paced by `pacer` (None: unpaced)."""
+        self._senders[sender.platform] = (sender, pacer)
+        if pacer is not None:
+            pacer.share(self._instances)
+
+    def unregister(self, platform: str) -> None:
+        """Stop delivering `platform`'s rows here (another instance took its connection):
+        chats in hand stop after their current row and their leases lapse."""
+        self._senders.pop(platform, None)
 
     async def _heartbeat(self, now: datetime) -> None:
         """Renew this instance's presence and share the platforms' global rates among the
@@ -278,9 +268,9 @@ class OutboxDispatcher:
         live = max(1, await self._leases.holders(INSTANCE_PREFIX, now))
         if live != self._instances:
             self._instances = live
-            for platform, (_, pacing) in self._senders.items():
-                if pacing is not None:
-                    self._global[platform] = rate_limiter(pacing.global_per_s / live, 1.0)
+            for _, pacer in self._senders.values():
+                if pacer is not None:
+                    pacer.share(live)
 
     def start(self) -> None:
         self._runner = asyncio.create_task(self._run(), name="outbox-dispatcher")
@@ -318,20 +308,21 @@ class OutboxDispatcher:
         now = self._clock()
         await self._heartbeat(now)
         await self._sweep_expired(now)
-        self._prune_limiters()
         started = 0
-        for platform in self._senders:
+        for platform in list(self._senders):
             room = MAX_ACTIVE_CHATS - len(self._busy_chats)
             if room <= 0:
                 break
             skip = len(self._busy_chats) + len(self._held_chats)  # may be among the first ids
             candidates = await self._repo.due_chats(platform, now, room + skip, self._holder)
-            for chat_id in candidates:
+            for chat_id, priority in candidates:
                 if started >= room:
                     break
                 chat = (platform, chat_id)
                 if chat in self._busy_chats or self._held_chats.get(chat, now) > now:
                     continue
+                if priority >= Priority.BULK and len(self._busy_chats) >= BULK_ROOM:
+                    break  # candidates come most urgent first: only bulk is left
                 self._busy_chats.add(chat)
                 task = asyncio.create_task(self._deliver_chat(chat))
                 self._tasks.add(task)
@@ -395,11 +386,13 @@ class OutboxDispatcher:
 
     async def _deliver_one(self, item: OutboxItem) -> bool:
         """True when the row is settled (sent or given up), False when it must wait."""
-        sender, pacing = self._senders[item.platform]
+        entry = self._senders.get(item.platform)
+        if entry is None:
+            return False  # unregistered meanwhile: the platform's new holder sends it
+        sender, pacer = entry
         recipient = Recipient(item.platform, item.chat_id, item.thread_id, item.person_id)
-        if pacing is not None:
-            await self._chat_limiter(item, pacing).acquire()
-            await self._global[item.platform].acquire()
+        if pacer is not None:
+            await pacer.acquire(item.chat_id, Priority(item.priority))
         try:
             # The row is marked sent inside the in-flight bound, so a crash can re-send at
             # most MAX_IN_FLIGHT messages that went out but were not yet recorded.
@@ -409,6 +402,8 @@ class OutboxDispatcher:
             self._metrics.delivered(item.platform)
         except RetryAfter as wait:
             self._metrics.delivery_failed(item.platform, "rate_limited")
+            if pacer is not None:
+                pacer.pause(wait.seconds)  # the platform's limit, for every chat
             await self._repo.retry_later(
                 item.id, self._clock() + timedelta(seconds=wait.seconds), "rate limited"
             )
@@ -446,28 +441,3 @@ class OutboxDispatcher:
             log.error("outbox row %s refused by %s", item.id, item.platform)
             return True
         return True
-
-    def _chat_limiter(self, item: OutboxItem, pacing: Pacing) -> AsyncLimiter:
-        key = (item.platform, item.chat_id)
-        entry = self._per_chat.get(key)
-        if entry is None:
-            count, period = pacing.chat_rate(item.chat_id)
-            entry = (rate_limiter(count, period), 0.0)
-        limiter = entry[0]
-        self._per_chat[key] = (limiter, asyncio.get_running_loop().time())
-        return limiter
-
-    def _prune_limiters(self) -> None:
-        """Forget limiters of chats idle longer than any rate period: their buckets are
-        empty, so a new limiter behaves the same (and 100,000 chats cost no memory)."""
-        now = asyncio.get_running_loop().time()
-        if now - self._last_prune < LIMITER_IDLE_S:
-            return
-        self._last_prune = now
-        idle = [
-            key
-            for key, (limiter, used) in self._per_chat.items()
-            if now - used > max(LIMITER_IDLE_S, limiter.time_period)
-        ]
-        for key in idle:
-            del self._per_chat[key]

@@ -16,8 +16,10 @@ from collections.abc import Awaitable, Callable
 
 from bot.app import App, build_app, claim_instance
 from bot.config import Config
-from bot.core.ports import PlatformAdapter
+from bot.core.ports import ExclusiveReceiver, PlatformAdapter
+from bot.leadership import Leadership
 from bot.ops.server import OpsServer, start_ops_listener
+from storage.leader import leader_lock
 
 # What `liaison run` awaits before starting adapters: None to go on, else an exit code.
 Gate = Callable[[], Awaitable[int | None]]
@@ -35,14 +37,25 @@ def configured_adapters(app: App) -> list[PlatformAdapter]:
 
 
 async def serve(app: App, adapters: list[PlatformAdapter], stop: asyncio.Event) -> None:
-    """Start adapters and delivery, wait for `stop`, then shut everything down in reverse."""
+    """Start adapters and delivery, wait for `stop`, then shut everything down in reverse.
+
+    Adapters whose receiving only one instance may run start sending here; receiving is
+    switched on and off by `Leadership` (at once on SQLite, whose process is alone)."""
     started: list[PlatformAdapter] = []
+    exclusive: list[ExclusiveReceiver] = []
     ops: OpsServer | None = None
+    leadership: Leadership | None = None
     try:
         for adapter in adapters:
-            await adapter.start()
+            if isinstance(adapter, ExclusiveReceiver) and adapter.exclusive:
+                await adapter.start_sending()
+                exclusive.append(adapter)
+            else:
+                await adapter.start()
             started.append(adapter)
             log.info("%s started", adapter.platform)
+        leadership = Leadership(leader_lock(app.db), exclusive, app.services.metrics)
+        await leadership.start()
         app.start_background()
         ops = await start_ops_listener(app, started)
         # Everything built at start-up (catalogs, knowledge index, adapters) lives as long
@@ -53,6 +66,8 @@ async def serve(app: App, adapters: list[PlatformAdapter], stop: asyncio.Event) 
     finally:
         if ops is not None:
             await ops.stop()
+        if leadership is not None:
+            await leadership.stop()
         for adapter in reversed(started):
             with contextlib.suppress(Exception):
                 await adapter.stop()

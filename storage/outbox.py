@@ -43,14 +43,15 @@ class OutboxItem:
     # The shared body the row's message is read from (a broadcast); `payload` is then
     # filled from it when the row is read, and is empty on disk.
     body_id: int | None = None
+    priority: int = 1
 
 
 ITEMS = Table(OutboxItem)
 _INSERT_COLUMNS = (
     "dedupe_key, platform, chat_id, thread_id, person_id, payload, not_before, created_at, "
-    "broadcast_id, expires_at, subject, body_id"
+    "broadcast_id, expires_at, subject, body_id, priority"
 )
-# Rows per INSERT statement: 12 parameters each stays under both engines' limits.
+# Rows per INSERT statement: 13 parameters each stays under both engines' limits.
 _INSERT_CHUNK = 500
 # Bodies are immutable (keyed by their digest), so delivery keeps the last few read: a
 # broadcast has a handful of distinct messages, sent to thousands of chats.
@@ -75,6 +76,8 @@ class NewOutboxItem:
     # deletes by it. A liaison room's copy of a resident's message names the resident.
     subject: int | None = None
     body_id: int | None = None
+    # Lower goes first: 0 a person waits for it, 1 bulk (`bot.delivery.pacing.Priority`).
+    priority: int = 1
 
 
 class OutboxRepository:
@@ -137,7 +140,7 @@ class OutboxRepository:
 
         for start in range(0, len(items), _INSERT_CHUNK):
             chunk = items[start : start + _INSERT_CHUNK]
-            marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+            marks = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
             params: list[object] = []
             for item in chunk:
                 params += (
@@ -153,6 +156,7 @@ class OutboxRepository:
                     None if item.expires_at is None else stamp(item.expires_at),
                     item.person_id if item.subject is None else item.subject,
                     item.body_id,
+                    item.priority,
                 )
             rows = await self._db.fetch(
                 f"INSERT INTO outbox ({_INSERT_COLUMNS}) VALUES {marks} "
@@ -164,16 +168,20 @@ class OutboxRepository:
 
     async def due_chats(
         self, platform: str, now: datetime, limit: int, holder: str = ""
-    ) -> list[str]:
-        """Chats with a pending row whose time has come and that no other instance holds
+    ) -> list[tuple[str, int]]:
+        """Chats with a pending row whose time has come and that no other instance holds,
+        with the most urgent priority among their due rows: people first, then by due time
         (only ids: payloads stay on disk)."""
         rows = await self._db.fetch(
-            "SELECT chat_id FROM outbox WHERE platform = ? AND status = 'pending' "
+            "SELECT chat_id, priority FROM outbox WHERE platform = ? AND status = 'pending' "
             "AND not_before <= ? AND (leased_by IS NULL OR leased_by = ? OR lease_until <= ?) "
-            "ORDER BY not_before LIMIT ?",
+            "ORDER BY priority, not_before LIMIT ?",
             (platform, to_db(now), holder, to_db(now), limit * 4),
         )
-        return list(dict.fromkeys(str(row[0]) for row in rows))[:limit]
+        chats: dict[str, int] = {}
+        for chat_id, priority in rows:
+            chats.setdefault(str(chat_id), int(priority))
+        return list(chats.items())[:limit]
 
     async def claim_chat(
         self, platform: str, chat_id: str, holder: str, now: datetime, until: datetime
@@ -206,7 +214,9 @@ class OutboxRepository:
                 f"AND status = 'pending'{lock}) RETURNING {ITEMS.columns}",
                 (holder, to_db(until), platform, chat_id),
             )
-        return await self._with_bodies(sorted(ITEMS.load_all(rows), key=lambda item: item.id))
+        # People's messages first; within a priority, the order they were queued in.
+        ordered = sorted(ITEMS.load_all(rows), key=lambda item: (item.priority, item.id))
+        return await self._with_bodies(ordered)
 
     async def release_chats(self, holder: str) -> int:
         """Give up every lease `holder` has: an instance stopping cleanly lets the next one

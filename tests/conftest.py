@@ -64,7 +64,11 @@ async def make_app(config: Config, clock: FakeClock) -> AsyncIterator[AppFactory
     async def factory(cfg: Config | None = None) -> App:
         chosen = cfg or config
         app = await build_app(
-            chosen, clock=clock, languages=languages(), knowledge=knowledge(chosen)
+            chosen,
+            clock=clock,
+            languages=languages(),
+            knowledge=knowledge(chosen),
+            sleep=clock.sleep,
         )
         apps.append(app)
         return app

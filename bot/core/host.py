@@ -20,7 +20,7 @@ from bot.i18n import Languages
 from storage.people import Role
 
 if TYPE_CHECKING:
-    from bot.outbox import Pacing
+    from bot.delivery.pacing import Pacing
 
 
 class PlatformHost(Protocol):

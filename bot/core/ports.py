@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.core.events import Outgoing
 from storage.people import Role
@@ -78,6 +78,28 @@ class PlatformAdapter(Protocol):
     @property
     def connected(self) -> bool:
         """True while the platform connection is up (the health check reports it)."""
+
+
+@runtime_checkable
+class ExclusiveReceiver(Protocol):
+    """An adapter whose receiving side one instance at a time may run (Telegram long
+    polling, the Discord gateway): with several instances on one database, each starts
+    its sending side and only the leader receives."""
+
+    platform: str
+
+    @property
+    def exclusive(self) -> bool:
+        """True when receiving needs the leader (webhook mode does not)."""
+
+    async def start_sending(self) -> None:
+        """Connect for sending (outbox rows, thread openers) without receiving."""
+
+    async def start_receiving(self) -> None:
+        """Begin receiving; `start_sending` has run."""
+
+    async def stop_receiving(self) -> None:
+        """Stop receiving at once; sending goes on."""
 
 
 class TerminalChat(Protocol):

@@ -9,7 +9,7 @@ a chat, a case number or text.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -121,6 +121,12 @@ class Metrics:
             buckets=HANDLER_BUCKETS,
             registry=registry,
         )
+        self.leader = Gauge(
+            "liaison_leader",
+            "1 while this instance receives where one instance at a time may (long "
+            "polling, gateways) on a shared database, else 0",
+            registry=registry,
+        )
         self.loop_lag = Histogram(
             "liaison_event_loop_lag_seconds",
             "How late the event loop ran a timer it was asked to run",
@@ -158,14 +164,6 @@ class Metrics:
     def verdict(self, verdict: Verdict) -> None:
         """Count a free-text answer by the kind the search decided."""
         self.replies.labels(verdict.reply).inc()
-
-    def reply_failed(self, platform: str) -> Callable[[DeliveryError], None]:
-        """A callback counting each failed attempt of a direct reply by its kind."""
-
-        def count(error: DeliveryError) -> None:
-            self.delivery_failed(platform, error_kind(error))
-
-        return count
 
     def delivered(self, platform: str) -> None:
         self.messages_out.labels(platform, "outbox").inc()

@@ -81,8 +81,8 @@ from bot.core.ports import (
     TemporaryFailure,
     Unreachable,
 )
+from bot.delivery.pacing import Pacing
 from bot.i18n import N_, Languages, negotiate
-from bot.outbox import Pacing
 from bot.platforms.discord_spec import CHANNEL_RATE_PERIOD_S, NAME
 from bot.platforms.slash_names import COMMAND_NAME_CONTEXT, LOCALIZED_NAMES
 from bot.platforms.text_clean import clean_incoming
@@ -629,6 +629,7 @@ class DiscordAdapter:
         self._guild_ready_timeout = guild_ready_timeout
         self._client: LiaisonClient | None = None
         self._runner: asyncio.Task[None] | None = None
+        self._standby = False  # started as a follower: another instance holds the gateway
 
     # -- lifecycle --
 
@@ -651,8 +652,31 @@ class DiscordAdapter:
         self._app.services.calendars[PLATFORM] = ScheduledEvents(client, self._config)
 
     @property
+    def exclusive(self) -> bool:
+        """Two gateway sessions would both receive every interaction; and without one
+        the client knows no channels to send to, so Discord is the leader's alone."""
+        return True
+
+    async def start_sending(self) -> None:
+        """Nothing without the gateway: Discord's rows wait in the outbox for the leader."""
+        self._standby = True
+
+    async def start_receiving(self) -> None:
+        self._standby = False
+        await self.start()
+
+    async def stop_receiving(self) -> None:
+        """Close the gateway and hand Discord's rows to the next leader."""
+        self._standby = True
+        self._app.delivery.unregister(PLATFORM)
+        await self.stop()
+
+    @property
     def connected(self) -> bool:
-        """The gateway socket is open on a READY session (false while reconnecting)."""
+        """The gateway socket is open on a READY session (false while reconnecting), or
+        this instance is on standby while another one leads."""
+        if self._standby:
+            return True
         client = self._client
         if client is None or client.is_closed() or not client.is_ready():
             return False
@@ -755,23 +779,22 @@ class DiscordAdapter:
         )
 
     def _channel_responder(self, channel: discord.abc.Messageable, event: Incoming) -> Responder:
-        async def respond(message: Outgoing) -> None:
+        """Replies in the channel the message came from, through the delivery component:
+        paced with the outbox, retried, and handed to the outbox when Discord fails."""
+        recipient = Recipient(PLATFORM, event.chat_id, event.thread_id)
+
+        async def send(message: Outgoing) -> None:
             try:
                 await send_message(channel, message)
-            except discord.Forbidden:
-                await self._refused(event)
+            except SEND_FAILURES as error:
+                raise delivery_error(error, private=event.is_private) from error
+            except (TooManyButtons, PayloadError) as error:  # retrying cannot make it fit
+                raise PermanentFailure(str(error)) from error
+
+        async def respond(message: Outgoing) -> None:
+            await self._app.delivery.reply(recipient, [message], send)
 
         return respond
-
-    async def _refused(self, event: Incoming) -> None:
-        """A 403 on a direct reply: in a DM the person closed DMs, so skip them from now on."""
-        log.warning(
-            "reply refused by Discord: person=%s private=%s",
-            self._log_id(event.user_id),
-            event.is_private,
-        )
-        if event.is_private:
-            await self._app.services.repos.people.mark_unreachable(PLATFORM, event.user_id)
 
     def _log_id(self, user_id: str) -> str:
         return self._app.services.hasher.log_id(PLATFORM, user_id)

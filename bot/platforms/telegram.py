@@ -13,7 +13,6 @@ import hashlib
 import html
 import logging
 import re
-import uuid
 import warnings
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -52,8 +51,9 @@ from bot.core.ports import (
     TemporaryFailure,
     Unreachable,
 )
+from bot.delivery import retries
+from bot.delivery.pacing import Pacing
 from bot.i18n import Translator
-from bot.outbox import Pacing, rate_limiter
 from bot.platforms.telegram_http import AiohttpRequest
 from bot.platforms.telegram_spec import NAME
 from bot.platforms.text_clean import clean_incoming
@@ -96,11 +96,6 @@ FILE_ID_CACHE = 512
 POOL_TIMEOUT_S = 10.0
 # Updates of different chats handled at once, so a 429 wait in one chat stalls no other.
 MAX_CONCURRENT_UPDATES = 64
-# Direct replies: attempts per API call, backoff 0.5 s, 1 s, 2 s … for timeouts/5xx, and the
-# longest 429 wait spent inline; past these the reply is handed to the durable outbox.
-DIRECT_ATTEMPTS = 5
-DIRECT_BACKOFF_S = 0.5
-MAX_INLINE_WAIT_S = 30.0
 # Incoming photos/documents are fetched only up to this size (the Bot API serves <= 20 MB).
 MAX_DOWNLOAD_BYTES = 10 * 1024 * 1024
 # Telegram's wording for an edit that changes nothing: the message already says it.
@@ -401,17 +396,6 @@ def retry_seconds(error: tg_error.RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def _retry_delay(error: DeliveryError, attempt: int) -> float | None:
-    """How long a direct reply waits before attempt `attempt + 1`, or None to give up."""
-    if attempt >= DIRECT_ATTEMPTS:
-        return None
-    if isinstance(error, RetryAfter):
-        return error.seconds if error.seconds <= MAX_INLINE_WAIT_S else None
-    if isinstance(error, TemporaryFailure):
-        return float(DIRECT_BACKOFF_S * 2 ** (attempt - 1))
-    return None
-
-
 async def _mapped(call: Callable[[], Awaitable[T]]) -> T:
     try:
         return await call()
@@ -419,24 +403,10 @@ async def _mapped(call: Callable[[], Awaitable[T]]) -> T:
         raise delivery_error(error) from error
 
 
-async def with_retries(
-    call: Callable[[], Awaitable[T]], on_error: Callable[[DeliveryError], None] | None = None
-) -> T:
-    """Run a Bot API call for a person waiting on it: wait out 429s exactly, back off on
-    timeouts/5xx, and raise the `DeliveryError` that remains. `on_error` sees each failed
-    attempt (the operator's metrics count them)."""
-    attempt = 0
-    while True:
-        try:
-            return await _mapped(call)
-        except DeliveryError as error:
-            if on_error is not None:
-                on_error(error)
-            attempt += 1
-            delay = _retry_delay(error, attempt)
-            if delay is None:
-                raise
-            await asyncio.sleep(delay)
+async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
+    """A Bot API call someone is waiting on (a button's answer, a menu, a file), retried
+    by the delivery policy; raises the `DeliveryError` that remains."""
+    return await retries.with_retries(partial(_mapped, call))
 
 
 # ---------------------------------------------------------------- update processing
@@ -505,8 +475,7 @@ class TelegramAdapter:
         self._section = section
         self._application = self._build_application()
         self._me = BotIdentity(0, "")
-        # Direct replies share Telegram's overall rate; the outbox paces its own rows.
-        self._limiter = rate_limiter(section.rate_global_per_s, 1.0)
+        self._receiving = False  # whether this instance should be receiving now
         # Parts of a split outbox message already delivered, so a retry sends only the rest.
         self._progress: dict[tuple[str, str, str], int] = {}
         self._file_ids: dict[str, str] = {}
@@ -534,6 +503,17 @@ class TelegramAdapter:
 
     async def start(self) -> None:
         """Connect (getMe), publish the menus, then receive by long polling or webhook."""
+        await self.start_sending()
+        await self.start_receiving()
+
+    @property
+    def exclusive(self) -> bool:
+        """Long polling is one process's at a time (Telegram answers 409 to a second);
+        a webhook's updates can go to any instance behind it."""
+        return self._section.mode != "webhook"
+
+    async def start_sending(self) -> None:
+        """Connect (getMe), publish the menus and deliver outbox rows; nothing received."""
         _quiet_library_debug_logs()
         application = self._application
         try:
@@ -544,10 +524,25 @@ class TelegramAdapter:
             self._app.services.thread_openers[PLATFORM] = self.open_thread
             await self._publish_menus()
             await application.start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def start_receiving(self) -> None:
+        """Receive by long polling or webhook (this instance leads, or needs no leader)."""
+        self._receiving = True
+        try:
             await self._start_receiving()
         except BaseException:
             await self.stop()
             raise
+
+    async def stop_receiving(self) -> None:
+        """Stop polling at once; sending and the updates in hand go on."""
+        self._receiving = False
+        updater = self._application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
 
     async def _connect(self) -> None:
         """getMe; a refused token or an unreachable API is one line for the operator.
@@ -595,9 +590,10 @@ class TelegramAdapter:
 
     @property
     def connected(self) -> bool:
-        """Started and still receiving (polling or webhook)."""
+        """Started, and receiving (polling or webhook) unless another instance leads."""
         updater = self._application.updater
-        return self._application.running and updater is not None and updater.running
+        receiving = updater is not None and updater.running
+        return self._application.running and (receiving or not self._receiving)
 
     async def stop(self) -> None:
         """Stop receiving, finish the updates in hand, close connections."""
@@ -697,45 +693,14 @@ class TelegramAdapter:
         return respond
 
     async def _reply(self, recipient: Recipient, message: Outgoing, pressed_on: str | None) -> None:
-        """Send a reply now. What must wait goes to the durable outbox, a blocked chat is
-        marked unreachable, a refusal (400) is logged: no reply vanishes silently."""
-        parts = message_parts(message)
-        for index, part in enumerate(parts):
+        """Send a reply now through the delivery component (pacing, retries, hand-off);
+        the first part may edit the pressed message in place."""
+
+        async def send(part: Outgoing) -> None:
             edit_target = pressed_on if part.edit else None
-            try:
-                await self._limiter.acquire()
-                await with_retries(
-                    partial(self._send_part, recipient, part, edit_target),
-                    self._app.services.metrics.reply_failed(PLATFORM),
-                )
-            except Unreachable:
-                await self._app.services.repos.people.mark_unreachable(PLATFORM, recipient.chat_id)
-                log.info("telegram chat %s is unreachable", self._log_id(recipient))
-                return
-            except (RetryAfter, TemporaryFailure) as error:
-                await self._hand_to_outbox(recipient, parts[index:], error)
-                return
-            except PermanentFailure:
-                log.error("telegram refused a reply to %s", self._log_id(recipient))
+            await _mapped(partial(self._send_part, recipient, part, edit_target))
 
-    async def _hand_to_outbox(
-        self, recipient: Recipient, parts: list[Outgoing], error: DeliveryError
-    ) -> None:
-        services = self._app.services
-        not_before = None
-        if isinstance(error, RetryAfter):
-            not_before = services.clock() + timedelta(seconds=error.seconds)
-        for part in parts:
-            key = f"telegram-reply:{uuid.uuid4().hex}"
-            await services.outbox.enqueue(recipient, part, key, not_before=not_before)
-        log.warning(
-            "reply to %s handed to the outbox after %s",
-            self._log_id(recipient),
-            type(error).__name__,
-        )
-
-    def _log_id(self, recipient: Recipient) -> str:
-        return self._app.services.hasher.log_id(PLATFORM, recipient.chat_id)
+        await self._app.delivery.reply(recipient, message_parts(message), send)
 
     # -- sending (shared by replies and the outbox)
 
@@ -855,6 +820,11 @@ def _thread(recipient: Recipient) -> int | None:
 
 def _on_polling_error(error: tg_error.TelegramError) -> None:
     """PTB retries polling by itself; say that it failed without its URL-bearing detail."""
+    if isinstance(error, tg_error.Conflict):
+        # Another process polls with this token (a second deployment, or a former
+        # leader not yet stopped): Telegram serves one of them; retrying is right.
+        log.warning("telegram polling: another process polls with this token; retrying")
+        return
     log.warning("telegram polling failed, retrying: %s", type(error).__name__)
 
 

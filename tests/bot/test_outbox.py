@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from bot.app import App
 from bot.core.events import Outgoing
 from bot.core.ports import Recipient, RetryAfter, TemporaryFailure, Unreachable
-from bot.outbox import Pacing
+from bot.delivery.pacing import Pacing
 from storage.outbox import OutboxStatus
 from tests.support.harness import FakeClock, RecordingSender
 

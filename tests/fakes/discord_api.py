@@ -63,13 +63,14 @@ class Call:
 
 @dataclass
 class Refusal:
-    """An error the fake returns for every matching request."""
+    """An error the fake returns for matching requests: every one, or the next `times`."""
 
     method: str
     path: re.Pattern[str]
     status: int
     code: int
     message: str
+    times: int | None = None
 
 
 def json_reply(data: Any, status: int = 200) -> web.Response:
@@ -220,9 +221,11 @@ class FakeDiscord:
         status: int,
         code: int = 0,
         message: str = "refused",
+        times: int | None = None,
     ) -> None:
-        """Answer requests whose path (after /api/v10) fully matches `path` with an error."""
-        self._refusals.append(Refusal(method, re.compile(path), status, code, message))
+        """Answer requests whose path (after /api/v10) fully matches `path` with an error:
+        all of them, or only the next `times` (an outage that ends)."""
+        self._refusals.append(Refusal(method, re.compile(path), status, code, message, times))
 
     def dm_channel_id(self, user_id: str) -> str:
         if user_id not in self._dm_channels:
@@ -828,6 +831,10 @@ class FakeDiscord:
     def _refusal(self, call: Call) -> Refusal | None:
         for refusal in self._refusals:
             if refusal.method == call.method and refusal.path.fullmatch(call.path):
+                if refusal.times is not None:
+                    refusal.times -= 1
+                    if refusal.times <= 0:
+                        self._refusals.remove(refusal)
                 return refusal
         return None
 

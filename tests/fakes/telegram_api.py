@@ -1,7 +1,9 @@
 """A local fake of the Telegram Bot API: the real JSON over HTTP on 127.0.0.1, recorded.
 
 The real adapter is pointed at it through `api_base_url`. It answers the methods the bot
-uses with the shapes of core.telegram.org/bots/api, holds `getUpdates` as a long poll,
+uses with the shapes of core.telegram.org/bots/api, holds `getUpdates` as a long poll
+(a second poll while one waits ends the waiting one with 409 Conflict, as Telegram does
+when two processes poll with one token; `pollers()` names the clients that polled),
 enforces the limits that matter (4096-character texts, valid HTML parse mode, editing an
 existing message, "message is not modified"), can POST updates to a registered webhook as
 Telegram does, and can be told to fail the next calls of a method (429 / 502 / 403).
@@ -147,6 +149,10 @@ class ApiCall:
     at: float = 0.0
     failed: bool = False
     result: Any = None
+    # The client's end of the connection ("host:port"): which process made the call.
+    client: str = ""
+    # Whether that connection is still open (a killed client's long poll is not).
+    connected: Callable[[], bool] = lambda: True
 
     def get(self, name: str, default: str | None = None) -> str | None:
         return self.params.get(name, default)
@@ -190,6 +196,10 @@ class FakeTelegramAPI:
         # Group ids Telegram does not know (or the bot was never added to).
         self.missing_chats: set[str] = set()
         self.port = 0
+        # getUpdates answered 409 because a newer one came while it was waiting, as
+        # Telegram does when two processes poll with one token.
+        self.conflicts = 0
+        self._poll_generation = 0
         self._updates: list[JSON] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -298,6 +308,10 @@ class FakeTelegramAPI:
         self._files[file_id] = (file_path, data)
         return file_id
 
+    def pollers(self) -> list[str]:
+        """The clients that called getUpdates, in the order they first did."""
+        return list(dict.fromkeys(c.client for c in self.calls if c.method == "getUpdates"))
+
     def sent(self, method: str) -> list[ApiCall]:
         """Successful calls of `method`, in order."""
         return [c for c in self.calls if c.method.lower() == method.lower() and not c.failed]
@@ -322,8 +336,14 @@ class FakeTelegramAPI:
         if request.match_info["token"] != self.token:
             return _error_response(ApiError(401, "Unauthorized"))
         params, files = await _read_params(request)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
         call = ApiCall(
-            request.match_info["method"], params, files, asyncio.get_running_loop().time()
+            request.match_info["method"],
+            params,
+            files,
+            asyncio.get_running_loop().time(),
+            client=f"{peer[0]}:{peer[1]}" if peer else "",
+            connected=lambda: request.transport is not None and not request.transport.is_closing(),
         )
         self.calls.append(call)
         if self.delay_s:
@@ -392,10 +412,24 @@ class FakeTelegramAPI:
         if offset:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         timeout = float(call.get("timeout") or 0)
+        self._poll_generation += 1
+        mine = self._poll_generation
         async with self._changed:
-            waiting = self._changed.wait_for(lambda: bool(self._updates) or self._closing)
+            self._changed.notify_all()  # a poll still waiting is superseded by this one
+            waiting = self._changed.wait_for(
+                lambda: bool(self._updates) or self._closing or self._poll_generation != mine
+            )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(waiting, timeout)
+        if self._poll_generation != mine:
+            if not call.connected():
+                return []  # its process is gone: nobody to tell
+            self.conflicts += 1
+            raise ApiError(
+                409,
+                "Conflict: terminated by other getUpdates request; make sure that only one "
+                "bot instance is running",
+            )
         handed = self._updates[: int(call.get("limit") or 100)]
         now = asyncio.get_running_loop().time()
         for update in handed:

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from bot.core.context import Services
 from bot.core.events import Outgoing
 from bot.core.ports import Recipient
-from bot.outbox import LEASE, MAX_ACTIVE_CHATS, Pacing
+from bot.delivery.pacing import Pacing
+from bot.outbox import LEASE, MAX_ACTIVE_CHATS
 from bot.scheduler import JobRunner, Scheduler
 from tests.support.app import AppFactory
 from tests.support.harness import FakeClock, RecordingSender

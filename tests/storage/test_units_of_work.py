@@ -204,7 +204,9 @@ class ThreadOpener:
         return self.outcome
 
 
-async def _app_with_room(make_app: AppFactory, tmp_path: Path, storage_url: str) -> App:
+async def _app_with_room(
+    make_app: AppFactory, tmp_path: Path, storage_url: str
+) -> tuple[App, RecordingSender]:
     """An app whose config names a Telegram liaison room; delivery is recorded."""
     config = make_config(
         tmp_path,
@@ -213,13 +215,12 @@ async def _app_with_room(make_app: AppFactory, tmp_path: Path, storage_url: str)
         LIAISON_TELEGRAM_LIAISON_CHAT_ID=ROOM,
     )
     app = await make_app(config)
-    app.delivery.register(RecordingSender("telegram"), None)
-    return app
+    sender = RecordingSender("telegram")
+    app.delivery.register(sender, None)
+    return app, sender
 
 
-def _room_traffic(app: App) -> list[tuple[str | None, str]]:
-    sender = app.delivery._senders["telegram"][0]
-    assert isinstance(sender, RecordingSender)
+def _room_traffic(sender: RecordingSender) -> list[tuple[str | None, str]]:
     return [(r.thread_id, m.text.splitlines()[0]) for r, m in sender.delivered]
 
 
@@ -235,7 +236,7 @@ async def test_a_hanging_thread_blocks_nobody_and_the_card_still_reaches_the_roo
 ) -> None:
     """While the platform sits on a thread request, other residents are answered; when
     it fails, the card (and what the resident added meanwhile) goes to the room."""
-    app = await _app_with_room(make_app, tmp_path, storage_url)
+    app, room = await _app_with_room(make_app, tmp_path, storage_url)
     opener = ThreadOpener(outcome=None)
     app.services.thread_openers["telegram"] = opener
     resident = await _opening(app, "rania")
@@ -247,11 +248,11 @@ async def test_a_hanging_thread_blocks_nobody_and_the_card_still_reaches_the_roo
     await asyncio.wait_for(resident.send("كان ذلك أمام المدرسة"), 10)
     assert not opening.done()
     await app.delivery.drain()
-    assert _room_traffic(app) == []  # held for the thread, in order
+    assert _room_traffic(room) == []  # held for the thread, in order
     opener.answer.set()
     await asyncio.wait_for(opening, 10)
     await app.delivery.drain()
-    traffic = _room_traffic(app)
+    traffic = _room_traffic(room)
     assert [thread for thread, _ in traffic] == [None, None]
     assert traffic[0][1].startswith("New case #") and traffic[1][1].startswith("Case #")
 
@@ -260,7 +261,7 @@ async def test_the_card_and_follow_ups_go_into_the_thread_once_it_opens(
     make_app: AppFactory, tmp_path: Path, storage_url: str
 ) -> None:
     """Rows held while the thread opens are moved into it, in the order written."""
-    app = await _app_with_room(make_app, tmp_path, storage_url)
+    app, room = await _app_with_room(make_app, tmp_path, storage_url)
     opener = ThreadOpener(outcome="4242")
     app.services.thread_openers["telegram"] = opener
     resident = await _opening(app, "rania")
@@ -271,7 +272,7 @@ async def test_the_card_and_follow_ups_go_into_the_thread_once_it_opens(
     await asyncio.wait_for(opening, 10)
     await resident.send("وكان معي أخي")
     await app.delivery.drain()
-    traffic = _room_traffic(app)
+    traffic = _room_traffic(room)
     assert [thread for thread, _ in traffic] == ["4242"] * 3
     assert traffic[0][1].startswith("New case #")
 
@@ -285,7 +286,7 @@ async def test_a_crash_after_the_commit_leaves_a_whole_case_whose_card_reaches_t
 ) -> None:
     """The process dies after the case is stored, before any thread: the case is whole,
     and its card goes to the room itself once the wait for a thread is over."""
-    app = await _app_with_room(make_app, tmp_path, storage_url)
+    app, room = await _app_with_room(make_app, tmp_path, storage_url)
     app.services.thread_openers["telegram"] = ThreadOpener(outcome="4242")
 
     async def crash(*args: object) -> None:
@@ -300,7 +301,7 @@ async def test_a_crash_after_the_commit_leaves_a_whole_case_whose_card_reaches_t
     assert case is not None
     assert len(await app.services.repos.cases.messages(case.id)) == 1
     await app.delivery.drain()
-    assert _room_traffic(app) == []
+    assert _room_traffic(room) == []
     clock.advance(seconds=rooms.THREAD_WAIT.total_seconds() + 1)
     await app.delivery.drain()
-    assert _room_traffic(app) == [(None, f"New case #{case.id}")]
+    assert _room_traffic(room) == [(None, f"New case #{case.id}")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,11 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+    async def sleep(self, seconds: float) -> None:
+        """A backoff wait that moves this clock instead of passing real time."""
+        self.advance(seconds=seconds)
+        await asyncio.sleep(0)
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Delivery: pacing, retries and hand-off for direct replies and outbox rows alike."""

@@ -1,0 +1,190 @@
+"""One leader receives: two instances on one database share the fake Bot API, only the
+leader long-polls, and when it loses its lock connection the other takes over with no
+update handled twice or lost."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot import leadership as leadership_module
+from bot.app import App
+from bot.core.context import Context
+from bot.core.events import Incoming
+from bot.leadership import Leadership
+from bot.platforms.telegram import TelegramAdapter
+from bot.platforms.telegram_spec import TELEGRAM
+from storage.leader import LEADER_LOCK, SoleInstance, leader_lock
+from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, message, person
+from tests.support.app import AppFactory, make_config
+
+TIMEOUT_S = 30.0
+GRACE_S = 0.5
+
+
+@dataclass
+class Instance:
+    name: str
+    app: App
+    adapter: TelegramAdapter
+    leadership: Leadership
+
+
+async def _eventually(check: Callable[[], bool], timeout: float = TIMEOUT_S) -> None:
+    async with asyncio.timeout(timeout):
+        while not check():
+            await asyncio.sleep(0.02)
+
+
+def _recording(app: App, name: str, handled: list[tuple[str, str]]) -> None:
+    """Note which instance handled which message text (a guard that lets all pass)."""
+
+    async def guard(ctx: Context, event: Incoming) -> bool:
+        handled.append((name, event.text))
+        return True
+
+    app.dispatcher.guards.insert(0, guard)
+
+
+@pytest.fixture
+def quick(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Followers retry and leaders probe every 0.1 s, so the test takes seconds."""
+    monkeypatch.setattr(leadership_module, "RETRY_S", 0.1)
+    monkeypatch.setattr(leadership_module, "PROBE_S", 0.1)
+
+
+async def _instances(
+    make_app: AppFactory,
+    tmp_path: Path,
+    storage_url: str,
+    api: FakeTelegramAPI,
+    handled: list[tuple[str, str]],
+    started: list[Instance],
+) -> Callable[[str], Awaitable[Instance]]:
+    config = make_config(
+        tmp_path,
+        LIAISON_STORAGE_URL=storage_url,
+        LIAISON_TELEGRAM_TOKEN=TOKEN,
+        LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
+        LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
+    )
+
+    async def start(name: str) -> Instance:
+        app = await make_app(config)
+        _recording(app, name, handled)
+        adapter = TelegramAdapter(app, TELEGRAM.settings(config))
+        await adapter.start_sending()
+        leadership = Leadership(
+            leader_lock(app.db), [adapter], app.services.metrics, grace_s=GRACE_S
+        )
+        instance = Instance(name, app, adapter, leadership)
+        started.append(instance)
+        await leadership.start()
+        return instance
+
+    return start
+
+
+async def _kill_leader_session(url: str) -> None:
+    """End the leader's database session from the server side, as a cut network or a
+    restarted server would."""
+    conn = await asyncpg.connect(url)
+    try:
+        ended = await conn.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
+            "WHERE locktype = 'advisory' AND granted AND objid = $1",
+            LEADER_LOCK & 0xFFFFFFFF,
+        )
+    finally:
+        await conn.close()
+    assert ended == 1
+
+
+async def test_only_the_leader_polls_and_the_other_takes_over_when_it_loses_its_lock(
+    make_app: AppFactory,
+    tmp_path: Path,
+    storage_url: str,
+    api: FakeTelegramAPI,
+    quick: None,
+) -> None:
+    """Leader a polls and handles; a's lock session dies; a stops polling, b takes over
+    after the grace, and every update is handled exactly once, never with two polls."""
+    handled: list[tuple[str, str]] = []
+    started: list[Instance] = []
+    start = await _instances(make_app, tmp_path, storage_url, api, handled, started)
+    try:
+        a = await start("a")
+        b = await start("b")
+        if storage_url.startswith("sqlite"):
+            # One process per SQLite file (the instance lock): it simply leads.
+            assert isinstance(leader_lock(a.app.db), SoleInstance)
+            assert a.leadership.leading and b.leadership.leading
+            return
+        assert a.leadership.leading and not b.leadership.leading
+        assert a.app.services.metrics.leader._value.get() == 1
+        assert b.app.services.metrics.leader._value.get() == 0
+        assert b.adapter.connected  # a follower is healthy: it sends, it does not poll
+        residents = [person(9100 + n, f"R{n}", lang) for n, lang in enumerate(("es", "ar", "fr"))]
+        for resident in residents:
+            await api.push_update(message(resident, f"before {resident['id']}"))
+        await _eventually(lambda: len(handled) == 3)
+        assert {name for name, _ in handled} == {"a"}
+
+        await _kill_leader_session(storage_url)
+        await _eventually(lambda: b.leadership.leading and not a.leadership.leading)
+        for resident in residents:
+            await api.push_update(message(resident, f"after {resident['id']}"))
+        await _eventually(lambda: len(handled) == 6)
+        await asyncio.sleep(0.3)  # anything handled twice would show by now
+        texts = Counter(text for _, text in handled)
+        assert len(texts) == 6 and set(texts.values()) == {1}
+        assert {name for name, text in handled if text.startswith("after")} == {"b"}
+        assert api.conflicts == 0, "two instances polled at once"
+        assert len(api.pollers()) >= 2  # both polled, one after the other
+        assert b.app.services.metrics.leader._value.get() == 1
+        assert a.app.services.metrics.leader._value.get() == 0
+    finally:
+        for instance in reversed(started):
+            await instance.leadership.stop()
+            await instance.adapter.stop()
+
+
+async def test_a_second_poller_gets_409_and_the_adapter_keeps_going(
+    make_app: AppFactory, tmp_path: Path, storage_url: str, api: FakeTelegramAPI
+) -> None:
+    """If two processes poll anyway (a second deployment on another database), Telegram
+    answers 409 to one of them: the adapter logs it and keeps polling, and every update
+    is still handled once."""
+    config = make_config(
+        tmp_path,
+        LIAISON_STORAGE_URL=storage_url,
+        LIAISON_TELEGRAM_TOKEN=TOKEN,
+        LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
+        LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
+    )
+    handled: list[tuple[str, str]] = []
+    adapters: list[TelegramAdapter] = []
+    try:
+        for name in ("a", "b"):
+            app = await make_app(config)
+            _recording(app, name, handled)
+            adapter = TelegramAdapter(app, TELEGRAM.settings(config))
+            adapters.append(adapter)
+            await adapter.start()
+        await _eventually(lambda: api.conflicts >= 1)
+        resident = person(9200, "Ana", "es")
+        for n in range(4):
+            await api.push_update(message(resident, f"hola {n}"))
+        await _eventually(lambda: len(handled) >= 4)
+        await asyncio.sleep(0.3)
+        assert sorted(text for _, text in handled) == [f"hola {n}" for n in range(4)]
+        assert all(adapter.connected for adapter in adapters)
+    finally:
+        for adapter in adapters:
+            await adapter.stop()
