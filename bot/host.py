@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING
 from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock
 from bot.core.context import MenuEntry
-from bot.core.events import Incoming
-from bot.core.ports import CalendarPublisher, Responder, Sender, ThreadOpener
+from bot.core.events import Incoming, Outgoing
+from bot.core.ports import CalendarPublisher, Recipient, Responder, Sender, ThreadOpener
 from bot.i18n import Languages
 from storage.people import Role
 
 if TYPE_CHECKING:
     from bot.app import App
     from bot.delivery.pacing import Pacing
+    from bot.delivery.service import SendPart
 
 
 class AppHost:
@@ -45,6 +46,12 @@ class AppHost:
 
     def register_sender(self, sender: Sender, pacing: Pacing | None) -> None:
         self._app.delivery.register(sender, pacing)
+
+    def unregister_sender(self, platform: str) -> None:
+        self._app.delivery.unregister(platform)
+
+    async def reply(self, recipient: Recipient, parts: Sequence[Outgoing], send: SendPart) -> None:
+        await self._app.delivery.reply(recipient, parts, send)
 
     def offer_threads(self, platform: str, opener: ThreadOpener | None) -> None:
         if opener is None:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from bot.app import App, build_app, claim_instance
 from bot.config import Config
 from bot.core.ports import ExclusiveReceiver, PlatformAdapter
+from bot.host import AppHost
 from bot.leadership import Leadership
 from bot.ops.server import OpsServer, start_ops_listener
 from storage.leader import leader_lock
@@ -29,8 +30,9 @@ log = logging.getLogger(__name__)
 def configured_adapters(app: App) -> list[PlatformAdapter]:
     """An adapter for every enabled platform (its library imported only then)."""
     config = app.services.config
+    host = AppHost(app)
     return [
-        spec.adapter(app, spec.settings(config))
+        spec.adapter(host, spec.settings(config))
         for spec in config.platform_specs
         if spec.adapter is not None and spec.is_enabled(config)
     ]

@@ -124,3 +124,31 @@ def test_the_check_would_see_a_platform_name() -> None:
     assert _names_a_platform(f"{PLATFORM_LIBRARIES[0]}.ext")
     assert not _names_a_platform("bot.platforms.registry")
     assert not _names_a_platform("rich.console")
+
+
+# What a platform module may import of the bot: the neutral core (events, ports, the host
+# protocol, capabilities), settings, i18n and text helpers; never the application, the
+# features, the outbox or the repositories, which it reaches only through `PlatformHost`.
+FORBIDDEN_TO_PLATFORMS = ("bot.app", "bot.outbox", "bot.delivery", "handlers", "storage.")
+
+
+def test_platform_modules_reach_the_bot_only_through_the_host() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in sorted(PLATFORM_PACKAGE.glob("*.py"))
+        for module in _imported_modules(path)
+        if module.startswith(FORBIDDEN_TO_PLATFORMS) and not _allowed(path, module)
+    ]
+    assert offenders == []
+
+
+def _allowed(path: Path, module: str) -> bool:
+    """The terminal chat signs its operator in with a role (the `Role` type only); the
+    adapters declare their pacing with the delivery component's `Pacing` type, and
+    Telegram retries its start-up calls with its retry helper."""
+    return (path.name, module) in {
+        ("console.py", "storage.people"),
+        ("telegram.py", "bot.delivery.pacing"),
+        ("telegram.py", "bot.delivery"),
+        ("discord.py", "bot.delivery.pacing"),
+    }

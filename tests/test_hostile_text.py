@@ -140,8 +140,8 @@ async def start_both(tmp_path: Path) -> Both:
         LIAISON_DISCORD_RATE_CHANNEL_PER_5S="5000",
     )
     app = await build_app(config, languages=languages(), knowledge=knowledge(config))
-    telegram = TelegramAdapter(app, TELEGRAM.settings(config))
-    discord = DiscordAdapter(app, DISCORD.settings(config), guild_ready_timeout=0.01)
+    telegram = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
+    discord = DiscordAdapter(AppHost(app), DISCORD.settings(config), guild_ready_timeout=0.01)
     await telegram.start()
     await discord.start()
     people = app.services.repos.people

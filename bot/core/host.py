@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Protocol
 from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock
 from bot.core.context import MenuEntry
-from bot.core.events import Incoming
-from bot.core.ports import CalendarPublisher, Responder, Sender, ThreadOpener
+from bot.core.events import Incoming, Outgoing
+from bot.core.ports import CalendarPublisher, Recipient, Responder, Sender, ThreadOpener
 from bot.i18n import Languages
 from storage.people import Role
 
 if TYPE_CHECKING:
     from bot.delivery.pacing import Pacing
+    from bot.delivery.service import SendPart
 
 
 class PlatformHost(Protocol):
@@ -45,6 +46,13 @@ class PlatformHost(Protocol):
 
     def register_sender(self, sender: Sender, pacing: Pacing | None) -> None:
         """Deliver this platform's outbox rows through `sender`, within `pacing`."""
+
+    def unregister_sender(self, platform: str) -> None:
+        """Another instance took the platform's connection: stop delivering its rows here."""
+
+    async def reply(self, recipient: Recipient, parts: Sequence[Outgoing], send: SendPart) -> None:
+        """Send a direct reply now, paced with everything else the platform sends; what
+        cannot go now is handed to the outbox, so no reply vanishes."""
 
     def offer_threads(self, platform: str, opener: ThreadOpener | None) -> None:
         """Cases may open threads through `opener` (None: not any more)."""

@@ -89,7 +89,7 @@ from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.core.host import PlatformHost
     from bot.platforms.discord_spec import DiscordSection
 
 log = logging.getLogger(__name__)
@@ -619,12 +619,12 @@ class DiscordAdapter:
 
     def __init__(
         self,
-        app: App,
+        host: PlatformHost,
         config: DiscordSection,
         *,
         guild_ready_timeout: float = GUILD_READY_TIMEOUT_S,
     ) -> None:
-        self._app = app
+        self._host = host
         self._config = config
         self._guild_ready_timeout = guild_ready_timeout
         self._client: LiaisonClient | None = None
@@ -647,9 +647,9 @@ class DiscordAdapter:
             await client.close()
             _raise_start_failure(runner)
         runner.add_done_callback(_report_exit)
-        self._app.delivery.register(self, self._pacing())
-        self._app.services.thread_openers[PLATFORM] = self.open_thread
-        self._app.services.calendars[PLATFORM] = ScheduledEvents(client, self._config)
+        self._host.register_sender(self, self._pacing())
+        self._host.offer_threads(PLATFORM, self.open_thread)
+        self._host.offer_calendar(PLATFORM, ScheduledEvents(client, self._config))
 
     @property
     def exclusive(self) -> bool:
@@ -668,7 +668,7 @@ class DiscordAdapter:
     async def stop_receiving(self) -> None:
         """Close the gateway and hand Discord's rows to the next leader."""
         self._standby = True
-        self._app.delivery.unregister(PLATFORM)
+        self._host.unregister_sender(PLATFORM)
         await self.stop()
 
     @property
@@ -685,8 +685,8 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         """Close the gateway and HTTP session; outbox rows for Discord stay pending."""
-        self._app.services.thread_openers.pop(PLATFORM, None)
-        self._app.services.calendars.pop(PLATFORM, None)
+        self._host.offer_threads(PLATFORM, None)
+        self._host.offer_calendar(PLATFORM, None)
         if self._client is not None:
             await self._client.close()
         if self._runner is not None:
@@ -698,13 +698,13 @@ class DiscordAdapter:
             _, url, _ = await client.http.get_bot_gateway()
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         client.add_dynamic_items(PayloadButton)
-        await client.tree.set_translator(CatalogTranslator(self._app.services.languages))
+        await client.tree.set_translator(CatalogTranslator(self._host.languages))
         await self._sync_commands(client)
 
     async def _sync_commands(self, client: LiaisonClient) -> None:
         """One slash command per menu entry, to the configured guilds or else globally."""
         guilds = [discord.Object(int(guild_id)) for guild_id in self._config.guild_ids]
-        for entry in self._app.services.menu:
+        for entry in self._host.menu:
             command: app_commands.Command[Any, ..., None] = app_commands.Command(
                 name=locale_str(entry.name),
                 description=locale_str(entry.description),
@@ -735,7 +735,7 @@ class DiscordAdapter:
         event = clean_incoming(await self._with_files(event, message))
         if not event.text and not event.attachments:
             return  # only files too large to fetch: nothing to answer
-        await self._app.dispatcher.feed(event, self._channel_responder(message.channel, event))
+        await self._host.feed(event, self._channel_responder(message.channel, event))
 
     async def _with_files(self, event: Incoming, message: discord.Message) -> Incoming:
         """Fetch the photos and documents a DM carries (a resident's evidence for a case)."""
@@ -761,7 +761,7 @@ class DiscordAdapter:
         reply = InteractionReply(interaction)
         watchdog = asyncio.create_task(reply.acknowledge_after(ACK_DEADLINE_S))
         try:
-            await self._app.dispatcher.feed(event, reply)
+            await self._host.feed(event, reply)
             await reply.finish()
         except discord.HTTPException as error:
             log.warning(
@@ -792,12 +792,12 @@ class DiscordAdapter:
                 raise PermanentFailure(str(error)) from error
 
         async def respond(message: Outgoing) -> None:
-            await self._app.delivery.reply(recipient, [message], send)
+            await self._host.reply(recipient, [message], send)
 
         return respond
 
     def _log_id(self, user_id: str) -> str:
-        return self._app.services.hasher.log_id(PLATFORM, user_id)
+        return self._host.log_id(PLATFORM, user_id)
 
     # -- outgoing --
 

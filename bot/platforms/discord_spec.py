@@ -11,7 +11,7 @@ from bot.platforms.spec import PlatformSpec
 from bot.settings import http_url, ids, one_id, rate, setting, single_line, url
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.core.host import PlatformHost
     from bot.core.ports import PlatformAdapter
     from bot.doctor import RoomCheck
 
@@ -61,10 +61,10 @@ def _capabilities(section: DiscordSection) -> Capabilities:
     )
 
 
-def _adapter(app: App, section: DiscordSection) -> PlatformAdapter:
+def _adapter(host: PlatformHost, section: DiscordSection) -> PlatformAdapter:
     from bot.platforms.discord import DiscordAdapter
 
-    return DiscordAdapter(app, section)
+    return DiscordAdapter(host, section)
 
 
 async def _doctor(section: DiscordSection, full: bool) -> RoomCheck:

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from bot.core.capabilities import Capabilities
 
 if TYPE_CHECKING:
-    from bot.app import App
     from bot.config import Config
     from bot.core.host import PlatformHost
     from bot.core.ports import PlatformAdapter, TerminalChat
@@ -47,7 +46,7 @@ class PlatformSpec(Generic[S]):
     announcement_rooms_key: str = ""
     # Builds the running adapter; None for a platform `liaison run` never starts (the
     # terminal chat, opened by `liaison chat`). Imports the platform library when called.
-    adapter: Callable[[App, S], PlatformAdapter] | None = None
+    adapter: Callable[[PlatformHost, S], PlatformAdapter] | None = None
     # Opens a chat in this terminal for one local user (`liaison chat`); None elsewhere.
     terminal: Callable[[PlatformHost, str], TerminalChat] | None = None
     # The live check of `liaison doctor` and of start-up's liaison-room check.

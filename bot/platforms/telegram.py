@@ -60,7 +60,7 @@ from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.core.host import PlatformHost
     from bot.platforms.telegram_spec import TelegramSection
 
 log = logging.getLogger(__name__)
@@ -470,8 +470,8 @@ class TelegramAdapter:
 
     platform = PLATFORM
 
-    def __init__(self, app: App, section: TelegramSection) -> None:
-        self._app = app
+    def __init__(self, host: PlatformHost, section: TelegramSection) -> None:
+        self._host = host
         self._section = section
         self._application = self._build_application()
         self._me = BotIdentity(0, "")
@@ -520,8 +520,8 @@ class TelegramAdapter:
             await self._connect()
             bot = application.bot
             self._me = BotIdentity(bot.id, bot.username)
-            self._app.delivery.register(self, self._pacing())
-            self._app.services.thread_openers[PLATFORM] = self.open_thread
+            self._host.register_sender(self, self._pacing())
+            self._host.offer_threads(PLATFORM, self.open_thread)
             await self._publish_menus()
             await application.start()
         except BaseException:
@@ -597,7 +597,7 @@ class TelegramAdapter:
 
     async def stop(self) -> None:
         """Stop receiving, finish the updates in hand, close connections."""
-        self._app.services.thread_openers.pop(PLATFORM, None)
+        self._host.offer_threads(PLATFORM, None)
         application = self._application
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
@@ -624,13 +624,12 @@ class TelegramAdapter:
         on a real network is most of the time to the first poll. A menu that cannot be
         published is cosmetic: logged, and the bot still starts.
         """
-        services = self._app.services
-        languages = services.languages
+        languages = self._host.languages
         bot = self._application.bot
-        default = menu_commands(services.menu, languages.translator(None))
+        default = menu_commands(self._host.menu, languages.translator(None))
         calls = [with_retries(partial(bot.set_my_commands, default))]
         for translator in languages.all():
-            commands = menu_commands(services.menu, translator)
+            commands = menu_commands(self._host.menu, translator)
             code = telegram_language_code(translator.locale)
             calls.append(with_retries(partial(bot.set_my_commands, commands, language_code=code)))
         outcomes = await asyncio.gather(*calls, return_exceptions=True)
@@ -652,7 +651,7 @@ class TelegramAdapter:
         if update.message is not None:
             event = await self._with_files(event, update.message)
         event = clean_incoming(event)
-        await self._app.dispatcher.feed(event, self._responder(event))
+        await self._host.feed(event, self._responder(event))
 
     async def _answer_button(self, query: CallbackQuery) -> None:
         """Answer every press at once, so no client shows an endless spinner."""
@@ -700,7 +699,7 @@ class TelegramAdapter:
             edit_target = pressed_on if part.edit else None
             await _mapped(partial(self._send_part, recipient, part, edit_target))
 
-        await self._app.delivery.reply(recipient, message_parts(message), send)
+        await self._host.reply(recipient, message_parts(message), send)
 
     # -- sending (shared by replies and the outbox)
 

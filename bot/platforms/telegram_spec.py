@@ -23,7 +23,7 @@ from bot.settings import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.core.host import PlatformHost
     from bot.core.ports import PlatformAdapter
     from bot.doctor import RoomCheck
 
@@ -88,10 +88,10 @@ def _capabilities(section: TelegramSection) -> Capabilities:
     )
 
 
-def _adapter(app: App, section: TelegramSection) -> PlatformAdapter:
+def _adapter(host: PlatformHost, section: TelegramSection) -> PlatformAdapter:
     from bot.platforms.telegram import TelegramAdapter
 
-    return TelegramAdapter(app, section)
+    return TelegramAdapter(host, section)
 
 
 async def _doctor(section: TelegramSection, full: bool) -> RoomCheck:

@@ -17,6 +17,7 @@ from bot import leadership as leadership_module
 from bot.app import App
 from bot.core.context import Context
 from bot.core.events import Incoming
+from bot.host import AppHost
 from bot.leadership import Leadership
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_spec import TELEGRAM
@@ -78,7 +79,7 @@ async def _instances(
     async def start(name: str) -> Instance:
         app = await make_app(config)
         _recording(app, name, handled)
-        adapter = TelegramAdapter(app, TELEGRAM.settings(config))
+        adapter = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
         await adapter.start_sending()
         leadership = Leadership(
             leader_lock(app.db), [adapter], app.services.metrics, grace_s=GRACE_S
@@ -174,7 +175,7 @@ async def test_a_second_poller_gets_409_and_the_adapter_keeps_going(
         for name in ("a", "b"):
             app = await make_app(config)
             _recording(app, name, handled)
-            adapter = TelegramAdapter(app, TELEGRAM.settings(config))
+            adapter = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
             adapters.append(adapter)
             await adapter.start()
         await _eventually(lambda: api.conflicts >= 1)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.host import AppHost
 from bot.platforms.discord import DiscordAdapter
 from bot.platforms.discord_spec import DISCORD
 from bot.platforms.telegram import TelegramAdapter
@@ -68,9 +69,9 @@ async def start_bot(
             LIAISON_DISCORD_RATE_CHANNEL_PER_5S="500",
         )
         app = await make_app(config)
-        telegram = TelegramAdapter(app, TELEGRAM.settings(config))
+        telegram = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
         discord = DiscordAdapter(
-            app, DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S
+            AppHost(app), DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S
         )
         await telegram.start()
         try:
@@ -99,7 +100,7 @@ async def connect(
     async def start() -> tuple[App, DiscordAdapter]:
         app = await make_app(config)
         adapter = DiscordAdapter(
-            app, DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S
+            AppHost(app), DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S
         )
         await adapter.start()
         adapters.append(adapter)

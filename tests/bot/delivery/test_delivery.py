@@ -13,6 +13,7 @@ import pytest
 from bot.app import App
 from bot.core.events import Outgoing
 from bot.core.ports import Recipient
+from bot.host import AppHost
 from bot.outbox import BULK_ROOM, Queued
 from bot.platforms.discord import DiscordAdapter
 from bot.platforms.discord_spec import DISCORD
@@ -68,7 +69,7 @@ async def start_telegram(
             LIAISON_TELEGRAM_RATE_PRIVATE_CHAT_PER_S=str(chat_rate),
         )
         app = await make_app(config)
-        adapter = TelegramAdapter(app, TELEGRAM.settings(config))
+        adapter = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
         await adapter.start()
         adapters.append(adapter)
         return app
@@ -180,7 +181,7 @@ async def test_a_discord_dm_reply_that_gets_a_5xx_reaches_the_resident_later(
         LIAISON_DISCORD_GUILD_IDS=fake.GUILD_ID,
     )
     app = await make_app(config)
-    adapter = DiscordAdapter(app, DISCORD.settings(config), guild_ready_timeout=0.01)
+    adapter = DiscordAdapter(AppHost(app), DISCORD.settings(config), guild_ready_timeout=0.01)
     await adapter.start()
     try:
         dm = fake.dm_channel_id(ANA)

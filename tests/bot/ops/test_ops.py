@@ -17,6 +17,7 @@ from bot.app import App
 from bot.config import Config, ConfigError
 from bot.core.events import Outgoing
 from bot.core.ports import Recipient, RetryAfter
+from bot.host import AppHost
 from bot.ops.backend import storage_backend
 from bot.ops.server import OpsServer, start_ops_listener
 from bot.platforms.discord import DiscordAdapter
@@ -268,7 +269,7 @@ async def test_serve_starts_the_listener_with_telegram_and_counts_its_messages(
         app = await make_app(config)
         stop = asyncio.Event()
         running = asyncio.create_task(
-            serve(app, [TelegramAdapter(app, TELEGRAM.settings(config))], stop)
+            serve(app, [TelegramAdapter(AppHost(app), TELEGRAM.settings(config))], stop)
         )
         url = f"http://127.0.0.1:{port}"
         async with aiohttp.ClientSession() as session:
@@ -310,7 +311,7 @@ async def test_health_follows_the_discord_gateway(make_app: AppFactory, tmp_path
             LIAISON_OPS_LISTEN="127.0.0.1:0",
         )
         app = await make_app(config)
-        adapter = DiscordAdapter(app, DISCORD.settings(config), guild_ready_timeout=0.01)
+        adapter = DiscordAdapter(AppHost(app), DISCORD.settings(config), guild_ready_timeout=0.01)
         await adapter.start()
         ops = await start_ops_listener(app, [adapter])
         assert ops is not None

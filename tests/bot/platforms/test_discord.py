@@ -32,6 +32,7 @@ from bot.core.ports import (
     Unreachable,
 )
 from bot.core.router import Router
+from bot.host import AppHost
 from bot.i18n import Translator
 from bot.platforms import discord as adapter_module
 from bot.platforms.discord import (
@@ -130,7 +131,9 @@ async def test_ephemeral_reply_to_a_command_the_tree_does_not_know(
         await ctx.reply("Only you can see this.", ephemeral=True)
 
     app.dispatcher.include(whisper)
-    adapter = DiscordAdapter(app, DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S)
+    adapter = DiscordAdapter(
+        AppHost(app), DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S
+    )
     await adapter.start()
     try:
         interaction = await fake.slash(ANA, "whisper")
@@ -147,7 +150,7 @@ async def test_a_refused_login_fails_start(
     """A bad token stops start() with one line naming the setting, instead of hanging."""
     fake.refuse("GET", "/users/@me", 401, 0, "401: Unauthorized")
     config = discord_config(tmp_path, fake)
-    adapter = DiscordAdapter(await make_app(config), DISCORD.settings(config))
+    adapter = DiscordAdapter(AppHost(await make_app(config)), DISCORD.settings(config))
     with pytest.raises(StartupError) as refused:
         await adapter.start()
     assert str(refused.value) == "Discord rejected the token (401): check LIAISON_DISCORD_TOKEN"

@@ -9,10 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.app import App
 from bot.config import Config, load_config
 from bot.core.capabilities import Capabilities, RateLimits
 from bot.core.events import ChatKind, EventKind, Incoming, Outgoing
+from bot.core.host import PlatformHost
 from bot.core.ports import PlatformAdapter, Recipient
 from bot.platforms.registry import PLATFORMS
 from bot.platforms.spec import PlatformSpec
@@ -57,14 +57,14 @@ class LoopAdapter:
 
     platform = NAME
 
-    def __init__(self, app: App, section: LoopSection, network: LoopNetwork) -> None:
-        self._app = app
+    def __init__(self, host: PlatformHost, section: LoopSection, network: LoopNetwork) -> None:
+        self._host = host
         self._network = network
         self._running = False
         assert section.token == TOKEN
 
     async def start(self) -> None:
-        self._app.delivery.register(self, None)
+        self._host.register_sender(self, None)
         self._running = True
 
     async def stop(self) -> None:
@@ -115,14 +115,14 @@ class LoopAdapter:
         async def respond(message: Outgoing) -> None:
             self._network.screens[chat].append(message)
 
-        await self._app.dispatcher.feed(event, respond)
+        await self._host.feed(event, respond)
 
 
 def loop_spec(network: LoopNetwork) -> PlatformSpec[LoopSection]:
     """The spec the platform's module would declare, and the registry would list."""
 
-    def adapter(app: App, section: LoopSection) -> PlatformAdapter:
-        return LoopAdapter(app, section, network)
+    def adapter(host: PlatformHost, section: LoopSection) -> PlatformAdapter:
+        return LoopAdapter(host, section, network)
 
     return PlatformSpec(
         name=NAME,

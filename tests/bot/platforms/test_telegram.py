@@ -28,6 +28,7 @@ from bot.core.ports import (
     Unreachable,
 )
 from bot.core.router import Router
+from bot.host import AppHost
 from bot.i18n import RLM
 from bot.platforms.telegram import MESSAGE_LIMIT, BotIdentity, TelegramAdapter, to_incoming
 from bot.platforms.telegram_spec import TELEGRAM
@@ -83,7 +84,7 @@ async def start_bot(
         config = telegram_config(tmp_path, api, **settings)
         app = await make_app(config)
         app.dispatcher.include(_test_router())
-        adapter = TelegramAdapter(app, TELEGRAM.settings(config))
+        adapter = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
         await adapter.start()
         adapters.append(adapter)
         return Running(app, adapter)

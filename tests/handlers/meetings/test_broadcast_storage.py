@@ -19,6 +19,7 @@ import pytest
 from bot.app import App
 from bot.core.events import Attachment, Outgoing
 from bot.core.ports import Recipient
+from bot.host import AppHost
 from bot.outbox import Queued
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_spec import TELEGRAM
@@ -51,7 +52,7 @@ async def bot(
     async with FakeTelegramAPI() as api:
         config = telegram_config(tmp_path, api)
         app = await make_app(config)
-        adapter = TelegramAdapter(app, TELEGRAM.settings(config))
+        adapter = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
         await adapter.start()
         try:
             yield app, api

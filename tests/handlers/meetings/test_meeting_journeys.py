@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.host import AppHost
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_spec import TELEGRAM
 from storage.people import Role
@@ -40,7 +41,7 @@ async def bot(
     async with FakeTelegramAPI() as api:
         config = telegram_config(tmp_path, api)
         app = await make_app(config)
-        adapter = TelegramAdapter(app, TELEGRAM.settings(config))
+        adapter = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
         await adapter.start()
         try:
             yield app, api

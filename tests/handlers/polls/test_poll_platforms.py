@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from bot.host import AppHost
 from bot.platforms.discord_spec import DISCORD
 from bot.platforms.telegram_spec import TELEGRAM
 from handlers.polls.closing import close_due_polls
@@ -76,8 +77,10 @@ async def bot(
         LIAISON_DISCORD_RATE_CHANNEL_PER_5S="500",
     )
     app = await make_app(config)
-    telegram = TelegramAdapter(app, TELEGRAM.settings(config))
-    discord = DiscordAdapter(app, DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S)
+    telegram = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
+    discord = DiscordAdapter(
+        AppHost(app), DISCORD.settings(config), guild_ready_timeout=GUILD_READY_WAIT_S
+    )
     await telegram.start()
     await discord.start()
     yield Bot(app, telegram, discord, api, fake)
