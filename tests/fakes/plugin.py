@@ -17,6 +17,7 @@ from bot.platforms.telegram_spec import TELEGRAM
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
 from tests.support.app import AppFactory, make_config
+from tests.support.harness import FakeClock
 from tests.support.platforms import (
     DISCORD_TOKEN,
     GUILD_READY_WAIT_S,
@@ -24,7 +25,9 @@ from tests.support.platforms import (
     Connect,
     StartBot,
     discord_config,
+    telegram_config,
 )
+from tests.support.telegram_chat import MONDAY_MORNING
 
 
 @pytest.fixture
@@ -109,3 +112,20 @@ async def connect(
     yield start
     for adapter in adapters:
         await adapter.stop()
+
+
+@pytest.fixture
+async def telegram_bot(
+    make_app: AppFactory, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[tuple[App, FakeTelegramAPI]]:
+    """The bot on Telegram alone, against the fake, on a Monday morning in New York."""
+    clock.now = MONDAY_MORNING
+    async with FakeTelegramAPI() as api:
+        config = telegram_config(tmp_path, api)
+        app = await make_app(config)
+        adapter = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
+        await adapter.start()
+        try:
+            yield app, api
+        finally:
+            await adapter.stop()

@@ -7,10 +7,13 @@ Shared by journey tests and the broadcast benchmark, which drives an organizer's
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from tests.fakes.telegram_api import ApiCall, FakeTelegramAPI, button_press, message
 
+# When the Telegram journeys happen: a Monday, 09:00 in New York.
+MONDAY_MORNING = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
 # How long a press waits for the bot to answer it.
 PRESS_TIMEOUT_S = 5.0
 

@@ -9,20 +9,15 @@ retention are checked on the storage directly.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 
 from bot.app import App
 from bot.core.events import Attachment, Outgoing
 from bot.core.ports import Recipient
-from bot.host import AppHost
 from bot.outbox import Queued
-from bot.platforms.telegram import TelegramAdapter
-from bot.platforms.telegram_spec import TELEGRAM
 from handlers.meetings.broadcast import Notice, announce, broadcast_id, notify_change
 from handlers.polls.delivery import send_poll
 from storage.meetings import PAGE, Meeting, Subscriber
@@ -31,33 +26,15 @@ from storage.people import Role
 from storage.polls import Poll
 from storage.timestamps import to_db
 from tests.fakes.telegram_api import FakeTelegramAPI, person
-from tests.support.app import AppFactory
 from tests.support.harness import Conversation, FakeClock
-from tests.support.platforms import telegram_config
-from tests.support.telegram_chat import press, say, to
+from tests.support.telegram_chat import MONDAY_MORNING, press, say, to
 
-NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
+NOW = MONDAY_MORNING
 ORGANIZER = person(801, "Olga", "es")
 AMAL = person(802, "Amal", "ar")
 FLEUR = person(803, "Fleur", "fr")
 LENA = person(804, "Lena", "ru")
 FELIX = person(805, "Félix", "fr")
-
-
-@pytest.fixture
-async def bot(
-    make_app: AppFactory, tmp_path: Path, clock: FakeClock
-) -> AsyncIterator[tuple[App, FakeTelegramAPI]]:
-    clock.now = NOW
-    async with FakeTelegramAPI() as api:
-        config = telegram_config(tmp_path, api)
-        app = await make_app(config)
-        adapter = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
-        await adapter.start()
-        try:
-            yield app, api
-        finally:
-            await adapter.stop()
 
 
 async def _publish(app: App, api: FakeTelegramAPI, audience: int) -> None:
@@ -91,11 +68,11 @@ async def _announce_rows(app: App) -> list[tuple[str, str, int | None]]:
 
 
 async def test_announcement_body_is_stored_once_per_language(
-    bot: tuple[App, FakeTelegramAPI], clock: FakeClock
+    telegram_bot: tuple[App, FakeTelegramAPI], clock: FakeClock
 ) -> None:
     """Four residents in three languages: three bodies, four small rows, four deliveries in
     the right language (Arabic marked right to left), each with its calendar file."""
-    app, api = bot
+    app, api = telegram_bot
     for resident in (AMAL, FLEUR, FELIX, LENA):
         await say(api, resident, "/subscribe")
     await _publish(app, api, 4)
@@ -118,11 +95,11 @@ async def test_announcement_body_is_stored_once_per_language(
 
 
 async def test_forget_removes_only_that_persons_queued_rows(
-    bot: tuple[App, FakeTelegramAPI], clock: FakeClock
+    telegram_bot: tuple[App, FakeTelegramAPI], clock: FakeClock
 ) -> None:
     """/forget before delivery: Fleur's announcement row goes, the shared French body stays
     for Félix, and everyone else is still told."""
-    app, api = bot
+    app, api = telegram_bot
     for resident in (AMAL, FLEUR, FELIX):
         await say(api, resident, "/subscribe")
     await _publish(app, api, 3)

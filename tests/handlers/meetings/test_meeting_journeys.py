@@ -8,24 +8,17 @@ decide who gets the reminder.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from bot.app import App
-from bot.host import AppHost
-from bot.platforms.telegram import TelegramAdapter
-from bot.platforms.telegram_spec import TELEGRAM
 from storage.people import Role
 from tests.fakes.telegram_api import FakeTelegramAPI, person
 from tests.support.app import AppFactory
 from tests.support.harness import FakeClock
-from tests.support.platforms import telegram_config
-from tests.support.telegram_chat import press, say, to
+from tests.support.telegram_chat import MONDAY_MORNING, press, say, to
 
-NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
+NOW = MONDAY_MORNING
 START = datetime(2026, 12, 8, 23, 30, tzinfo=UTC)  # Tuesday 18:30 in New York
 ORGANIZER = person(801, "Olga", "es")
 AMAL = person(802, "Amal", "ar")
@@ -33,28 +26,12 @@ FLEUR = person(803, "Fleur", "fr")
 LENA = person(804, "Lena", "ru")
 
 
-@pytest.fixture
-async def bot(
-    make_app: AppFactory, tmp_path: Path, clock: FakeClock
-) -> AsyncIterator[tuple[App, FakeTelegramAPI]]:
-    clock.now = NOW
-    async with FakeTelegramAPI() as api:
-        config = telegram_config(tmp_path, api)
-        app = await make_app(config)
-        adapter = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
-        await adapter.start()
-        try:
-            yield app, api
-        finally:
-            await adapter.stop()
-
-
 async def test_meeting_journey_in_four_languages(
-    bot: tuple[App, FakeTelegramAPI], clock: FakeClock
+    telegram_bot: tuple[App, FakeTelegramAPI], clock: FakeClock
 ) -> None:
     """Typed in Spanish, announced in Arabic and French, caught up in Russian, reminded
     to whoever is coming."""
-    app, api = bot
+    app, api = telegram_bot
     for resident in (AMAL, FLEUR):
         await say(api, resident, "/subscribe")
     await say(api, ORGANIZER, "/start")
