@@ -30,6 +30,7 @@ from bot.privacy import Hasher, load_or_create_key
 from bot.scheduler import Scheduler
 from handlers import JOBS, ROUTERS
 from handlers.abuse import FloodGuard, length_guard
+from handlers.escalation.service import Escalation
 from handlers.meetings.broadcast import SendJobs
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository
@@ -165,6 +166,18 @@ async def build_app(
         clock=clock,
         knowledge=knowledge or KnowledgeBase(config),
         platforms=platforms_view(config),
+    )
+    services.features.add(
+        Escalation(
+            services,
+            db,
+            repos.cases,
+            repos.audit,
+            repos.snippets,
+            repos.people,
+            repos.knowledge,
+            repos.outbox,
+        )
     )
     dispatcher = Dispatcher(services)
     dispatcher.include(*ROUTERS)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.clock import Clock
 from bot.core.events import Button, Incoming, Outgoing
+from bot.core.features import Features
 from bot.core.forms import Filled, FormData, FormExpired, FormSpec
 from bot.core.hooks import Published
 from bot.core.platforms import Platforms
@@ -26,6 +27,7 @@ from storage.polls import PollRepository
 from storage.privacy import PrivacyRepository
 
 D = TypeVar("D", bound=FormData)
+F = TypeVar("F")
 S = TypeVar("S", bound=enum.Enum)
 
 if TYPE_CHECKING:
@@ -90,6 +92,12 @@ class Services:
     published: Published = field(default_factory=Published)
     # Counters and gauges for the ops listener; one registry per app.
     metrics: Metrics = field(default_factory=Metrics)
+    # Each feature's service (its repositories and operations), added by `bot.app`.
+    features: Features = field(default_factory=Features)
+
+    def feature(self, kind: type[F]) -> F:
+        """A feature's service, as wired by the composition root."""
+        return self.features.get(kind)
 
 
 @dataclass(slots=True)
@@ -126,6 +134,10 @@ class Context:
 
     def now(self) -> datetime:
         return self.services.clock()
+
+    def feature(self, kind: type[F]) -> F:
+        """The service of the feature handling this turn (see `bot.core.features`)."""
+        return self.services.feature(kind)
 
     async def reply(
         self,

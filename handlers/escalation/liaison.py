@@ -31,16 +31,13 @@ from handlers.escalation.buttons import (
     CaseOutcome,
 )
 from handlers.escalation.service import (
-    close_case,
+    Escalation,
     liaison_code,
-    liaison_label,
     outcome_label,
-    relay_from_liaison,
     room_translator,
-    to_liaisons,
     who,
 )
-from storage.cases import Case, MessageKind, Outcome
+from storage.cases import Case, Outcome
 from storage.people import Person, Role
 
 router = Router("escalation.liaison")
@@ -84,23 +81,25 @@ def _number(text: str) -> int | None:
 CASE_NUMBER = re.compile(r"#(\d{1,9})\b")
 
 
+def _cases(ctx: Context) -> Escalation:
+    return ctx.feature(Escalation)
+
+
 async def _case_from_event(ctx: Context, event: Incoming) -> Case | None:
     """The case an event is about: its thread, else the bot message it replies to."""
     if event.thread_id is not None:
-        case_id = await ctx.repos.cases.case_for_thread(
-            event.platform, event.chat_id, event.thread_id
-        )
-        if case_id is not None:
-            return await ctx.repos.cases.get(case_id)
+        case = await _cases(ctx).in_thread(event.platform, event.chat_id, event.thread_id)
+        if case is not None:
+            return case
     named = CASE_NUMBER.search(event.reply_to_bot_text)
     if named is not None and not event.is_private:
-        return await ctx.repos.cases.get(int(named.group(1)))
+        return await _cases(ctx).get(int(named.group(1)))
     return None
 
 
 async def _open_case(ctx: Context, case_id: int | None) -> Case:
     """An open case by number; anything else is refused with a translated answer."""
-    case = None if case_id is None else await ctx.repos.cases.get(case_id)
+    case = None if case_id is None else await _cases(ctx).get(case_id)
     if case is None:
         raise Refused(ctx._("There is no such case."))
     if not case.is_open:
@@ -117,7 +116,7 @@ def _may_manage(ctx: Context, case: Case) -> bool:
 
 async def _case_with_resident(ctx: Context, case_id: int | None) -> tuple[Case, int]:
     """A case, open or closed, and its resident while they are known; else refused."""
-    case = None if case_id is None else await ctx.repos.cases.get(case_id)
+    case = None if case_id is None else await _cases(ctx).get(case_id)
     if case is None or case.person_id is None:
         raise Refused(ctx._("There is no such case."))
     return case, case.person_id
@@ -132,8 +131,7 @@ def _check_manager(ctx: Context, case: Case) -> None:
 async def claim(ctx: Context, event: Incoming, named: Ref) -> None:
     case = await _open_case(ctx, named.id)
     if case.claimed_by is not None and case.claimed_by != ctx.person.id:
-        owner = await ctx.repos.people.get(case.claimed_by)
-        name = liaison_label(ctx.services, owner) if owner else "?"
+        name = await _cases(ctx).claimant(case) or "?"
         await ctx.reply(
             ctx._("Case #{number} is already claimed by {liaison}.").format(
                 number=case.id, liaison=name
@@ -145,19 +143,7 @@ async def claim(ctx: Context, event: Incoming, named: Ref) -> None:
 
 
 async def _assign(ctx: Context, case: Case, liaison: Person | None) -> None:
-    await ctx.repos.cases.claim(case.id, liaison.id if liaison else None, ctx.now())
-    action = "claimed" if liaison else "released"
-    await ctx.repos.audit.record(
-        ctx.person.id, action, case.id, ctx.now(), "" if liaison is None else str(liaison.id)
-    )
-    t = room_translator(ctx.services)
-    if liaison is None:
-        text = t._("Case #{number} was released: any liaison can claim it.").format(number=case.id)
-    else:
-        text = t._("Case #{number} claimed by {liaison}.").format(
-            number=case.id, liaison=liaison_label(ctx.services, liaison)
-        )
-    await to_liaisons(ctx.services, case, Outgoing(text), f"{action}:{ctx.now().timestamp()}")
+    text = await _cases(ctx).assign(case, ctx.person, liaison)
     if not _sees_room_notices(ctx):
         await ctx.reply(text, ephemeral=True)
 
@@ -192,18 +178,7 @@ async def assign(ctx: Context, event: Incoming) -> None:
     if not parts:
         await _assign(ctx, case, ctx.person)
         return
-    wanted = parts[0].upper()
-    staff = [
-        p for role in (Role.LIAISON, Role.ADMIN) for p in await ctx.repos.people.with_role(role)
-    ]
-    target = next(
-        (
-            p
-            for p in staff
-            if wanted in {liaison_code(ctx.services, p), (p.public_name or "").upper()}
-        ),
-        None,
-    )
+    target = await _cases(ctx).liaison_by_code(parts[0].upper())
     if target is None:
         await ctx.reply(
             ctx._("No liaison has that code. Send /cases to see the codes."), ephemeral=True
@@ -252,7 +227,7 @@ async def choose_outcome(ctx: Context, event: Incoming, chosen: CaseOutcome) -> 
         await _ask_outcome(ctx, case)
         return
     _check_manager(ctx, case)
-    await close_case(ctx.services, case, ctx.person, outcome, None)
+    await _cases(ctx).close(case, ctx.person, outcome, None)
 
 
 @router.command("close", N_("Close a case: /close number"), roles=STAFF)
@@ -270,9 +245,7 @@ async def close_command(ctx: Context, event: Incoming) -> None:
     _check_manager(ctx, case)
     note = " ".join(parts[1:]).strip()
     if note:
-        await ctx.repos.cases.add_message(
-            case.id, MessageKind.NOTE, ctx.person.id, note, None, ctx.now()
-        )
+        await _cases(ctx).closing_note(case, ctx.person, note)
     await _ask_outcome(ctx, case)
 
 
@@ -284,11 +257,10 @@ async def block(ctx: Context, event: Incoming, named: Ref) -> None:
         "Block the resident of case #{number}? They will no longer reach anyone."
     ).format(number=case.id)
     if not _may_manage(ctx, case) and case.claimed_by is not None:
-        owner = await ctx.repos.people.get(case.claimed_by)
         question = ctx._(
             "Case #{number} is claimed by {liaison}. Block its resident anyway? They will no "
             "longer reach anyone."
-        ).format(number=case.id, liaison=liaison_label(ctx.services, owner) if owner else "?")
+        ).format(number=case.id, liaison=await _cases(ctx).claimant(case) or "?")
     await ctx.reply(
         question,
         [[BLOCK_YES.button(ctx._("Yes, block"), Ref(case.id))]],
@@ -300,12 +272,7 @@ async def block(ctx: Context, event: Incoming, named: Ref) -> None:
 async def block_confirmed(ctx: Context, event: Incoming, named: Ref) -> None:
     """Block the resident behind a case, without anyone learning who they are."""
     case, resident = await _case_with_resident(ctx, named.id)
-    claimant = "" if case.claimed_by is None else str(case.claimed_by)
-    async with ctx.db.transaction():  # blocked, audited and closed together
-        await ctx.repos.people.set_blocked(resident, True)
-        await ctx.repos.audit.record(ctx.person.id, "blocked", case.id, ctx.now(), claimant)
-        if case.is_open:
-            await close_case(ctx.services, case, ctx.person, Outcome.OTHER, "blocked")
+    await _cases(ctx).block(case, resident, ctx.person)
     t = room_translator(ctx.services)
     await ctx.reply(
         t._(
@@ -321,9 +288,7 @@ async def block_confirmed(ctx: Context, event: Incoming, named: Ref) -> None:
 )
 async def unblock(ctx: Context, event: Incoming) -> None:
     case, resident = await _case_with_resident(ctx, _number(event.args))
-    async with ctx.db.transaction():
-        await ctx.repos.people.set_blocked(resident, False)
-        await ctx.repos.audit.record(ctx.person.id, "unblocked", case.id, ctx.now())
+    await _cases(ctx).unblock(case, resident, ctx.person)
     await ctx.reply(
         ctx._("The resident of case #{number} is unblocked.").format(number=case.id), ephemeral=True
     )
@@ -333,11 +298,7 @@ async def _answer(ctx: Context, case: Case, text: str, event: Incoming) -> None:
     """A liaison's message for a case: an internal note, or a reply to the resident."""
     prefix = ctx.config.escalation.note_prefix
     if prefix and text.lower().startswith(prefix.lower()):
-        note = text[len(prefix) :].strip()
-        await ctx.repos.cases.add_message(
-            case.id, MessageKind.NOTE, ctx.person.id, note, None, ctx.now()
-        )
-        await ctx.repos.audit.record(ctx.person.id, "noted", case.id, ctx.now())
+        await _cases(ctx).note(case, ctx.person, text[len(prefix) :].strip())
         await ctx.reply(ctx._("Note saved. It was not sent to the resident."), ephemeral=True)
         return
     attachment = event.attachments[0] if event.attachments else None
@@ -356,16 +317,13 @@ async def _answer(ctx: Context, case: Case, text: str, event: Incoming) -> None:
             ctx._("Please write a message, or send a photo or a document."), ephemeral=True
         )
         return
-    if case.claimed_by is None:
-        await ctx.repos.cases.claim(case.id, ctx.person.id, ctx.now())
-        await ctx.repos.audit.record(ctx.person.id, "claimed", case.id, ctx.now(), "by reply")
     # Typed in a room, the answer is already there for everyone in it to read.
     typed_in = (
         Recipient(event.platform, event.chat_id, event.thread_id)
         if event.kind is EventKind.TEXT and not event.is_private
         else None
     )
-    await relay_from_liaison(ctx.services, case, ctx.person, text, attachment, typed_in)
+    await _cases(ctx).answer(case, ctx.person, text, attachment, typed_in)
 
 
 @router.command("reply", N_("Answer a case: /reply number message"), roles=STAFF)
@@ -465,10 +423,10 @@ async def snippet(ctx: Context, event: Incoming) -> None:
         case = await _open_case(ctx, _number(parts[0]))
         parts = parts[1:]
     if case is None or not parts:
-        names = ", ".join(await ctx.repos.snippets.names()) or "—"
+        names = ", ".join(await _cases(ctx).snippet_names()) or "—"
         await ctx.reply(ctx._("Saved replies: {names}").format(names=names), ephemeral=True)
         return
-    body = await ctx.repos.snippets.get(parts[0].lower(), case.lang, ctx.config.bot.default_locale)
+    body = await _cases(ctx).snippet(parts[0].lower(), case.lang)
     if body is None:
         await ctx.reply(ctx._("There is no saved reply with that name."), ephemeral=True)
         return
@@ -488,22 +446,20 @@ async def snippet_set(ctx: Context, event: Incoming) -> None:
             ctx._("Write /snippet_set, a name, a language code, then the text."), ephemeral=True
         )
         return
-    await ctx.repos.snippets.put(parts[0].lower(), parts[1], parts[2])
-    await ctx.repos.audit.record(ctx.person.id, "snippet", None, ctx.now(), parts[0].lower())
+    await _cases(ctx).save_snippet(ctx.person, parts[0].lower(), parts[1], parts[2])
     await ctx.reply(ctx._("Saved."), ephemeral=True)
 
 
 @router.command("cases", N_("Open cases (staff)"), roles=STAFF)
 async def list_cases(ctx: Context, event: Incoming) -> None:
-    cases = await ctx.repos.cases.list_open()
+    cases = await _cases(ctx).open_cases()
     lines = [ctx._("Your liaison code: {code}").format(code=liaison_code(ctx.services, ctx.person))]
     if not cases:
         lines.append(ctx._("No open cases."))
     for case in cases:
-        owner = await ctx.repos.people.get(case.claimed_by) if case.claimed_by else None
+        owner = await _cases(ctx).claimant(case)
         lines.append(
-            f"#{case.id} · {who(ctx.t, case)} · {case.lang} · "
-            + (liaison_label(ctx.services, owner) if owner else ctx._("unclaimed"))
+            f"#{case.id} · {who(ctx.t, case)} · {case.lang} · " + (owner or ctx._("unclaimed"))
         )
     await ctx.reply("\n".join(lines), ephemeral=True)
 
@@ -512,7 +468,7 @@ async def list_cases(ctx: Context, event: Incoming) -> None:
 async def show_name(ctx: Context, event: Incoming) -> None:
     """/showname Ana: residents see 'Ana' instead of 'Liaison'; /showname alone undoes it."""
     name = event.args.strip()[:40] or None
-    await ctx.repos.people.set_public_name(ctx.person.id, name)
+    await _cases(ctx).set_public_name(ctx.person, name)
     if name:
         await ctx.reply(
             ctx._("Residents will see your answers as from {name}.").format(name=name),

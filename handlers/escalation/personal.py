@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bot.core.context import Context
-from handlers.escalation.service import close_case
+from handlers.escalation.service import Escalation
 from storage.cases import MessageKind, Outcome
 
 
@@ -13,7 +13,7 @@ class CaseRecords:
     closed (as withdrawn) before erasure, so liaisons are told it ended."""
 
     async def describe(self, ctx: Context) -> list[str]:
-        cases = await ctx.repos.cases.of_person(ctx.person.id)
+        cases = await ctx.feature(Escalation).of_person(ctx.person.id)
         if not cases:
             return ["• " + ctx._("Conversations with a liaison: none.")]
         lines = []
@@ -23,7 +23,7 @@ class CaseRecords:
                 "• "
                 + ctx._("Conversation #{number} ({state}):").format(number=case.id, state=state)
             )
-            for message in await ctx.repos.cases.messages(case.id):
+            for message in await ctx.feature(Escalation).messages(case.id):
                 if message.kind is MessageKind.NOTE or message.body is None:
                     continue
                 author = ctx._("You") if message.kind is MessageKind.RESIDENT else ctx._("Liaison")
@@ -31,6 +31,7 @@ class CaseRecords:
         return lines
 
     async def before_erase(self, ctx: Context) -> None:
-        open_case = await ctx.repos.cases.open_for_person(ctx.person.id)
+        cases = ctx.feature(Escalation)
+        open_case = await cases.open_for(ctx.person.id)
         if open_case is not None:
-            await close_case(ctx.services, open_case, ctx.person, Outcome.WITHDRAWN, None)
+            await cases.close(open_case, ctx.person, Outcome.WITHDRAWN, None)

@@ -37,15 +37,7 @@ from handlers.escalation.buttons import (
     StoryForm,
 )
 from handlers.escalation.personal import CaseRecords
-from handlers.escalation.service import (
-    close_case,
-    next_office_opening,
-    open_case,
-    relay_from_resident,
-    room_translator,
-    to_liaisons,
-    who,
-)
+from handlers.escalation.service import Escalation, NewCase, next_office_opening
 from storage.cases import Case, Outcome
 
 router = Router("escalation.resident")
@@ -100,6 +92,10 @@ QUOTE_CHARS = 200
 SCORES = range(1, 6)
 
 
+def _cases(ctx: Context) -> Escalation:
+    return ctx.feature(Escalation)
+
+
 async def _say(
     ctx: Context, text: str, rows: list[list[Button]] | tuple[tuple[Button, ...], ...] = ()
 ) -> None:
@@ -147,7 +143,7 @@ async def talk_to_person(ctx: Context, event: Incoming) -> None:
     if ctx.person.blocked:
         await _say(ctx, ctx._("Thank you. Your message has been received."))
         return
-    open_case_now = await ctx.repos.cases.open_for_person(ctx.person.id)
+    open_case_now = await _cases(ctx).open_for(ctx.person.id)
     if open_case_now is not None:
         await _say(
             ctx,
@@ -280,20 +276,21 @@ async def _open(
     defaulted: bool,
 ) -> None:
     """Open the case (or add to the one already open) and tell the resident what happens."""
-    existing = await ctx.repos.cases.open_for_person(ctx.person.id)
+    existing = await _cases(ctx).open_for(ctx.person.id)
     await ctx.clear_state()
     if existing is not None:
-        await relay_from_resident(ctx.services, existing, text, attachment)
+        await _cases(ctx).relay_from_resident(existing, text, attachment)
         await _say(ctx, ctx._("Received. Your message was passed on to the liaison."))
         return
-    case = await open_case(
-        ctx.services,
-        ctx.person,
-        _written_in(ctx, text),
-        anonymous,
-        None if anonymous else (event.display_name or None),
-        text,
-        attachment,
+    case = await _cases(ctx).open(
+        NewCase(
+            ctx.person,
+            _written_in(ctx, text),
+            anonymous,
+            None if anonymous else (event.display_name or None),
+            text,
+            attachment,
+        )
     )
     if event.is_private:
         thanks = ctx._(
@@ -325,15 +322,7 @@ async def show_name(ctx: Context, event: Incoming, named: Ref) -> None:
     name = event.display_name.strip()[:60]
     if case is None or not case.is_open or not name:
         raise StaleButton
-    await ctx.repos.cases.set_appearance(case.id, anonymous=False, shown_name=name)
-    await ctx.repos.audit.record(ctx.person.id, "shown name", case.id, ctx.now())
-    changed = await ctx.repos.cases.get(case.id)
-    assert changed is not None
-    room = room_translator(ctx.services)
-    notice = room._("Case #{number}: the resident now shows their name: {who}.").format(
-        number=case.id, who=who(room, changed)
-    )
-    await to_liaisons(ctx.services, changed, Outgoing(notice), "shown-name")
+    await _cases(ctx).show_name(case, ctx.person, name)
     await _say(ctx, ctx._("Done. The liaison now sees your name."))
 
 
@@ -361,7 +350,7 @@ async def _acceptable(ctx: Context, text: str, attachment: Attachment | None) ->
 
 async def _acknowledge_due(ctx: Context, case: Case) -> bool:
     """True unless the resident already wrote to this case within `ACK_EVERY`."""
-    messages = await ctx.repos.cases.messages(case.id)
+    messages = await _cases(ctx).messages(case.id)
     theirs = [m.created_at for m in messages if m.author_id == case.person_id]
     return not theirs or ctx.now() - max(theirs) >= ACK_EVERY
 
@@ -374,14 +363,14 @@ async def relay_open_case(ctx: Context, event: Incoming) -> bool:
     if ctx.person.blocked:
         await _say(ctx, ctx._("Thank you. Your message has been received."))
         return True
-    case = await ctx.repos.cases.open_for_person(ctx.person.id)
+    case = await _cases(ctx).open_for(ctx.person.id)
     if case is None:
         return False
     text = event.text.strip()
     attachment = event.attachments[0] if event.attachments else None
     if await _acceptable(ctx, text, attachment):
         acknowledge = await _acknowledge_due(ctx, case)
-        await relay_from_resident(ctx.services, case, text, attachment)
+        await _cases(ctx).relay_from_resident(case, text, attachment)
         if acknowledge:
             await _say(ctx, ctx._("Received. Your message was passed on to the liaison."))
     return True
@@ -389,7 +378,7 @@ async def relay_open_case(ctx: Context, event: Incoming) -> bool:
 
 async def _own_case(ctx: Context, case_id: int) -> Case | None:
     """The case a resident's button names, only if it really is theirs."""
-    case = await ctx.repos.cases.get(case_id)
+    case = await _cases(ctx).get(case_id)
     if case is None or case.person_id != ctx.person.id:
         return None
     return case
@@ -432,7 +421,7 @@ async def withdraw_confirmed(ctx: Context, event: Incoming, named: Ref) -> None:
     if case is None or not case.is_open:
         await _say(ctx, ctx._("This conversation is already closed."))
         return
-    await close_case(ctx.services, case, ctx.person, Outcome.WITHDRAWN, None)
+    await _cases(ctx).close(case, ctx.person, Outcome.WITHDRAWN, None)
 
 
 @router.button(KEEP_OPEN)
@@ -443,7 +432,7 @@ async def keep_open(ctx: Context, event: Incoming, _: Ref) -> None:
 @router.on_cancel()
 async def withdraw_open_case(ctx: Context) -> bool:
     """/cancel while a case is open asks whether to close it (True: a case was open)."""
-    case = await ctx.repos.cases.open_for_person(ctx.person.id)
+    case = await _cases(ctx).open_for(ctx.person.id)
     if case is None:
         return False
     await _ask_to_close(ctx, case)
@@ -455,7 +444,7 @@ async def rate(ctx: Context, event: Incoming, rating: CaseRating) -> None:
     case = await _own_case(ctx, rating.case_id)
     if case is None or case.is_open or rating.score not in SCORES:
         raise StaleButton
-    await ctx.repos.cases.rate(case.id, rating.score)
+    await _cases(ctx).rate(case, rating.score)
     await _say(ctx, ctx._("Thank you. Your answer helps us improve."))
 
 
@@ -475,20 +464,10 @@ async def reopen(ctx: Context, event: Incoming, named: Ref) -> None:
             ctx._("This conversation can no longer be reopened. Send /human to start a new one."),
         )
         return
-    if await ctx.repos.cases.open_for_person(ctx.person.id) is not None:
+    if await _cases(ctx).open_for(ctx.person.id) is not None:
         await _say(ctx, ctx._("You already have an open conversation. Just write here."))
         return
-    await ctx.repos.cases.reopen(case.id)
-    await ctx.repos.audit.record(ctx.person.id, "reopened", case.id, ctx.now())
-    reopened = await ctx.repos.cases.get(case.id)
-    assert reopened is not None
-    room = ctx.services.languages.translator(ctx.config.bot.default_locale)
-    await to_liaisons(
-        ctx.services,
-        reopened,
-        Outgoing(room._("Case #{number} was reopened by the resident.").format(number=case.id)),
-        f"reopened:{ctx.now().timestamp()}",
-    )
+    await _cases(ctx).reopen(case, ctx.person)
     await _say(
         ctx,
         ctx._("Your conversation #{number} is open again. Write your message.").format(

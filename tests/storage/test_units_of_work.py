@@ -16,7 +16,7 @@ import pytest
 from bot.app import App
 from bot.core.events import Outgoing
 from bot.core.ports import Recipient
-from handlers.escalation import rooms, service
+from handlers.escalation import rooms
 from storage.database import Database
 from storage.people import Role
 from tests.support.app import AppFactory, make_config
@@ -292,7 +292,7 @@ async def test_a_crash_after_the_commit_leaves_a_whole_case_whose_card_reaches_t
     async def crash(*args: object) -> None:
         raise Crash("after the commit")
 
-    monkeypatch.setattr(service, "open_case_threads", crash)
+    monkeypatch.setattr(rooms.Rooms, "open_threads", crash)
     resident = await _opening(app, "rania")
     await resident.send("الشرطة أوقفتني بدون سبب")
     person = await app.services.repos.people.find("console", "rania")
