@@ -31,6 +31,7 @@ from bot.scheduler import Scheduler
 from handlers import JOBS, ROUTERS
 from handlers.abuse import FloodGuard, length_guard
 from handlers.escalation.service import Escalation
+from handlers.meetings.audiences import SubscriberAudiences
 from handlers.meetings.broadcast import SendJobs
 from storage.cases import AuditLog, CaseRepository, SnippetRepository
 from storage.conversations import ConversationRepository
@@ -156,6 +157,7 @@ async def build_app(
     outbox = Outbox(repos.outbox, db, clock)
     instance = instance_name()
     languages = languages or build_languages(config)
+    platforms = platforms_view(config)
     services = Services(
         config=config,
         db=db,
@@ -165,7 +167,8 @@ async def build_app(
         hasher=Hasher(key),
         clock=clock,
         knowledge=knowledge or KnowledgeBase(config),
-        platforms=platforms_view(config),
+        audiences=SubscriberAudiences(config, platforms, repos.subscriptions),
+        platforms=platforms,
     )
     services.features.add(
         Escalation(

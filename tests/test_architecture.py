@@ -152,3 +152,24 @@ def _allowed(path: Path, module: str) -> bool:
         ("telegram.py", "bot.delivery"),
         ("discord.py", "bot.delivery.pacing"),
     }
+
+
+# Feature packages reach each other only through what `bot/core` publishes (audiences,
+# cancel hooks, personal data), so each can change without the others.
+FEATURE_PACKAGES = ("escalation", "meetings", "polls")
+# Still direct: a new subscriber is offered the open polls at once.
+FEATURE_IMPORTS_ALLOWED = frozenset({("meetings", "handlers.polls.delivery")})
+
+
+def test_feature_packages_do_not_import_each_other() -> None:
+    """Polls reach the subscribers through `bot.core.audiences`, not through meetings."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {module}"
+        for feature in FEATURE_PACKAGES
+        for path in sorted((ROOT / "handlers" / feature).rglob("*.py"))
+        for module in _imported_modules(path)
+        if module.startswith(tuple(f"handlers.{other}" for other in FEATURE_PACKAGES))
+        and not module.startswith(f"handlers.{feature}")
+        and (feature, module) not in FEATURE_IMPORTS_ALLOWED
+    ]
+    assert offenders == []

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.core.audiences import Audiences
 from bot.core.clock import Clock
 from bot.core.events import Button, Incoming, Outgoing
 from bot.core.features import Features
@@ -80,6 +81,8 @@ class Services:
     hasher: Hasher
     clock: Clock
     knowledge: KnowledgeBase
+    # Who broadcasts reach (meetings keeps the subscriptions; polls reach the same people).
+    audiences: Audiences
     # Filled by the dispatcher as routers are included; read by /help and platform menus.
     menu: list[MenuEntry] = field(default_factory=list)
     # Rooms and capabilities of the platforms, by the neutral names features use.

@@ -15,11 +15,12 @@ version's pending rows and jobs and queues new ones.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.audiences import Audience
 from bot.core.context import Services
 from bot.core.events import Attachment, Button, Outgoing
 from bot.core.payloads import ButtonSpec, Payload
@@ -27,8 +28,14 @@ from bot.core.ports import Recipient
 from bot.i18n import Translator
 from bot.outbox import Queued
 from handlers.meetings import native
+from handlers.meetings.audiences import (
+    after_quiet_hours,
+    channel_audiences,
+    pages,
+    person_audience,
+)
 from handlers.meetings.calendar import meeting_ics
-from storage.meetings import PAGE, Meeting, MeetingStatus, Rsvp, Series, Subscriber
+from storage.meetings import Meeting, MeetingStatus, Rsvp, Series, Subscriber
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,43 +57,6 @@ class Notice:
     REMIND = "remind"
     CHANGE = "change"
     CANCEL = "cancel"
-
-
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """Who hears about a meeting, in which language and time zone."""
-
-    person_id: int | None
-    recipient: Recipient
-    lang: str
-    zone: ZoneInfo
-
-
-def _zone(services: Services, subscriber_zone: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(subscriber_zone or services.config.bot.timezone)
-    except (KeyError, ValueError):
-        return ZoneInfo(services.config.bot.timezone)
-
-
-def person_audience(services: Services, subscriber: Subscriber) -> Audience:
-    lang = subscriber.locale or services.config.bot.default_locale
-    return Audience(
-        subscriber.person_id,
-        Recipient(subscriber.platform, subscriber.platform_user_id, None, subscriber.person_id),
-        lang,
-        _zone(services, subscriber.timezone),
-    )
-
-
-def channel_audiences(services: Services) -> list[Audience]:
-    """Announcement rooms, in the bot's default language."""
-    config = services.config
-    zone = ZoneInfo(config.bot.timezone)
-    return [
-        Audience(None, Recipient(room.platform, room.chat_id), config.bot.default_locale, zone)
-        for room in services.platforms.announcement_rooms
-    ]
 
 
 def meeting_text(t: Translator, meeting: Meeting, zone: ZoneInfo, heading: str) -> str:
@@ -165,32 +135,9 @@ def render(
     return Outgoing(text, buttons, ics, rtl=t.is_rtl)
 
 
-def _clock(value: str) -> time:
-    """ "21:00" from config; int() also reads Arabic-Indic digits ("٢١:٠٠"), which the
-    settings check lets through, so a Publish never fails on them."""
-    hours, _, minutes = value.partition(":")
-    return time(int(hours), int(minutes or 0))
-
-
-def after_quiet_hours(services: Services, zone: ZoneInfo, moment: datetime) -> datetime:
-    """The same moment, or the end of the person's quiet hours if it falls inside them."""
-    settings = services.config.meetings
-    start = _clock(settings.quiet_start)
-    end = _clock(settings.quiet_end)
-    local = moment.astimezone(zone)
-    now_t = local.time()
-    inside = (start <= now_t or now_t < end) if start > end else (start <= now_t < end)
-    if not inside:
-        return moment
-    morning = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
-    if morning <= local:
-        morning += timedelta(days=1)
-    return morning
-
-
 def send_time(services: Services, zone: ZoneInfo, meeting: Meeting, at: datetime) -> datetime:
     """Quiet hours delay a non-urgent message, unless the meeting would have begun by then."""
-    delayed = after_quiet_hours(services, zone, at)
+    delayed = after_quiet_hours(services.config, zone, at)
     return at if delayed >= meeting.starts_at else delayed
 
 
@@ -232,23 +179,6 @@ class _Renderer:
 def broadcast_id(meeting: Meeting, kind: str) -> str:
     """The outbox broadcast id of one kind of notice for one version of a meeting."""
     return f"meeting:{meeting.id}:v{meeting.version}:{kind}"
-
-
-async def pages(
-    read: Callable[[int], Awaitable[list[Subscriber]]],
-) -> AsyncIterator[list[Subscriber]]:
-    """Walk an audience a page at a time (`read(after)` gives the people after that person
-    id), letting other tasks run between pages: queueing 100,000 people never holds the
-    event loop for more than one page's work."""
-    after = 0
-    while True:
-        page = await read(after)
-        if page:
-            yield page
-        if len(page) < PAGE:
-            return
-        after = page[-1].person_id
-        await asyncio.sleep(0)
 
 
 class Notices:
@@ -329,12 +259,12 @@ async def _notify(
         people = [s for s in page if s.person_id not in skip]
         if record is not None:
             await services.repos.meetings.add_recipients(record.id, [s.person_id for s in people])
-        count += await notices.queue([person_audience(services, s) for s in people])
+        count += await notices.queue([person_audience(services.config, s) for s in people])
     if record is not None:
         await services.repos.meetings.add_recipients(record.id, sorted(going_ids))
-    audiences = [person_audience(services, s) for s in going]
+    audiences = [person_audience(services.config, s) for s in going]
     if channels:
-        audiences += channel_audiences(services)
+        audiences += channel_audiences(services.config, services.platforms)
     return count + await notices.queue(audiences)
 
 
@@ -493,6 +423,6 @@ async def catch_up(services: Services, person_id: int) -> int:
             continue
         await repos.meetings.add_recipients(meeting.id, [person_id])
         told += await queue(
-            services, [person_audience(services, subscriber)], meeting, Notice.ANNOUNCE
+            services, [person_audience(services.config, subscriber)], meeting, Notice.ANNOUNCE
         )
     return told

@@ -11,19 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.audiences import Audience
 from bot.core.context import Services
 from bot.core.events import Attachment, Outgoing
 from bot.core.payloads import ButtonSpec, Payload
 from bot.core.ports import Recipient
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.outbox import Queued
-from handlers.meetings.broadcast import (
-    Audience,
-    after_quiet_hours,
-    channel_audiences,
-    pages,
-    person_audience,
-)
 from handlers.polls.chart import ChartBar, ChartText, distribution_png, trend_png
 from handlers.polls.results import (
     MIN_N_DISCLOSE,
@@ -98,8 +92,8 @@ def poll_message(t: Translator, poll: Poll) -> Outgoing:
 async def send_poll(services: Services, poll: Poll, to_channels: bool) -> int:
     """Queue the poll for its audience, skipping people it would be wrong to ask now.
 
-    The audience is walked a page at a time (see `handlers.meetings.broadcast.pages`) in
-    one transaction; who must not be asked is read once for the whole poll, not per person.
+    The audience is walked a page at a time (`bot.core.audiences.Audiences`) in one
+    transaction; who must not be asked is read once for the whole poll, not per person.
     """
     repos = services.repos
     quiet = await repos.cases.people_with_open_cases() | await repos.knowledge.urgent_viewers(
@@ -108,14 +102,10 @@ async def send_poll(services: Services, poll: Poll, to_channels: bool) -> int:
     queue = _PollQueue(services, poll)
     sent = 0
     async with services.db.transaction():
-        async for page in pages(
-            lambda after: repos.subscriptions.audience(poll.audience_tags, after)
-        ):
-            sent += await queue.add(
-                [person_audience(services, s) for s in page if s.person_id not in quiet]
-            )
+        async for page in services.audiences.subscribers(poll.audience_tags):
+            sent += await queue.add([a for a in page if a.person_id not in quiet])
         if to_channels:
-            sent += await queue.add(channel_audiences(services))
+            sent += await queue.add(services.audiences.rooms())
     return sent
 
 
@@ -210,7 +200,7 @@ def closing_soon(
     due = poll.closes_at - timedelta(hours=services.config.polls.closing_soon_hours)
     if due <= now:
         return None  # the poll itself has only just arrived: no reminder needed
-    send_at = after_quiet_hours(services, zone, due)
+    send_at = services.audiences.after_quiet_hours(zone, due)
     if send_at >= poll.closes_at:
         return None
     return Queued(
@@ -233,7 +223,7 @@ def reaches(poll: Poll, tags: tuple[str, ...] | None) -> bool:
 
 async def polls_for(services: Services, person: Person) -> list[Poll]:
     """Open polls this person may answer now."""
-    tags = await services.repos.subscriptions.tags_of(person.id)
+    tags = await services.audiences.tags_of(person.id)
     return [p for p in await services.repos.polls.open_at(services.clock()) if reaches(p, tags)]
 
 

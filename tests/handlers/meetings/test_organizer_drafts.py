@@ -54,9 +54,7 @@ async def test_a_time_read_wrong_is_written_again_then_the_draft_is_dropped(
 
 
 @pytest.mark.parametrize("lang", ORGANIZER_LANGUAGES)
-async def test_answers_button_counts_who_is_coming(
-    app: App, clock: FakeClock, lang: str
-) -> None:
+async def test_answers_button_counts_who_is_coming(app: App, clock: FakeClock, lang: str) -> None:
     """Residents answer the announcement; the organizer's Answers button shows the tally."""
     clock.now = BEFORE_DST_END
     olga, sender = await meeting_people(app)
