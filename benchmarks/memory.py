@@ -126,7 +126,7 @@ async def typical_reads(app: Any) -> dict[str, Any]:
         Incoming("telegram", resident, resident, EventKind.COMMAND, command="meetings"), collect
     )
     meetings_listed = len(replies)
-    poll = await app.services.repos.polls.get(POLLS)
+    poll = await app.repos.polls.get(POLLS)
     assert poll is not None
     results = await poll_results(app.services, poll)
     for lang, question in QUESTIONS:

@@ -52,7 +52,7 @@ async def main() -> dict[str, float]:
 async def run(app: App) -> dict[str, float]:
     services = app.services
     now = services.clock()
-    poll = await services.repos.polls.create(
+    poll = await app.repos.polls.create(
         Poll(0, "T1", now - timedelta(minutes=1), now + timedelta(days=7)), None
     )
     rng = random.Random(7)
@@ -76,7 +76,7 @@ async def run(app: App) -> dict[str, float]:
     await asyncio.gather(*(answer(p, (final[p] + 1) % 11) for p in changers))
     elapsed = time.perf_counter() - started
 
-    responses = await services.repos.polls.responses(poll.id)
+    responses = await app.repos.polls.responses(poll.id)
     stored = sum(r.count for r in responses)
     expected: dict[int, int] = {}
     for value in final.values():
@@ -87,7 +87,7 @@ async def run(app: App) -> dict[str, float]:
         max(0, stored - PEOPLE) + sum(abs(counted.get(v, 0) - n) for v, n in expected.items()) // 2
     )
 
-    large = await services.repos.polls.create(
+    large = await app.repos.polls.create(
         Poll(0, "T1", now - timedelta(minutes=1), now + timedelta(days=7)), None
     )
     rows = [

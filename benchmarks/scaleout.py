@@ -82,7 +82,7 @@ async def prepare(folder: Path, url: str, subscribers: int) -> float:
     try:
         now = app.services.clock()
         await add_subscribers(app.db, subscribers, now)
-        meeting = await app.services.repos.meetings.create(
+        meeting = await app.repos.meetings.create(
             Meeting(
                 0,
                 "Community safety meeting",

@@ -16,7 +16,7 @@ from bot.config import (
     StartupError,
 )
 from bot.core.clock import Clock, system_clock
-from bot.core.context import Repositories, Services
+from bot.core.context import Services
 from bot.core.dispatcher import Dispatcher
 from bot.delivery.retries import Sleep
 from bot.delivery.service import Delivery
@@ -30,30 +30,32 @@ from bot.privacy import Hasher, load_or_create_key
 from bot.scheduler import Scheduler
 from handlers import JOBS, ROUTERS
 from handlers.abuse import FloodGuard, length_guard
+from handlers.broadcast_progress import DeliveryCounts
 from handlers.escalation.service import Escalation
 from handlers.meetings.audiences import SubscriberAudiences
 from handlers.meetings.broadcast import SendJobs
-from storage.cases import AuditLog, CaseRepository, SnippetRepository
-from storage.conversations import ConversationRepository
+from handlers.meetings.service import Meetings
+from handlers.polls.service import Polls
+from handlers.privacy import Privacy
+from handlers.profiles import Profiles
+from handlers.reading import Reading
 from storage.database import Database, StorageError, open_database
 from storage.instance_lock import InstanceLock, hold_instance_lock
-from storage.knowledge import KnowledgeRepository
-from storage.leases import LeaseRepository, instance_name
-from storage.meetings import MeetingRepository, SubscriptionRepository
+from storage.leases import instance_name
 from storage.migrations_runner import migrate
-from storage.outbox import OutboxRepository
-from storage.people import PeopleRepository
-from storage.polls import PollRepository
-from storage.privacy import PrivacyRepository
+from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
 class App:
-    """Everything a running bot holds; platforms attach to `dispatcher` and `delivery`."""
+    """Everything a running bot holds; platforms attach to `dispatcher` and `delivery`.
+    `repos` is for the operator's tools (CLI, metrics); features get theirs from
+    `_wire_features`."""
 
     db: Database
+    repos: Repositories
     services: Services
     dispatcher: Dispatcher
     delivery: Delivery
@@ -141,28 +143,16 @@ async def build_app(
     `sleep` is what a direct reply's backoff waits with (tests move their clock instead)."""
     key = load_or_create_key(config.privacy.hash_key, Path(config.privacy.hash_key_path))
     db = await _open_storage(config, clock)
-    repos = Repositories(
-        people=PeopleRepository(db),
-        conversations=ConversationRepository(db),
-        outbox=OutboxRepository(db),
-        knowledge=KnowledgeRepository(db),
-        cases=CaseRepository(db),
-        audit=AuditLog(db),
-        snippets=SnippetRepository(db),
-        privacy=PrivacyRepository(db),
-        meetings=MeetingRepository(db),
-        subscriptions=SubscriptionRepository(db),
-        polls=PollRepository(db),
-    )
+    repos = Repositories.over(db)
     outbox = Outbox(repos.outbox, db, clock)
     instance = instance_name()
     languages = languages or build_languages(config)
     platforms = platforms_view(config)
     services = Services(
         config=config,
-        db=db,
         languages=languages,
-        repos=repos,
+        people=repos.people,
+        conversations=repos.conversations,
         outbox=outbox,
         hasher=Hasher(key),
         clock=clock,
@@ -170,7 +160,38 @@ async def build_app(
         audiences=SubscriberAudiences(config, platforms, repos.subscriptions),
         platforms=platforms,
     )
-    services.features.add(
+    _wire_features(services, db, repos)
+    dispatcher = Dispatcher(services)
+    dispatcher.include(*ROUTERS)
+    dispatcher.guards.extend((FloodGuard(config.abuse), length_guard))
+    rows = OutboxDispatcher(
+        repos.outbox,
+        repos.people,
+        outbox,
+        clock,
+        services.metrics,
+        holder=instance,
+        leases=repos.leases,
+    )
+    delivery = Delivery(
+        rows, outbox, repos.people, services.metrics, services.hasher, clock, sleep=sleep
+    )
+    delivery.register(SendJobs(services), None)  # meeting send jobs, expanded when due
+    return App(
+        db=db,
+        repos=repos,
+        services=services,
+        dispatcher=dispatcher,
+        delivery=delivery,
+        scheduler=Scheduler(services, repos.leases, JOBS, instance),
+    )
+
+
+def _wire_features(services: Services, db: Database, repos: Repositories) -> None:
+    """Give each feature its service and the repositories it owns; nothing else in the
+    bot holds a repository on a feature's behalf."""
+    features = services.features
+    features.add(
         Escalation(
             services,
             db,
@@ -182,26 +203,9 @@ async def build_app(
             repos.outbox,
         )
     )
-    dispatcher = Dispatcher(services)
-    dispatcher.include(*ROUTERS)
-    dispatcher.guards.extend((FloodGuard(config.abuse), length_guard))
-    rows = OutboxDispatcher(
-        repos.outbox,
-        repos.people,
-        outbox,
-        clock,
-        services.metrics,
-        holder=instance,
-        leases=LeaseRepository(db),
-    )
-    delivery = Delivery(
-        rows, outbox, repos.people, services.metrics, services.hasher, clock, sleep=sleep
-    )
-    delivery.register(SendJobs(services), None)  # meeting send jobs, expanded when due
-    return App(
-        db=db,
-        services=services,
-        dispatcher=dispatcher,
-        delivery=delivery,
-        scheduler=Scheduler(services, JOBS, instance),
-    )
+    features.add(Meetings(db, repos.meetings, repos.subscriptions, repos.outbox))
+    features.add(Polls(db, repos.polls, repos.people, repos.outbox, repos.cases, repos.knowledge))
+    features.add(Profiles(services, db, repos.people, repos.audit))
+    features.add(Privacy(db, repos.privacy))
+    features.add(Reading(repos.knowledge))
+    features.add(DeliveryCounts(repos.outbox))

@@ -13,10 +13,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.config import Config, StartupError, load_config
+from bot.core.people import Role
 from bot.logging_setup import configure_logging
 from bot.ops.backend import BackendKind, storage_backend
 from bot.platforms.registry import PLATFORMS, local_platform
-from storage.people import Role
 
 EXIT_CONFIG = 2
 # Commands that only read: they must never create a database (or a key) where none is.
@@ -255,20 +255,20 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
 async def _roles(config: Config, action: str, identity: str | None, role: str | None) -> int:
     """Grant or revoke staff roles from the server's shell; audited like the chat command."""
     from bot.app import build_app
-    from handlers.admin import change_role
+    from handlers.profiles import Profiles
 
     app = await build_app(config)
     try:
         if action == "list":
             for staff_role in (Role.ADMIN, Role.ORGANIZER, Role.LIAISON):
-                for staff in await app.services.repos.people.with_role(staff_role):
+                for staff in await app.repos.people.with_role(staff_role):
                     print(f"{staff_role.value}\t{staff.platform}:{staff.platform_user_id}")
             return 0
         if not identity or (action == "grant" and not role):
             print("liaison roles: give platform:user_id (and a role to grant)", file=sys.stderr)
             return EXIT_CONFIG
         target = Role(role) if action == "grant" and role else Role.RESIDENT
-        if await change_role(app.services, None, identity, target) is None:
+        if await app.services.feature(Profiles).change_role(None, identity, target) is None:
             print(
                 "liaison roles: nobody with that id has written to the bot yet, "
                 "or it is an admin (admins come from config)",
@@ -288,7 +288,7 @@ async def _polls_export(config: Config, poll_id: int | None) -> int:
 
     app = await build_app(config)
     try:
-        polls = await app.services.repos.polls.latest(10_000)
+        polls = await app.repos.polls.latest(10_000)
         chosen = [p for p in sorted(polls, key=lambda p: p.id) if poll_id in (None, p.id)]
         sys.stdout.write(await results_csv(app.services, chosen))
     finally:
@@ -311,7 +311,7 @@ async def _watch_broadcasts(config: Config) -> int:
 
     app = await build_app(config)
     try:
-        await watch_broadcasts(app.services.repos.outbox, Console(), WATCH_INTERVAL_S)
+        await watch_broadcasts(app.repos.outbox, Console(), WATCH_INTERVAL_S)
     finally:
         await app.close()
     return 0
@@ -324,7 +324,7 @@ async def _print_broadcasts(config: Config) -> int:
 
     app = await build_app(config)
     try:
-        progress = await app.services.repos.outbox.broadcasts()
+        progress = await app.repos.outbox.broadcasts()
     finally:
         await app.close()
     if not progress:

@@ -9,9 +9,9 @@ from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock
 from bot.core.context import MenuEntry
 from bot.core.events import Incoming, Outgoing
+from bot.core.people import Role
 from bot.core.ports import CalendarPublisher, Recipient, Responder, Sender, ThreadOpener
 from bot.i18n import Languages
-from storage.people import Role
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -71,7 +71,7 @@ class AppHost:
     async def sign_in(self, platform: str, user_id: str, role: Role | None) -> None:
         if role is not None and not self._services.platforms.is_local(platform):
             raise PermissionError("a role is only taken as given at the operator's machine")
-        people = self._services.repos.people
+        people = self._services.people
         person = await people.upsert_seen(platform, user_id, None, self._services.clock())
         if role is not None and person.role is not role:
             await people.set_role(person.id, role)

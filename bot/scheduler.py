@@ -35,9 +35,17 @@ LEASE_SHARE = 0.9
 class JobRunner:
     """Runs one job for this instance, at most once per period across instances."""
 
-    def __init__(self, services: Services, holder: str, name: str, job: Job, seconds: int):
+    def __init__(
+        self,
+        services: Services,
+        leases: LeaseRepository,
+        holder: str,
+        name: str,
+        job: Job,
+        seconds: int,
+    ):
         self._services = services
-        self._leases = LeaseRepository(services.db)
+        self._leases = leases
         self._holder = holder
         self._name = name
         self._job = job
@@ -66,12 +74,18 @@ class JobRunner:
 
 
 class Scheduler:
-    def __init__(self, services: Services, jobs: tuple[PeriodicJob, ...], holder: str) -> None:
+    def __init__(
+        self,
+        services: Services,
+        leases: LeaseRepository,
+        jobs: tuple[PeriodicJob, ...],
+        holder: str,
+    ) -> None:
         self._scheduler = AsyncIOScheduler(timezone=services.config.bot.timezone)
         start = datetime.now(self._scheduler.timezone)
         for name, job, seconds in jobs:
             self._scheduler.add_job(
-                JobRunner(services, holder, name, job, seconds).run,
+                JobRunner(services, leases, holder, name, job, seconds).run,
                 "interval",
                 seconds=seconds,
                 id=name,

@@ -14,7 +14,7 @@ from collections import OrderedDict, deque
 from bot.config import AbuseSection
 from bot.core.context import Context
 from bot.core.events import EventKind, Incoming
-from storage.people import Role
+from bot.core.people import Role
 
 STAFF = (Role.LIAISON, Role.ORGANIZER)
 

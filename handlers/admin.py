@@ -6,39 +6,15 @@ change lands in the audit log.
 
 from __future__ import annotations
 
-from bot.core.context import Context, Services
+from bot.core.context import Context
 from bot.core.events import Incoming
+from bot.core.people import Role
 from bot.core.router import Router
 from bot.i18n import N_
 from handlers.common import ROLE_NAMES
-from storage.people import Person, Role
+from handlers.profiles import Profiles
 
 router = Router("admin")
-
-GRANTABLE = (Role.LIAISON, Role.ORGANIZER, Role.RESIDENT)
-
-
-async def find_person(services: Services, identity: str) -> Person | None:
-    platform, _, user_id = identity.strip().partition(":")
-    if not platform or not user_id:
-        return None
-    return await services.repos.people.find(platform.lower(), user_id)
-
-
-async def change_role(
-    services: Services, actor_id: int | None, identity: str, role: Role
-) -> Person | None:
-    """Set a person's role (never admin: admins come from config); None if unknown."""
-    if role not in GRANTABLE:
-        return None
-    person = await find_person(services, identity)
-    if person is None or person.role is Role.ADMIN:
-        return None
-    await services.repos.people.set_role(person.id, role)
-    await services.repos.audit.record(
-        actor_id, "role", None, services.clock(), f"{person.id}:{role.value}"
-    )
-    return person
 
 
 @router.command("whoami", N_("Show your account id (to give to an admin)"))
@@ -62,7 +38,7 @@ async def _grant_or_revoke(ctx: Context, event: Incoming, grant: bool) -> None:
         )
         return
     target = role if grant and role is not None else Role.RESIDENT
-    person = await change_role(ctx.services, ctx.person.id, parts[0], target)
+    person = await ctx.feature(Profiles).change_role(ctx.person.id, parts[0], target)
     if person is None:
         await ctx.reply(
             ctx._("Nobody with that id has written to the bot yet (or it is an admin).")
@@ -87,6 +63,6 @@ async def revoke(ctx: Context, event: Incoming) -> None:
 async def roles(ctx: Context, event: Incoming) -> None:
     lines = [ctx._("Staff:")]
     for role in (Role.ADMIN, Role.ORGANIZER, Role.LIAISON):
-        for person in await ctx.repos.people.with_role(role):
+        for person in await ctx.feature(Profiles).with_role(role):
             lines.append(f"{role.value}: {person.platform}:{person.platform_user_id}")
     await ctx.reply("\n".join(lines), private=True)

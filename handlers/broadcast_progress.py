@@ -11,10 +11,11 @@ from __future__ import annotations
 from bot.core.context import Context
 from bot.core.events import Button, Incoming, Outgoing, PayloadError
 from bot.core.payloads import ButtonSpec, Key
+from bot.core.people import Role
 from bot.core.router import Router
 from bot.i18n import Translator
 from bot.ops.progress import BroadcastProgress
-from storage.people import Role
+from storage.outbox import OutboxRepository
 
 SHOW = ButtonSpec("bcast.show", Key)
 REFRESH = ButtonSpec("bcast.refresh", Key)
@@ -22,6 +23,16 @@ REFRESH = ButtonSpec("bcast.refresh", Key)
 BAR_WIDTH = 10
 
 router = Router("broadcast_progress")
+
+
+class DeliveryCounts:
+    """How far a broadcast's delivery has come, read from the outbox (counts only)."""
+
+    def __init__(self, queued: OutboxRepository) -> None:
+        self._queued = queued
+
+    async def progress(self, broadcast_id: str) -> BroadcastProgress:
+        return BroadcastProgress.of(await self._queued.counts_by_status(broadcast_id))
 
 
 def progress_buttons(t: Translator, broadcast_id: str) -> list[list[Button]]:
@@ -53,8 +64,7 @@ def progress_message(t: Translator, broadcast_id: str, progress: BroadcastProgre
 
 async def _show(ctx: Context, broadcast: Key, edit: bool) -> None:
     broadcast_id = broadcast.key
-    counts = await ctx.repos.outbox.counts_by_status(broadcast_id)
-    progress = BroadcastProgress.of(counts)
+    progress = await ctx.feature(DeliveryCounts).progress(broadcast_id)
     if not broadcast_id or progress.total == 0:
         await ctx.reply(ctx._("Nothing has been queued for this announcement."))
         return

@@ -5,9 +5,9 @@ from __future__ import annotations
 from bot.config import LocalSection
 from bot.core.dispatcher import COMMAND_BUTTON, CommandName
 from bot.core.events import Button
+from bot.core.people import Role
 from bot.i18n import N_, Translator
 from bot.local_defaults import localized
-from storage.people import Role
 
 # Shown under every knowledge answer and in /about, word for word the same everywhere.
 DISCLAIMER = N_("General information, not legal advice. Laws differ by state, city and country.")

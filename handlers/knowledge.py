@@ -24,6 +24,7 @@ from bot.knowledge.verdict import REACH_A_PERSON_TOPIC, Verdict
 from handlers.common import DISCLAIMER, emergency_lines, main_menu
 from handlers.escalation.resident import remember_question
 from handlers.language import CHOOSE_LANGUAGE
+from handlers.reading import Reading
 from handlers.start import help_command
 
 router = Router("knowledge")
@@ -116,7 +117,7 @@ async def send_answer(ctx: Context, topic_id: str, t: Translator, emergency: boo
     )
     if urgent:
         ctx.services.metrics.urgent_answers.inc()
-    await ctx.repos.knowledge.record_view(ctx.person.id, topic.id, urgent, ctx.now())
+    await ctx.feature(Reading).viewed(ctx.person.id, topic.id, urgent, ctx.now())
     await ctx.reply("\n\n".join(parts), _answer_buttons(ctx, t, topic), rtl=t.is_rtl, private=True)
 
 
@@ -157,7 +158,7 @@ def _answer_buttons(ctx: Context, t: Translator, topic: Topic) -> list[list[Butt
 async def feedback(ctx: Context, event: Incoming, given: TopicFeedback) -> None:
     if ctx.services.knowledge.topic(given.topic_id, ctx.t.locale) is None:
         raise StaleButton
-    await ctx.repos.knowledge.count_feedback(given.topic_id, ctx.t.locale, helpful=given.helpful)
+    await ctx.feature(Reading).rated(given.topic_id, ctx.t.locale, helpful=given.helpful)
     await ctx.reply(ctx._("Thank you. Your answer helps us improve."))
 
 

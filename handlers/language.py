@@ -9,6 +9,7 @@ from bot.core.events import Button, Incoming
 from bot.core.payloads import ButtonSpec, Key
 from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_
+from handlers.profiles import Profiles
 
 router = Router("language")
 
@@ -32,7 +33,7 @@ async def language_chosen(ctx: Context, event: Incoming, chosen: Key) -> None:
     if code not in ctx.services.languages.codes:
         await ctx.reply(ctx._("That language is not available. Send /language to choose again."))
         return
-    await ctx.repos.people.set_locale(ctx.person.id, code)
+    await ctx.feature(Profiles).set_locale(ctx.person, code)
     ctx.t = ctx.services.languages.translator(code)
     await ctx.reply(
         ctx._("Done: I will speak {language} with you. Send /help to see what I can do.").format(
@@ -55,7 +56,7 @@ async def set_timezone(ctx: Context, event: Incoming) -> None:
             ).format(zone=current)
         )
         return
-    await ctx.repos.people.set_timezone(ctx.person.id, name)
+    await ctx.feature(Profiles).set_timezone(ctx.person, name)
     await ctx.reply(ctx._("Done: times will be shown in {zone}.").format(zone=name))
 
 

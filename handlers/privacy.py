@@ -17,7 +17,8 @@ from bot.core.payloads import ButtonSpec, NoPayload
 from bot.core.router import Router
 from bot.i18n import LANGUAGE_NAMES, N_
 from handlers.common import ROLE_NAMES
-from storage.privacy import RetentionCounts
+from storage.database import Database
+from storage.privacy import PrivacyRepository, RetentionCounts
 
 router = Router("privacy")
 log = logging.getLogger(__name__)
@@ -28,6 +29,34 @@ KEEP = ButtonSpec("forget.no", NoPayload)
 DELIVERED_KEPT = timedelta(days=7)
 # Viewed topics serve "what they read just before" and "no poll after an urgent answer".
 VIEWS_KEPT = timedelta(days=1)
+
+
+class Privacy:
+    """Erasure and retention: the only writers of the privacy repository."""
+
+    def __init__(self, db: Database, store: PrivacyRepository) -> None:
+        self._db = db
+        self._store = store
+
+    async def forget(self, ctx: Context) -> None:
+        """What features close first (their `before_erase`), then the erasure of the
+        person: one transaction, all or nothing."""
+        async with self._db.transaction():
+            for feature in ctx.services.published.personal_data:
+                await feature.before_erase(ctx)
+            await self._store.erase_person(ctx.person.id)
+
+    async def apply_retention(self, services: Services) -> RetentionCounts:
+        """Drop what the deployment keeps only for a while, as of now."""
+        now = services.clock()
+        privacy = services.config.privacy
+        async with self._db.transaction():
+            return await self._store.apply_retention(
+                closed_before=now - timedelta(days=privacy.closed_case_retention_days),
+                idle_before=now - timedelta(hours=privacy.conversation_expiry_hours),
+                delivered_before=now - DELIVERED_KEPT,
+                viewed_before=now - VIEWS_KEPT,
+            )
 
 
 @router.command("mydata", N_("See what is stored about you"))
@@ -75,10 +104,7 @@ async def forget(ctx: Context, event: Incoming) -> None:
 
 @router.button(CONFIRM_FORGET)
 async def forget_confirmed(ctx: Context, event: Incoming, _: NoPayload) -> None:
-    async with ctx.db.transaction():  # what features close, and the erasure: all or nothing
-        for feature in ctx.services.published.personal_data:
-            await feature.before_erase(ctx)
-        await ctx.repos.privacy.erase_person(ctx.person.id)
+    await ctx.feature(Privacy).forget(ctx)
     await ctx.reply(
         ctx._("Your data has been erased. If you write again, we start fresh."), private=True
     )
@@ -91,15 +117,7 @@ async def forget_cancelled(ctx: Context, event: Incoming, _: NoPayload) -> None:
 
 async def apply_retention(services: Services) -> RetentionCounts:
     """Daily: drop closed cases' text, abandoned forms and delivered message copies."""
-    now = services.clock()
-    privacy = services.config.privacy
-    async with services.db.transaction():
-        counts = await services.repos.privacy.apply_retention(
-            closed_before=now - timedelta(days=privacy.closed_case_retention_days),
-            idle_before=now - timedelta(hours=privacy.conversation_expiry_hours),
-            delivered_before=now - DELIVERED_KEPT,
-            viewed_before=now - VIEWS_KEPT,
-        )
+    counts = await services.feature(Privacy).apply_retention(services)
     # A run that removed nothing (every start, most days) is not news in the log.
     removed = any(dataclasses.astuple(counts))
     log.log(

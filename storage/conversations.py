@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.core.conversations import ConversationState
 from storage.database import Database
 from storage.rows import Table
 from storage.timestamps import to_db
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationState:
-    person_id: int
-    flow: str
-    step: str
-    data: dict[str, Any]
-    updated_at: datetime
-
 
 STATES = Table(ConversationState)
 

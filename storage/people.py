@@ -2,48 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.people import Person, Role
 from storage.database import Database
 from storage.rows import Table
 from storage.timestamps import to_db
 
 # Per-person pseudonym salt; only needs to be unguessable, the keyed hash does the rest.
 SALT_BYTES = 16
-
-
-class Role(enum.Enum):
-    """What a person may do; ordered from least to most privileged."""
-
-    RESIDENT = "resident"
-    LIAISON = "liaison"
-    ORGANIZER = "organizer"
-    ADMIN = "admin"
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    id: int
-    platform: str
-    platform_user_id: str
-    locale: str | None
-    locale_chosen: bool
-    role: Role
-    timezone: str | None
-    unreachable: bool
-    created_at: datetime
-    last_seen_at: datetime
-    blocked: bool = False
-    public_name: str | None = None
-    # Random per person, erased with them: a returning person gets a new pseudonym.
-    pseudonym_salt: str | None = None
-
-    def is_at_least(self, *roles: Role) -> bool:
-        """True when the person holds one of `roles` or is an admin (admins may do all)."""
-        return self.role is Role.ADMIN or self.role in roles
 
 
 PEOPLE = Table(Person)

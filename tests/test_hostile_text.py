@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from bot.app import App, build_app
 from bot.core.events import EventKind
+from bot.core.people import Role
 from bot.host import AppHost
 from bot.platforms.console import ConsoleChat
 from bot.platforms.discord import DiscordAdapter
@@ -26,7 +27,6 @@ from bot.platforms.discord_spec import DISCORD
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_spec import TELEGRAM
 from bot.platforms.text_clean import clean_text
-from storage.people import Role
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, button_press, message, person
 from tests.support.app import knowledge, languages, make_config
@@ -144,7 +144,7 @@ async def start_both(tmp_path: Path) -> Both:
     discord = DiscordAdapter(AppHost(app), DISCORD.settings(config), guild_ready_timeout=0.01)
     await telegram.start()
     await discord.start()
-    people = app.services.repos.people
+    people = app.repos.people
     liaison = await people.upsert_seen("discord", LIAISON_DC, None, app.services.clock())
     await people.set_role(liaison.id, Role.LIAISON)
     return Both(app, api, fake, telegram, discord)
@@ -214,7 +214,7 @@ async def case_reaches_liaisons(both: Both, number: int, platform: str, text: st
     expected = clean_text(text).strip()
     if not expected:
         return  # answered with "please write a message" (the waits above saw the reply)
-    repos = both.app.services.repos
+    repos = both.app.repos
     resident = await repos.people.find(platform, user_id)
     assert resident is not None
 
@@ -251,7 +251,7 @@ async def liaison_answers_with(
     """The liaison's /reply carrying the same odd text reaches the resident."""
     threads = [
         room.thread_id
-        for room in await both.app.services.repos.cases.rooms(case_id)
+        for room in await both.app.repos.cases.rooms(case_id)
         if room.platform == "discord" and room.thread_id
     ]
     if platform == "telegram":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import App
-from storage.people import Role
+from bot.core.people import Role
 from tests.support.harness import Conversation, RecordingSender, texts
 
 NASTY = "'); DROP TABLE people; -- \" OR 1=1 /* %s %(x)s {0} ${x} <script>"
@@ -15,9 +15,9 @@ async def test_injection_text_through_every_free_text_input(app: App) -> None:
     resident = Conversation(app, user=NASTY, platform="console")
     liaison = Conversation(app, user="lee", platform="console")
     await liaison.send("/start")
-    lee = await app.services.repos.people.find("console", "lee")
+    lee = await app.repos.people.find("console", "lee")
     assert lee is not None
-    await app.services.repos.people.set_role(lee.id, Role.LIAISON)
+    await app.repos.people.set_role(lee.id, Role.LIAISON)
 
     await resident.send(NASTY)  # knowledge search
     await resident.press_payload("cn.start")
@@ -32,9 +32,9 @@ async def test_injection_text_through_every_free_text_input(app: App) -> None:
     await liaison.send("/grant " + NASTY)
     assert "#1" in texts(await resident.send("/mydata"))
 
-    people = await app.services.repos.people.find("console", NASTY)
+    people = await app.repos.people.find("console", NASTY)
     assert people is not None  # the user id itself was stored as given
-    bodies = [m.body for m in await app.services.repos.cases.messages(1)]
+    bodies = [m.body for m in await app.repos.cases.messages(1)]
     assert bodies.count(NASTY) == 2
     for table in ("people", "cases", "case_messages", "outbox"):  # all still there
         assert await app.db.fetchval(f"SELECT count(*) FROM {table}") > 0

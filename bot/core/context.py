@@ -9,23 +9,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.audiences import Audiences
 from bot.core.clock import Clock
+from bot.core.conversations import Conversations, ConversationState
 from bot.core.events import Button, Incoming, Outgoing
 from bot.core.features import Features
 from bot.core.forms import Filled, FormData, FormExpired, FormSpec
 from bot.core.hooks import Published
+from bot.core.people import Identities, Person, Role
 from bot.core.platforms import Platforms
 from bot.core.ports import CalendarPublisher, Responder, ThreadOpener
 from bot.i18n import RLM, Languages, Translator
 from bot.ops.metrics import Metrics
-from storage.cases import AuditLog, CaseRepository, SnippetRepository
-from storage.conversations import ConversationRepository, ConversationState
-from storage.database import Database
-from storage.knowledge import KnowledgeRepository
-from storage.meetings import MeetingRepository, SubscriptionRepository
-from storage.outbox import OutboxRepository
-from storage.people import PeopleRepository, Person, Role
-from storage.polls import PollRepository
-from storage.privacy import PrivacyRepository
 
 D = TypeVar("D", bound=FormData)
 F = TypeVar("F")
@@ -36,23 +29,6 @@ if TYPE_CHECKING:
     from bot.knowledge.base import KnowledgeBase
     from bot.outbox import Outbox
     from bot.privacy import Hasher
-
-
-@dataclass(frozen=True, slots=True)
-class Repositories:
-    """Every repository, built once by the composition root."""
-
-    people: PeopleRepository
-    conversations: ConversationRepository
-    outbox: OutboxRepository
-    knowledge: KnowledgeRepository
-    cases: CaseRepository
-    audit: AuditLog
-    snippets: SnippetRepository
-    privacy: PrivacyRepository
-    meetings: MeetingRepository
-    subscriptions: SubscriptionRepository
-    polls: PollRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +48,10 @@ class Services:
     """Long-lived collaborators shared by all handlers (built in `bot.app`)."""
 
     config: Config
-    # For units of work: `async with services.db.transaction():` around a feature
-    # operation's writes (repositories never commit on their own behalf).
-    db: Database
     languages: Languages
-    repos: Repositories
+    # Who is speaking, and the forms people are filling in: what the core itself stores.
+    people: Identities
+    conversations: Conversations
     outbox: Outbox
     hasher: Hasher
     clock: Clock
@@ -122,14 +97,6 @@ class Context:
 
     def pgettext(self, context: str, message: str) -> str:
         return self.t.pgettext(context, message)
-
-    @property
-    def db(self) -> Database:
-        return self.services.db
-
-    @property
-    def repos(self) -> Repositories:
-        return self.services.repos
 
     @property
     def config(self) -> Config:
@@ -184,7 +151,7 @@ class Context:
         return self.privacy_pointer()
 
     async def state(self) -> ConversationState | None:
-        return await self.repos.conversations.get(self.person.id)
+        return await self.services.conversations.get(self.person.id)
 
     async def form(self, form: FormSpec[D, S]) -> Filled[D, S] | None:
         """The person's `form` if they are in it (outside the dispatcher's checks)."""
@@ -199,12 +166,12 @@ class Context:
     async def set_form(self, form: FormSpec[D, S], step: S, data: D) -> None:
         """Keep the person in `form` at `step` with `data` (stored, so a restart loses
         nothing)."""
-        await self.repos.conversations.put(
+        await self.services.conversations.put(
             self.person.id, form.flow, str(step.value), data.stored(), self.now()
         )
 
     async def clear_state(self) -> None:
-        await self.repos.conversations.clear(self.person.id)
+        await self.services.conversations.clear(self.person.id)
 
 
 def mark_rtl(text: str) -> str:

@@ -17,10 +17,10 @@ from bot.core.context import Context, MenuEntry, Services
 from bot.core.events import EventKind, Incoming, Outgoing, PayloadError, decode_payload
 from bot.core.forms import Filled, FormExpired, FormSpec
 from bot.core.payloads import ButtonSpec, Payload, StaleButton
+from bot.core.people import Person, Role
 from bot.core.ports import Responder
 from bot.core.router import ButtonAction, Command, Flow, Refused, Router, TextHandler
 from bot.i18n import negotiate
-from storage.people import Person, Role
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class Dispatcher:
         """Identify the person (upsert) and localize (their stored choice, else the hint)."""
         services = self.services
         hint = negotiate(event.language_hint, services.languages.codes)
-        person = await services.repos.people.upsert_seen(
+        person = await services.people.upsert_seen(
             event.platform, event.user_id, hint, services.clock()
         )
         person = await self._sync_admin(person)
@@ -130,7 +130,7 @@ class Dispatcher:
             role = Role.RESIDENT
         if role is person.role:
             return person
-        await self.services.repos.people.set_role(person.id, role)
+        await self.services.people.set_role(person.id, role)
         return replace(person, role=role)
 
     async def _route(self, ctx: Context, event: Incoming) -> None:

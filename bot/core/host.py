@@ -15,9 +15,9 @@ from bot.core.capabilities import Capabilities
 from bot.core.clock import Clock
 from bot.core.context import MenuEntry
 from bot.core.events import Incoming, Outgoing
+from bot.core.people import Role
 from bot.core.ports import CalendarPublisher, Recipient, Responder, Sender, ThreadOpener
 from bot.i18n import Languages
-from storage.people import Role
 
 if TYPE_CHECKING:
     from bot.delivery.pacing import Pacing

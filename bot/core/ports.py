@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from bot.core.events import Outgoing
-from storage.people import Role
+from bot.core.people import Role
 
 # Sends a reply into the conversation the event came from (adapters bind it per event).
 Responder = Callable[[Outgoing], Awaitable[None]]

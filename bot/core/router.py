@@ -16,7 +16,7 @@ from bot.core.events import Incoming
 from bot.core.forms import Filled, FormData, FormSpec
 from bot.core.hooks import CancelHook, PersonalData
 from bot.core.payloads import ButtonHandler, ButtonSpec, Payload
-from storage.people import Role
+from bot.core.people import Role
 
 Handler = Callable[[Context, Incoming], Awaitable[None]]
 # A text handler may decline (return False) so the next one in order is tried.

@@ -27,8 +27,8 @@ from bot.core.ports import (
 )
 
 if TYPE_CHECKING:
-    from bot.core.context import Repositories
     from bot.knowledge.verdict import Verdict
+    from storage.repositories import Repositories
 
 # Handler latency: a typed answer should take well under a second; the tail shows trouble.
 HANDLER_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

@@ -23,6 +23,7 @@ from bot.ops.metrics import Metrics
 
 if TYPE_CHECKING:
     from bot.app import App
+    from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,11 @@ def split_listen(listen: str) -> tuple[str, int]:
 
 
 class OpsServer:
-    def __init__(self, services: Services, health: HealthCheck, listen: str) -> None:
+    def __init__(
+        self, services: Services, repos: Repositories, health: HealthCheck, listen: str
+    ) -> None:
         self._services = services
+        self._repos = repos
         self._health = health
         self._listen = listen
         self._runner: web.AppRunner | None = None
@@ -88,7 +92,7 @@ class OpsServer:
     async def _metrics(self, request: web.Request) -> web.Response:
         services = self._services
         try:
-            await self.metrics.refresh(services.repos, services.clock())
+            await self.metrics.refresh(self._repos, services.clock())
         except Exception as error:  # storage down: still serve what this process counted
             log.warning("metrics: storage gauges not refreshed: %s", type(error).__name__)
         return web.Response(
@@ -118,6 +122,7 @@ async def start_ops_listener(app: App, platforms: Sequence[PlatformAdapter]) -> 
     if not listen:
         return None
     backend = storage_backend(app.services.config)
-    server = OpsServer(app.services, HealthCheck(app.db, backend, lambda: platforms), listen)
+    health = HealthCheck(app.db, backend, lambda: platforms)
+    server = OpsServer(app.services, app.repos, health, listen)
     await server.start()
     return server

@@ -14,10 +14,10 @@ from typing import TextIO
 
 from bot.core.events import Button, EventKind, Incoming, Outgoing
 from bot.core.host import PlatformHost
+from bot.core.people import Role
 from bot.core.ports import NotConnected, Recipient
 from bot.platforms.console_spec import NAME
 from bot.platforms.text_clean import clean_text
-from storage.people import Role
 
 PLATFORM = NAME
 PROMPT = "> "

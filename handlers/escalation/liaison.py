@@ -17,6 +17,7 @@ from bot.core.context import Context
 from bot.core.events import EventKind, Incoming, Outgoing
 from bot.core.forms import Filled, FormData, FormSpec
 from bot.core.payloads import Ref, StaleButton
+from bot.core.people import Person, Role
 from bot.core.ports import Recipient
 from bot.core.router import Refused, Router
 from bot.i18n import N_
@@ -38,7 +39,6 @@ from handlers.escalation.service import (
     who,
 )
 from storage.cases import Case, Outcome
-from storage.people import Person, Role
 
 router = Router("escalation.liaison")
 

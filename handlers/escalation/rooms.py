@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 
 from bot.core.context import Services
 from bot.core.events import Outgoing
+from bot.core.people import Role
 from bot.core.ports import Recipient
 from storage.cases import Case, CaseRepository, CaseRoom
 from storage.database import Database
 from storage.outbox import OutboxRepository
-from storage.people import PeopleRepository, Role
+from storage.people import PeopleRepository
 
 log = logging.getLogger(__name__)
 OPEN_THREAD_TIMEOUT_S = 10.0

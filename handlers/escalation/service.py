@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from bot.core.context import Services
 from bot.core.events import Attachment, Button, Outgoing
 from bot.core.payloads import Ref
+from bot.core.people import Person, Role
 from bot.core.ports import Recipient
 from bot.i18n import LANGUAGE_NAMES, Translator
 from handlers.escalation.buttons import BLOCK, CLAIM, CLOSE, RATE, REOPEN, REPLY, CaseRating
@@ -33,7 +34,7 @@ from storage.cases import (
 from storage.database import Database
 from storage.knowledge import KnowledgeRepository, TopicView
 from storage.outbox import OutboxRepository
-from storage.people import PeopleRepository, Person, Role
+from storage.people import PeopleRepository
 
 # How far back viewed topics are shown to the liaison ("what they read just before").
 VIEWS_WINDOW = timedelta(hours=2)

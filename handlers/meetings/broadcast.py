@@ -35,6 +35,7 @@ from handlers.meetings.audiences import (
     person_audience,
 )
 from handlers.meetings.calendar import meeting_ics
+from handlers.meetings.service import Meetings
 from storage.meetings import Meeting, MeetingStatus, Rsvp, Series, Subscriber
 
 
@@ -234,10 +235,11 @@ async def _series_view(services: Services, meeting: Meeting, kind: str) -> Serie
     """The series and its occurrences, for the calendar file of an occurrence."""
     if meeting.series_id is None or kind == Notice.REMIND:
         return None
-    series = await services.repos.meetings.series(meeting.series_id)
+    kept = services.feature(Meetings).meetings
+    series = await kept.series(meeting.series_id)
     if series is None:
         return None
-    return series, await services.repos.meetings.occurrences(series.id)
+    return series, await kept.occurrences(series.id)
 
 
 async def _notify(
@@ -252,16 +254,17 @@ async def _notify(
     """Queue `notices` to everyone `read` pages through and everyone going (each person
     once, nobody `declined`), then to the announcement channels; `record` notes who was
     told. Returns how many were new."""
+    kept = services.feature(Meetings).meetings
     going_ids = {s.person_id for s in going}
     skip = going_ids | (declined or set())
     count = 0
     async for page in pages(read):
         people = [s for s in page if s.person_id not in skip]
         if record is not None:
-            await services.repos.meetings.add_recipients(record.id, [s.person_id for s in people])
+            await kept.add_recipients(record.id, [s.person_id for s in people])
         count += await notices.queue([person_audience(services.config, s) for s in people])
     if record is not None:
-        await services.repos.meetings.add_recipients(record.id, sorted(going_ids))
+        await kept.add_recipients(record.id, sorted(going_ids))
     audiences = [person_audience(services.config, s) for s in going]
     if channels:
         audiences += channel_audiences(services.config, services.platforms)
@@ -271,13 +274,15 @@ async def _notify(
 async def announce(services: Services, meeting: Meeting) -> int:
     """Tell today's subscribers in the audience and the announcement channels, then
     schedule the reminders; returns how many announcements were queued."""
-    repos = services.repos
-    async with services.db.transaction():  # recipients recorded with the queued notices
-        going = await repos.meetings.answered(meeting.id, Rsvp.GOING)
+    store = services.feature(Meetings)
+    async with services.feature(
+        Meetings
+    ).transaction():  # recipients recorded with the queued notices
+        going = await store.meetings.answered(meeting.id, Rsvp.GOING)
         count = await _notify(
             services,
             Notices(services, meeting, Notice.ANNOUNCE),
-            lambda after: repos.subscriptions.audience(meeting.audience_tags, after),
+            lambda after: store.subscriptions.audience(meeting.audience_tags, after),
             going,
             record=meeting,
         )
@@ -288,22 +293,22 @@ async def announce(services: Services, meeting: Meeting) -> int:
 async def notify_change(services: Services, meeting: Meeting) -> int:
     """Withdraw the old version's pending messages and jobs, tell everyone who was told or
     is going, and schedule the new version's reminders."""
-    repos = services.repos
+    store = services.feature(Meetings)
     # One transaction: the old messages are never withdrawn without the new ones queued.
-    async with services.db.transaction():
-        await repos.outbox.skip_pending(f"meeting:{meeting.id}:v")
-        told = await repos.meetings.recipients(meeting.id, limit=1)
+    async with store.transaction():
+        await store.queued.skip_pending(f"meeting:{meeting.id}:v")
+        told = await store.meetings.recipients(meeting.id, limit=1)
         if announce_at(meeting, services.clock()) > services.clock() and not told:
             # An occurrence nobody has heard of yet: announce the new version in its time.
             if meeting.status is MeetingStatus.PUBLISHED:
                 await schedule_announcement(services, meeting)
             return 0
-        going = await repos.meetings.answered(meeting.id, Rsvp.GOING)
+        going = await store.meetings.answered(meeting.id, Rsvp.GOING)
         kind = Notice.CANCEL if meeting.status is MeetingStatus.CANCELLED else Notice.CHANGE
         count = await _notify(
             services,
             Notices(services, meeting, kind),
-            lambda after: repos.meetings.recipients(meeting.id, after),
+            lambda after: store.meetings.recipients(meeting.id, after),
             going,
         )
         if kind == Notice.CHANGE:
@@ -363,14 +368,14 @@ async def _jobs(
 
 async def remind(services: Services, meeting: Meeting, minutes: int) -> int:
     """Queue one reminder for everyone subscribed or going now, except "Can't go"."""
-    repos = services.repos
-    declined = {s.person_id for s in await repos.meetings.answered(meeting.id, Rsvp.NO)}
-    going = await repos.meetings.answered(meeting.id, Rsvp.GOING)
-    async with services.db.transaction():
+    store = services.feature(Meetings)
+    declined = {s.person_id for s in await store.meetings.answered(meeting.id, Rsvp.NO)}
+    going = await store.meetings.answered(meeting.id, Rsvp.GOING)
+    async with store.transaction():
         return await _notify(
             services,
             Notices(services, meeting, Notice.REMIND, minutes),
-            lambda after: repos.subscriptions.audience(meeting.audience_tags, after),
+            lambda after: store.subscriptions.audience(meeting.audience_tags, after),
             going,
             declined=declined,
             channels=False,
@@ -392,7 +397,8 @@ class SendJobs:
 
     async def deliver(self, recipient: Recipient, message: Outgoing) -> None:
         job = message.extra
-        meeting = await self._services.repos.meetings.get(int(job.get("meeting", "0")))
+        kept = self._services.feature(Meetings).meetings
+        meeting = await kept.get(int(job.get("meeting", "0")))
         if (
             meeting is None
             or meeting.status is not MeetingStatus.PUBLISHED
@@ -408,20 +414,20 @@ class SendJobs:
 
 async def catch_up(services: Services, person_id: int) -> int:
     """A new subscriber hears about the upcoming meetings meant for them; returns how many."""
-    repos = services.repos
-    subscriber = await repos.subscriptions.subscriber(person_id)
-    tags = await repos.subscriptions.tags_of(person_id)
+    store = services.feature(Meetings)
+    subscriber = await store.subscriptions.subscriber(person_id)
+    tags = await store.subscriptions.tags_of(person_id)
     if subscriber is None or tags is None:
         return 0
     told = 0
     now = services.clock()
-    for meeting in await repos.meetings.upcoming_next(now):
+    for meeting in await store.meetings.upcoming_next(now):
         wanted = not meeting.audience_tags or not tags or set(tags) & set(meeting.audience_tags)
         if announce_at(meeting, now) > now:
             continue  # a later occurrence of a series: it will be announced in its time
-        if not wanted or await repos.meetings.was_told(meeting.id, person_id):
+        if not wanted or await store.meetings.was_told(meeting.id, person_id):
             continue
-        await repos.meetings.add_recipients(meeting.id, [person_id])
+        await store.meetings.add_recipients(meeting.id, [person_id])
         told += await queue(
             services, [person_audience(services.config, subscriber)], meeting, Notice.ANNOUNCE
         )

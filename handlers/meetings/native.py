@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.core.context import Services
 from bot.core.ports import CalendarEntry
 from handlers.meetings.calendar import DEFAULT_DURATION
+from handlers.meetings.service import Meetings
 from storage.meetings import Meeting, MeetingStatus
 
 
@@ -26,13 +27,13 @@ def entry(services: Services, meeting: Meeting) -> CalendarEntry:
 
 async def sync(services: Services, meeting: Meeting) -> None:
     """Create, update or cancel the meeting's event on every platform that has events."""
-    repos = services.repos.meetings
+    kept = services.feature(Meetings).meetings
     for platform, publisher in services.calendars.items():
-        existing = await repos.platform_events(meeting.id, platform)
+        existing = await kept.platform_events(meeting.id, platform)
         if meeting.status is MeetingStatus.CANCELLED:
             if existing:
                 await publisher.cancel(existing)
             continue
         saved = await publisher.save(entry(services, meeting), existing)
         if saved != existing:
-            await repos.set_platform_events(meeting.id, platform, saved)
+            await kept.set_platform_events(meeting.id, platform, saved)

@@ -16,6 +16,7 @@ from bot.core.context import Context
 from bot.core.events import Button, Incoming
 from bot.core.forms import Filled, FormSpec
 from bot.core.payloads import ButtonSpec, Key, NoPayload, Payload, Ref, StaleButton
+from bot.core.people import Role
 from bot.core.router import Refused, Router
 from bot.i18n import N_
 from handlers.broadcast_progress import progress_buttons
@@ -44,14 +45,19 @@ from handlers.meetings.forms import (
     TimeAnswer,
 )
 from handlers.meetings.recurrence import CHOICES, Repeat, occurrences, rule_for
+from handlers.meetings.service import Meetings
 from handlers.meetings.time_prompt import PICK, WHEN_AGAIN, WHEN_OK, short_date
 from handlers.meetings.when import HORIZON
 from handlers.neighborhoods import by_short_id, short_id
 from storage.meetings import Meeting, MeetingStatus, Rsvp
-from storage.people import Role
 from storage.timestamps import from_db, to_db
 
 router = Router("meetings.organizer")
+
+
+def _store(ctx: Context) -> Meetings:
+    return ctx.feature(Meetings)
+
 
 ORGANIZERS = (Role.ORGANIZER,)
 # The scope of an edit button ("12:place:all"): every upcoming occurrence.
@@ -377,7 +383,8 @@ async def publish(ctx: Context, event: Incoming, _: NoPayload, form: Drafting) -
             await ctx.reply(ctx._("That is more than a year away. Please check the date."))
         await _ask(ctx, Step.WHEN, form.data)
         return
-    async with ctx.db.transaction():  # the meeting exists only with its announcement queued
+    # The meeting exists only with its announcement queued.
+    async with _store(ctx).transaction():
         await ctx.clear_state()
         meeting = await _create(ctx, draft, form.data.repeat)
         count = await announce(ctx.services, meeting)
@@ -404,11 +411,11 @@ async def _create(ctx: Context, draft: Meeting, rule: str) -> Meeting:
     """The meeting, or every occurrence of its series (a year ahead); returns the first.
     Later occurrences are announced a week before each, by send jobs."""
     if not rule:
-        return await ctx.repos.meetings.create(draft, ctx.person.id, ctx.now())
-    repos, now = ctx.repos.meetings, ctx.now()
-    series_id = await repos.create_series(rule, draft.starts_at, draft.timezone, now)
+        return await _store(ctx).meetings.create(draft, ctx.person.id, ctx.now())
+    kept, now = _store(ctx).meetings, ctx.now()
+    series_id = await kept.create_series(rule, draft.starts_at, draft.timezone, now)
     created = [
-        await repos.create(
+        await kept.create(
             replace(draft, starts_at=start, series_id=series_id, series_start=start),
             ctx.person.id,
             now,
@@ -428,7 +435,7 @@ async def discard(ctx: Context, event: Incoming, _: NoPayload) -> None:
 
 @router.command("meetings", N_("Upcoming community meetings"))
 async def list_meetings(ctx: Context, event: Incoming) -> None:
-    meetings = await ctx.repos.meetings.upcoming_next(ctx.now())
+    meetings = await _store(ctx).meetings.upcoming_next(ctx.now())
     if not meetings:
         await ctx.reply(
             ctx._("No meetings are planned right now. Send /subscribe to hear about the next one.")
@@ -447,7 +454,7 @@ async def list_meetings(ctx: Context, event: Incoming) -> None:
             )
         text = meeting_text(ctx.t, meeting, _zone(ctx), f"#{meeting.id}")
         if meeting.series_id is not None:
-            last = (await ctx.repos.meetings.occurrences(meeting.series_id))[-1]
+            last = (await _store(ctx).meetings.occurrences(meeting.series_id))[-1]
             text += "\n" + ctx._("Repeats until {last}.").format(
                 last=ctx.t.day(last.starts_at.astimezone(_zone(ctx)).date())
             )
@@ -457,7 +464,7 @@ async def list_meetings(ctx: Context, event: Incoming) -> None:
                 )
         if organizer:
             text += "\n\n" + _tally_text(
-                ctx, meeting.id, await ctx.repos.meetings.rsvp_counts(meeting.id)
+                ctx, meeting.id, await _store(ctx).meetings.rsvp_counts(meeting.id)
             )
         await ctx.reply(text, rows)
 
@@ -470,7 +477,7 @@ def _tally_text(ctx: Context, number: int, tally: dict[Rsvp, int]) -> str:
 
 async def _upcoming(ctx: Context, meeting_id: int) -> Meeting:
     """The meeting a button names, if it exists, is published and has not started."""
-    meeting = await ctx.repos.meetings.get(meeting_id)
+    meeting = await _store(ctx).meetings.get(meeting_id)
     if (
         meeting is None
         or meeting.status is not MeetingStatus.PUBLISHED
@@ -492,7 +499,7 @@ async def _changed_meeting(ctx: Context, change: MeetingChange) -> Meeting:
 @router.button(RSVP)
 async def rsvp(ctx: Context, event: Incoming, given: MeetingRsvp) -> None:
     meeting = await _upcoming(ctx, given.meeting_id)
-    await ctx.repos.meetings.set_rsvp(meeting.id, ctx.person.id, given.answer)
+    await _store(ctx).meetings.set_rsvp(meeting.id, ctx.person.id, given.answer)
     await ctx.reply(
         ctx._("Thank you, your answer is saved. You can change it any time."), ephemeral=True
     )
@@ -501,7 +508,7 @@ async def rsvp(ctx: Context, event: Incoming, given: MeetingRsvp) -> None:
 @router.button(COUNTS, roles=ORGANIZERS)
 async def counts(ctx: Context, event: Incoming, named: Ref) -> None:
     meeting = await _upcoming(ctx, named.id)
-    tally = await ctx.repos.meetings.rsvp_counts(meeting.id)
+    tally = await _store(ctx).meetings.rsvp_counts(meeting.id)
     await ctx.reply(_tally_text(ctx, meeting.id, tally), ephemeral=True)
 
 
@@ -565,14 +572,14 @@ async def _save_series_change(ctx: Context, series_id: int, field: Step, text: s
     """The same change to every upcoming occurrence, each announced one telling its people."""
     upcoming = [
         m
-        for m in await ctx.repos.meetings.occurrences(series_id)
+        for m in await _store(ctx).meetings.occurrences(series_id)
         if m.status is MeetingStatus.PUBLISHED and m.starts_at > ctx.now()
     ]
     count, saved = 0, []
-    async with ctx.db.transaction():
+    async with _store(ctx).transaction():
         await ctx.clear_state()
         for meeting in upcoming:
-            saved.append(await ctx.repos.meetings.update(_changed(meeting, field, text)))
+            saved.append(await _store(ctx).meetings.update(_changed(meeting, field, text)))
             count += await notify_change(ctx.services, saved[-1])
     for updated in saved:
         await native.sync(ctx.services, updated)
@@ -582,9 +589,9 @@ async def _save_series_change(ctx: Context, series_id: int, field: Step, text: s
 async def _save_change(ctx: Context, changed: Meeting) -> None:
     """Close the edit form and save the change together with the notices about it; the
     organizer is told once it is committed."""
-    async with ctx.db.transaction():
+    async with _store(ctx).transaction():
         await ctx.clear_state()
-        updated = await ctx.repos.meetings.update(changed)
+        updated = await _store(ctx).meetings.update(changed)
         count = await notify_change(ctx.services, updated)
     await native.sync(ctx.services, updated)
     await _say_saved(ctx, count)
@@ -626,10 +633,10 @@ async def cancel_series(ctx: Context, event: Incoming, series: Ref) -> None:
 async def cancel_series_confirmed(ctx: Context, event: Incoming, series: Ref) -> None:
     upcoming = await _open_series(ctx, series.id)
     cancelled = []
-    async with ctx.db.transaction():
+    async with _store(ctx).transaction():
         for meeting in upcoming:
             changed = replace(meeting, status=MeetingStatus.CANCELLED)
-            cancelled.append(await ctx.repos.meetings.update(changed))
+            cancelled.append(await _store(ctx).meetings.update(changed))
             await notify_change(ctx.services, cancelled[-1])
     for updated in cancelled:
         await native.sync(ctx.services, updated)
@@ -638,7 +645,7 @@ async def cancel_series_confirmed(ctx: Context, event: Incoming, series: Ref) ->
 
 async def _open_series(ctx: Context, series_id: int) -> list[Meeting]:
     """The series' meetings still to come and not cancelled (a button is never trusted)."""
-    found = await ctx.repos.meetings.occurrences(series_id)
+    found = await _store(ctx).meetings.occurrences(series_id)
     upcoming = [m for m in found if m.status is MeetingStatus.PUBLISHED and m.starts_at > ctx.now()]
     if not upcoming:
         raise Refused(ctx._("This meeting is no longer open."))
@@ -648,8 +655,10 @@ async def _open_series(ctx: Context, series_id: int) -> list[Meeting]:
 @router.button(CANCEL_YES, roles=ORGANIZERS)
 async def cancel_confirmed(ctx: Context, event: Incoming, named: Ref) -> None:
     meeting = await _upcoming(ctx, named.id)
-    async with ctx.db.transaction():
-        updated = await ctx.repos.meetings.update(replace(meeting, status=MeetingStatus.CANCELLED))
+    async with _store(ctx).transaction():
+        updated = await _store(ctx).meetings.update(
+            replace(meeting, status=MeetingStatus.CANCELLED)
+        )
         await notify_change(ctx.services, updated)
     await native.sync(ctx.services, updated)
     await ctx.reply(ctx._("Meeting #{number} is cancelled.").format(number=meeting.id))

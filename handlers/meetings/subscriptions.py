@@ -10,6 +10,7 @@ from bot.core.payloads import ButtonSpec, Key, StaleButton
 from bot.core.router import Router
 from bot.i18n import N_, Languages
 from handlers.meetings.broadcast import catch_up
+from handlers.meetings.service import Meetings
 from handlers.neighborhoods import by_short_id, short_id
 from handlers.polls.delivery import offer_open_polls
 
@@ -37,14 +38,14 @@ async def subscribe_choice(ctx: Context, event: Incoming, chosen: Key) -> None:
     if choice == ALL:
         await _save(ctx, ())
     elif tag is not None:
-        current = await ctx.repos.subscriptions.tags_of(ctx.person.id) or ()
+        current = await ctx.feature(Meetings).subscriptions.tags_of(ctx.person.id) or ()
         await _save(ctx, tuple(sorted({*current, tag})))
     else:
         raise StaleButton
 
 
 async def _save(ctx: Context, tags: tuple[str, ...]) -> None:
-    await ctx.repos.subscriptions.subscribe(ctx.person.id, tags, ctx.now())
+    await ctx.feature(Meetings).subscriptions.subscribe(ctx.person.id, tags, ctx.now())
     await catch_up(ctx.services, ctx.person.id)
     where = ", ".join(tags) if tags else ctx._("the whole city")
     await ctx.reply(
@@ -62,7 +63,7 @@ async def unsubscribe(ctx: Context, event: Incoming) -> None:
 
 
 async def _stop(ctx: Context) -> None:
-    await ctx.repos.subscriptions.unsubscribe(ctx.person.id)
+    await ctx.feature(Meetings).subscriptions.unsubscribe(ctx.person.id)
     await ctx.reply(
         ctx._("You will not get any more announcements. Send /subscribe to start again.")
     )

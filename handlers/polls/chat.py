@@ -11,6 +11,7 @@ from bot.core.context import Context
 from bot.core.events import Button, Incoming
 from bot.core.forms import Filled, FormData, FormSpec
 from bot.core.payloads import ButtonSpec, Key, NoPayload, Payload, StaleButton
+from bot.core.people import Role
 from bot.core.ports import Recipient
 from bot.core.router import Router
 from bot.i18n import N_
@@ -31,11 +32,16 @@ from handlers.polls.delivery import (
     send_poll,
     voter_hash,
 )
+from handlers.polls.service import Polls
 from handlers.polls.templates import CUSTOM, TEMPLATES, template_for
-from storage.people import Role
 from storage.polls import Poll
 
 router = Router("polls")
+
+
+def _store(ctx: Context) -> Polls:
+    return ctx.feature(Polls)
+
 
 ORGANIZERS = (Role.ORGANIZER,)
 
@@ -139,7 +145,7 @@ async def _open_polls(ctx: Context) -> None:
         return
     for poll in polls[:MAX_LISTED]:
         message = poll_message(ctx.t, poll)
-        if await ctx.repos.polls.has_answered(poll.id, _voter(ctx, poll.id)):
+        if await _store(ctx).polls.has_answered(poll.id, _voter(ctx, poll.id)):
             note = ctx._("You have answered this one; a new tap replaces your answer.")
             message = replace(message, text=note + "\n\n" + message.text)
         await ctx.reply(message)
@@ -147,7 +153,7 @@ async def _open_polls(ctx: Context) -> None:
 
 async def _progress(ctx: Context) -> None:
     """Organizers: how many have answered each open poll so far (no breakdowns)."""
-    for poll in await ctx.repos.polls.open_at(ctx.now()):
+    for poll in await _store(ctx).polls.open_at(ctx.now()):
         results = await poll_results(ctx.services, poll)
         await ctx.reply(progress_text(ctx.t, poll, results, _zone(ctx)))
 
@@ -309,9 +315,9 @@ async def _preview(ctx: Context, data: PollDraft) -> None:
 
 @router.form_button(SEND, (NEW_POLL,), (Step.PREVIEW,), roles=ORGANIZERS)
 async def send(ctx: Context, event: Incoming, _: NoPayload, form: Drafting) -> None:
-    async with ctx.db.transaction():  # the poll exists only with its messages queued
+    async with _store(ctx).transaction():  # the poll exists only with its messages queued
         await ctx.clear_state()
-        poll = await ctx.repos.polls.create(_draft(ctx, form.data), ctx.person.id)
+        poll = await _store(ctx).polls.create(_draft(ctx, form.data), ctx.person.id)
         count = await send_poll(ctx.services, poll, form.data.channels)
     await ctx.reply(
         ctx.ngettext(
@@ -333,7 +339,7 @@ async def _chosen_poll(ctx: Context, arg: str) -> Poll | None:
     if arg:
         poll = await _named_poll(ctx, arg)
     else:
-        latest = await ctx.repos.polls.latest(1)
+        latest = await _store(ctx).polls.latest(1)
         poll = latest[0] if latest else None
     if poll is None:
         await ctx.reply(ctx._("There is no such poll."))
@@ -359,14 +365,14 @@ async def _csv(ctx: Context, arg: str) -> None:
 
 async def _named_poll(ctx: Context, arg: str) -> Poll | None:
     """The poll a command names, if the (untrusted) number is one."""
-    return await ctx.repos.polls.get(int(arg)) if arg.isdigit() and len(arg) < 10 else None
+    return await _store(ctx).polls.get(int(arg)) if arg.isdigit() and len(arg) < 10 else None
 
 
 @router.button(ANSWER)
 async def answer(ctx: Context, event: Incoming, given: PollAnswer) -> None:
     """Record the tap; a second tap replaces the first until the poll closes."""
     value = given.value
-    poll = await ctx.repos.polls.get(given.poll_id)
+    poll = await _store(ctx).polls.get(given.poll_id)
     if poll is None or not poll.is_open_at(ctx.now()):
         await ctx.reply(ctx._("This poll is closed. Thank you all the same."), ephemeral=True)
         return
@@ -376,12 +382,12 @@ async def answer(ctx: Context, event: Incoming, given: PollAnswer) -> None:
         raise StaleButton
     digest = _voter(ctx, poll.id)
     own_chat = Recipient(ctx.person.platform, ctx.person.platform_user_id)
-    async with ctx.db.transaction():
-        await ctx.repos.polls.answer(
+    async with _store(ctx).transaction():
+        await _store(ctx).polls.answer(
             poll.id, digest, None if value == PREFER_NOT else int(value), ctx.t.locale
         )
         # Answered: the closing-soon reminder queued with the poll is no longer wanted.
-        await ctx.repos.outbox.skip_pending(reminder_key(poll, own_chat))
+        await _store(ctx).queued.skip_pending(reminder_key(poll, own_chat))
     closes = ctx.t.moment(poll.closes_at, _zone(ctx))
     rows: list[list[Button]] = []
     if poll.ask_neighborhood and value != PREFER_NOT:
@@ -397,14 +403,14 @@ async def answer(ctx: Context, event: Incoming, given: PollAnswer) -> None:
 
 @router.button(NEIGHBORHOOD)
 async def neighborhood(ctx: Context, event: Incoming, given: PollNeighborhood) -> None:
-    poll = await ctx.repos.polls.get(given.poll_id)
+    poll = await _store(ctx).polls.get(given.poll_id)
     tag = by_short_id(ctx.config.meetings.neighborhoods, given.hood)
     if (
         poll is None
         or not poll.is_open_at(ctx.now())
         or not poll.ask_neighborhood
         or tag is None
-        or not await ctx.repos.polls.set_neighborhood(poll.id, _voter(ctx, poll.id), tag)
+        or not await _store(ctx).polls.set_neighborhood(poll.id, _voter(ctx, poll.id), tag)
     ):
         await ctx.reply(ctx._("This poll is closed. Thank you all the same."), ephemeral=True)
         return

@@ -12,7 +12,7 @@ from bot.core.ports import Recipient
 from bot.i18n import Translator
 from handlers.polls.delivery import person_zone, results_messages
 from handlers.polls.export import results_csv
-from storage.people import Role
+from handlers.polls.service import Polls
 from storage.polls import Poll
 
 log = logging.getLogger(__name__)
@@ -42,17 +42,17 @@ async def close_due_polls(services: Services) -> int:
     Results are drawn first; closing and queueing them is then one short transaction
     (a closed poll always has its results on the way)."""
     closed = 0
-    for poll in await services.repos.polls.due_to_close(services.clock()):
+    store = services.feature(Polls)
+    for poll in await store.polls.due_to_close(services.clock()):
         prepared: list[tuple[Recipient, int, list[Outgoing]]] = []
-        for role in (Role.ORGANIZER, Role.ADMIN):
-            for person in await services.repos.people.with_role(role):
-                t = services.languages.translator(person.locale)
-                zone = person_zone(services, person.timezone)
-                recipient = Recipient(person.platform, person.platform_user_id, None, person.id)
-                messages = await organizer_messages(services, t, poll, zone)
-                prepared.append((recipient, person.id, messages))
-        async with services.db.transaction():
-            if not await services.repos.polls.close(poll.id):
+        for person in await store.organizers():
+            t = services.languages.translator(person.locale)
+            zone = person_zone(services, person.timezone)
+            recipient = Recipient(person.platform, person.platform_user_id, None, person.id)
+            messages = await organizer_messages(services, t, poll, zone)
+            prepared.append((recipient, person.id, messages))
+        async with store.transaction():
+            if not await store.polls.close(poll.id):
                 continue
             for recipient, person_id, messages in prepared:
                 for part, message in enumerate(messages):

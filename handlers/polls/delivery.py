@@ -15,6 +15,7 @@ from bot.core.audiences import Audience
 from bot.core.context import Services
 from bot.core.events import Attachment, Outgoing
 from bot.core.payloads import ButtonSpec, Payload
+from bot.core.people import Person
 from bot.core.ports import Recipient
 from bot.i18n import LANGUAGE_NAMES, Translator
 from bot.outbox import Queued
@@ -28,8 +29,8 @@ from handlers.polls.results import (
     Suppression,
     summarize,
 )
+from handlers.polls.service import Polls
 from handlers.polls.templates import Scale, Template, template_for
-from storage.people import Person
 from storage.polls import Poll
 
 PREFER_NOT = "x"
@@ -95,13 +96,11 @@ async def send_poll(services: Services, poll: Poll, to_channels: bool) -> int:
     The audience is walked a page at a time (`bot.core.audiences.Audiences`) in one
     transaction; who must not be asked is read once for the whole poll, not per person.
     """
-    repos = services.repos
-    quiet = await repos.cases.people_with_open_cases() | await repos.knowledge.urgent_viewers(
-        services.clock() - URGENT_QUIET
-    )
+    store = services.feature(Polls)
+    quiet = await store.in_trouble(services.clock() - URGENT_QUIET)
     queue = _PollQueue(services, poll)
     sent = 0
-    async with services.db.transaction():
+    async with store.transaction():
         async for page in services.audiences.subscribers(poll.audience_tags):
             sent += await queue.add([a for a in page if a.person_id not in quiet])
         if to_channels:
@@ -224,7 +223,9 @@ def reaches(poll: Poll, tags: tuple[str, ...] | None) -> bool:
 async def polls_for(services: Services, person: Person) -> list[Poll]:
     """Open polls this person may answer now."""
     tags = await services.audiences.tags_of(person.id)
-    return [p for p in await services.repos.polls.open_at(services.clock()) if reaches(p, tags)]
+    return [
+        p for p in await services.feature(Polls).polls.open_at(services.clock()) if reaches(p, tags)
+    ]
 
 
 async def offer_open_polls(services: Services, person: Person) -> int:
@@ -242,7 +243,7 @@ async def offer_open_polls(services: Services, person: Person) -> int:
     later: list[Queued] = []
     for poll in polls:
         digest = voter_hash(services, poll.id, person.platform, person.platform_user_id)
-        if await services.repos.polls.has_answered(poll.id, digest):
+        if await services.feature(Polls).polls.has_answered(poll.id, digest):
             continue
         reminder = closing_soon(
             services, poll, recipient, zone, closing_soon_message(t, poll, zone)
@@ -264,10 +265,8 @@ async def offer_open_polls(services: Services, person: Person) -> int:
 
 
 async def should_not_ask(services: Services, person_id: int) -> bool:
-    if await services.repos.cases.open_for_person(person_id) is not None:
-        return True
-    views = await services.repos.knowledge.recent_views(person_id, services.clock() - URGENT_QUIET)
-    return any(view.urgent for view in views)
+    """A trust survey is the wrong thing to send a person in trouble."""
+    return await services.feature(Polls).is_in_trouble(person_id, services.clock() - URGENT_QUIET)
 
 
 def person_zone(services: Services, timezone: str | None) -> ZoneInfo:
@@ -421,7 +420,7 @@ def disclosure(t: Translator, poll: Poll, results: PollResults) -> str:
 
 
 async def poll_results(services: Services, poll: Poll) -> PollResults:
-    responses = await services.repos.polls.responses(poll.id)
+    responses = await services.feature(Polls).polls.responses(poll.id)
     return summarize(
         responses, template_for(poll.template), option_count(poll), suppression_of(services)
     )
@@ -443,7 +442,7 @@ async def trend_lines(
         return [], []
     lines: list[str] = []
     points: list[ChartBar] = []
-    for wave in await services.repos.polls.waves(poll.template):
+    for wave in await services.feature(Polls).polls.waves(poll.template):
         results = await poll_results(services, wave)
         score = results.overall.score if results.enough else None
         value = t.number(round(score)) if score is not None else t._("not enough responses yet")

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
+from bot.core.people import Role
 from bot.host import AppHost
 from bot.platforms.registry import PLATFORMS, local_platform
-from storage.people import Role
 
 
 async def test_the_local_operator_signs_in_with_the_role_they_give(app: App) -> None:
     """The terminal's --role becomes the person's role."""
     local = local_platform().name
     await AppHost(app).sign_in(local, "ops", Role.ORGANIZER)
-    person = await app.services.repos.people.find(local, "ops")
+    person = await app.repos.people.find(local, "ops")
     assert person is not None and person.role is Role.ORGANIZER
 
 
@@ -23,4 +23,4 @@ async def test_a_role_claimed_from_a_remote_platform_is_refused(app: App) -> Non
     remote = next(spec.name for spec in PLATFORMS if spec.adapter is not None)
     with pytest.raises(PermissionError):
         await AppHost(app).sign_in(remote, "42", Role.ADMIN)
-    assert await app.services.repos.people.find(remote, "42") is None
+    assert await app.repos.people.find(remote, "42") is None

@@ -11,9 +11,9 @@ import pytest
 from bot.app import App
 from bot.core.context import Context
 from bot.core.events import Incoming
+from bot.core.people import Role
 from bot.core.router import Router
 from bot.logging_setup import configure_logging
-from storage.people import Role
 from tests.support.harness import Conversation, RecordingSender
 
 SECRET_TEXT = "my address is 42 Quiet Lane and the officer hit me"
@@ -48,9 +48,9 @@ async def test_json_logs_parse_line_by_line_without_text_or_ids(
     resident = Conversation(app, user=RESIDENT_ID, platform="console", language_hint="ar")
     liaison = Conversation(app, user=LIAISON_ID, platform="console", language_hint="es")
     await liaison.send("/start")
-    person = await app.services.repos.people.find("console", LIAISON_ID)
+    person = await app.repos.people.find("console", LIAISON_ID)
     assert person is not None
-    await app.services.repos.people.set_role(person.id, Role.LIAISON)
+    await app.repos.people.set_role(person.id, Role.LIAISON)
     await resident.send(SECRET_TEXT)
     await resident.send("/boom " + SECRET_TEXT)
     await resident.send("/human")

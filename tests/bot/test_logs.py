@@ -9,9 +9,9 @@ import pytest
 from bot.app import App
 from bot.core.context import Context
 from bot.core.events import Incoming
+from bot.core.people import Role
 from bot.core.router import Router
 from bot.logging_setup import SecretMaskingFilter, quiet_noisy_libraries
-from storage.people import Role
 from tests.support.harness import Conversation, RecordingSender
 
 SECRET_TEXT = "my address is 42 Quiet Lane and the officer hit me"
@@ -36,9 +36,9 @@ async def test_full_conversation_logs_no_text_or_ids(
     resident = Conversation(app, user=RESIDENT_ID, platform="console")
     liaison = Conversation(app, user=LIAISON_ID, platform="console")
     await liaison.send("/start")
-    person = await app.services.repos.people.find("console", LIAISON_ID)
+    person = await app.repos.people.find("console", LIAISON_ID)
     assert person is not None
-    await app.services.repos.people.set_role(person.id, Role.LIAISON)
+    await app.repos.people.set_role(person.id, Role.LIAISON)
     await resident.send(SECRET_TEXT)
     await resident.send("/boom " + SECRET_TEXT)
     await resident.send("/human")

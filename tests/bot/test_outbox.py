@@ -33,7 +33,7 @@ async def test_enqueue_is_idempotent_per_dedupe_key(app: App) -> None:
     target = Recipient("test", "chat-1")
     assert await outbox.enqueue(target, Outgoing("one"), "k1")
     assert not await outbox.enqueue(target, Outgoing("one again"), "k1")
-    counts = await app.services.repos.outbox.counts_by_status()
+    counts = await app.repos.outbox.counts_by_status()
     assert counts[OutboxStatus.PENDING] == 1
 
 
@@ -79,7 +79,7 @@ async def test_temporary_failures_back_off_then_succeed(app: App, clock: FakeClo
 
 async def test_unreachable_person_is_marked_and_skipped(app: App) -> None:
     """A blocked bot marks the person unreachable and the row skipped, not retried."""
-    people = app.services.repos.people
+    people = app.repos.people
     person = await people.upsert_seen("test", "gone", None, app.services.clock())
     sender = FlakySender("test", [Unreachable("blocked")])
     app.delivery.register(sender, None)
@@ -87,7 +87,7 @@ async def test_unreachable_person_is_marked_and_skipped(app: App) -> None:
         Recipient("test", "gone", person_id=person.id), Outgoing("hi"), "a"
     )
     await app.delivery.drain()
-    counts = await app.services.repos.outbox.counts_by_status()
+    counts = await app.repos.outbox.counts_by_status()
     assert counts[OutboxStatus.SKIPPED] == 1
     refreshed = await people.get(person.id)
     assert refreshed is not None and refreshed.unreachable

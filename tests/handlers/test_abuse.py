@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.app import App
+from bot.core.people import Role
 from handlers.abuse import FloodGuard
-from storage.people import Role
 from tests.support.harness import Conversation, FakeClock, texts
 
 
@@ -26,9 +26,9 @@ async def test_staff_are_never_muted(app: App) -> None:
     """A liaison sending many messages quickly is not slowed down."""
     lee = Conversation(app, user="lee")
     await lee.send("/start")
-    person = await app.services.repos.people.find("test", "lee")
+    person = await app.repos.people.find("test", "lee")
     assert person is not None
-    await app.services.repos.people.set_role(person.id, Role.LIAISON)
+    await app.repos.people.set_role(person.id, Role.LIAISON)
     for _ in range(20):
         assert await lee.send("/help") != []
 

@@ -9,10 +9,10 @@ from rich.console import Console
 
 from bot.app import App
 from bot.core.events import Outgoing
+from bot.core.people import Role
 from bot.core.ports import Recipient
 from bot.ops.watch import watch_broadcasts
 from bot.outbox import Queued
-from storage.people import Role
 from tests.support.harness import Conversation, FakeClock, RecordingSender, texts
 
 BEFORE_MEETING = datetime(2026, 10, 25, 16, 0, tzinfo=UTC)
@@ -22,10 +22,10 @@ BROADCAST = "meeting:1:v1:announce"
 async def _member(app: App, user: str, hint: str, role: Role | None = None) -> Conversation:
     member = Conversation(app, user=user, platform="console", language_hint=hint)
     await member.send("/start")
-    person = await app.services.repos.people.find("console", user)
+    person = await app.repos.people.find("console", user)
     assert person is not None
     if role is not None:
-        await app.services.repos.people.set_role(person.id, role)
+        await app.repos.people.set_role(person.id, role)
     return member
 
 
@@ -106,7 +106,7 @@ async def test_watch_draws_a_bar_per_active_broadcast_until_done(app: App) -> No
 
     out = io.StringIO()
     shown = await watch_broadcasts(
-        app.services.repos.outbox, Console(file=out, width=150), 1.0, deliver_meanwhile
+        app.repos.outbox, Console(file=out, width=150), 1.0, deliver_meanwhile
     )
     assert shown == 1 and waits == [1.0]
     screen = out.getvalue()
@@ -118,5 +118,5 @@ async def test_watch_draws_a_bar_per_active_broadcast_until_done(app: App) -> No
 async def test_watch_with_nothing_going_out_says_so(app: App) -> None:
     """No pending broadcast: one line, and the watch ends at once."""
     out = io.StringIO()
-    assert await watch_broadcasts(app.services.repos.outbox, Console(file=out), 1.0) == 0
+    assert await watch_broadcasts(app.repos.outbox, Console(file=out), 1.0) == 0
     assert out.getvalue().strip() == "no broadcast is being delivered"

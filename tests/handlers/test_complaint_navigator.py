@@ -37,7 +37,7 @@ async def test_navigator_end_to_end_survives_a_restart(make_app: AppFactory) -> 
         assert piece in summary.text
     assert "Deadline:" in summary.text
     assert summary.attachment is not None and b"Badge 4521" in summary.attachment.data
-    assert await resumed.app.services.repos.conversations.get(1) is None
+    assert await resumed.app.repos.conversations.get(1) is None
     # After the form, free text goes back to the search.
     assert "Question" not in texts(await resumed.send("can I film the police"))
 
@@ -57,9 +57,9 @@ async def test_cancel_at_any_step_keeps_nothing(app: App) -> None:
     await carla.send("Me pararon sin razón")
     cancelled = texts(await carla.press_payload("cn.cancel"))
     assert "/complaint" in cancelled
-    person = await app.services.repos.people.find("test", "carla")
+    person = await app.repos.people.find("test", "carla")
     assert person is not None
-    assert await app.services.repos.conversations.get(person.id) is None
+    assert await app.repos.conversations.get(person.id) is None
     assert "/complaint" in texts(await carla.press_payload("cn.skip"))
 
 

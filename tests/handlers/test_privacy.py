@@ -10,9 +10,9 @@ import pytest
 
 from bot.app import App, build_app
 from bot.config import ConfigError, StartupError
+from bot.core.people import Role
 from bot.privacy import KEY_BYTES, load_or_create_key
 from handlers.privacy import apply_retention
-from storage.people import Role
 from tests.support.harness import Conversation, FakeClock, RecordingSender, texts
 
 
@@ -21,9 +21,9 @@ async def _case(app: App) -> tuple[Conversation, Conversation]:
     resident = Conversation(app, user="rita", platform="console")
     liaison = Conversation(app, user="lee", platform="console")
     await liaison.send("/start")
-    lee = await app.services.repos.people.find("console", "lee")
+    lee = await app.repos.people.find("console", "lee")
     assert lee is not None
-    await app.services.repos.people.set_role(lee.id, Role.LIAISON)
+    await app.repos.people.set_role(lee.id, Role.LIAISON)
     await resident.send("/human")
     await resident.press_payload("esc.anon")
     await resident.send("my neighbour's son was beaten by an officer")
@@ -44,10 +44,10 @@ async def test_forget_closes_the_case_tells_the_liaison_and_erases_content(app: 
     resident, _ = await _case(app)
     await resident.send("/forget")
     assert "erased" in texts(await resident.press_payload("forget.yes"))
-    assert await app.services.repos.people.find("console", "rita") is None
-    case = await app.services.repos.cases.get(1)
+    assert await app.repos.people.find("console", "rita") is None
+    case = await app.repos.cases.get(1)
     assert case is not None and not case.is_open and case.person_id is None
-    assert all(m.body is None for m in await app.services.repos.cases.messages(1))
+    assert all(m.body is None for m in await app.repos.cases.messages(1))
     payloads = " ".join(str(row[0]) for row in await app.db.fetch("SELECT payload FROM outbox"))
     assert "beaten" not in payloads and "tell me when" not in payloads
     assert "Nothing" in texts(await Conversation(app, user="x").press_payload("forget.no"))
@@ -63,7 +63,7 @@ async def test_retention_clears_old_closed_cases_and_forms(app: App, clock: Fake
     clock.advance(days=91)
     counts = await apply_retention(app.services)
     assert counts.case_messages_cleared >= 2 and counts.conversations_expired == 1
-    assert all(m.body is None for m in await app.services.repos.cases.messages(1))
+    assert all(m.body is None for m in await app.repos.cases.messages(1))
     clock.advance(seconds=timedelta(days=1).total_seconds())
     assert (await apply_retention(app.services)).case_messages_cleared == 0
 
@@ -121,7 +121,7 @@ async def test_a_database_file_that_is_not_sqlite_names_storage_path(tmp_path: P
 async def test_a_person_who_returns_after_forget_gets_a_new_pseudonym(app: App) -> None:
     """Same account, erased, back again: the liaison sees a code unlinked to the old case."""
     resident, _ = await _case(app)
-    cases = app.services.repos.cases
+    cases = app.repos.cases
     first = await cases.get(1)
     assert first is not None and first.pseudonym.startswith("R-")
     await resident.send("/forget")
@@ -144,7 +144,7 @@ async def test_a_pseudonym_stays_the_same_for_a_person_between_cases(app: App) -
     await resident.send("/human")
     await resident.press_payload("esc.anon")
     await resident.send("otra vez, la misma patrulla")
-    first, second = await app.services.repos.cases.get(1), await app.services.repos.cases.get(2)
+    first, second = await app.repos.cases.get(1), await app.repos.cases.get(2)
     assert first is not None and second is not None
     assert first.pseudonym == second.pseudonym
 
@@ -153,7 +153,7 @@ async def test_people_from_before_the_salt_keep_their_pseudonym(app: App) -> Non
     """A person stored before migration 0040 (no salt) keeps the code liaisons know."""
     from handlers.escalation.service import pseudonym
 
-    people = app.services.repos.people
+    people = app.repos.people
     person = await people.upsert_seen("console", "old-timer", None, app.services.clock())
     assert person.pseudonym_salt is not None and len(person.pseudonym_salt) == 32
     await app.db.execute("UPDATE people SET pseudonym_salt = NULL WHERE id = ?", (person.id,))

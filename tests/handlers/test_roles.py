@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import App
-from storage.people import Role
+from bot.core.people import Role
 from tests.support.app import AppFactory, make_config
 from tests.support.harness import Conversation, texts
 
@@ -26,13 +26,13 @@ async def test_admin_comes_from_config_and_grants_roles(
     )
     assert "telegram:1002" in texts(await lee.send("/whoami"))
     assert "liaison" in texts(await boss.send("/grant telegram:1002 liaison"))
-    person = await app.services.repos.people.find("telegram", "1002")
+    person = await app.repos.people.find("telegram", "1002")
     assert person is not None and person.role is Role.LIAISON
     assert "telegram:1002" in texts(await boss.send("/roles"))
     await boss.send("/revoke telegram:1002")
-    person = await app.services.repos.people.find("telegram", "1002")
+    person = await app.repos.people.find("telegram", "1002")
     assert person is not None and person.role is Role.RESIDENT
-    actions = [a for a, *_ in await app.services.repos.audit.actions()]
+    actions = [a for a, *_ in await app.repos.audit.actions()]
     assert actions.count("role") == 2
 
 
@@ -43,11 +43,11 @@ async def test_non_admin_cannot_grant_or_become_admin(tmp_path: Path, make_app: 
     assert "only for the service's staff" in texts(
         await mallory.send("/grant telegram:1003 liaison")
     )
-    person = await app.services.repos.people.find("telegram", "1003")
+    person = await app.repos.people.find("telegram", "1003")
     assert person is not None
-    await app.services.repos.people.set_role(person.id, Role.ADMIN)  # e.g. an old database
+    await app.repos.people.set_role(person.id, Role.ADMIN)  # e.g. an old database
     await mallory.send("/start")
-    person = await app.services.repos.people.find("telegram", "1003")
+    person = await app.repos.people.find("telegram", "1003")
     assert person is not None and person.role is Role.RESIDENT
 
 
@@ -57,7 +57,7 @@ async def test_nobody_can_grant_admin_in_chat(tmp_path: Path, make_app: AppFacto
     boss = Conversation(app, user="1001", platform="telegram")
     await Conversation(app, user="1004", platform="telegram").send("/start")
     assert "/grant" in texts(await boss.send("/grant telegram:1004 admin"))
-    person = await app.services.repos.people.find("telegram", "1004")
+    person = await app.repos.people.find("telegram", "1004")
     assert person is not None and person.role is Role.RESIDENT
 
 

@@ -300,7 +300,7 @@ async def test_a_topic_button_keeps_the_language_it_was_offered_in(app: App) -> 
     assert first_topic.arg.endswith("@es")
     answer = (await ana.press_payload(first_topic.payload()))[0]
     assert "Información general, no asesoría legal." in answer.text
-    person = await app.services.repos.people.find("test", "alice")
+    person = await app.repos.people.find("test", "alice")
     assert person is not None and person.locale != "es"
 
 

@@ -5,8 +5,8 @@ A table added later with a person column is checked without this test changing."
 from __future__ import annotations
 
 from bot.app import App
+from bot.core.people import Role
 from storage.database import Database
-from storage.people import Role
 from tests.support.harness import Conversation, FakeClock, staff_member
 from tests.support.meetings import BEFORE_DST_END, create_meeting
 
@@ -73,7 +73,7 @@ async def test_forget_leaves_no_person_column_pointing_at_the_person(
     await nadia.press_payload("esc.anon")
     await nadia.send("They took my phone at the stop.")
     await liaison.send("/reply 1 We are looking into it.")
-    found = await app.services.repos.people.find("console", "nadia")
+    found = await app.repos.people.find("console", "nadia")
     assert found is not None
 
     columns = await person_columns(app.db)
@@ -85,4 +85,4 @@ async def test_forget_leaves_no_person_column_pointing_at_the_person(
     await nadia.send("/forget")
     await nadia.press_payload("forget.yes")
     assert await _referencing(app.db, columns, found.id) == set()
-    assert await app.services.repos.people.find("console", "nadia") is None
+    assert await app.repos.people.find("console", "nadia") is None

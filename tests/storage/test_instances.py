@@ -65,7 +65,7 @@ async def test_a_dead_instances_chat_is_taken_over_after_its_lease(
     app.delivery.register(sender, None)
     await app.services.outbox.enqueue(Recipient("test", "c"), Outgoing("hello"), "k1")
     now = clock()
-    claimed = await app.services.repos.outbox.claim_chat("test", "c", "dead", now, now + LEASE)
+    claimed = await app.repos.outbox.claim_chat("test", "c", "dead", now, now + LEASE)
     assert [item.dedupe_key for item in claimed] == ["k1"]  # then that instance died
     await app.delivery.drain()
     assert sender.delivered == []
@@ -84,7 +84,7 @@ async def test_a_periodic_job_runs_once_per_period_across_instances(
         async def job(services: Services) -> None:
             runs.append(name)
 
-        return JobRunner(app.services, name, "retention", job, 3600)
+        return JobRunner(app.services, app.repos.leases, name, "retention", job, 3600)
 
     a, b = job_for("a"), job_for("b")
     assert await a.run() and await b.run()  # at start each instance runs it (retention)
@@ -107,7 +107,7 @@ async def test_the_scheduler_really_runs_its_jobs(make_app: AppFactory) -> None:
     async def job(services: Services) -> None:
         ran.set()
 
-    scheduler = Scheduler(app.services, (("probe", job, 3600),), holder="test")
+    scheduler = Scheduler(app.services, app.repos.leases, (("probe", job, 3600),), holder="test")
     scheduler.start()
     try:
         await asyncio.wait_for(ran.wait(), timeout=30)

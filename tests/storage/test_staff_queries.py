@@ -20,7 +20,7 @@ from tests.support.harness import FakeClock
 
 
 async def _open_cases(app: App, clock: FakeClock, langs: list[str]) -> list[int]:
-    repos = app.services.repos
+    repos = app.repos
     ids = []
     for n, lang in enumerate(langs):
         person = await repos.people.upsert_seen("telegram", f"r{n}", lang, clock())
@@ -33,7 +33,7 @@ async def _open_cases(app: App, clock: FakeClock, langs: list[str]) -> list[int]
 async def test_stats_count_waits_outcomes_and_ratings_like_a_full_pass(
     app: App, clock: FakeClock
 ) -> None:
-    cases = app.services.repos.cases
+    cases = app.repos.cases
     ids = await _open_cases(app, clock, ["en", "ar", "es", "ar", "en", "so"])
     opened = {c: (await cases.get(c)) for c in ids}
     waits_min = [3, 10, 1, 45]
@@ -62,12 +62,12 @@ async def test_stats_count_waits_outcomes_and_ratings_like_a_full_pass(
 async def test_stats_fill_in_waits_of_cases_answered_before_the_column(
     app: App, clock: FakeClock
 ) -> None:
-    cases = app.services.repos.cases
+    cases = app.repos.cases
     (case_id,) = await _open_cases(app, clock, ["vi"])
     case = await cases.get(case_id)
     assert case is not None
     # As a database from before migration 0070 has it: a reply time and no wait.
-    await app.services.db.execute(
+    await app.db.execute(
         "UPDATE cases SET first_reply_at = ? WHERE id = ?",
         ((case.opened_at + timedelta(minutes=20)).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), case_id),
     )
@@ -83,7 +83,7 @@ async def test_no_cases_no_figures(app: App) -> None:
 async def test_sla_lists_only_cases_still_owed_each_step_oldest_first(
     app: App, clock: FakeClock
 ) -> None:
-    cases = app.services.repos.cases
+    cases = app.repos.cases
     ids = await _open_cases(app, clock, ["en", "ar", "zh_Hans", "fr", "ru"])
     await cases.mark_room_reminded(ids[0], clock())
     await cases.mark_resident_told(ids[1], clock())
@@ -102,7 +102,7 @@ async def test_sla_lists_only_cases_still_owed_each_step_oldest_first(
 
 
 async def test_sla_takes_a_bounded_batch_and_the_rest_next_time(app: App, clock: FakeClock) -> None:
-    cases = app.services.repos.cases
+    cases = app.repos.cases
     ids = await _open_cases(app, clock, ["en"] * (SLA_BATCH + 3))
     first = await cases.unclaimed_since(clock(), SlaStep.ROOM_REMINDER)
     assert [c.id for c in first] == ids[:SLA_BATCH]
@@ -115,7 +115,7 @@ async def test_sla_takes_a_bounded_batch_and_the_rest_next_time(app: App, clock:
 async def test_forget_removes_the_persons_queued_rows_and_keeps_everyone_elses(
     app: App, clock: FakeClock
 ) -> None:
-    repos = app.services.repos
+    repos = app.repos
     leaving = await repos.people.upsert_seen("telegram", "leaving", "ar", clock())
     staying = await repos.people.upsert_seen("telegram", "staying", "es", clock())
     liaison = await repos.people.upsert_seen("telegram", "liaison", "en", clock())
@@ -136,14 +136,14 @@ async def test_forget_removes_the_persons_queued_rows_and_keeps_everyone_elses(
     )
     await repos.privacy.erase_person(leaving.id)
 
-    left = await app.services.db.fetch("SELECT dedupe_key FROM outbox ORDER BY dedupe_key")
+    left = await app.db.fetch("SELECT dedupe_key FROM outbox ORDER BY dedupe_key")
     assert [str(r[0]) for r in left] == ["reply-staying", "room-other"]
     kept = await repos.cases.get(case.id)
     assert kept is not None and kept.person_id is None and kept.claimed_by == liaison.id
 
 
 async def test_retention_deletes_old_finished_rows_only(app: App, clock: FakeClock) -> None:
-    repos = app.services.repos
+    repos = app.repos
     old = clock()
     await repos.outbox.add_many(
         [
@@ -154,17 +154,15 @@ async def test_retention_deletes_old_finished_rows_only(app: App, clock: FakeClo
     )
     clock.advance(days=40)
     await repos.outbox.add(NewOutboxItem("new-sent", "telegram", "n", "{}", clock()), clock())
-    await app.services.db.execute(
+    await app.db.execute(
         "UPDATE outbox SET status = 'sent' WHERE dedupe_key IN ('old-sent', 'new-sent')"
     )
-    await app.services.db.execute(
-        "UPDATE outbox SET status = 'failed' WHERE dedupe_key = 'old-failed'"
-    )
+    await app.db.execute("UPDATE outbox SET status = 'failed' WHERE dedupe_key = 'old-failed'")
     cutoff = clock() - timedelta(days=30)
 
     counts = await repos.privacy.apply_retention(cutoff, cutoff, cutoff, cutoff)
 
-    left = await app.services.db.fetch("SELECT dedupe_key FROM outbox ORDER BY dedupe_key")
+    left = await app.db.fetch("SELECT dedupe_key FROM outbox ORDER BY dedupe_key")
     assert counts.outbox_rows_deleted == 2
     assert [str(r[0]) for r in left] == ["new-sent", "old-pending"]
 
@@ -206,6 +204,6 @@ PLANS = {
 @pytest.mark.parametrize("query", sorted(PLANS))
 async def test_sqlite_answers_staff_queries_from_their_index(app: App, query: str) -> None:
     sql, params, index = PLANS[query]
-    plan = [str(r[-1]) for r in await app.services.db.fetch(f"EXPLAIN QUERY PLAN {sql}", params)]
+    plan = [str(r[-1]) for r in await app.db.fetch(f"EXPLAIN QUERY PLAN {sql}", params)]
     assert any(index in step for step in plan), plan
     assert not any(step.startswith("SCAN") and "INDEX" not in step for step in plan), plan

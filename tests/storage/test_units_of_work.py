@@ -15,10 +15,10 @@ import pytest
 
 from bot.app import App
 from bot.core.events import Outgoing
+from bot.core.people import Role
 from bot.core.ports import Recipient
 from handlers.escalation import rooms
 from storage.database import Database
-from storage.people import Role
 from tests.support.app import AppFactory, make_config
 from tests.support.harness import Conversation, FakeClock, RecordingSender
 
@@ -64,9 +64,9 @@ async def _liaison(app: App) -> None:
     app.delivery.register(RecordingSender("console"), None)
     lee = Conversation(app, user="lee", platform="console")
     await lee.send("/start")
-    person = await app.services.repos.people.find("console", "lee")
+    person = await app.repos.people.find("console", "lee")
     assert person is not None
-    await app.services.repos.people.set_role(person.id, Role.LIAISON)
+    await app.repos.people.set_role(person.id, Role.LIAISON)
 
 
 async def _start_case(app: App, user: str, faults: FaultyStatements, fail_at: int) -> None:
@@ -93,19 +93,17 @@ async def test_a_crash_at_any_step_of_opening_a_case_leaves_none_or_a_whole_one(
         before = await _counts(app.db)
         await _start_case(app, f"r{fail_at}", faults, fail_at)
         assert await _counts(app.db) == before, f"partial case after a crash at {fail_at}"
-        person = await app.services.repos.people.find("console", f"r{fail_at}")
+        person = await app.repos.people.find("console", f"r{fail_at}")
         assert person is not None
-        assert await app.services.repos.cases.open_for_person(person.id) is None
+        assert await app.repos.cases.open_for_person(person.id) is None
     # Without a fault the case is complete: row, first message, audit, card for the liaison.
     await _start_case(app, "whole", faults, fail_at=0)
-    person = await app.services.repos.people.find("console", "whole")
+    person = await app.repos.people.find("console", "whole")
     assert person is not None
-    case = await app.services.repos.cases.open_for_person(person.id)
+    case = await app.repos.cases.open_for_person(person.id)
     assert case is not None
-    assert [m.body for m in await app.services.repos.cases.messages(case.id)] == [
-        "الشرطة أوقفتني بدون سبب"
-    ]
-    assert ("opened", person.id) in await app.services.repos.audit.for_case(case.id)
+    assert [m.body for m in await app.repos.cases.messages(case.id)] == ["الشرطة أوقفتني بدون سبب"]
+    assert ("opened", person.id) in await app.repos.audit.for_case(case.id)
     cards = await app.db.fetch(
         "SELECT chat_id, subject FROM outbox WHERE dedupe_key LIKE ?", (f"case:{case.id}:card:%",)
     )
@@ -115,7 +113,7 @@ async def test_a_crash_at_any_step_of_opening_a_case_leaves_none_or_a_whole_one(
 async def _resident_with_case(app: App, user: str) -> int:
     faults = FaultyStatements(app.db)
     await _start_case(app, user, faults, fail_at=0)
-    person = await app.services.repos.people.find("console", user)
+    person = await app.repos.people.find("console", user)
     assert person is not None
     return person.id
 
@@ -137,14 +135,14 @@ async def test_erasure_is_all_or_nothing_beside_a_concurrent_writer(app: App, fa
     async def writer() -> int:
         written = 0
         while not stop.is_set():
-            await app.services.repos.knowledge.record_view(other, "t", False, app.services.clock())
+            await app.repos.knowledge.record_view(other, "t", False, app.services.clock())
             written += 1
             await asyncio.sleep(0)
         return written
 
     task = asyncio.create_task(writer())
     try:
-        await app.services.repos.privacy.erase_person(rita)
+        await app.repos.privacy.erase_person(rita)
     except Crash:
         assert fail
     finally:
@@ -154,7 +152,7 @@ async def test_erasure_is_all_or_nothing_beside_a_concurrent_writer(app: App, fa
     assert written > 0
     views = await app.db.fetchval("SELECT count(*) FROM topic_views WHERE person_id = ?", (other,))
     assert views == written
-    person = await app.services.repos.people.get(rita)
+    person = await app.repos.people.get(rita)
     bodies = await app.db.fetch(
         "SELECT m.body FROM case_messages m JOIN cases c ON c.id = m.case_id "
         "WHERE m.body = 'الشرطة أوقفتني بدون سبب'"
@@ -295,11 +293,11 @@ async def test_a_crash_after_the_commit_leaves_a_whole_case_whose_card_reaches_t
     monkeypatch.setattr(rooms.Rooms, "open_threads", crash)
     resident = await _opening(app, "rania")
     await resident.send("الشرطة أوقفتني بدون سبب")
-    person = await app.services.repos.people.find("console", "rania")
+    person = await app.repos.people.find("console", "rania")
     assert person is not None
-    case = await app.services.repos.cases.open_for_person(person.id)
+    case = await app.repos.cases.open_for_person(person.id)
     assert case is not None
-    assert len(await app.services.repos.cases.messages(case.id)) == 1
+    assert len(await app.repos.cases.messages(case.id)) == 1
     await app.delivery.drain()
     assert _room_traffic(room) == []
     clock.advance(seconds=rooms.THREAD_WAIT.total_seconds() + 1)

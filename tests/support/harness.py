@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import App
 from bot.core.events import Attachment, Button, EventKind, Incoming, Outgoing
+from bot.core.people import Role
 from bot.core.ports import Recipient
-from storage.people import Role
 
 
 class FakeClock:
@@ -122,7 +122,7 @@ async def staff_member(
     app.delivery.register(sender, None)
     member = Conversation(app, user=user, platform=platform)
     await member.send("/start")
-    person = await app.services.repos.people.find(platform, user)
+    person = await app.repos.people.find(platform, user)
     assert person is not None
-    await app.services.repos.people.set_role(person.id, role)
+    await app.repos.people.set_role(person.id, role)
     return member, sender

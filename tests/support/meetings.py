@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from bot.app import App
 from bot.core.events import Outgoing
-from storage.people import Role
+from bot.core.people import Role
 from tests.support.harness import Conversation, RecordingSender, staff_member, texts
 
 # 2026-10-25 is still summer time in New York; clocks go back on 2026-11-01.
@@ -19,9 +19,9 @@ async def meeting_people(app: App) -> tuple[Conversation, RecordingSender]:
     for user, hint, zone in (("sofia", "es", "America/New_York"), ("amal", "ar", "Europe/Paris")):
         resident = Conversation(app, user=user, platform="console", language_hint=hint)
         await resident.send("/subscribe")
-        found = await app.services.repos.people.find("console", user)
+        found = await app.repos.people.find("console", user)
         assert found is not None
-        await app.services.repos.people.set_timezone(found.id, zone)
+        await app.repos.people.set_timezone(found.id, zone)
     await Conversation(app, user="nobody", platform="console").send("/start")
     return organizer, sender
 

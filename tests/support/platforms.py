@@ -16,9 +16,9 @@ from typing import Any
 
 from bot.app import App
 from bot.config import Config
+from bot.core.people import Role
 from bot.platforms.discord import DiscordAdapter
 from bot.platforms.telegram import TelegramAdapter
-from storage.people import Role
 from tests.fakes.discord_api import Call, FakeDiscord
 from tests.fakes.telegram_api import (
     TOKEN,
@@ -91,7 +91,7 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = TIMEO
 
 async def grant_liaison(app: App, platform: str, user_id: str) -> int:
     """The liaison role, granted through the repository (as `liaison roles grant` does)."""
-    people = app.services.repos.people
+    people = app.repos.people
     found = await people.upsert_seen(platform, user_id, None, app.services.clock())
     await people.set_role(found.id, Role.LIAISON)
     return found.id

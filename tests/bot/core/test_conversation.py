@@ -54,7 +54,7 @@ async def test_unknown_command_and_forged_button_get_translated_answers(app: App
     assert "/help" in texts(await carla.send("/nonsense"))
     replies = await carla.press_payload("lang|xx")
     assert "idioma" in texts(replies).lower()
-    person = await app.services.repos.people.find("test", "carla")
+    person = await app.repos.people.find("test", "carla")
     assert person is not None and person.locale == "es" and not person.locale_chosen
     assert texts(await carla.press_payload("\x00garbage|||")) != ""
 

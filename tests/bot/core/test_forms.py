@@ -7,8 +7,8 @@ import pytest
 
 from bot.app import App
 from bot.core.forms import FormExpired
+from bot.core.people import Role
 from handlers.meetings.forms import MeetingChange, MeetingDraft
-from storage.people import Role
 from tests.support.harness import Conversation, staff_member, texts
 
 EXPIRED = {
@@ -36,7 +36,7 @@ async def _organizer(app: App, lang: str) -> tuple[Conversation, int]:
     organizer.language_hint = lang
     await organizer.send("/language")
     await organizer.press({"en": "English", "es": "Español", "ar": "العربية"}[lang])
-    person = await app.services.repos.people.find("console", f"org-{lang}")
+    person = await app.repos.people.find("console", f"org-{lang}")
     assert person is not None
     return organizer, person.id
 
@@ -45,7 +45,7 @@ async def test_a_form_written_by_the_previous_release_goes_on(app: App) -> None:
     """State in the shape stored before forms were typed (plain keys, step names) is read:
     the organizer mid-form across the upgrade continues where they were."""
     organizer, person_id = await _organizer(app, "en")
-    await app.services.repos.conversations.put(
+    await app.repos.conversations.put(
         person_id,
         "meeting",
         "place",
@@ -54,7 +54,7 @@ async def test_a_form_written_by_the_previous_release_goes_on(app: App) -> None:
     )
     replies = await organizer.send("Library, 2nd floor")
     assert "online link" in texts(replies)
-    state = await app.services.repos.conversations.get(person_id)
+    state = await app.repos.conversations.get(person_id)
     assert state is not None and state.step == "link"
     assert state.data["title"] == "Town hall" and state.data["place"] == "Library, 2nd floor"
 
@@ -64,18 +64,18 @@ async def test_unreadable_state_is_dropped_with_a_clear_answer(app: App, lang: s
     """A step or data shape no release writes any more: the form closes and says how to
     start again, in the person's language; nothing crashes."""
     organizer, person_id = await _organizer(app, lang)
-    await app.services.repos.conversations.put(
+    await app.repos.conversations.put(
         person_id, "meeting", "venue", {"title": "T"}, app.services.clock()
     )
     replies = await organizer.send("Library")
     assert EXPIRED[lang] in texts(replies) and "/meeting new" in texts(replies)
-    assert await app.services.repos.conversations.get(person_id) is None
-    await app.services.repos.conversations.put(
+    assert await app.repos.conversations.get(person_id) is None
+    await app.repos.conversations.put(
         person_id, "meeting", "preview", {"tags": "Eastside"}, app.services.clock()
     )
     replies = await organizer.press_payload("mtg.publish")
     assert EXPIRED[lang] in texts(replies)
-    assert await app.services.repos.conversations.get(person_id) is None
+    assert await app.repos.conversations.get(person_id) is None
 
 
 @pytest.mark.parametrize("lang", ["en", "es", "ar"])
@@ -87,6 +87,6 @@ async def test_a_forms_button_outside_its_step_is_answered_once(app: App, lang: 
     await organizer.send("/meeting new")
     replies = await organizer.press_payload("mtg.publish")
     assert len(replies) == 1 and EXPIRED[lang] in texts(replies)
-    state = await app.services.repos.conversations.get(person_id)
+    state = await app.repos.conversations.get(person_id)
     assert state is not None and state.step == "title"
-    assert await app.services.repos.meetings.upcoming_next(app.services.clock()) == []
+    assert await app.repos.meetings.upcoming_next(app.services.clock()) == []

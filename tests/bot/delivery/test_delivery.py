@@ -155,7 +155,7 @@ async def test_a_reply_failing_five_times_goes_out_ahead_of_a_queued_broadcast(
     await announce(app, BULK_ROOM + 4)
     api.fail_next("sendMessage", bad_gateway(), times=5)
     await api.push_update(message(person(RESIDENT, "Lucía", "es"), "/start"))
-    outbox = app.services.repos.outbox
+    outbox = app.repos.outbox
 
     await eventually_async(lambda: outbox.pending_for_chat("telegram", str(RESIDENT)))
     assert [c.failed for c in api.attempts("sendMessage")] == [True] * 5
@@ -187,7 +187,7 @@ async def test_a_discord_dm_reply_that_gets_a_5xx_reaches_the_resident_later(
         dm = fake.dm_channel_id(ANA)
         fake.refuse("POST", f"/channels/{dm}/messages", 503, times=5)
         await fake.send_dm(ANA, "/start")
-        outbox = app.services.repos.outbox
+        outbox = app.repos.outbox
 
         await eventually_async(lambda: outbox.pending_for_chat("discord", ANA))
         assert not [m for m in fake.messages.values() if m["channel_id"] == dm]
@@ -213,4 +213,4 @@ async def test_a_reply_after_a_short_outage_needs_no_outbox(
     await api.wait_for("sendMessage", timeout=TIMEOUT_S)
     assert [c.failed for c in api.attempts("sendMessage")] == [True, True, False]
     assert clock() - started == timedelta(seconds=1.5)
-    assert (await app.services.repos.outbox.counts_by_status())[OutboxStatus.PENDING] == 0
+    assert (await app.repos.outbox.counts_by_status())[OutboxStatus.PENDING] == 0

@@ -150,7 +150,7 @@ async def test_feedback_is_counted_per_topic_and_language(app: App) -> None:
     await alice.press_payload("kbf|rights.traffic_stop:1")
     await alice.press_payload("kbf|rights.traffic_stop:0")
     await alice.press_payload("kbf|rights.traffic_stop:1")
-    counts = await app.services.repos.knowledge.feedback()
+    counts = await app.repos.knowledge.feedback()
     assert [(c.topic_id, c.lang, c.helpful, c.unhelpful) for c in counts] == [
         ("rights.traffic_stop", "es", 2, 1)
     ]

@@ -10,10 +10,10 @@ import pytest
 from bot.app import App
 from bot.cli import main
 from bot.config import Config
+from bot.core.people import Role
 from bot.ops.backend import Backend, BackendKind
 from bot.ops.backup import AUTO_PREFIX, BACKUP_DIR, postgres_instructions
 from storage.migrations_runner import available_migrations
-from storage.people import Role
 from tests.support.app import AppFactory, make_config
 from tests.support.harness import Conversation, RecordingSender
 
@@ -62,9 +62,9 @@ async def busy_day(app: App) -> None:
     app.delivery.register(RecordingSender("console"), None)
     liaison = Conversation(app, user="liaison-1", platform="console", language_hint="es")
     await liaison.send("/start")
-    person = await app.services.repos.people.find("console", "liaison-1")
+    person = await app.repos.people.find("console", "liaison-1")
     assert person is not None
-    await app.services.repos.people.set_role(person.id, Role.LIAISON)
+    await app.repos.people.set_role(person.id, Role.LIAISON)
     resident = Conversation(app, user="resident-1", platform="console", language_hint="ar")
     await resident.send("/human")
     await resident.press_payload("esc.anon")
@@ -92,7 +92,7 @@ async def test_backup_restore_round_trip_preserves_every_table(
     assert str(target) in out and "liaison.key" in out
     assert snapshot(target) == before
 
-    await app.services.repos.outbox.skip_pending("case:")
+    await app.repos.outbox.skip_pending("case:")
     await Conversation(app, user="resident-3", platform="console").send("/start")
     assert snapshot(database) != before
     assert main(["backup", str(target), "--config", cfg]) == 1  # never overwrites a backup

@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.app import App
 from bot.config import Config, ConfigError
 from bot.core.events import Outgoing
+from bot.core.people import Role
 from bot.core.ports import Recipient, RetryAfter
 from bot.host import AppHost
 from bot.ops.backend import storage_backend
@@ -25,7 +26,6 @@ from bot.platforms.discord_spec import DISCORD
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_spec import TELEGRAM
 from bot.runner import serve
-from storage.people import Role
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import (
     TOKEN,
@@ -140,9 +140,9 @@ async def test_metrics_move_after_a_scripted_conversation(
     arabic = Conversation(app, user=RESIDENT_IDS[2], platform="console", language_hint="ar")
     liaison = Conversation(app, user="liaison-7", platform="console")
     await liaison.send("/start")
-    person = await app.services.repos.people.find("console", "liaison-7")
+    person = await app.repos.people.find("console", "liaison-7")
     assert person is not None
-    await app.services.repos.people.set_role(person.id, Role.LIAISON)
+    await app.repos.people.set_role(person.id, Role.LIAISON)
 
     await english.send("cop took my phone and won't give it back")  # answer
     await english.send("what's the weather tomorrow")  # off-topic

@@ -211,7 +211,7 @@ async def test_button_still_works_after_a_restart(connect: Connect, fake: FakeDi
     assert update.body["type"] == 7, "UPDATE_MESSAGE: the menu is replaced"
     assert update.content.startswith("Listo: le hablaré en Español.")
     assert update.body["data"]["components"] == []
-    person = await app.services.repos.people.find("discord", ANA)
+    person = await app.repos.people.find("discord", ANA)
     assert person is not None and person.locale == "es"
 
 
@@ -349,9 +349,9 @@ async def test_dm_refused_by_discord_marks_the_person_unreachable(
     fake.refuse("POST", f"/channels/{dm}/messages", 403, 50007, "Cannot send messages to this user")
     await app.services.outbox.enqueue(Recipient("discord", ANA), Outgoing("Reminder"), "r1")
     await app.delivery.drain()
-    person = await app.services.repos.people.find("discord", ANA)
+    person = await app.repos.people.find("discord", ANA)
     assert person is not None and person.unreachable
-    counts = await app.services.repos.outbox.counts_by_status()
+    counts = await app.repos.outbox.counts_by_status()
     assert counts[OutboxStatus.SKIPPED] == 1
 
 
@@ -363,7 +363,7 @@ async def test_direct_reply_refused_marks_the_person_unreachable(
     dm = fake.dm_channel_id(BEN)
     fake.refuse("POST", f"/channels/{dm}/messages", 403, 50007, "Cannot send messages to this user")
     await fake.send_dm(BEN, "/start")
-    people = app.services.repos.people
+    people = app.repos.people
 
     async def unreachable() -> bool:
         person = await people.find("discord", BEN)

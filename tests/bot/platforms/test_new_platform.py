@@ -13,12 +13,12 @@ from bot.config import Config, load_config
 from bot.core.capabilities import Capabilities, RateLimits
 from bot.core.events import ChatKind, EventKind, Incoming, Outgoing
 from bot.core.host import PlatformHost
+from bot.core.people import Role
 from bot.core.ports import PlatformAdapter, Recipient
 from bot.platforms.registry import PLATFORMS
 from bot.platforms.spec import PlatformSpec
 from bot.runner import configured_adapters
 from bot.settings import setting, single_line
-from storage.people import Role
 from tests.support.app import AppFactory
 
 NAME = "loop"
@@ -183,8 +183,8 @@ async def test_a_new_platform_runs_a_case_through_the_dispatcher(
     assert "#1" in card.text and "أوقفني شرطي" in card.text
     assert "amal" not in network.text(STAFF_ROOM)
 
-    lee = await app.services.repos.people.upsert_seen(NAME, "lee", "en", app.services.clock())
-    await app.services.repos.people.set_role(lee.id, Role.LIAISON)
+    lee = await app.repos.people.upsert_seen(NAME, "lee", "en", app.services.clock())
+    await app.repos.people.set_role(lee.id, Role.LIAISON)
     await adapter.press("lee", network.button(STAFF_ROOM, "esc.claim"), chat_id=STAFF_ROOM)
     await adapter.type("lee", "/reply 1 We are looking into it", chat_id=STAFF_ROOM)
     await app.delivery.drain()

@@ -178,7 +178,7 @@ async def test_full_conversation_switches_to_spanish(app: App, api: FakeTelegram
     assert len(api.sent("answerCallbackQuery")) == 1
     assert len(api.sent("sendMessage")) == 2  # edited in place, nothing new sent
 
-    stored = await app.services.repos.people.find("telegram", "501")
+    stored = await app.repos.people.find("telegram", "501")
     assert stored is not None and stored.locale == "es"
     await api.push_update(message(ana, "/help"))
     help_reply = (await api.wait_for("sendMessage", 3))[2]
@@ -246,7 +246,7 @@ async def test_blocked_user_is_marked_unreachable(app: App, api: FakeTelegramAPI
     """403 'bot was blocked by the user' marks the person unreachable; no retry."""
     api.fail_next("sendMessage", blocked_by_user())
     await api.push_update(message(person(506), "/start"))
-    people = app.services.repos.people
+    people = app.repos.people
 
     async def marked() -> bool:
         found = await people.find("telegram", "506")
@@ -262,7 +262,7 @@ async def test_long_flood_wait_hands_the_reply_to_the_outbox(
     """A wait longer than a person should hold the line is queued durably, not dropped."""
     api.fail_next("sendMessage", too_many_requests(600))
     await api.push_update(message(person(507), "/start"))
-    outbox = app.services.repos.outbox
+    outbox = app.repos.outbox
 
     async def queued() -> bool:
         return (await outbox.counts_by_status()).get(OutboxStatus.PENDING, 0) == 1
@@ -382,7 +382,7 @@ async def test_webhook_requires_the_secret_token(start_bot: StartBot, api: FakeT
     assert await api.post_webhook(message(fay, "/help")) == 200
     await api.wait_for("sendMessage", count=2)
     assert len(api.sent("sendMessage")) == 2
-    assert await webhook.app.services.repos.people.find("telegram", "513")
+    assert await webhook.app.repos.people.find("telegram", "513")
     assert api.attempts("deleteWebhook") == []  # polling's clean-up is not run in webhook mode
 
 
@@ -410,7 +410,7 @@ async def test_fractional_rates_deliver_proactive_messages(
     await running.app.delivery.drain()
     sent = await api.wait_for("sendMessage", 2)
     assert sorted(str(c.get("chat_id")) for c in sent) == ["-100200300", "521"]
-    counts = await running.app.services.repos.outbox.counts_by_status()
+    counts = await running.app.repos.outbox.counts_by_status()
     assert counts[OutboxStatus.SENT] == 2
 
 
@@ -752,5 +752,5 @@ async def test_spanish_question_on_an_english_chat_is_triaged_in_spanish(
     sent = await api.wait_for("sendMessage", 3)  # choices, offer to switch, the article
     article = sent[-1].get("text") or ""
     assert "Información general, no asesoría legal." in article
-    stored = await app.services.repos.people.find("telegram", "520")
+    stored = await app.repos.people.find("telegram", "520")
     assert stored is not None and stored.locale == "en"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.app import App
 from bot.core.events import Attachment, Outgoing
+from bot.core.people import Role
 from handlers.escalation.service import check_sla
-from storage.people import Role
 from tests.support.app import AppFactory
 from tests.support.harness import Conversation, FakeClock, RecordingSender, texts
 
@@ -31,9 +31,9 @@ async def _setup(app: App) -> tuple[Terminal, Terminal, RecordingSender]:
     resident.display_name = RESIDENT_NAME
     liaison = Terminal(app, "lee", sender)
     await liaison.send("/start")
-    person = await app.services.repos.people.find("console", "lee")
+    person = await app.repos.people.find("console", "lee")
     assert person is not None
-    await app.services.repos.people.set_role(person.id, Role.LIAISON)
+    await app.repos.people.set_role(person.id, Role.LIAISON)
     return resident, liaison, sender
 
 
@@ -85,12 +85,12 @@ async def test_resident_and_terminal_liaison_complete_a_case(app: App) -> None:
     closed = resident.inbox()[-1]
     assert "#1" in closed.text and [b.label for b in closed.buttons[0]] == list("12345")
     await resident.press_payload("esc.rate|1:5")
-    case = await app.services.repos.cases.get(1)
+    case = await app.repos.cases.get(1)
     assert case is not None and case.satisfaction == 5 and not case.is_open
     assert "#1" in texts(await resident.press_payload("esc.reopen|1"))
-    reopened = await app.services.repos.cases.get(1)
+    reopened = await app.repos.cases.get(1)
     assert reopened is not None and reopened.is_open
-    audit = [action for action, _ in await app.services.repos.audit.for_case(1)]
+    audit = [action for action, _ in await app.repos.audit.for_case(1)]
     assert audit[:5] == ["opened", "claimed", "replied", "noted", "closed"]
 
 
@@ -114,9 +114,9 @@ async def test_forged_staff_buttons_from_a_resident_change_nothing(app: App) -> 
     for payload in ("esc.claim|1", "esc.close|1", "esc.block|1", "esc.outcome|1:answered"):
         refusal = texts(await resident.press_payload(payload))
         assert "personal" in refusal.lower()  # "solo para el personal del servicio"
-    case = await app.services.repos.cases.get(1)
+    case = await app.repos.cases.get(1)
     assert case is not None and case.is_open and case.claimed_by is None
-    person = await app.services.repos.people.find("console", RESIDENT_ID)
+    person = await app.repos.people.find("console", RESIDENT_ID)
     assert person is not None and not person.blocked
 
 
@@ -187,12 +187,12 @@ async def test_resident_cancel_asks_then_closes_their_case(app: App) -> None:
     asked = texts(await resident.send("/cancel"))
     assert "#1" in asked and "?" in asked
     await resident.press_payload("esc.keep_open|1")
-    still = await app.services.repos.cases.get(1)
+    still = await app.repos.cases.get(1)
     assert still is not None and still.is_open
     await resident.send("/cancel")
     await resident.press_payload("esc.withdraw_yes|1")
     await app.delivery.drain()
-    case = await app.services.repos.cases.get(1)
+    case = await app.repos.cases.get(1)
     assert case is not None and not case.is_open
     assert "#1" in liaison.inbox()[-1].text
 
@@ -242,9 +242,9 @@ async def _liaison(app: App, sender: RecordingSender, user: str, locale: str = "
     """Another terminal liaison on the same database, speaking `locale`."""
     member = Terminal(app, user, sender, language_hint=locale)
     await member.send("/start")
-    person = await app.services.repos.people.find("console", user)
+    person = await app.repos.people.find("console", user)
     assert person is not None
-    await app.services.repos.people.set_role(person.id, Role.LIAISON)
+    await app.repos.people.set_role(person.id, Role.LIAISON)
     return member
 
 
@@ -268,7 +268,7 @@ async def test_text_typed_instead_of_choosing_opens_an_anonymous_case(app: App) 
     await resident.press_payload("esc.showname|1")
     await app.delivery.drain()
     assert "Aline" in liaison.inbox()[-1].text
-    case = await app.services.repos.cases.get(1)
+    case = await app.repos.cases.get(1)
     assert case is not None and not case.anonymous and case.shown_name == "Aline"
 
 
@@ -314,7 +314,7 @@ async def test_a_case_the_liaison_selects_in_the_terminal_takes_typed_text(app: 
     to_resident = [m.text for m in resident.inbox()]
     assert any("¿Dónde pasó?" in text for text in to_resident)
     assert not any("urgente" in text for text in to_resident)
-    kinds = [m.kind.value for m in await app.services.repos.cases.messages(1)]
+    kinds = [m.kind.value for m in await app.repos.cases.messages(1)]
     assert kinds.count("note") == 1 and kinds.count("liaison") == 1
 
 
@@ -330,7 +330,7 @@ async def test_closing_an_unanswered_case_asks_a_reason_and_no_rating(app: App) 
     assert "esc.outcome|1:answered" not in payloads and "esc.outcome|1:other" in payloads
     assert "rate" in offered[-1].text
     await liaison.press_payload("esc.outcome|1:answered")  # forged: asked again, still open
-    case = await app.services.repos.cases.get(1)
+    case = await app.repos.cases.get(1)
     assert case is not None and case.is_open
     await liaison.press_payload("esc.outcome|1:no_response")
     await app.delivery.drain()
@@ -345,26 +345,26 @@ async def test_block_by_a_second_liaison_names_the_claimant_and_is_audited(app: 
     kim = await _liaison(app, sender, "kim")
     await _open(resident, app)
     await lee.press_payload("esc.claim|1")
-    lee_person = await app.services.repos.people.find("console", "lee")
+    lee_person = await app.repos.people.find("console", "lee")
     assert lee_person is not None
     asked = texts(await kim.press_payload("esc.block|1"))
     from handlers.escalation.service import liaison_code
 
     assert liaison_code(app.services, lee_person) in asked
-    resident_person = await app.services.repos.people.find("console", RESIDENT_ID)
+    resident_person = await app.repos.people.find("console", RESIDENT_ID)
     assert resident_person is not None and not resident_person.blocked
     await kim.press_payload("esc.block_yes|1")
-    resident_person = await app.services.repos.people.find("console", RESIDENT_ID)
+    resident_person = await app.repos.people.find("console", RESIDENT_ID)
     assert resident_person is not None and resident_person.blocked
-    actions = await app.services.repos.audit.actions()
+    actions = await app.repos.audit.actions()
     assert any(a == "blocked" and detail == str(lee_person.id) for a, _, _, detail in actions)
     admin = Terminal(app, "ada", sender)
     await admin.send("/start")
-    ada = await app.services.repos.people.find("console", "ada")
+    ada = await app.repos.people.find("console", "ada")
     assert ada is not None
-    await app.services.repos.people.set_role(ada.id, Role.ADMIN)
+    await app.repos.people.set_role(ada.id, Role.ADMIN)
     assert "#1" in texts(await admin.send("/unblock 1"))
-    resident_person = await app.services.repos.people.find("console", RESIDENT_ID)
+    resident_person = await app.repos.people.find("console", RESIDENT_ID)
     assert resident_person is not None and not resident_person.blocked
 
 
@@ -375,14 +375,14 @@ async def test_assign_release_snippets_and_showname_between_two_liaisons(app: Ap
     resident, lee, sender = await _setup(app)
     kim = await _liaison(app, sender, "kim", locale="es")
     await _open(resident, app)
-    kim_person = await app.services.repos.people.find("console", "kim")
+    kim_person = await app.repos.people.find("console", "kim")
     assert kim_person is not None
     await kim.send("/assign 1")
-    case = await app.services.repos.cases.get(1)
+    case = await app.repos.cases.get(1)
     assert case is not None and case.claimed_by == kim_person.id
     assert "Only the liaison who claimed" in texts(await lee.send("/release 1"))
     await kim.send("/release 1")
-    case = await app.services.repos.cases.get(1)
+    case = await app.repos.cases.get(1)
     assert case is not None and case.claimed_by is None
 
     assert "Guardado" in texts(await kim.send("/snippet_set Saludo es Hola, le atiende un enlace."))
@@ -394,8 +394,8 @@ async def test_assign_release_snippets_and_showname_between_two_liaisons(app: Ap
     await kim.send("/showname")
     lee_code = texts(await lee.send("/cases")).split(": ")[1].split()[0]
     await kim.send(f"/assign 1 {lee_code.lower()}")
-    case = await app.services.repos.cases.get(1)
-    lee_person = await app.services.repos.people.find("console", "lee")
+    case = await app.repos.cases.get(1)
+    lee_person = await app.repos.people.find("console", "lee")
     assert case is not None and lee_person is not None and case.claimed_by == lee_person.id
 
 

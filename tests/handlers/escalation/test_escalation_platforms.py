@@ -91,7 +91,7 @@ async def test_telegram_resident_and_discord_liaison_complete_a_case(start_bot: 
     assert "Me registraron la mochila sin razón" in card.content
     assert card.custom_ids() == CASE_BUTTONS
     assert fake.posts_to(fake.LIAISON_CHANNEL_ID) == [], "the case lives in its thread"
-    rooms = await app.services.repos.cases.rooms(1)
+    rooms = await app.repos.cases.rooms(1)
     assert [(r.platform, r.chat_id, r.thread_id) for r in rooms] == [
         ("discord", fake.LIAISON_CHANNEL_ID, thread_id)
     ]
@@ -99,7 +99,7 @@ async def test_telegram_resident_and_discord_liaison_complete_a_case(start_bot: 
     card_message = stored_message_with(fake, thread_id, "esc.claim|1")
     claim = await fake.click(LIAISON_DC, card_message["id"], "esc.claim|1")
     await answered(fake, claim)
-    case = await app.services.repos.cases.get(1)
+    case = await app.repos.cases.get(1)
     assert case is not None and case.claimed_by == liaison_id
     await bot.drain()
     # Posted once, in the thread: the presser reads it there too.
@@ -134,7 +134,7 @@ async def test_telegram_resident_and_discord_liaison_complete_a_case(start_bot: 
     rows = callback_rows(closing)
     assert [b["text"] for b in rows[0]] == ["1", "2", "3", "4", "5"]
     assert [b["callback_data"] for b in rows[0]] == [f"esc.rate|1:{n}" for n in range(1, 6)]
-    case = await app.services.repos.cases.get(1)
+    case = await app.repos.cases.get(1)
     assert case is not None and not case.is_open
     assert any("Case #1 closed by L-" in post.content for post in fake.posts_to(thread_id))
 
@@ -175,7 +175,7 @@ async def test_discord_resident_and_telegram_liaison_in_a_forum_topic(
         )
     )
     await api.push_update(message(LIAISON_TG, "/reply 1 Can you tell us the street?", forum))
-    cases = app.services.repos.cases
+    cases = app.repos.cases
 
     async def two_answers() -> bool:
         kinds = [m.kind for m in await cases.messages(1)]
@@ -226,7 +226,7 @@ async def test_anonymous_telegram_resident_is_unknown_to_discord(start_bot: Star
     await bot.api.push_update(button_press(RESIDENT_TG, asked.result, "esc.withdraw_yes|1"))
 
     async def closed() -> bool:
-        case = await bot.app.services.repos.cases.get(1)
+        case = await bot.app.repos.cases.get(1)
         return case is not None and not case.is_open
 
     await eventually(closed)
@@ -270,7 +270,7 @@ async def test_telegram_outage_delivers_every_reply_once_in_order(start_bot: Sta
     await bot.drain()
     delivered = [text_of(c) for c in sent_to(api, RESIDENT_TG_CHAT)[before:]]
     assert delivered == [f"{SPANISH_LIAISON_HEADER}\n{text}" for text in replies]
-    counts = await app.services.repos.outbox.counts_by_status()
+    counts = await app.repos.outbox.counts_by_status()
     assert {status for status, count in counts.items() if count} == {OutboxStatus.SENT}
 
 
@@ -294,9 +294,9 @@ async def test_forged_claim_from_a_resident_on_discord_is_refused(start_bot: Sta
     assert fake.interaction_calls(forged) == []
     await bot.drain()
 
-    case = await app.services.repos.cases.get(1)
+    case = await app.repos.cases.get(1)
     assert case is not None and case.is_open and case.claimed_by is None
-    assert "claimed" not in [action for action, _ in await app.services.repos.audit.for_case(1)]
+    assert "claimed" not in [action for action, _ in await app.repos.audit.for_case(1)]
     assert len(fake.posts_to(thread_id)) == posts_before, "no 'claimed' notice in the room"
 
 
@@ -432,7 +432,7 @@ async def test_liaison_types_in_the_case_thread_with_message_content(
     await fake.post_in_channel(LIAISON_DC, thread_id, "!note parece el mismo agente")
     await fake.post_in_channel(LIAISON_DC, thread_id, "¿En qué estación fue?")
     await fake.post_in_channel(BYSTANDER_DC, fake.ANNOUNCE_CHANNEL_ID, "hola bot, ayuda")
-    cases = app.services.repos.cases
+    cases = app.repos.cases
 
     async def both() -> bool:
         kinds = [m.kind for m in await cases.messages(1)]
@@ -470,8 +470,8 @@ async def test_personal_commands_in_a_telegram_group_are_not_answered_there(
     await bot.api.push_update(message(person(5550777, "Nadia", "fr"), "/human", group))
     pointer = (await wait_sent_to(bot.api, -100555, 2))[-1]
     assert "privée" in text_of(pointer) and not callback_data(pointer)
-    nadia = await bot.app.services.repos.people.find("telegram", "5550777")
-    assert nadia is not None and await bot.app.services.repos.conversations.get(nadia.id) is None
+    nadia = await bot.app.repos.people.find("telegram", "5550777")
+    assert nadia is not None and await bot.app.repos.conversations.get(nadia.id) is None
 
 
 async def test_slash_command_names_and_descriptions_are_localized(start_bot: StartBot) -> None:
@@ -521,7 +521,7 @@ async def test_typed_story_follow_ups_block_and_close_with_two_discord_liaisons(
     clock.advance(minutes=5)  # the "case #1" answer was the acknowledgement until now
     for text in ("Это было вчера вечером.", "Их было двое."):
         await api.push_update(message(RESIDENT_RU, text))
-    cases = app.services.repos.cases
+    cases = app.repos.cases
 
     async def three_messages() -> bool:
         return len(await cases.messages(1)) == 3
@@ -538,11 +538,11 @@ async def test_typed_story_follow_ups_block_and_close_with_two_discord_liaisons(
     await answered(fake, await fake.click(LIAISON_DC, card_message["id"], "esc.claim|1"))
     blocked = await fake.click(SECOND_LIAISON_DC, card_message["id"], "esc.block|1")
     asked = (await answered(fake, blocked))[0]
-    first = await app.services.repos.people.get(first_id)
+    first = await app.repos.people.get(first_id)
     assert first is not None
     assert liaison_code(app.services, first) in asked.content and fake.is_ephemeral(asked)
     assert asked.custom_ids() == ["esc.block_yes|1"]
-    resident = await app.services.repos.people.find("telegram", chat)
+    resident = await app.repos.people.find("telegram", chat)
     assert resident is not None and not resident.blocked
 
     closing = await fake.click(LIAISON_DC, card_message["id"], "esc.close|1")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from storage.people import Role
+from bot.core.people import Role
 from tests.support.harness import Conversation, RecordingSender, staff_member, texts
 
 SECRET_NAME = "Yasmin Qabbani"
@@ -16,9 +16,9 @@ async def _liaisons(app: App) -> tuple[RecordingSender, list[str]]:
     first, sender = await staff_member(app, "lee", Role.LIAISON)
     second = Conversation(app, user="mo", platform="console")
     await second.send("/start")
-    found = await app.services.repos.people.find("console", "mo")
+    found = await app.repos.people.find("console", "mo")
     assert found is not None
-    await app.services.repos.people.set_role(found.id, Role.LIAISON)
+    await app.repos.people.set_role(found.id, Role.LIAISON)
     return sender, [first.user, "mo"]
 
 

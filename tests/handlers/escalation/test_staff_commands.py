@@ -43,7 +43,7 @@ async def _staff(bot: Bot) -> None:
 
 
 async def _claimed_by(bot: Bot) -> int | None:
-    case = await bot.app.services.repos.cases.get(1)
+    case = await bot.app.repos.cases.get(1)
     assert case is not None
     return case.claimed_by
 
@@ -52,7 +52,7 @@ async def test_assign_release_and_showname_between_two_liaisons(start_bot: Start
     """Omar takes the case, Lia cannot give it away, Omar names himself and lets it go,
     Lia hands it back to him by that name; each reads the outcome in their own language."""
     bot = await start_bot()
-    api, people = bot.api, bot.app.services.repos.people
+    api, people = bot.api, bot.app.repos.people
     await _staff(bot)
     await telegram_resident_opens_case(bot, "Me pararon en la calle sin motivo.")
     omar = await people.find("telegram", str(OMAR["id"]))
@@ -107,7 +107,7 @@ async def test_snippets_written_once_and_sent_in_the_residents_language(
     await api.push_update(message(OMAR, "/snippet 1 horario"))
     answers = await drained_until(bot, lambda: sent_to(api, RESIDENT_TG_CHAT)[before:], 1)
     assert text_of(answers[0]).endswith("(caso #1):\nAbrimos de 9 a 17 h.")
-    notes = await bot.app.services.repos.cases.messages(1)
+    notes = await bot.app.repos.cases.messages(1)
     assert notes[-1].body == "Abrimos de 9 a 17 h."
 
 
@@ -115,7 +115,7 @@ async def test_unblock_is_the_admins_alone(start_bot: StartBot) -> None:
     """Omar blocks the resident behind case #1; Lia may not unblock, the admin may, and
     the resident can write again."""
     bot = await start_bot(LIAISON_BOT_ADMINS=f"telegram:{ANA['id']}")
-    api, people = bot.api, bot.app.services.repos.people
+    api, people = bot.api, bot.app.repos.people
     await _staff(bot)
     await telegram_resident_opens_case(bot, "Necesito ayuda.")
     await _say(api, OMAR, "/cases")

@@ -16,13 +16,13 @@ import pytest
 
 from bot.app import App
 from bot.core.events import Attachment, Outgoing
+from bot.core.people import Role
 from bot.core.ports import Recipient
 from bot.outbox import Queued
 from handlers.meetings.broadcast import Notice, announce, broadcast_id, notify_change
 from handlers.polls.delivery import send_poll
 from storage.meetings import PAGE, Meeting, Subscriber
 from storage.outbox import OutboxStatus
-from storage.people import Role
 from storage.polls import Poll
 from storage.timestamps import to_db
 from tests.fakes.telegram_api import FakeTelegramAPI, person
@@ -40,9 +40,9 @@ FELIX = person(805, "Félix", "fr")
 async def _publish(app: App, api: FakeTelegramAPI, audience: int) -> None:
     """The organizer's /meeting new, typed in Spanish, up to Publish."""
     await say(api, ORGANIZER, "/start")
-    found = await app.services.repos.people.find("telegram", str(ORGANIZER["id"]))
+    found = await app.repos.people.find("telegram", str(ORGANIZER["id"]))
     assert found is not None
-    await app.services.repos.people.set_role(found.id, Role.ORGANIZER)
+    await app.repos.people.set_role(found.id, Role.ORGANIZER)
     await say(api, ORGANIZER, "/meeting new")
     await say(api, ORGANIZER, "Reunión del barrio")
     await say(api, ORGANIZER, "martes 18:30")
@@ -103,7 +103,7 @@ async def test_forget_removes_only_that_persons_queued_rows(
     for resident in (AMAL, FLEUR, FELIX):
         await say(api, resident, "/subscribe")
     await _publish(app, api, 3)
-    fleur = await app.services.repos.people.find("telegram", str(FLEUR["id"]))
+    fleur = await app.repos.people.find("telegram", str(FLEUR["id"]))
     assert fleur is not None
 
     await say(api, FLEUR, "/forget")
@@ -139,7 +139,7 @@ async def _subscribers(app: App, count: int, locales: tuple[str, ...]) -> None:
 
 async def _meeting(app: App) -> Meeting:
     now = app.services.clock()
-    return await app.services.repos.meetings.create(
+    return await app.repos.meetings.create(
         Meeting(0, "Safety", "", "Library", "", now + timedelta(days=3), "UTC", (), (60,)),
         None,
         now,
@@ -154,7 +154,7 @@ async def test_a_large_audience_is_queued_in_pages(
     count = 2 * PAGE + 7
     await _subscribers(app, count, ("en", "ar", "zh_Hans"))
     meeting = await _meeting(app)
-    repo = app.services.repos.subscriptions
+    repo = app.repos.subscriptions
     read = repo.audience
     sizes: list[int] = []
 
@@ -185,11 +185,9 @@ async def test_a_change_withdraws_pending_rows_and_tells_everyone_told(app: App)
     await _subscribers(app, count, ("fr", "ar", "vi"))
     meeting = await _meeting(app)
     await announce(app.services, meeting)
-    changed = await app.services.repos.meetings.update(replace(meeting, place="Town hall"))
+    changed = await app.repos.meetings.update(replace(meeting, place="Town hall"))
     assert await notify_change(app.services, changed) == count
-    counts = await app.services.repos.outbox.counts_by_status(
-        broadcast_id(meeting, Notice.ANNOUNCE)
-    )
+    counts = await app.repos.outbox.counts_by_status(broadcast_id(meeting, Notice.ANNOUNCE))
     assert counts[OutboxStatus.SKIPPED] == count and counts[OutboxStatus.PENDING] == 0
 
 
@@ -200,12 +198,12 @@ async def test_poll_goes_out_in_pages_skipping_people_in_a_case(app: App) -> Non
     resident = Conversation(app, user="p3", platform="console", language_hint="so")
     await resident.send("/human")
     await resident.send("Waxaa la i joojiyay")  # opens a case
-    in_case = await app.services.repos.people.find("console", "p3")
+    in_case = await app.repos.people.find("console", "p3")
     assert in_case is not None
-    assert await app.services.repos.cases.open_for_person(in_case.id) is not None
+    assert await app.repos.cases.open_for_person(in_case.id) is not None
 
     now = app.services.clock()
-    poll = await app.services.repos.polls.create(Poll(0, "T1", now, now + timedelta(days=7)), None)
+    poll = await app.repos.polls.create(Poll(0, "T1", now, now + timedelta(days=7)), None)
     sent = await send_poll(app.services, poll, to_channels=False)
     assert sent == PAGE + 4
     rows = await app.db.fetch(
@@ -230,7 +228,7 @@ async def test_retention_removes_bodies_nothing_points_at(app: App, clock: FakeC
     await outbox.enqueue_many(one("c", "Newest"))
     await app.db.execute("UPDATE outbox SET status = 'sent' WHERE dedupe_key IN ('a', 'c')")
     clock.now += timedelta(days=30)
-    await app.services.repos.privacy.apply_retention(
+    await app.repos.privacy.apply_retention(
         clock.now, clock.now, clock.now - timedelta(days=7), clock.now
     )
     left = {str(row[0]) for row in await app.db.fetch("SELECT payload FROM outbox_bodies")}

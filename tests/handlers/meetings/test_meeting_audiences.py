@@ -140,14 +140,14 @@ async def test_edited_link_must_be_https(app: App, clock: FakeClock) -> None:
     assert "https://" in texts(await organizer.send("javascript:alert(1)"))
     assert "https://" in texts(await organizer.send("http://example.org"))
     assert "Saved" in texts(await organizer.send("https://example.org/meet"))
-    meeting = await app.services.repos.meetings.get(1)
+    meeting = await app.repos.meetings.get(1)
     assert meeting is not None and meeting.link == "https://example.org/meet"
 
 
 async def test_button_picker_reaches_the_same_confirmation(app: App, clock: FakeClock) -> None:
     """A Haitian Creole organizer whose typing is not understood picks day, hour and
     minutes with buttons, then confirms the echo as anyone would."""
-    from storage.people import Role
+    from bot.core.people import Role
     from tests.support.harness import staff_member
 
     clock.now = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 09:00 in New York
@@ -168,7 +168,7 @@ async def test_button_picker_reaches_the_same_confirmation(app: App, clock: Fake
     echo = texts(await organizer.press_payload("mtg.pick|m30"))
     assert "Mwen konprann: madi 8 desanm 2026, 18:30" in echo
     assert texts(await organizer.press_payload("mtg.when_ok"))  # on to the place
-    state = await app.services.repos.conversations.get(
-        (await app.services.repos.people.find("console", "jean")).id  # type: ignore[union-attr]
+    state = await app.repos.conversations.get(
+        (await app.repos.people.find("console", "jean")).id  # type: ignore[union-attr]
     )
     assert state is not None and state.data["when"].startswith("2026-12-08T23:30")

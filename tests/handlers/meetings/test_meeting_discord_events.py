@@ -54,6 +54,6 @@ async def test_without_manage_events_the_meeting_still_goes_out(
     await create_meeting(organizer)
     await app.delivery.drain()
     assert fake.scheduled_events == {}
-    assert await app.services.repos.meetings.platform_events(1, "discord") == ()
+    assert await app.repos.meetings.platform_events(1, "discord") == ()
     announcement = next(m for r, m in sender.delivered if r.chat_id == "sofia")
     assert announcement.attachment is not None

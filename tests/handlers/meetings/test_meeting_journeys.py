@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import App
-from storage.people import Role
+from bot.core.people import Role
 from tests.fakes.telegram_api import FakeTelegramAPI, person
 from tests.support.app import AppFactory
 from tests.support.harness import FakeClock
@@ -35,9 +35,9 @@ async def test_meeting_journey_in_four_languages(
     for resident in (AMAL, FLEUR):
         await say(api, resident, "/subscribe")
     await say(api, ORGANIZER, "/start")
-    found = await app.services.repos.people.find("telegram", str(ORGANIZER["id"]))
+    found = await app.repos.people.find("telegram", str(ORGANIZER["id"]))
     assert found is not None
-    await app.services.repos.people.set_role(found.id, Role.ORGANIZER)
+    await app.repos.people.set_role(found.id, Role.ORGANIZER)
 
     await say(api, ORGANIZER, "/meeting new")
     await say(api, ORGANIZER, "Reunión del barrio")

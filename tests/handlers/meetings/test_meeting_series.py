@@ -46,7 +46,7 @@ async def test_monthly_series_across_dst(app: App, clock: FakeClock) -> None:
     assert master.decoded("DTSTART") == datetime(2026, 10, 13, 18, 30, tzinfo=NEW_YORK)
     assert ics.walk("VTIMEZONE")  # the rule is read in New York's own time
 
-    repos = app.services.repos.meetings
+    repos = app.repos.meetings
     series = await repos.occurrences(1)
     november, december, january = series[1], series[2], series[3]
     assert november.starts_at == datetime(2026, 11, 10, 23, 30, tzinfo=UTC)  # 18:30 EST

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar
 
 from bot.app import App
+from bot.core.people import Role
 from storage.outbox import OutboxStatus
-from storage.people import Role
 from tests.support.app import AppFactory
 from tests.support.harness import Conversation, FakeClock, RecordingSender, staff_member, texts
 from tests.support.meetings import BEFORE_DST_END, create_meeting, inbox, meeting_people
@@ -94,7 +94,7 @@ async def test_cancellation_notifies_and_withdraws_reminders(app: App, clock: Fa
     assert len(inbox(sender, "sofia")) == count
     late = Conversation(app, user="sofia", platform="console")
     assert texts(await late.press_payload("mtg.rsvp|1:going"))  # a clear refusal...
-    tally = await app.services.repos.meetings.rsvp_counts(1)
+    tally = await app.repos.meetings.rsvp_counts(1)
     assert sum(tally.values()) == 0  # ...and nothing recorded
 
 
@@ -127,7 +127,7 @@ async def test_missed_reminder_after_start_is_skipped(app: App, clock: FakeClock
     clock.now = datetime(2026, 11, 6, 1, 0, tzinfo=UTC)
     await app.delivery.drain()
     assert len(inbox(sender, "sofia")) == count
-    counts = await app.services.repos.outbox.counts_by_status()
+    counts = await app.repos.outbox.counts_by_status()
     assert counts[OutboxStatus.SKIPPED] >= 2  # both reminder send jobs expired unexpanded
 
 
@@ -179,9 +179,9 @@ async def test_an_organizer_who_loses_the_role_mid_flow_is_answered_as_a_residen
     the flow and gets the answer anyone would get, instead of filling in a meeting."""
     organizer, _ = await staff_member(app, "olga", Role.ORGANIZER)
     await organizer.send("/meeting new")
-    person = await app.services.repos.people.find("console", "olga")
+    person = await app.repos.people.find("console", "olga")
     assert person is not None
-    await app.services.repos.people.set_role(person.id, Role.RESIDENT)
+    await app.repos.people.set_role(person.id, Role.RESIDENT)
     reply = texts(await organizer.send("what's the weather tomorrow"))
     assert reply.startswith("I can only help with questions about the police")
-    assert await app.services.repos.conversations.get(person.id) is None
+    assert await app.repos.conversations.get(person.id) is None

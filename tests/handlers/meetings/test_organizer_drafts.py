@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from storage.people import Role
+from bot.core.people import Role
 from tests.support.app import languages
 from tests.support.harness import Conversation, FakeClock, RecordingSender, staff_member, texts
 from tests.support.meetings import BEFORE_DST_END, create_meeting, inbox, meeting_people
@@ -50,7 +50,7 @@ async def test_a_time_read_wrong_is_written_again_then_the_draft_is_dropped(
     assert texts(await organizer.send("Biblioteca")) != said._("Where is it? (address or place)")
     await app.delivery.drain()
     assert inbox(sender, "sofia") == []
-    assert await app.services.repos.meetings.upcoming_next(clock()) == []
+    assert await app.repos.meetings.upcoming_next(clock()) == []
 
 
 @pytest.mark.parametrize("lang", ORGANIZER_LANGUAGES)

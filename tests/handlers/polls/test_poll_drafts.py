@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from storage.people import Role
+from bot.core.people import Role
 from tests.support.app import languages
 from tests.support.harness import Conversation, staff_member, texts
 
@@ -30,4 +30,4 @@ async def test_a_discarded_poll_is_sent_to_nobody(app: App, lang: str) -> None:
     assert again == said._("This form is no longer open. Send /poll new to start again.")
     await app.delivery.drain()
     assert [r.chat_id for r, _ in sender.delivered] == []
-    assert await app.services.repos.polls.latest(1) == []
+    assert await app.repos.polls.latest(1) == []

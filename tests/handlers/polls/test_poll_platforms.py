@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
+from bot.core.people import Role
 from bot.host import AppHost
 from bot.platforms.discord_spec import DISCORD
 from bot.platforms.telegram_spec import TELEGRAM
 from handlers.polls.closing import close_due_polls
-from storage.people import Role
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import ApiCall, FakeTelegramAPI, button_press, message, person
 from tests.support.app import AppFactory, make_config
@@ -89,7 +89,7 @@ async def bot(
 
 
 async def grant(bot: Bot, platform: str, user_id: str, role: Role) -> None:
-    people = bot.app.services.repos.people
+    people = bot.app.repos.people
     found = await people.upsert_seen(platform, user_id, None, bot.app.services.clock())
     await people.set_role(found.id, role)
 
@@ -309,7 +309,7 @@ async def grant_console_organizer(bot: Bot) -> Any:
 
     organizer = Conversation(bot.app, user="olga", platform="console")
     await organizer.send("/start")
-    person_row = await bot.app.services.repos.people.find("console", "olga")
+    person_row = await bot.app.repos.people.find("console", "olga")
     assert person_row is not None
-    await bot.app.services.repos.people.set_role(person_row.id, Role.ORGANIZER)
+    await bot.app.repos.people.set_role(person_row.id, Role.ORGANIZER)
     return organizer

@@ -11,9 +11,9 @@ import pytest
 from bot.app import App
 from bot.config import SUPPORTED_LOCALES
 from bot.core.events import PAYLOAD_MAX_BYTES, Outgoing
+from bot.core.people import Role
 from handlers.polls.closing import close_due_polls
 from handlers.polls.delivery import results_messages
-from storage.people import Role
 from storage.polls import Poll
 from tests.support.app import AppFactory, make_config
 from tests.support.harness import Conversation, FakeClock, RecordingSender, staff_member, texts
@@ -68,7 +68,7 @@ async def test_changing_an_answer_keeps_one_response(app: App) -> None:
     await _create_t1(organizer)
     await sam.press_payload("poll.a|1:3")
     await sam.press_payload("poll.a|1:9")
-    responses = await app.services.repos.polls.responses(1)
+    responses = await app.repos.polls.responses(1)
     assert [r.answer for r in responses] == [9]
 
 
@@ -82,7 +82,7 @@ async def test_closed_poll_refuses_answers_even_forged(app: App, clock: FakeCloc
     assert await close_due_polls(app.services) == 1
     assert "closed" in texts(await sam.press_payload("poll.a|1:5"))
     assert "closed" in texts(await sam.press_payload("poll.a|999:5"))
-    assert await app.services.repos.polls.responses(1) == []
+    assert await app.repos.polls.responses(1) == []
 
 
 async def test_responses_hold_no_identity(app: App) -> None:
@@ -94,7 +94,7 @@ async def test_responses_hold_no_identity(app: App) -> None:
     await _create_t1(organizer)
     await sam.press_payload("poll.a|1:7")
     row = " ".join(str(v) for v in (await app.db.fetchone("SELECT * FROM poll_responses") or ()))
-    person = await app.services.repos.people.find("console", "sam")
+    person = await app.repos.people.find("console", "sam")
     assert person is not None
     for identity in ("sam", str(person.id), hashlib.sha256(b"sam").hexdigest()):
         assert identity not in row.split()
@@ -119,7 +119,7 @@ async def test_not_pushed_to_open_case_or_after_urgent_answer(app: App) -> None:
 
 async def _answers(app: App, poll_id: int, values: list[int], lang: str = "en") -> None:
     for number, value in enumerate(values):
-        await app.services.repos.polls.answer(poll_id, f"h{lang}{number}", value, lang)
+        await app.repos.polls.answer(poll_id, f"h{lang}{number}", value, lang)
 
 
 async def test_results_in_two_languages_with_chart_and_disclosure(app: App) -> None:
@@ -136,7 +136,7 @@ async def test_results_in_two_languages_with_chart_and_disclosure(app: App) -> N
     assert chart.text.startswith("Chart: When it comes to the threat of crime")
     assert "Safety score: 70 (a 0–100 score, not a percentage)" in chart.text
     assert "6: 12" in chart.text and "7: 12" in chart.text and "8: 12" in chart.text
-    poll = await app.services.repos.polls.get(1)
+    poll = await app.repos.polls.get(1)
     assert poll is not None
     spanish, spanish_chart = await results_messages(
         app.services, app.services.languages.translator("es"), poll, ZoneInfo("UTC")
@@ -150,11 +150,11 @@ async def test_trend_across_waves_of_one_template(app: App, clock: FakeClock) ->
     organizer, _ = await _organizer(app)
     for values in ([5] * 30, [6] * 5, [8] * 30):
         await _create_t1(organizer)
-        latest = (await app.services.repos.polls.latest(1))[0]
+        latest = (await app.repos.polls.latest(1))[0]
         await _answers(app, latest.id, values)
         clock.advance(days=8)
         await close_due_polls(app.services)
-    poll = (await app.services.repos.polls.latest(1))[0]
+    poll = (await app.repos.polls.latest(1))[0]
     assert isinstance(poll, Poll) and poll.wave == 3
     text = texts(await organizer.send(f"/poll results {poll.id}"))
     assert "Wave 1: 50" in text and "Wave 3: 80" in text
@@ -291,7 +291,7 @@ async def test_reminder_waits_out_quiet_hours(app: App, clock: FakeClock) -> Non
     await _subscriber(app, "sofia", "es")
     clock.now = clock.now.replace(hour=8)  # 03:00 in New York: the reminder falls at night
     await _create_t1(organizer)
-    rows = await app.services.repos.outbox.pending_for_chat("console", "sofia")
+    rows = await app.repos.outbox.pending_for_chat("console", "sofia")
     reminders = [r for r in rows if r.dedupe_key.endswith(":soon")]
     assert [r.not_before.astimezone(UTC).hour for r in reminders] == [13], "08:00 in New York"
 
@@ -329,9 +329,9 @@ async def test_long_neighbourhood_names_fit_every_button(
     menu = (await resident.send("/subscribe"))[0]
     assert all(len(p.encode()) <= PAYLOAD_MAX_BYTES for p in payloads(menu))
     assert LONG_ZH in texts(await resident.press(LONG_ZH))
-    person = await app.services.repos.people.find("console", "li")
+    person = await app.repos.people.find("console", "li")
     assert person is not None
-    assert await app.services.repos.subscriptions.tags_of(person.id) == (LONG_ZH,)
+    assert await app.repos.subscriptions.tags_of(person.id) == (LONG_ZH,)
 
     await organizer.send("/meeting new")
     await organizer.send("Neighborhood safety meeting")
@@ -356,5 +356,5 @@ async def test_long_neighbourhood_names_fit_every_button(
     thanks = (await resident.press_payload(poll.buttons[0][0].payload()))[0]
     assert all(len(p.encode()) <= PAYLOAD_MAX_BYTES for p in payloads(thanks))
     await resident.press(LONG_ZH)
-    responses = await app.services.repos.polls.responses(1)
+    responses = await app.repos.polls.responses(1)
     assert [(r.answer, r.neighborhood) for r in responses] == [(0, LONG_ZH)]
