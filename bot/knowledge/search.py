@@ -38,12 +38,17 @@ CHOICES_CONFIDENCE = 0.13
 # by cross-validation on the content's own examples, see docs/SEARCH.md).
 OFFTOPIC_RATIO = 0.6
 # The winner must beat the runner-up by this share of its score to be answered directly.
-ANSWER_MARGIN = 0.32
+ANSWER_MARGIN = 0.30
 # Topics a result keeps, best first: three to offer, and one spare for a chat that leaves
 # one of them out.
 RANKED = 4
 # Weight of the whole-topic view against the best single phrasing (see docs/SEARCH.md).
 WHOLE_WEIGHT = 0.8
+# Share of a topic's phrase score taken from its best weight per question term (each
+# term credited with the phrasing of the topic that weighs it most) rather than from its
+# best single phrasing: "ICE wants into my apartment" matches "ICE" in one immigration
+# phrasing and "my apartment" in another (see docs/SEARCH.md, "best weight per term").
+TERM_BEST_WEIGHT = 0.5
 # Long messages: the first words say what it is about, so ranking reads this many words,
 # the language guess this many characters, and danger is looked for in this many
 # characters (a long story tells the danger early). The cost of a search stays bounded:
@@ -150,8 +155,11 @@ class LanguageIndex:
         whole_topics, _, _ = _weights(
             term_ids, topic_of_doc[doc_ids], len(vocab), len(self.topic_ids)
         )
-        # Both views side by side: one row sum scores a question against both.
-        self._weights = hstack([phrases, whole_topics], format="csr")
+        # The three side by side: one row sum scores a question against all of them.
+        self._weights = hstack(
+            [phrases, whole_topics, _best_per_topic(phrases, topic_of_doc, len(self.topic_ids))],
+            format="csr",
+        )
         self._phrase_count = len(texts)
         self._unknown_idf = math.log(1 + (len(texts) + 0.5) / 0.5)
         # Terms are split into words as messages are ("can't" -> "can t"), or a phrase
@@ -197,8 +205,12 @@ class LanguageIndex:
         known = np.repeat(term_ids[found], tf[found].astype(np.int64))
         scores = _row_sum(self._weights, known)
         phrase_scores = scores[: self._phrase_count]
-        topic_scores = scores[self._phrase_count :]
-        best_phrase = np.maximum.reduceat(phrase_scores, self._starts)
+        topic_count = len(self.topic_ids)
+        topic_scores = scores[self._phrase_count : self._phrase_count + topic_count]
+        term_best = scores[self._phrase_count + topic_count :]
+        best_phrase = (1 - TERM_BEST_WEIGHT) * np.maximum.reduceat(
+            phrase_scores, self._starts
+        ) + TERM_BEST_WEIGHT * term_best
         whole = topic_scores / (float(topic_scores.max()) or 1.0)
         ceiling = self._self_score(len(query), term_ids, tf) or 1.0
         confidence = np.minimum(
@@ -407,6 +419,23 @@ def _row_sum(matrix: csr_matrix, rows: np.ndarray) -> np.ndarray:
     return np.bincount(
         matrix.indices[positions], weights=matrix.data[positions], minlength=matrix.shape[1]
     )
+
+
+def _best_per_topic(phrases: csr_matrix, topic_of_doc: np.ndarray, topics: int) -> csr_matrix:
+    """Rows are terms, columns topics: each term's largest phrase weight among the topic's
+    phrasings. A question scored against it credits every term it shares with any of
+    the topic's phrasings at that phrasing's weight, so evidence spread over phrasings
+    adds up without the length normalisation of one long whole-topic document (which
+    dilutes a word the topic uses in many phrasings, "ICE", to the weight of a word it
+    uses once)."""
+    entries = phrases.tocoo()
+    keys = entries.row.astype(np.int64) * topics + topic_of_doc[entries.col]
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    firsts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    best = np.maximum.reduceat(entries.data[order], firsts)
+    kept = keys[firsts]
+    return csr_matrix((best, (kept // topics, kept % topics)), shape=(phrases.shape[0], topics))
 
 
 def _weights(

@@ -24,7 +24,7 @@ CHOICES = 3
 # A non-urgent winner is not answered directly while an urgent topic among the next
 # offered ones scores at least this share of it: the resident gets the choices with the
 # emergency lines first instead (see docs/SEARCH.md, "urgent close behind").
-URGENT_RUNNER_UP = 0.5
+URGENT_RUNNER_UP = 0.45
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,7 +68,7 @@ async def test_a_message_naming_the_police_is_never_turned_away(app: App) -> Non
 
 async def test_low_confidence_offers_three_topics_and_a_person(app: App) -> None:
     """A vague question gets the three best topics as buttons plus 'Talk to a person'."""
-    question = "police problem"
+    question = "problem with police"
     verdict = app.services.knowledge.search(question, "en")
     assert verdict.best is not None and not verdict.confident  # the premise of this test
     reply = (await Conversation(app).send(question))[0]
