@@ -24,10 +24,11 @@ from bot.knowledge.verdict import REACH_A_PERSON_TOPIC, Verdict
 from handlers.common import DISCLAIMER, emergency_lines, main_menu
 from handlers.escalation.resident import remember_question
 from handlers.language import CHOOSE_LANGUAGE
-from handlers.reading import Reading
+from handlers.reading import Reading, UrgentReaders
 from handlers.start import help_command
 
 router = Router("knowledge")
+router.keeps_undisturbed(UrgentReaders())
 
 
 @dataclass(frozen=True, slots=True)

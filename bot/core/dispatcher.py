@@ -70,6 +70,7 @@ class Dispatcher:
             self.text_handlers.extend(router.text_handlers)
             published.on_cancel.extend(router.cancel_hooks)
             published.personal_data.extend(router.personal_data)
+            published.do_not_disturb.extend(router.do_not_disturb)
 
     async def feed(self, event: Incoming, responder: Responder) -> None:
         """Handle one event, counted and timed for the operator's metrics."""

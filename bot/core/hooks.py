@@ -2,17 +2,19 @@
 
 /cancel asks every "on cancel" hook (escalation offers to close an open case); /mydata and
 /forget ask every `PersonalData` what it stores about the person and let it act before the
-person's rows are erased. Routers register them; the dispatcher collects them here.
+person's rows are erased; polls ask every `DoNotDisturb` who must not be sent a survey now.
+Routers register them; the dispatcher collects them here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from bot.core.context import Context
+    from bot.core.context import Context, Services
 
 # Runs on /cancel after the person's form is closed; True: it answered the person.
 CancelHook = Callable[["Context"], Awaitable[bool]]
@@ -28,11 +30,23 @@ class PersonalData(Protocol):
         """Inside /forget's transaction, before the person's rows are erased."""
 
 
+class DoNotDisturb(Protocol):
+    """One feature's people in trouble now (an open case, an urgent answer just read): a
+    trust survey is the wrong thing to send them."""
+
+    async def people(self, services: Services, since: datetime) -> set[int]:
+        """Everyone this feature knows to be in trouble, counting from `since`."""
+
+    async def includes(self, services: Services, person_id: int, since: datetime) -> bool:
+        """Whether this one person is among `people`."""
+
+
 @dataclass(slots=True)
 class Published:
     """Everything the included routers published, in their order."""
 
     on_cancel: list[CancelHook] = field(default_factory=list)
     personal_data: list[PersonalData] = field(default_factory=list)
+    do_not_disturb: list[DoNotDisturb] = field(default_factory=list)
     # Names of the forms someone can be filling in (those with a text handler).
     forms: set[str] = field(default_factory=set)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from bot.core.context import Context
 from bot.core.events import Incoming
 from bot.core.forms import Filled, FormData, FormSpec
-from bot.core.hooks import CancelHook, PersonalData
+from bot.core.hooks import CancelHook, DoNotDisturb, PersonalData
 from bot.core.payloads import ButtonHandler, ButtonSpec, Payload
 from bot.core.people import Role
 
@@ -91,6 +91,7 @@ class Router:
         self.text_handlers: list[TextHandler] = []
         self.cancel_hooks: list[CancelHook] = []
         self.personal_data: list[PersonalData] = []
+        self.do_not_disturb: list[DoNotDisturb] = []
 
     def command(
         self, name: str, description: str | None = None, roles: tuple[Role, ...] = ()
@@ -154,6 +155,10 @@ class Router:
     def stores(self, data: PersonalData) -> None:
         """Declare what this feature stores about a person, for /mydata and /forget."""
         self.personal_data.append(data)
+
+    def keeps_undisturbed(self, people: DoNotDisturb) -> None:
+        """Declare who, by this feature's records, must not be sent a survey now."""
+        self.do_not_disturb.append(people)
 
     def text(self) -> Callable[[TextHandler], TextHandler]:
         def register(handler: TextHandler) -> TextHandler:

@@ -1,9 +1,12 @@
-"""What escalation stores about a person, for /mydata and /forget (privacy asks, through
-`bot.core.hooks.PersonalData`, without importing this feature)."""
+"""What escalation knows about a person, for other features to ask without importing it:
+what it stores, for /mydata and /forget (`bot.core.hooks.PersonalData`), and who has a
+case open, whom polls leave alone (`bot.core.hooks.DoNotDisturb`)."""
 
 from __future__ import annotations
 
-from bot.core.context import Context
+from datetime import datetime
+
+from bot.core.context import Context, Services
 from handlers.escalation.service import Escalation
 from storage.cases import MessageKind, Outcome
 
@@ -35,3 +38,13 @@ class CaseRecords:
         open_case = await cases.open_for(ctx.person.id)
         if open_case is not None:
             await cases.close(open_case, ctx.person, Outcome.WITHDRAWN, None)
+
+
+class OpenCases:
+    """Whoever has a case open is in trouble, however long ago it was opened."""
+
+    async def people(self, services: Services, since: datetime) -> set[int]:
+        return await services.feature(Escalation).people_with_open_cases()
+
+    async def includes(self, services: Services, person_id: int, since: datetime) -> bool:
+        return await services.feature(Escalation).open_for(person_id) is not None

@@ -36,12 +36,13 @@ from handlers.escalation.buttons import (
     MaybeCase,
     StoryForm,
 )
-from handlers.escalation.personal import CaseRecords
+from handlers.escalation.personal import CaseRecords, OpenCases
 from handlers.escalation.service import Escalation, NewCase, next_office_opening
 from storage.cases import Case, Outcome
 
 router = Router("escalation.resident")
 router.stores(CaseRecords())
+router.keeps_undisturbed(OpenCases())
 
 
 class TalkStep(enum.Enum):

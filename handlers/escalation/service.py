@@ -209,6 +209,9 @@ class Escalation:
         """The person's open case, if they have one (at most one is open at a time)."""
         return await self._cases.open_for_person(person_id)
 
+    async def people_with_open_cases(self) -> set[int]:
+        return await self._cases.people_with_open_cases()
+
     async def of_person(self, person_id: int) -> list[Case]:
         return await self._cases.of_person(person_id)
 

@@ -97,7 +97,7 @@ async def send_poll(services: Services, poll: Poll, to_channels: bool) -> int:
     transaction; who must not be asked is read once for the whole poll, not per person.
     """
     store = services.feature(Polls)
-    quiet = await store.in_trouble(services.clock() - URGENT_QUIET)
+    quiet = await _in_trouble(services, services.clock() - URGENT_QUIET)
     queue = _PollQueue(services, poll)
     sent = 0
     async with store.transaction():
@@ -264,9 +264,21 @@ async def offer_open_polls(services: Services, person: Person) -> int:
     return offered
 
 
+async def _in_trouble(services: Services, since: datetime) -> set[int]:
+    """Everyone another feature knows to be in trouble (`bot.core.hooks.DoNotDisturb`)."""
+    quiet: set[int] = set()
+    for feature in services.published.do_not_disturb:
+        quiet |= await feature.people(services, since)
+    return quiet
+
+
 async def should_not_ask(services: Services, person_id: int) -> bool:
     """A trust survey is the wrong thing to send a person in trouble."""
-    return await services.feature(Polls).is_in_trouble(person_id, services.clock() - URGENT_QUIET)
+    since = services.clock() - URGENT_QUIET
+    for feature in services.published.do_not_disturb:
+        if await feature.includes(services, person_id, since):
+            return True
+    return False
 
 
 def person_zone(services: Services, timezone: str | None) -> ZoneInfo:
