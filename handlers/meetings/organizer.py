@@ -575,26 +575,30 @@ async def _save_series_change(ctx: Context, series_id: int, field: Step, text: s
         for m in await _store(ctx).meetings.occurrences(series_id)
         if m.status is MeetingStatus.PUBLISHED and m.starts_at > ctx.now()
     ]
-    count, saved = 0, []
-    async with _store(ctx).transaction():
-        await ctx.clear_state()
-        for meeting in upcoming:
-            saved.append(await _store(ctx).meetings.update(_changed(meeting, field, text)))
-            count += await notify_change(ctx.services, saved[-1])
-    for updated in saved:
-        await native.sync(ctx.services, updated)
-    await _say_saved(ctx, count)
+    changes = [_changed(meeting, field, text) for meeting in upcoming]
+    await _say_saved(ctx, await _save(ctx, changes, close_form=True))
 
 
 async def _save_change(ctx: Context, changed: Meeting) -> None:
     """Close the edit form and save the change together with the notices about it; the
     organizer is told once it is committed."""
-    async with _store(ctx).transaction():
-        await ctx.clear_state()
-        updated = await _store(ctx).meetings.update(changed)
-        count = await notify_change(ctx.services, updated)
-    await native.sync(ctx.services, updated)
-    await _say_saved(ctx, count)
+    await _say_saved(ctx, await _save(ctx, [changed], close_form=True))
+
+
+async def _save(ctx: Context, changes: list[Meeting], close_form: bool) -> int:
+    """Save changed meetings with the notices about them in one transaction (and the
+    organizer's form closed with them, if asked), then update their calendar events:
+    platform calls, made after the commit. Returns how many notices were queued."""
+    store, saved, count = _store(ctx), [], 0
+    async with store.transaction():
+        if close_form:
+            await ctx.clear_state()
+        for changed in changes:
+            saved.append(await store.meetings.update(changed))
+            count += await notify_change(ctx.services, saved[-1])
+    for updated in saved:
+        await native.sync(ctx.services, updated)
+    return count
 
 
 @router.button(CANCEL, roles=ORGANIZERS)
@@ -632,14 +636,7 @@ async def cancel_series(ctx: Context, event: Incoming, series: Ref) -> None:
 @router.button(CANCEL_SERIES_YES, roles=ORGANIZERS)
 async def cancel_series_confirmed(ctx: Context, event: Incoming, series: Ref) -> None:
     upcoming = await _open_series(ctx, series.id)
-    cancelled = []
-    async with _store(ctx).transaction():
-        for meeting in upcoming:
-            changed = replace(meeting, status=MeetingStatus.CANCELLED)
-            cancelled.append(await _store(ctx).meetings.update(changed))
-            await notify_change(ctx.services, cancelled[-1])
-    for updated in cancelled:
-        await native.sync(ctx.services, updated)
+    await _save(ctx, [_cancelled(meeting) for meeting in upcoming], close_form=False)
     await ctx.reply(ctx._("The series is cancelled."))
 
 
@@ -655,13 +652,12 @@ async def _open_series(ctx: Context, series_id: int) -> list[Meeting]:
 @router.button(CANCEL_YES, roles=ORGANIZERS)
 async def cancel_confirmed(ctx: Context, event: Incoming, named: Ref) -> None:
     meeting = await _upcoming(ctx, named.id)
-    async with _store(ctx).transaction():
-        updated = await _store(ctx).meetings.update(
-            replace(meeting, status=MeetingStatus.CANCELLED)
-        )
-        await notify_change(ctx.services, updated)
-    await native.sync(ctx.services, updated)
+    await _save(ctx, [_cancelled(meeting)], close_form=False)
     await ctx.reply(ctx._("Meeting #{number} is cancelled.").format(number=meeting.id))
+
+
+def _cancelled(meeting: Meeting) -> Meeting:
+    return replace(meeting, status=MeetingStatus.CANCELLED)
 
 
 async def _say_saved(ctx: Context, count: int) -> None:
