@@ -53,6 +53,11 @@ MAX_ACTIVE_CHATS = 64
 # reply starts at once even while a broadcast fills every other place.
 INTERACTIVE_ROOM = 8
 BULK_ROOM = MAX_ACTIVE_CHATS - INTERACTIVE_ROOM
+# Instances pick due chats in the same order, so a claim may find some taken: the pump
+# looks again (the winner's leases then show) this many times at most.
+CLAIM_ROUNDS = 3
+# Finished chats are replaced in batches of at least this many (or when all are done).
+REFILL_BATCH = 16
 # Sends on the wire at once: enough to fill Telegram's 30/s (or a fake's 300/s) without
 # making the HTTP client juggle hundreds of connections.
 MAX_IN_FLIGHT = 24
@@ -206,6 +211,50 @@ class Outbox:
         return added
 
 
+class SentMarks:
+    """Records rows as sent in groups: while one UPDATE is on its way, the rows sent
+    meanwhile wait for the next, so a broadcast costs a round trip per group rather than
+    per message. Each caller returns only once its row is recorded, so the dispatcher's
+    in-flight bound still caps what a crash can send twice."""
+
+    def __init__(self, repo: OutboxRepository, clock: Clock) -> None:
+        self._repo = repo
+        self._clock = clock
+        self._waiting: list[tuple[int, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def mark(self, item_id: int) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append((item_id, future))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush(), name="outbox-sent-marks")
+        await future
+
+    async def settle(self) -> None:
+        """Wait for the group on its way (stopping: rows already sent get recorded)."""
+        if self._flusher is not None:
+            await asyncio.shield(self._flusher)
+
+    async def _flush(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    await self._repo.mark_sent_many(
+                        [item_id for item_id, _ in batch], self._clock()
+                    )
+                except Exception as error:  # every waiter learns it, as a lone UPDATE would
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                else:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_result(None)
+        finally:
+            self._flusher = None
+
+
 class OutboxDispatcher:
     """The read side: delivers due rows through the registered senders.
 
@@ -238,6 +287,7 @@ class OutboxDispatcher:
         self._senders: dict[str, tuple[Sender, Pacer | None]] = {}
         self._last_sweep: datetime | None = None
         self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._sent = SentMarks(repo, clock)
         self._busy_chats: set[tuple[str, str]] = set()
         # Chats whose first row waits for a retry, until when: later rows are due but must
         # not go first, so the chat is not started (and re-started, in a busy loop) before.
@@ -283,6 +333,8 @@ class OutboxDispatcher:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self._sent.settle()
         if self._holder:
             # Leaving cleanly: the others take this instance's chats and its share of the
             # rate at once, not when the leases run out.
@@ -304,36 +356,83 @@ class OutboxDispatcher:
                 await asyncio.wait_for(self._outbox.wakeup.wait(), IDLE_POLL_S)
 
     async def pump(self) -> int:
-        """Start delivery for every chat with due rows that is idle; returns how many."""
+        """Start delivery for every chat with due rows that is idle; returns how many.
+
+        The chats picked are claimed together (one transaction for the batch), and each
+        claimed chat gets a task that sends its rows in order."""
         now = self._clock()
         await self._heartbeat(now)
         await self._sweep_expired(now)
+        # Chats held only until a moment now past: keeping them would widen every
+        # due-chats query (they are skipped over) for chats another instance delivered.
+        self._held_chats = {chat: until for chat, until in self._held_chats.items() if until > now}
         started = 0
         for platform in list(self._senders):
-            room = MAX_ACTIVE_CHATS - len(self._busy_chats)
-            if room <= 0:
-                break
-            skip = len(self._busy_chats) + len(self._held_chats)  # may be among the first ids
-            candidates = await self._repo.due_chats(platform, now, room + skip, self._holder)
-            for chat_id, priority in candidates:
-                if started >= room:
-                    break
-                chat = (platform, chat_id)
-                if chat in self._busy_chats or self._held_chats.get(chat, now) > now:
-                    continue
-                if priority >= Priority.BULK and len(self._busy_chats) >= BULK_ROOM:
-                    break  # candidates come most urgent first: only bulk is left
-                self._busy_chats.add(chat)
-                task = asyncio.create_task(self._deliver_chat(chat))
-                self._tasks.add(task)
-                task.add_done_callback(self._chat_done)
-                started += 1
+            for _ in range(CLAIM_ROUNDS):
+                room = MAX_ACTIVE_CHATS - len(self._busy_chats)
+                if room <= 0:
+                    return started
+                count, contended = await self._claim_and_start(platform, room, now)
+                started += count
+                if not contended:
+                    break  # otherwise look again: the other instance's leases now show
         return started
 
+    async def _claim_and_start(self, platform: str, room: int, now: datetime) -> tuple[int, bool]:
+        """Claim a batch of due chats and start a task for each; returns how many started
+        and whether another instance held some of those picked."""
+        skip = len(self._busy_chats) + len(self._held_chats)  # may be among the first ids
+        candidates = await self._repo.due_chats(platform, now, room + skip, self._holder)
+        wanted = self._pick(platform, candidates, room, now)
+        if not wanted:
+            return 0, False
+        # Busy before the claim's await, so a concurrent pump (drain) cannot pick them.
+        self._busy_chats.update((platform, chat_id) for chat_id in wanted)
+        try:
+            claimed = await self._repo.claim_chats(platform, wanted, self._holder, now, now + LEASE)
+        except BaseException:
+            self._busy_chats.difference_update((platform, chat_id) for chat_id in wanted)
+            raise
+        for chat_id in wanted:
+            chat = (platform, chat_id)
+            items = claimed.get(chat_id)
+            if not items:
+                self._busy_chats.discard(chat)
+                self._held_chats[chat] = now + LEASE / 4  # another instance has it
+                continue
+            self._held_chats.pop(chat, None)
+            task = asyncio.create_task(self._deliver_chat(chat, items, now + LEASE / 2))
+            self._tasks.add(task)
+            task.add_done_callback(self._chat_done)
+        return len(claimed), len(claimed) < len(wanted)
+
+    def _pick(
+        self, platform: str, candidates: list[tuple[str, int]], room: int, now: datetime
+    ) -> list[str]:
+        """The due chats to start now: idle ones, most urgent first, bulk only while it
+        leaves the interactive room free."""
+        wanted: list[str] = []
+        bulk_room = BULK_ROOM - len(self._busy_chats)
+        for chat_id, priority in candidates:
+            if len(wanted) >= room:
+                break
+            chat = (platform, chat_id)
+            if chat in self._busy_chats or self._held_chats.get(chat, now) > now:
+                continue
+            if priority >= Priority.BULK:
+                if bulk_room <= 0:
+                    break  # candidates come most urgent first: only bulk is left
+                bulk_room -= 1
+            wanted.append(chat_id)
+        return wanted
+
     def _chat_done(self, task: asyncio.Task[None]) -> None:
-        """A chat finished: make room for the next one."""
+        """A chat finished: make room for the next ones, a batch at a time (each pump
+        costs a query and a claim, so refilling after every single chat would cost them
+        per message during a broadcast)."""
         self._tasks.discard(task)
-        self._outbox.wakeup.set()
+        if len(self._busy_chats) <= MAX_ACTIVE_CHATS - REFILL_BATCH:
+            self._outbox.wakeup.set()
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Deliver everything due now and wait for it (tests, the terminal chat)."""
@@ -351,19 +450,14 @@ class OutboxDispatcher:
             self._last_sweep = now
             await self._repo.skip_expired(now)
 
-    async def _deliver_chat(self, chat: tuple[str, str]) -> None:
-        """One pass over a chat's pending rows, in order; stop at the first that must wait.
+    async def _deliver_chat(
+        self, chat: tuple[str, str], items: list[OutboxItem], renew_at: datetime
+    ) -> None:
+        """One pass over a chat's claimed rows, in order; stop at the first that must wait.
 
-        The rows are leased to this instance first (none if another instance holds the
-        chat), and the lease is renewed while a long backlog drains."""
-        self._held_chats.pop(chat, None)
+        The lease is renewed (claimed again) while a long backlog drains; if another
+        instance took the chat over meanwhile, it is theirs."""
         try:
-            now = self._clock()
-            items = await self._repo.claim_chat(*chat, self._holder, now, now + LEASE)
-            if not items:
-                self._held_chats[chat] = now + LEASE / 4  # another instance has it
-                return
-            renew_at = now + LEASE / 2
             for item in items:
                 now = self._clock()
                 if now >= renew_at:
@@ -398,7 +492,7 @@ class OutboxDispatcher:
             # most MAX_IN_FLIGHT messages that went out but were not yet recorded.
             async with self._in_flight:
                 await sender.deliver(recipient, deserialize(item.payload))
-                await self._repo.mark_sent(item.id, self._clock())
+                await self._sent.mark(item.id)
             self._metrics.delivered(item.platform)
         except RetryAfter as wait:
             self._metrics.delivery_failed(item.platform, "rate_limited")

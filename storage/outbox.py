@@ -80,6 +80,10 @@ class NewOutboxItem:
     priority: int = 1
 
 
+def _delivery_order(item: OutboxItem) -> tuple[int, int]:
+    return item.priority, item.id
+
+
 class OutboxRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -186,37 +190,58 @@ class OutboxRepository:
     async def claim_chat(
         self, platform: str, chat_id: str, holder: str, now: datetime, until: datetime
     ) -> list[OutboxItem]:
-        """Lease every pending row of one chat to `holder` until `until` and return them in
-        order, or nothing while another instance holds a live lease in that chat.
+        """Lease every pending row of one chat to `holder` (see `claim_chats`); renewing a
+        lease is claiming again."""
+        return (await self.claim_chats(platform, [chat_id], holder, now, until)).get(chat_id, [])
+
+    async def claim_chats(
+        self, platform: str, chat_ids: list[str], holder: str, now: datetime, until: datetime
+    ) -> dict[str, list[OutboxItem]]:
+        """Lease every pending row of these chats to `holder` until `until`, in one
+        transaction; returns each claimed chat's rows in delivery order. A chat another
+        instance holds (a live lease on any of its pending rows, or a claim of it under
+        way) is left out.
 
         A chat belongs to one instance at a time, which keeps its messages in order
-        across instances. Claims of one chat are serialized (on PostgreSQL an advisory
-        lock per chat, and rows locked by a concurrent "sent" mark are skipped rather
-        than waited for); renewing is claiming again. An expired lease (its instance
-        died) no longer counts, so the chat is taken over.
+        across instances. Claims of one chat are serialized: on PostgreSQL by a
+        transaction-scoped advisory lock per chat, tried rather than waited for (a chat
+        being claimed elsewhere is that instance's), and taken before the statement that
+        reads the leases, so it sees a lease the other claim committed. An expired lease
+        (its instance died) no longer counts, so the chat is taken over. Many chats per
+        transaction keep a broadcast's claims to a few round trips per batch rather than
+        per chat.
         """
+        if not chat_ids:
+            return {}
         async with self._db.transaction():
+            chats = list(dict.fromkeys(chat_ids))
             if self._db.dialect == "postgresql":
-                await self._db.execute(
-                    "SELECT pg_advisory_xact_lock(hashtext(?))", (f"outbox:{platform}:{chat_id}",)
+                rows = await self._db.fetch(
+                    f"SELECT chat_id FROM (VALUES {', '.join('(?)' for _ in chats)}) "
+                    "AS wanted (chat_id) "
+                    "WHERE pg_try_advisory_xact_lock(hashtext('outbox:' || ? || ':' || chat_id))",
+                    (*chats, platform),
                 )
-            foreign = await self._db.fetchone(
-                "SELECT 1 FROM outbox WHERE platform = ? AND chat_id = ? AND status = 'pending' "
-                "AND leased_by <> ? AND lease_until > ? LIMIT 1",
-                (platform, chat_id, holder, to_db(now)),
-            )
-            if foreign is not None:
-                return []
+                chats = [str(row[0]) for row in rows]
+                if not chats:
+                    return {}
+            marks = ", ".join("?" for _ in chats)
             lock = " FOR UPDATE SKIP LOCKED" if self._db.dialect == "postgresql" else ""
             rows = await self._db.fetch(
                 f"UPDATE outbox SET leased_by = ?, lease_until = ? WHERE id IN ("
-                "SELECT id FROM outbox WHERE platform = ? AND chat_id = ? "
-                f"AND status = 'pending'{lock}) RETURNING {ITEMS.columns}",
-                (holder, to_db(until), platform, chat_id),
+                f"SELECT id FROM outbox AS mine WHERE platform = ? AND chat_id IN ({marks}) "
+                "AND status = 'pending' AND NOT EXISTS ("
+                "SELECT 1 FROM outbox AS theirs WHERE theirs.platform = mine.platform "
+                "AND theirs.chat_id = mine.chat_id AND theirs.status = 'pending' "
+                f"AND theirs.leased_by <> ? AND theirs.lease_until > ?){lock}"
+                f") RETURNING {ITEMS.columns}",
+                (holder, to_db(until), platform, *chats, holder, to_db(now)),
             )
+        claimed: dict[str, list[OutboxItem]] = {}
         # People's messages first; within a priority, the order they were queued in.
-        ordered = sorted(ITEMS.load_all(rows), key=lambda item: (item.priority, item.id))
-        return await self._with_bodies(ordered)
+        for item in sorted(await self._with_bodies(ITEMS.load_all(rows)), key=_delivery_order):
+            claimed.setdefault(item.chat_id, []).append(item)
+        return claimed
 
     async def release_chats(self, holder: str) -> int:
         """Give up every lease `holder` has: an instance stopping cleanly lets the next one
@@ -291,11 +316,16 @@ class OutboxRepository:
             counts[OutboxStatus(str(status))] = int(count)
         return list(progress.items())
 
-    async def mark_sent(self, item_id: int, now: datetime) -> None:
-        await self._db.execute(
-            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
-            (to_db(now), item_id),
-        )
+    async def mark_sent_many(self, item_ids: list[int], now: datetime) -> None:
+        """Rows delivered (a group of them: see `bot.outbox.SentMarks`)."""
+        for start in range(0, len(item_ids), _INSERT_CHUNK):
+            chunk = item_ids[start : start + _INSERT_CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            await self._db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 "
+                f"WHERE id IN ({marks})",
+                (to_db(now), *chunk),
+            )
 
     async def mark_final(self, item_id: int, status: OutboxStatus, error: str) -> None:
         """A row that will never be delivered: failed (gave up) or skipped (unreachable)."""

@@ -64,9 +64,13 @@ if TYPE_CHECKING:
     from bot.platforms.telegram_spec import TelegramSection
 
 log = logging.getLogger(__name__)
-# Text replies go by `do_api_request("sendMessage")` on purpose (see `_send_part`); PTB
-# warns when a method it has a typed call for is used that way.
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
+# Text replies and files sent again go by `do_api_request` on purpose (see `_send_part`
+# and `_send_file`); PTB warns when a method it has a typed call for is used that way.
+warnings.filterwarnings(
+    "ignore",
+    message=r"Please use 'Bot\.send(Message|Document|Photo)'",
+    category=PTBUserWarning,
+)
 T = TypeVar("T")
 
 PLATFORM = NAME
@@ -775,17 +779,28 @@ class TelegramAdapter:
             "caption": escape(caption) if caption else None,
             "parse_mode": ParseMode.HTML,
             "message_thread_id": _thread(recipient),
-            "api_kwargs": {"reply_markup": markup},
         }
-        send = bot.send_photo if attachment.is_image else bot.send_document
+        kind = "photo" if attachment.is_image else "document"
         digest = hashlib.sha256(attachment.data).hexdigest()
         known = self._file_ids.get(digest)
         if known is not None:
+            # By the generic call, like text: the typed one would parse the returned
+            # message into objects nobody reads, for every one of ten thousand chats.
             try:
-                await send(recipient.chat_id, known, **options)
+                await bot.do_api_request(
+                    "sendPhoto" if attachment.is_image else "sendDocument",
+                    api_kwargs={
+                        "chat_id": recipient.chat_id,
+                        kind: known,
+                        "reply_markup": markup,
+                        **options,
+                    },
+                )
                 return
             except tg_error.BadRequest:
                 self._file_ids.pop(digest, None)  # forgotten by Telegram: upload again
+        send = bot.send_photo if attachment.is_image else bot.send_document
+        options["api_kwargs"] = {"reply_markup": markup}
         sent = await send(
             recipient.chat_id, InputFile(attachment.data, filename=attachment.filename), **options
         )

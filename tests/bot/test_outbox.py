@@ -129,3 +129,39 @@ async def test_fractional_rates_are_honoured_not_refused(app: App) -> None:
         await app.delivery.drain()
     assert [m.text for _, m in paced.delivered] == ["0", "1", "2"]
     assert loop.time() - started >= 0.07, "two waits of 0.04 s between three messages"
+
+
+@dataclass
+class SlowWire:
+    """A platform with a round trip, so several sends are on the wire together."""
+
+    platform: str
+    delivered: list[str] = field(default_factory=list)
+
+    async def deliver(self, recipient: Recipient, message: Outgoing) -> None:
+        await asyncio.sleep(0.002)
+        self.delivered.append(recipient.chat_id)
+
+
+async def test_a_broadcast_is_recorded_sent_in_groups_not_row_by_row(app: App) -> None:
+    """Rows sent while one "sent" mark is on its way are recorded by the next one, and
+    every row still ends up sent exactly once."""
+    repo = app.services.repos.outbox
+    groups: list[int] = []
+    record = repo.mark_sent_many
+
+    async def counted(item_ids: list[int], now: object) -> None:
+        groups.append(len(item_ids))
+        await record(item_ids, now)  # type: ignore[arg-type]
+
+    repo.mark_sent_many = counted  # type: ignore[method-assign]
+    wire = SlowWire("test")
+    app.delivery.register(wire, None)
+    for chat in range(120):
+        await app.services.outbox.enqueue(Recipient("test", f"c{chat}"), Outgoing("hi"), f"k{chat}")
+    await app.delivery.drain()
+    assert sorted(wire.delivered) == sorted(f"c{chat}" for chat in range(120))
+    assert sum(groups) == 120
+    assert len(groups) < 120 / 3, f"{len(groups)} UPDATEs for 120 rows"
+    counts = await repo.counts_by_status()
+    assert counts[OutboxStatus.SENT] == 120 and counts[OutboxStatus.PENDING] == 0
