@@ -83,7 +83,13 @@ from bot.core.ports import (
 )
 from bot.delivery.pacing import Pacing
 from bot.i18n import N_, Languages, negotiate
-from bot.platforms.discord_spec import CHANNEL_RATE_PERIOD_S, NAME
+from bot.platforms.discord_spec import (
+    BUTTONS_PER_ROW,
+    CHANNEL_RATE_PERIOD_S,
+    MESSAGE_LIMIT,
+    NAME,
+    ROWS_PER_MESSAGE,
+)
 from bot.platforms.slash_names import COMMAND_NAME_CONTEXT, LOCALIZED_NAMES
 from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
@@ -97,11 +103,8 @@ log = logging.getLogger(__name__)
 PLATFORM = NAME
 # Where operators set the token, named when Discord refuses it.
 TOKEN_SETTING = "LIAISON_DISCORD_TOKEN"
-# Discord's limits: message content, action rows per message, buttons per row, label,
-# thread name and slash command description lengths.
-MESSAGE_LIMIT = 2000
-MAX_ROWS = 5
-MAX_PER_ROW = 5
+# Discord's limits beyond those the spec declares as capabilities (message length, rows
+# and buttons per row): label, thread name and slash command description lengths.
 LABEL_LIMIT = 80
 THREAD_NAME_LIMIT = 100
 DESCRIPTION_LIMIT = 100
@@ -298,12 +301,14 @@ def message_contents(message: Outgoing) -> list[str]:
 
 def fit_rows(rows: tuple[tuple[Button, ...], ...]) -> list[tuple[Button, ...]]:
     """The handler's rows when Discord can show them; else reflowed five to a row."""
-    if len(rows) <= MAX_ROWS and all(len(row) <= MAX_PER_ROW for row in rows):
+    if len(rows) <= ROWS_PER_MESSAGE and all(len(row) <= BUTTONS_PER_ROW for row in rows):
         return list(rows)
     buttons = [button for row in rows for button in row]
-    if len(buttons) > MAX_ROWS * MAX_PER_ROW:
+    if len(buttons) > ROWS_PER_MESSAGE * BUTTONS_PER_ROW:
         raise TooManyButtons(f"{len(buttons)} buttons; Discord shows at most 25")
-    return [tuple(buttons[i : i + MAX_PER_ROW]) for i in range(0, len(buttons), MAX_PER_ROW)]
+    return [
+        tuple(buttons[i : i + BUTTONS_PER_ROW]) for i in range(0, len(buttons), BUTTONS_PER_ROW)
+    ]
 
 
 class PayloadButton(

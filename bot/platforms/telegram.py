@@ -55,7 +55,7 @@ from bot.delivery import retries
 from bot.delivery.pacing import Pacing
 from bot.i18n import Translator
 from bot.platforms.telegram_http import AiohttpRequest
-from bot.platforms.telegram_spec import NAME
+from bot.platforms.telegram_spec import MESSAGE_LIMIT, NAME
 from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
 
@@ -76,9 +76,8 @@ T = TypeVar("T")
 PLATFORM = NAME
 # Where operators set the token, named when Telegram refuses it.
 TOKEN_SETTING = "LIAISON_TELEGRAM_TOKEN"
-# Bot API limits: message text 4096 and captions 1024 characters after entity parsing,
-# command descriptions 256, forum topic names 128.
-MESSAGE_LIMIT = 4096
+# Bot API limits beyond the message length the spec declares: captions 1024 characters
+# after entity parsing, command descriptions 256, forum topic names 128.
 CAPTION_LIMIT = 1024
 COMMAND_DESCRIPTION_LIMIT = 256
 TOPIC_NAME_LIMIT = 128
