@@ -7,7 +7,6 @@ from bot.core.events import Incoming
 from bot.core.router import Router
 from bot.i18n import N_
 from handlers.common import DISCLAIMER, main_menu
-from handlers.polls.delivery import offer_open_polls
 
 router = Router("start")
 
@@ -22,7 +21,7 @@ async def start(ctx: Context, event: Incoming) -> None:
     ).format(service=ctx.config.bot.service_name)
     await ctx.reply(greeting, main_menu(ctx.t))
     if event.is_private:
-        await offer_open_polls(ctx.services, ctx.person)
+        await ctx.services.published.welcome(ctx.services, ctx.person)
 
 
 @router.command("help", N_("What I can do and how to use me"))

@@ -2,8 +2,9 @@
 
 /cancel asks every "on cancel" hook (escalation offers to close an open case); /mydata and
 /forget ask every `PersonalData` what it stores about the person and let it act before the
-person's rows are erased; polls ask every `DoNotDisturb` who must not be sent a survey now.
-Routers register them; the dispatcher collects them here.
+person's rows are erased; polls ask every `DoNotDisturb` who must not be sent a survey now;
+/start and /subscribe run every "on welcome" hook (polls offer the open polls). Routers
+register them; the dispatcher collects them here.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from bot.core.context import Context, Services
+    from bot.core.people import Person
 
 # Runs on /cancel after the person's form is closed; True: it answered the person.
 CancelHook = Callable[["Context"], Awaitable[bool]]
+# Runs when a person starts a private chat or subscribes: what is open for them now.
+WelcomeHook = Callable[["Services", "Person"], Awaitable[object]]
 
 
 class PersonalData(Protocol):
@@ -48,5 +52,11 @@ class Published:
     on_cancel: list[CancelHook] = field(default_factory=list)
     personal_data: list[PersonalData] = field(default_factory=list)
     do_not_disturb: list[DoNotDisturb] = field(default_factory=list)
+    on_welcome: list[WelcomeHook] = field(default_factory=list)
     # Names of the forms someone can be filling in (those with a text handler).
     forms: set[str] = field(default_factory=set)
+
+    async def welcome(self, services: Services, person: Person) -> None:
+        """Run every "on welcome" hook for a person who just arrived or subscribed."""
+        for hook in self.on_welcome:
+            await hook(services, person)

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from bot.core.context import Context
 from bot.core.events import Incoming
 from bot.core.forms import Filled, FormData, FormSpec
-from bot.core.hooks import CancelHook, DoNotDisturb, PersonalData
+from bot.core.hooks import CancelHook, DoNotDisturb, PersonalData, WelcomeHook
 from bot.core.payloads import ButtonHandler, ButtonSpec, Payload
 from bot.core.people import Role
 
@@ -92,6 +92,7 @@ class Router:
         self.cancel_hooks: list[CancelHook] = []
         self.personal_data: list[PersonalData] = []
         self.do_not_disturb: list[DoNotDisturb] = []
+        self.welcome_hooks: list[WelcomeHook] = []
 
     def command(
         self, name: str, description: str | None = None, roles: tuple[Role, ...] = ()
@@ -159,6 +160,10 @@ class Router:
     def keeps_undisturbed(self, people: DoNotDisturb) -> None:
         """Declare who, by this feature's records, must not be sent a survey now."""
         self.do_not_disturb.append(people)
+
+    def on_welcome(self, hook: WelcomeHook) -> None:
+        """Register what a person who starts a private chat or subscribes is offered."""
+        self.welcome_hooks.append(hook)
 
     def text(self) -> Callable[[TextHandler], TextHandler]:
         def register(handler: TextHandler) -> TextHandler:

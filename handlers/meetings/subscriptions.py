@@ -12,7 +12,6 @@ from bot.i18n import N_, Languages
 from handlers.meetings.broadcast import catch_up
 from handlers.meetings.service import Meetings
 from handlers.neighborhoods import by_short_id, short_id
-from handlers.polls.delivery import offer_open_polls
 
 router = Router("meetings.subscriptions")
 
@@ -54,7 +53,7 @@ async def _save(ctx: Context, tags: tuple[str, ...]) -> None:
             "Send /unsubscribe or STOP to stop them."
         ).format(where=where)
     )
-    await offer_open_polls(ctx.services, ctx.person)
+    await ctx.services.published.welcome(ctx.services, ctx.person)
 
 
 @router.command("unsubscribe", N_("Stop meeting announcements"))

@@ -21,6 +21,7 @@ from handlers.polls.delivery import (
     ANSWER,
     PREFER_NOT,
     PollAnswer,
+    offer_open_polls,
     option_count,
     person_zone,
     poll_message,
@@ -37,6 +38,8 @@ from handlers.polls.templates import CUSTOM, TEMPLATES, template_for
 from storage.polls import Poll
 
 router = Router("polls")
+# Whoever starts a private chat or subscribes is offered the open polls at once.
+router.on_welcome(offer_open_polls)
 
 
 def _store(ctx: Context) -> Polls:
