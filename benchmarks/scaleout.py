@@ -14,16 +14,22 @@ The database is a fresh one on the PostgreSQL server (`--server`, default
 postgresql://postgres@127.0.0.1:5432), created for the run and dropped after it; it is
 prepared as an organizer's publish would (10,000 subscribers, one meeting, `announce`).
 
+The first instance is started alone until it long-polls, so it is the leader (the one
+instance that polls Telegram), and it is the one killed: the survivor must take over the
+polling as well as the delivery.
+
 Figures: delivered (distinct subscribers reached), duplicates (subscribers reached more
 than once: a send the fake answered but the killed instance had not recorded as sent),
-lost, rate_ratio (sends/s from first to last ÷ the enforced rate, the takeover included)
-and takeover_s (from the kill until every row the killed instance held was delivered by
-the survivor).
+lost, rate_ratio (sends/s from first to last ÷ the enforced rate, the takeover included),
+takeover_s (from the kill until every row the killed instance held was delivered by
+the survivor), poll_takeover_s (from the kill until the survivor's first getUpdates) and
+cpu_ms_per_send (both processes' CPU over the sends: the cost, steadier than the rate on
+a busy machine).
 
     python benchmarks/scaleout.py [--subscribers N] [--rate R] [--server URL] [--budget S]
 
 Last line: {"instances": 2, "delivered": …, "duplicates": …, "lost": …,
-            "rate_ratio": …, "takeover_s": …}
+            "rate_ratio": …, "takeover_s": …, "poll_takeover_s": …, "cpu_ms_per_send": …}
 """
 
 from __future__ import annotations
@@ -112,6 +118,15 @@ def instance(
     return ChildProcess([sys.executable, "-m", "bot", "run"], env, folder, f"bot{n}.log")
 
 
+async def leading(api: FakeTelegramAPI, bot: ChildProcess, deadline: float) -> None:
+    """Until the instance started alone polls: it holds the leadership."""
+    while not any(call.method == "getUpdates" for call in api.calls):
+        if time.monotonic() > deadline:
+            raise RuntimeError("the first instance never started polling")
+        bot.check_alive()
+        await asyncio.sleep(POLL_S)
+
+
 async def orphaned_rows(url: str, pid: int) -> list[int]:
     """Pending rows the instance with this pid held when it died."""
     conn = await asyncpg.connect(url)
@@ -142,9 +157,10 @@ async def run(
     async with FakeTelegramAPI(rate_limits=limits) as api:
         bots = [instance(folder, url, api, limits, n) for n in range(INSTANCES)]
         deliveries = Deliveries(api)
-        for bot in bots:
-            await bot.start()
         victim, survivor = bots
+        await victim.start()
+        await leading(api, victim, deadline)
+        await survivor.start()
         try:
             while deliveries.reached < subscribers * KILL_AT:
                 if time.monotonic() > deadline:
@@ -155,6 +171,7 @@ async def run(
                 await asyncio.sleep(POLL_S)
             assert victim.process is not None
             pid = victim.process.pid
+            victim_cpu = victim.cpu_seconds()
             await victim.kill()
             killed_at = time.monotonic()
             deliveries.refresh()
@@ -172,6 +189,8 @@ async def run(
                 await asyncio.sleep(POLL_S * 4)
             await asyncio.sleep(SETTLE_S)
             deliveries.refresh()
+            cpu = victim_cpu + survivor.cpu_seconds()
+            polled = [c.at for c in api.calls if c.method == "getUpdates" and c.at > killed_at]
         finally:
             for bot in bots:
                 await bot.stop()
@@ -189,6 +208,12 @@ async def run(
             f"{deliveries.duplicates} twice, {api.rate_limited} answers 429; "
             f"{rate:.1f} sends/s against {limits.global_per_s:g}/s enforced"
         )
+        poll_takeover = min(polled) - killed_at if polled else -1.0
+        cpu_ms = 1000 * cpu / max(len(deliveries.times), 1)
+        print(
+            f"the survivor polled {poll_takeover:.1f} s after the kill; "
+            f"{cpu_ms:.2f} ms of CPU per send (both instances)"
+        )
         return {
             "instances": INSTANCES,
             "delivered": deliveries.reached,
@@ -196,6 +221,8 @@ async def run(
             "lost": subscribers - deliveries.reached,
             "rate_ratio": round(rate / limits.global_per_s, 3),
             "takeover_s": round(takeover, 1) if taken else -1.0,
+            "poll_takeover_s": round(poll_takeover, 1),
+            "cpu_ms_per_send": round(cpu_ms, 2),
         }
 
 
