@@ -146,7 +146,7 @@ class SlowWire:
 async def test_a_broadcast_is_recorded_sent_in_groups_not_row_by_row(app: App) -> None:
     """Rows sent while one "sent" mark is on its way are recorded by the next one, and
     every row still ends up sent exactly once."""
-    repo = app.services.repos.outbox
+    repo = app.repos.outbox
     groups: list[int] = []
     record = repo.mark_sent_many
 
