@@ -198,7 +198,7 @@ class Escalation:
         self._snippets = snippets
         self._people = people
         self._views = views
-        self.rooms = Rooms(services, db, cases, people, queued)
+        self._rooms = Rooms(services, db, cases, people, queued)
 
     # ----------------------------------------------------------------------- reading
 
@@ -278,7 +278,7 @@ class Escalation:
         async with self._db.transaction():
             case = await self._open(new, views, now)
         title = room_translator(self._services)._("Case #{number}").format(number=case.id)
-        await self.rooms.open_threads(case.id, title)
+        await self._rooms.open_threads(case.id, title)
         return case
 
     async def _open(self, new: NewCase, views: list[TopicView], now: datetime) -> Case:
@@ -295,9 +295,9 @@ class Escalation:
         )
         await self._audit.record(person.id, "opened", case.id, now)
         services.metrics.cases_opened.inc()
-        await self.rooms.add(case.id)
-        await self.rooms.tell(
-            case, card(services, case, new.text), "card", threads_until=self.rooms.thread_wait()
+        await self._rooms.add(case.id)
+        await self._rooms.tell(
+            case, card(services, case, new.text), "card", threads_until=self._rooms.thread_wait()
         )
         if new.attachment is not None:
             await self._relay_from_resident(case, "", new.attachment, stored=False)
@@ -328,7 +328,7 @@ class Escalation:
         header = t._("Case #{number} · {who}:").format(number=case.id, who=who(t, case))
         body = f"{header}\n{text}" if text else header
         key = f"in:{message_id}" if stored else "in:first-attachment"
-        await self.rooms.tell(case, Outgoing(body, attachment=attachment), key)
+        await self._rooms.tell(case, Outgoing(body, attachment=attachment), key)
 
     async def show_name(self, case: Case, resident: Person, name: str) -> None:
         """The resident who defaulted to anonymous lets the liaisons see their name."""
@@ -342,7 +342,7 @@ class Escalation:
             notice = room._("Case #{number}: the resident now shows their name: {who}.").format(
                 number=case.id, who=who(room, changed)
             )
-            await self.rooms.tell(changed, Outgoing(notice), "shown-name")
+            await self._rooms.tell(changed, Outgoing(notice), "shown-name")
 
     async def reopen(self, case: Case, resident: Person) -> None:
         """The resident opens their closed case again; the liaisons are told."""
@@ -353,7 +353,7 @@ class Escalation:
             reopened = await self._cases.get(case.id)
             assert reopened is not None
             room = room_translator(self._services)
-            await self.rooms.tell(
+            await self._rooms.tell(
                 reopened,
                 Outgoing(
                     room._("Case #{number} was reopened by the resident.").format(number=case.id)
@@ -411,7 +411,7 @@ class Escalation:
         echo = room_t._("{liaison} answered case #{number}:").format(
             liaison=liaison_label(services, liaison), number=case.id
         )
-        await self.rooms.tell(
+        await self._rooms.tell(
             case, Outgoing(f"{echo}\n{text}"), f"echo:{message_id}", already_there=typed_in
         )
 
@@ -448,7 +448,7 @@ class Escalation:
             await self._audit.record(
                 actor.id, action, case.id, now, "" if liaison is None else str(liaison.id)
             )
-            await self.rooms.tell(case, Outgoing(text), f"{action}:{now.timestamp()}")
+            await self._rooms.tell(case, Outgoing(text), f"{action}:{now.timestamp()}")
         return text
 
     async def close(
@@ -474,7 +474,7 @@ class Escalation:
             if actor and actor.id != case.person_id
             else who(room_t, case)
         )
-        await self.rooms.tell(
+        await self._rooms.tell(
             case,
             Outgoing(
                 room_t._("Case #{number} closed by {who}: {outcome}.").format(
@@ -545,7 +545,7 @@ class Escalation:
             minutes,
         ).format(number=case.id, minutes=minutes)
         async with self._db.transaction():
-            await self.rooms.tell(case, Outgoing(text, case_buttons(room_t, case.id)), "sla-room")
+            await self._rooms.tell(case, Outgoing(text, case_buttons(room_t, case.id)), "sla-room")
             await self._cases.mark_room_reminded(case.id, now)
 
     async def _tell_resident_it_takes_longer(self, case: Case, now: datetime) -> None:
