@@ -36,7 +36,7 @@ ANSWER_CONFIDENCE = 0.18
 CHOICES_CONFIDENCE = 0.13
 # Off-topic wins once its examples score this share of the best topic's score (calibrated
 # by cross-validation on the content's own examples, see docs/SEARCH.md).
-OFFTOPIC_RATIO = 0.6
+OFFTOPIC_RATIO = 0.4
 # The winner must beat the runner-up by this share of its score to be answered directly.
 ANSWER_MARGIN = 0.30
 # Topics a result keeps, best first: three to offer, and one spare for a chat that leaves
@@ -146,6 +146,8 @@ class LanguageIndex:
         phrases, self._idf, self._avg_len = _weights(term_ids, doc_ids, len(vocab), len(texts))
         # Documents of one topic are contiguous: each topic is a slice starting here.
         self.topic_ids = list(dict.fromkeys(labels))
+        # Index of the off-topic class among topic_ids (an empty slice without one).
+        self._offtopic_class = [i for i, tid in enumerate(self.topic_ids) if tid == OFFTOPIC]
         self._starts = np.array([labels.index(tid) for tid in self.topic_ids])
         # A second view: one document per topic, so evidence spread over several
         # phrasings ("ICE" in one, "door" in another) adds up.
@@ -208,9 +210,11 @@ class LanguageIndex:
         topic_count = len(self.topic_ids)
         topic_scores = scores[self._phrase_count : self._phrase_count + topic_count]
         term_best = scores[self._phrase_count + topic_count :]
-        best_phrase = (1 - TERM_BEST_WEIGHT) * np.maximum.reduceat(
-            phrase_scores, self._starts
-        ) + TERM_BEST_WEIGHT * term_best
+        single = np.maximum.reduceat(phrase_scores, self._starts)
+        best_phrase = (1 - TERM_BEST_WEIGHT) * single + TERM_BEST_WEIGHT * term_best
+        # The off-topic examples share no subject: credited word by word across a
+        # hundred of them, the class would claim any everyday word a question holds.
+        best_phrase[self._offtopic_class] = single[self._offtopic_class]
         whole = topic_scores / (float(topic_scores.max()) or 1.0)
         ceiling = self._self_score(len(query), term_ids, tf) or 1.0
         confidence = np.minimum(

@@ -66,7 +66,7 @@ URGENT_CHOICES = {
     "en": "i have a question about my kid and the police",
     "es": "arrestaron a mi hijo de 14 años",
     "fr": "j'ai une question sur mon fils et la police",
-    "ht": "mwen gen yon kesyon sou pitit mwen ak lapolis",
+    "ht": "yon kesyon sou pitit mwen ak polis la",
     "ru": "у меня вопрос про сына и полицию",
     "ar": "عندي سؤال عن ابني والشرطة",
     "zh_Hans": "我有个关于我儿子和警察的问题",

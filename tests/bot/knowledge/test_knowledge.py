@@ -56,13 +56,13 @@ async def test_a_message_naming_the_police_is_never_turned_away(app: App) -> Non
     """Everyday words (landlord, rent) can outweigh the police topics; a message that
     names the police still gets topics to choose from and a person, not the off-topic
     reply, and no direct answer either."""
-    question = "my landlord called the cops on me can they come in"
+    question = "my landlord called the cops on me about the rent"
     verdict = app.services.knowledge.search(question, "en")
     assert verdict.doubtful  # the premise: by the numbers alone it looks off-topic
     reply = (await Conversation(app).send(question))[0]
     assert "I am not sure I understood" in reply.text
     assert labels(reply)[-1] == "Talk to a person"
-    unnamed = app.services.knowledge.search("my landlord called me can he come in", "en")
+    unnamed = app.services.knowledge.search("my landlord called me about the rent", "en")
     assert unnamed.best is None  # the same words without the police stay off-topic
 
 
