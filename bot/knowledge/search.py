@@ -28,7 +28,7 @@ from bot.knowledge.text import Negation, is_han, normalize, runs, word_tokens
 OFFTOPIC = "__offtopic__"
 SmallTalk = Literal["greeting", "thanks", "help"]
 K1 = 1.5
-B = 0.9
+B = 1.0
 # Calibration brings each language's typical correct-match confidence to this value.
 REFERENCE_CONFIDENCE = 0.26
 # At or above: answer with the topic. Between the two: offer the top three. Below: off-topic.
