@@ -32,6 +32,7 @@ from handlers import JOBS, ROUTERS
 from handlers.abuse import FloodGuard, length_guard
 from handlers.broadcast_progress import DeliveryCounts
 from handlers.escalation.service import Escalation
+from handlers.escalation.sla import Sla
 from handlers.meetings.audiences import SubscriberAudiences
 from handlers.meetings.broadcast import SendJobs
 from handlers.meetings.service import Meetings
@@ -203,6 +204,7 @@ def _wire_features(services: Services, db: Database, repos: Repositories) -> Non
             repos.outbox,
         )
     )
+    features.add(Sla(services, db, repos.cases, repos.people, repos.outbox))
     features.add(Meetings(db, repos.meetings, repos.subscriptions, repos.outbox))
     features.add(Polls(db, repos.polls, repos.people, repos.outbox))
     features.add(Profiles(services, db, repos.people, repos.audit))

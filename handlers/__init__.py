@@ -14,7 +14,7 @@ from handlers import (
     start,
 )
 from handlers.escalation import liaison, resident
-from handlers.escalation.service import check_sla
+from handlers.escalation.sla import check_sla
 from handlers.meetings import organizer, subscriptions
 from handlers.polls import chat as polls
 from handlers.polls.closing import close_due_polls

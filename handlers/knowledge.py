@@ -22,7 +22,6 @@ from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.knowledge.content import PLACEHOLDER, Topic
 from bot.knowledge.verdict import REACH_A_PERSON_TOPIC, Verdict
 from handlers.common import DISCLAIMER, emergency_lines, main_menu
-from handlers.escalation.resident import remember_question
 from handlers.language import CHOOSE_LANGUAGE
 from handlers.reading import Reading, UrgentReaders
 from handlers.start import help_command
@@ -170,7 +169,7 @@ async def search(ctx: Context, event: Incoming) -> bool:
         return False
     verdict = ctx.services.knowledge.decide(event.text, ctx.t.locale)
     # Offered choices, the question may be what they then bring to a person.
-    await remember_question(ctx, event.text if verdict.reply == "choices" else "")
+    await ctx.services.published.asked(ctx, event.text if verdict.reply == "choices" else "")
     t = ctx.services.languages.translator(verdict.lang)
     ctx.services.metrics.verdict(verdict)
     if verdict.small_talk == "help":

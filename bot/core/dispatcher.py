@@ -72,6 +72,7 @@ class Dispatcher:
             published.personal_data.extend(router.personal_data)
             published.do_not_disturb.extend(router.do_not_disturb)
             published.on_welcome.extend(router.welcome_hooks)
+            published.on_question.extend(router.question_hooks)
 
     async def feed(self, event: Incoming, responder: Responder) -> None:
         """Handle one event, counted and timed for the operator's metrics."""

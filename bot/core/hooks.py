@@ -3,8 +3,10 @@
 /cancel asks every "on cancel" hook (escalation offers to close an open case); /mydata and
 /forget ask every `PersonalData` what it stores about the person and let it act before the
 person's rows are erased; polls ask every `DoNotDisturb` who must not be sent a survey now;
-/start and /subscribe run every "on welcome" hook (polls offer the open polls). Routers
-register them; the dispatcher collects them here.
+/start and /subscribe run every "on welcome" hook (polls offer the open polls); a question
+a resident just asked goes to every "on question" hook (escalation keeps it, so "Talk to a
+person" right after carries it along). Routers register them; the dispatcher collects
+them here.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ if TYPE_CHECKING:
 CancelHook = Callable[["Context"], Awaitable[bool]]
 # Runs when a person starts a private chat or subscribes: what is open for them now.
 WelcomeHook = Callable[["Services", "Person"], Awaitable[object]]
+# Runs when a resident asks something in free text ("": what they asked was answered, or
+# was not a question), so a feature can carry the question along later.
+QuestionHook = Callable[["Context", str], Awaitable[None]]
 
 
 class PersonalData(Protocol):
@@ -53,6 +58,7 @@ class Published:
     personal_data: list[PersonalData] = field(default_factory=list)
     do_not_disturb: list[DoNotDisturb] = field(default_factory=list)
     on_welcome: list[WelcomeHook] = field(default_factory=list)
+    on_question: list[QuestionHook] = field(default_factory=list)
     # Names of the forms someone can be filling in (those with a text handler).
     forms: set[str] = field(default_factory=set)
 
@@ -60,3 +66,8 @@ class Published:
         """Run every "on welcome" hook for a person who just arrived or subscribed."""
         for hook in self.on_welcome:
             await hook(services, person)
+
+    async def asked(self, ctx: Context, question: str) -> None:
+        """Run every "on question" hook for what the person just asked ("" forgets it)."""
+        for hook in self.on_question:
+            await hook(ctx, question)

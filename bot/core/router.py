@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from bot.core.context import Context
 from bot.core.events import Incoming
 from bot.core.forms import Filled, FormData, FormSpec
-from bot.core.hooks import CancelHook, DoNotDisturb, PersonalData, WelcomeHook
+from bot.core.hooks import CancelHook, DoNotDisturb, PersonalData, QuestionHook, WelcomeHook
 from bot.core.payloads import ButtonHandler, ButtonSpec, Payload
 from bot.core.people import Role
 
@@ -93,6 +93,7 @@ class Router:
         self.personal_data: list[PersonalData] = []
         self.do_not_disturb: list[DoNotDisturb] = []
         self.welcome_hooks: list[WelcomeHook] = []
+        self.question_hooks: list[QuestionHook] = []
 
     def command(
         self, name: str, description: str | None = None, roles: tuple[Role, ...] = ()
@@ -164,6 +165,10 @@ class Router:
     def on_welcome(self, hook: WelcomeHook) -> None:
         """Register what a person who starts a private chat or subscribes is offered."""
         self.welcome_hooks.append(hook)
+
+    def on_question(self, hook: QuestionHook) -> None:
+        """Register what should keep a question a person just asked in free text."""
+        self.question_hooks.append(hook)
 
     def text(self) -> Callable[[TextHandler], TextHandler]:
         def register(handler: TextHandler) -> TextHandler:

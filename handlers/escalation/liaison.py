@@ -31,13 +31,8 @@ from handlers.escalation.buttons import (
     REPLY_SENT,
     CaseOutcome,
 )
-from handlers.escalation.service import (
-    Escalation,
-    liaison_code,
-    outcome_label,
-    room_translator,
-    who,
-)
+from handlers.escalation.service import Escalation
+from handlers.escalation.texts import liaison_code, outcome_label, room_translator, who
 from storage.cases import Case, Outcome
 
 router = Router("escalation.liaison")

@@ -36,8 +36,9 @@ from handlers.escalation.buttons import (
     MaybeCase,
     StoryForm,
 )
+from handlers.escalation.office import next_office_opening
 from handlers.escalation.personal import CaseRecords, OpenCases
-from handlers.escalation.service import Escalation, NewCase, next_office_opening
+from handlers.escalation.service import Escalation, NewCase
 from storage.cases import Case, Outcome
 
 router = Router("escalation.resident")
@@ -121,6 +122,9 @@ async def remember_question(ctx: Context, text: str) -> None:
         await ctx.set_form(ASKED, AskedStep.QUESTION, AskedQuestion(text.strip()[:limit]))
     elif state is not None and state.flow == ASKED.flow:
         await ctx.clear_state()
+
+
+router.on_question(remember_question)
 
 
 async def _remembered_question(ctx: Context) -> str:

@@ -1,11 +1,12 @@
-"""The escalation service: every case operation of the resident side, the liaison side
-and the SLA job, each one unit of work with the outbox rows it queues.
+"""The escalation service: every case operation of the resident side and the liaison
+side, each one unit of work with the outbox rows it queues.
 
 Every message between a resident and the liaisons is stored on the case and then goes
 out through the durable outbox with a dedupe key per (message, recipient), so nothing is
 lost or sent twice across crashes and restarts. Handlers ask this service
 (`ctx.feature(Escalation)`) and never reach the repositories themselves, so what a case
-operation writes, and in which transaction, is decided in one place.
+operation writes, and in which transaction, is decided in one place. What the messages
+say is in `texts`, the reminders about unclaimed cases in `sla`.
 """
 
 from __future__ import annotations
@@ -14,13 +15,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.context import Services
-from bot.core.events import Attachment, Button, Outgoing
-from bot.core.payloads import Ref
+from bot.core.events import Attachment, Outgoing
 from bot.core.people import Person, Role
 from bot.core.ports import Recipient
-from bot.i18n import LANGUAGE_NAMES, Translator
-from handlers.escalation.buttons import BLOCK, CLAIM, CLOSE, RATE, REOPEN, REPLY, CaseRating
+from handlers.escalation.residents import ResidentMail
 from handlers.escalation.rooms import Rooms
+from handlers.escalation.texts import (
+    card,
+    closed_notice,
+    liaison_code,
+    liaison_label,
+    outcome_label,
+    pseudonym,
+    resident_translator,
+    room_translator,
+    who,
+)
 from storage.cases import (
     AuditLog,
     Case,
@@ -28,7 +38,6 @@ from storage.cases import (
     CaseRepository,
     MessageKind,
     Outcome,
-    SlaStep,
     SnippetRepository,
 )
 from storage.database import Database
@@ -40,117 +49,8 @@ from storage.people import PeopleRepository
 VIEWS_WINDOW = timedelta(hours=2)
 
 
-def pseudonym(services: Services, person: Person) -> str:
-    """A stable short code for a resident that reveals nothing about who they are.
-
-    The person's own salt is erased with them, so after /forget the same platform account
-    starts over with a code that cannot be linked to the erased one.
-    """
-    parts: tuple[str, ...] = (person.platform, person.platform_user_id)
-    if person.pseudonym_salt is not None:
-        parts = (*parts, person.pseudonym_salt)
-    return "R-" + services.hasher.digest("pseudonym", *parts)[:6].upper()
-
-
-def liaison_code(services: Services, person: Person) -> str:
-    digest = services.hasher.digest("liaison", person.platform, person.platform_user_id)
-    return "L-" + digest[:4].upper()
-
-
-def liaison_label(services: Services, person: Person) -> str:
-    """How a liaison appears to colleagues: their chosen name, else a code."""
-    return person.public_name or liaison_code(services, person)
-
-
-def room_translator(services: Services) -> Translator:
-    return services.languages.translator(services.config.bot.default_locale)
-
-
-def resident_translator(services: Services, case: Case) -> Translator:
-    return services.languages.translator(case.lang)
-
-
-def who(t: Translator, case: Case) -> str:
-    if case.anonymous or not case.shown_name:
-        return t._("{code} (anonymous)").format(code=case.pseudonym)
-    return f"{case.shown_name} ({case.pseudonym})"
-
-
-def case_buttons(t: Translator, case_id: int) -> tuple[tuple[Button, ...], ...]:
-    case = Ref(case_id)
-    return (
-        (
-            CLAIM.button(t.pgettext("case", "Claim"), case),
-            REPLY.button(t.pgettext("case", "Reply"), case),
-            CLOSE.button(t.pgettext("case", "Close"), case),
-            BLOCK.button(t.pgettext("case", "Block"), case),
-        ),
-    )
-
-
-def outcome_label(t: Translator, outcome: Outcome) -> str:
-    labels = {
-        Outcome.ANSWERED: t._("answered"),
-        Outcome.OVERSIGHT: t._("referred to the oversight agency"),
-        Outcome.LEGAL_AID: t._("referred to legal aid"),
-        Outcome.NO_RESPONSE: t._("no response from the resident"),
-        Outcome.OTHER: t._("other"),
-        Outcome.WITHDRAWN: t._("closed by the resident"),
-    }
-    return labels[outcome]
-
-
-def card(services: Services, case: Case, first_message: str) -> Outgoing:
-    """The case card liaisons see: never the platform name or id of an anonymous resident."""
-    t = room_translator(services)
-    knowledge = services.knowledge
-    titles = []
-    for topic_id in case.topics:
-        found = knowledge.topic(topic_id, t.locale)
-        titles.append(found.topic.title if found else topic_id)
-    lines = [
-        t._("New case #{number}").format(number=case.id),
-        t._("From: {who}").format(who=who(t, case)),
-        t._("Language: {language}").format(language=LANGUAGE_NAMES.get(case.lang, case.lang)),
-        t._("Urgent: {answer}").format(answer=t._("yes") if case.urgent else t._("no")),
-        t._("Read just before: {topics}").format(topics=", ".join(titles) or "—"),
-        "",
-        first_message,
-        "",
-        t._(
-            "Answer with Reply, by writing in this thread, or with /reply {number} followed by "
-            "your message."
-        ).format(number=case.id),
-    ]
-    return Outgoing("\n".join(lines), case_buttons(t, case.id))
-
-
 def _name(attachment: Attachment | None) -> str | None:
     return None if attachment is None else attachment.filename
-
-
-def next_office_opening(services: Services, now: datetime) -> datetime | None:
-    """None when the office is open now; else the next opening time (in bot.timezone)."""
-    from zoneinfo import ZoneInfo
-
-    from bot.config import WEEKDAYS
-
-    settings = services.config.escalation
-    zone = ZoneInfo(services.config.bot.timezone)
-    local = now.astimezone(zone)
-    open_h, open_m = (int(x) for x in settings.office_open.split(":"))
-    close_h, close_m = (int(x) for x in settings.office_close.split(":"))
-    days = {WEEKDAYS.index(day) for day in settings.office_days}
-    if not days:
-        return None
-    opening = local.replace(hour=open_h, minute=open_m, second=0, microsecond=0)
-    closing = local.replace(hour=close_h, minute=close_m, second=0, microsecond=0)
-    if local.weekday() in days and opening <= local < closing:
-        return None
-    candidate = opening if local < opening else opening + timedelta(days=1)
-    while candidate.weekday() not in days:
-        candidate += timedelta(days=1)
-    return candidate
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +78,7 @@ class CaseStats:
 
 
 class Escalation:
-    """Cases: opened, relayed both ways, claimed, closed, blocked, reminded about."""
+    """Cases: opened, relayed both ways, claimed, closed, blocked."""
 
     def __init__(
         self,
@@ -199,6 +99,7 @@ class Escalation:
         self._people = people
         self._views = views
         self._rooms = Rooms(services, db, cases, people, queued)
+        self._resident = ResidentMail(services, people)
 
     # ----------------------------------------------------------------------- reading
 
@@ -402,7 +303,7 @@ class Escalation:
         t = resident_translator(services, case)
         sender = liaison.public_name or t._("Liaison")
         body = t._("{sender} (case #{number}):").format(sender=sender, number=case.id)
-        await self._to_resident(
+        await self._resident.send(
             case,
             Outgoing(f"{body}\n{text}" if text else body, attachment=attachment),
             f"out:{message_id}",
@@ -483,7 +384,7 @@ class Escalation:
             ),
             "closed",
         )
-        await self._to_resident(case, _closed_notice(services, case, outcome), "closed")
+        await self._resident.send(case, closed_notice(services, case, outcome), "closed")
         return True
 
     async def block(self, case: Case, resident_id: int, actor: Person) -> None:
@@ -513,103 +414,6 @@ class Escalation:
     async def set_public_name(self, liaison: Person, name: str | None) -> None:
         """The name residents see on this liaison's answers (None: 'Liaison')."""
         await self._people.set_public_name(liaison.id, name)
-
-    # ------------------------------------------------------------------- the SLA job
-
-    async def check_sla(self) -> tuple[int, int]:
-        """Remind rooms about unclaimed cases, then tell residents honestly it takes
-        longer; returns (rooms reminded, residents told)."""
-        now = self._services.clock()
-        settings = self._services.config.escalation
-        reminded = told = 0
-        for case in await self._cases.unclaimed_since(
-            now - timedelta(minutes=settings.remind_unclaimed_minutes), SlaStep.ROOM_REMINDER
-        ):
-            if case.room_reminded_at is None:
-                await self._remind_rooms(case, now)
-                reminded += 1
-        for case in await self._cases.unclaimed_since(
-            now - timedelta(minutes=settings.tell_resident_minutes), SlaStep.RESIDENT_NOTICE
-        ):
-            if case.resident_told_at is None:
-                await self._tell_resident_it_takes_longer(case, now)
-                told += 1
-        return reminded, told
-
-    async def _remind_rooms(self, case: Case, now: datetime) -> None:
-        room_t = room_translator(self._services)
-        minutes = int((now - case.opened_at).total_seconds() // 60)
-        text = room_t.ngettext(
-            "Case #{number} has waited {minutes} minute without a liaison.",
-            "Case #{number} has waited {minutes} minutes without a liaison.",
-            minutes,
-        ).format(number=case.id, minutes=minutes)
-        async with self._db.transaction():
-            await self._rooms.tell(case, Outgoing(text, case_buttons(room_t, case.id)), "sla-room")
-            await self._cases.mark_room_reminded(case.id, now)
-
-    async def _tell_resident_it_takes_longer(self, case: Case, now: datetime) -> None:
-        t = resident_translator(self._services, case)
-        local = self._services.config.local
-        text = "\n".join(
-            [
-                t._(
-                    "It is taking longer than usual for a liaison to answer. Your message "
-                    "is safe with us and someone will reply."
-                ),
-                t._("If you are in danger now, call {number}.").format(
-                    number=local.emergency_number
-                ),
-                t._("Mental health crisis: {line}.").format(line=local.crisis_line),
-            ]
-        )
-        async with self._db.transaction():
-            await self._to_resident(case, Outgoing(text), "sla-resident")
-            await self._cases.mark_resident_told(case.id, now)
-
-    # ------------------------------------------------------------------------ helpers
-
-    async def _to_resident(self, case: Case, message: Outgoing, key: str) -> bool:
-        """Queue `message` for the resident behind the case (False if they were erased)."""
-        if case.person_id is None:
-            return False
-        person = await self._people.get(case.person_id)
-        if person is None:
-            return False
-        t = resident_translator(self._services, case)
-        if t.is_rtl and not message.rtl:
-            message = Outgoing(message.text, message.buttons, message.attachment, rtl=True)
-        recipient = Recipient(person.platform, person.platform_user_id, None, person.id)
-        return await self._services.outbox.enqueue(
-            recipient, message, f"case:{case.id}:{key}:resident"
-        )
-
-
-def _closed_notice(services: Services, case: Case, outcome: Outcome) -> Outgoing:
-    """What the resident is told when their case closes: the outcome, a rating asked only
-    for help that was given, and Reopen while the deployment allows it."""
-    t = resident_translator(services, case)
-    reopen_days = services.config.escalation.reopen_days
-    paragraphs = [
-        t._("Your conversation #{number} is closed: {outcome}.").format(
-            number=case.id, outcome=outcome_label(t, outcome)
-        )
-    ]
-    rows: list[tuple[Button, ...]] = []
-    # Nobody is asked to rate help that was never given.
-    if case.first_reply_at is not None:
-        paragraphs.append(
-            t._("How satisfied are you with the help you got? 1 = not at all, 5 = very.")
-        )
-        rows.append(tuple(RATE.button(str(n), CaseRating(case.id, n)) for n in range(1, 6)))
-    if reopen_days:
-        rows.append((REOPEN.button(t._("Reopen"), Ref(case.id)),))
-    return Outgoing("\n\n".join(paragraphs), tuple(rows))
-
-
-async def check_sla(services: Services) -> tuple[int, int]:
-    """The minute job (see `handlers.JOBS`)."""
-    return await services.feature(Escalation).check_sla()
 
 
 async def case_stats(services: Services) -> CaseStats:

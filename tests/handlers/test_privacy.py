@@ -151,7 +151,7 @@ async def test_a_pseudonym_stays_the_same_for_a_person_between_cases(app: App) -
 
 async def test_people_from_before_the_salt_keep_their_pseudonym(app: App) -> None:
     """A person stored before migration 0040 (no salt) keeps the code liaisons know."""
-    from handlers.escalation.service import pseudonym
+    from handlers.escalation.texts import pseudonym
 
     people = app.repos.people
     person = await people.upsert_seen("console", "old-timer", None, app.services.clock())

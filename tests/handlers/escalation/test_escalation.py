@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.app import App
 from bot.core.events import Attachment, Outgoing
 from bot.core.people import Role
-from handlers.escalation.service import check_sla
+from handlers.escalation.sla import check_sla
 from tests.support.app import AppFactory
 from tests.support.harness import Conversation, FakeClock, RecordingSender, texts
 
@@ -348,7 +348,7 @@ async def test_block_by_a_second_liaison_names_the_claimant_and_is_audited(app: 
     lee_person = await app.repos.people.find("console", "lee")
     assert lee_person is not None
     asked = texts(await kim.press_payload("esc.block|1"))
-    from handlers.escalation.service import liaison_code
+    from handlers.escalation.texts import liaison_code
 
     assert liaison_code(app.services, lee_person) in asked
     resident_person = await app.repos.people.find("console", RESIDENT_ID)

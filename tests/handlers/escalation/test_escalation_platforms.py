@@ -23,7 +23,7 @@ import pytest
 from bot.core.events import Incoming
 from bot.platforms import discord as discord_module
 from bot.platforms.slash_names import LOCALIZED_NAMES
-from handlers.escalation.service import liaison_code
+from handlers.escalation.texts import liaison_code
 from storage.cases import MessageKind
 from storage.outbox import OutboxStatus
 from tests.fakes.discord_api import FakeDiscord
