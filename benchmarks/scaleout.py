@@ -60,7 +60,7 @@ from benchmarks.shared import (  # noqa: E402
 )
 from bot.app import build_app  # noqa: E402
 from bot.config import load_config  # noqa: E402
-from handlers.meetings.broadcast import announce  # noqa: E402
+from handlers.meetings.service import Meetings  # noqa: E402
 from storage.meetings import Meeting  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI, RateLimits  # noqa: E402
 
@@ -104,7 +104,7 @@ async def prepare(folder: Path, url: str, subscribers: int) -> float:
             now,
         )
         started = time.perf_counter()
-        queued = await announce(app.services, meeting)
+        queued = await app.services.feature(Meetings).announce(meeting)
         assert queued == subscribers, f"announce queued {queued}"
         return time.perf_counter() - started
     finally:

@@ -34,8 +34,7 @@ from handlers.broadcast_progress import DeliveryCounts
 from handlers.escalation.service import Escalation
 from handlers.escalation.sla import Sla
 from handlers.meetings.audiences import SubscriberAudiences
-from handlers.meetings.broadcast import SendJobs
-from handlers.meetings.service import Meetings
+from handlers.meetings.service import Meetings, SendJobs
 from handlers.polls.service import Polls
 from handlers.privacy import Privacy
 from handlers.profiles import Profiles
@@ -177,7 +176,8 @@ async def build_app(
     delivery = Delivery(
         rows, outbox, repos.people, services.metrics, services.hasher, clock, sleep=sleep
     )
-    delivery.register(SendJobs(services), None)  # meeting send jobs, expanded when due
+    # Meeting send jobs, expanded when due.
+    delivery.register(SendJobs(services.feature(Meetings)), None)
     return App(
         db=db,
         repos=repos,
@@ -205,7 +205,7 @@ def _wire_features(services: Services, db: Database, repos: Repositories) -> Non
         )
     )
     features.add(Sla(services, db, repos.cases, repos.people, repos.outbox))
-    features.add(Meetings(db, repos.meetings, repos.subscriptions, repos.outbox))
+    features.add(Meetings(services, db, repos.meetings, repos.subscriptions, repos.outbox))
     features.add(Polls(db, repos.polls, repos.people, repos.outbox))
     features.add(Profiles(services, db, repos.people, repos.audit))
     features.add(Privacy(db, repos.privacy))

@@ -20,18 +20,15 @@ from bot.core.people import Role
 from bot.core.router import Refused, Router
 from bot.i18n import N_
 from handlers.broadcast_progress import progress_buttons
-from handlers.meetings import native, time_prompt
+from handlers.meetings import time_prompt
 from handlers.meetings.broadcast import (
     RSVP,
     MeetingRsvp,
     Notice,
-    announce,
     broadcast_id,
     meeting_text,
-    notify_change,
     reminder_times,
     rsvp_buttons,
-    schedule_announcement,
     send_time,
 )
 from handlers.meetings.forms import (
@@ -387,8 +384,8 @@ async def publish(ctx: Context, event: Incoming, _: NoPayload, form: Drafting) -
     async with _store(ctx).transaction():
         await ctx.clear_state()
         meeting = await _create(ctx, draft, form.data.repeat)
-        count = await announce(ctx.services, meeting)
-    await native.sync(ctx.services, meeting)  # a platform call: after the commit
+        count = await _store(ctx).announce(meeting)
+    await _store(ctx).sync_calendars(meeting)  # a platform call: after the commit
     held = send_time(ctx.services, _zone(ctx), meeting, ctx.now())
     if held > ctx.now():
         await ctx.reply(
@@ -423,7 +420,7 @@ async def _create(ctx: Context, draft: Meeting, rule: str) -> Meeting:
         for start in occurrences(rule, draft.starts_at, _zone(ctx), now)
     ]
     for later in created[1:]:
-        await schedule_announcement(ctx.services, later)
+        await _store(ctx).schedule_announcement(later)
     return created[0]
 
 
@@ -595,9 +592,9 @@ async def _save(ctx: Context, changes: list[Meeting], close_form: bool) -> int:
             await ctx.clear_state()
         for changed in changes:
             saved.append(await store.meetings.update(changed))
-            count += await notify_change(ctx.services, saved[-1])
+            count += await store.notify_change(saved[-1])
     for updated in saved:
-        await native.sync(ctx.services, updated)
+        await store.sync_calendars(updated)
     return count
 
 

@@ -9,7 +9,6 @@ from bot.core.events import Incoming
 from bot.core.payloads import ButtonSpec, Key, StaleButton
 from bot.core.router import Router
 from bot.i18n import N_, Languages
-from handlers.meetings.broadcast import catch_up
 from handlers.meetings.service import Meetings
 from handlers.neighborhoods import by_short_id, short_id
 
@@ -45,7 +44,7 @@ async def subscribe_choice(ctx: Context, event: Incoming, chosen: Key) -> None:
 
 async def _save(ctx: Context, tags: tuple[str, ...]) -> None:
     await ctx.feature(Meetings).subscriptions.subscribe(ctx.person.id, tags, ctx.now())
-    await catch_up(ctx.services, ctx.person.id)
+    await ctx.feature(Meetings).catch_up(ctx.person.id)
     where = ", ".join(tags) if tags else ctx._("the whole city")
     await ctx.reply(
         ctx._(

@@ -19,7 +19,8 @@ from bot.core.events import Attachment, Outgoing
 from bot.core.people import Role
 from bot.core.ports import Recipient
 from bot.outbox import Queued
-from handlers.meetings.broadcast import Notice, announce, broadcast_id, notify_change
+from handlers.meetings.broadcast import Notice, broadcast_id
+from handlers.meetings.service import Meetings
 from handlers.polls.delivery import send_poll
 from storage.meetings import PAGE, Meeting, Subscriber
 from storage.outbox import OutboxStatus
@@ -164,7 +165,7 @@ async def test_a_large_audience_is_queued_in_pages(
         return page
 
     monkeypatch.setattr(repo, "audience", paged)
-    queued = await announce(app.services, meeting)
+    queued = await app.services.feature(Meetings).announce(meeting)
     assert sizes == [PAGE, PAGE, 7]
     assert queued == count
     told = await app.db.fetchval(
@@ -184,9 +185,9 @@ async def test_a_change_withdraws_pending_rows_and_tells_everyone_told(app: App)
     count = PAGE + 3
     await _subscribers(app, count, ("fr", "ar", "vi"))
     meeting = await _meeting(app)
-    await announce(app.services, meeting)
+    await app.services.feature(Meetings).announce(meeting)
     changed = await app.repos.meetings.update(replace(meeting, place="Town hall"))
-    assert await notify_change(app.services, changed) == count
+    assert await app.services.feature(Meetings).notify_change(changed) == count
     counts = await app.repos.outbox.counts_by_status(broadcast_id(meeting, Notice.ANNOUNCE))
     assert counts[OutboxStatus.SKIPPED] == count and counts[OutboxStatus.PENDING] == 0
 
