@@ -206,7 +206,7 @@ def _wire_features(services: Services, db: Database, repos: Repositories) -> Non
     )
     features.add(Sla(services, db, repos.cases, repos.people, repos.outbox))
     features.add(Meetings(services, db, repos.meetings, repos.subscriptions, repos.outbox))
-    features.add(Polls(db, repos.polls, repos.people, repos.outbox))
+    features.add(Polls(services, db, repos.polls, repos.people, repos.outbox))
     features.add(Profiles(services, db, repos.people, repos.audit))
     features.add(Privacy(db, repos.privacy))
     features.add(Reading(repos.knowledge))

@@ -17,23 +17,18 @@ from bot.core.router import Router
 from bot.i18n import N_
 from handlers.neighborhoods import by_short_id, short_id
 from handlers.polls.closing import organizer_messages
-from handlers.polls.delivery import (
+from handlers.polls.delivery import poll_results, progress_text, results_messages
+from handlers.polls.sending import (
     ANSWER,
     PREFER_NOT,
     PollAnswer,
-    offer_open_polls,
     option_count,
     person_zone,
     poll_message,
-    poll_results,
-    polls_for,
-    progress_text,
     reminder_key,
-    results_messages,
-    send_poll,
     voter_hash,
 )
-from handlers.polls.service import Polls
+from handlers.polls.service import Polls, offer_open_polls
 from handlers.polls.templates import CUSTOM, TEMPLATES, template_for
 from storage.polls import Poll
 
@@ -136,7 +131,7 @@ async def poll_command(ctx: Context, event: Incoming) -> None:
 
 async def _open_polls(ctx: Context) -> None:
     """Every open poll this person may answer, one tap away (answering again replaces)."""
-    polls = await polls_for(ctx.services, ctx.person)
+    polls = await _store(ctx).open_for(ctx.person)
     if not polls:
         await ctx.reply(
             ctx._(
@@ -321,7 +316,7 @@ async def send(ctx: Context, event: Incoming, _: NoPayload, form: Drafting) -> N
     async with _store(ctx).transaction():  # the poll exists only with its messages queued
         await ctx.clear_state()
         poll = await _store(ctx).polls.create(_draft(ctx, form.data), ctx.person.id)
-        count = await send_poll(ctx.services, poll, form.data.channels)
+        count = await _store(ctx).send(poll, form.data.channels)
     await ctx.reply(
         ctx.ngettext(
             "Poll #{number} sent to {count} person or channel. It closes by itself.",

@@ -10,8 +10,9 @@ from bot.core.context import Services
 from bot.core.events import Attachment, Outgoing
 from bot.core.ports import Recipient
 from bot.i18n import Translator
-from handlers.polls.delivery import person_zone, results_messages
+from handlers.polls.delivery import results_messages
 from handlers.polls.export import results_csv
+from handlers.polls.sending import person_zone
 from handlers.polls.service import Polls
 from storage.polls import Poll
 

@@ -21,7 +21,7 @@ from bot.core.ports import Recipient
 from bot.outbox import Queued
 from handlers.meetings.broadcast import Notice, broadcast_id
 from handlers.meetings.service import Meetings
-from handlers.polls.delivery import send_poll
+from handlers.polls.service import Polls
 from storage.meetings import PAGE, Meeting, Subscriber
 from storage.outbox import OutboxStatus
 from storage.polls import Poll
@@ -205,7 +205,7 @@ async def test_poll_goes_out_in_pages_skipping_people_in_a_case(app: App) -> Non
 
     now = app.services.clock()
     poll = await app.repos.polls.create(Poll(0, "T1", now, now + timedelta(days=7)), None)
-    sent = await send_poll(app.services, poll, to_channels=False)
+    sent = await app.services.feature(Polls).send(poll, to_channels=False)
     assert sent == PAGE + 4
     rows = await app.db.fetch(
         "SELECT chat_id, body_id FROM outbox WHERE broadcast_id = ?", (f"poll:{poll.id}",)
