@@ -10,23 +10,23 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import pytest
 
-from bot import leadership as leadership_module
 from bot.app import App
-from bot.core.context import Context
-from bot.core.events import Incoming
 from bot.host import AppHost
 from bot.leadership import Leadership
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_spec import TELEGRAM
-from storage.leader import LEADER_LOCK, SoleInstance, leader_lock
+from storage.leader import SoleInstance, leader_lock
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, message, person
 from tests.support.app import AppFactory, make_config
-
-TIMEOUT_S = 30.0
-GRACE_S = 0.5
+from tests.support.leadership import (
+    GRACE_S,
+    eventually,
+    kill_leader_session,
+    quicken,
+    record_handled,
+)
 
 
 @dataclass
@@ -37,27 +37,10 @@ class Instance:
     leadership: Leadership
 
 
-async def _eventually(check: Callable[[], bool], timeout: float = TIMEOUT_S) -> None:
-    async with asyncio.timeout(timeout):
-        while not check():
-            await asyncio.sleep(0.02)
-
-
-def _recording(app: App, name: str, handled: list[tuple[str, str]]) -> None:
-    """Note which instance handled which message text (a guard that lets all pass)."""
-
-    async def guard(ctx: Context, event: Incoming) -> bool:
-        handled.append((name, event.text))
-        return True
-
-    app.dispatcher.guards.insert(0, guard)
-
-
 @pytest.fixture
 def quick(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Followers retry and leaders probe every 0.1 s, so the test takes seconds."""
-    monkeypatch.setattr(leadership_module, "RETRY_S", 0.1)
-    monkeypatch.setattr(leadership_module, "PROBE_S", 0.1)
+    """Takeovers in under a second, so the test takes seconds."""
+    quicken(monkeypatch)
 
 
 async def _instances(
@@ -78,7 +61,7 @@ async def _instances(
 
     async def start(name: str) -> Instance:
         app = await make_app(config)
-        _recording(app, name, handled)
+        record_handled(app, name, handled)
         adapter = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
         await adapter.start_sending()
         leadership = Leadership(
@@ -90,21 +73,6 @@ async def _instances(
         return instance
 
     return start
-
-
-async def _kill_leader_session(url: str) -> None:
-    """End the leader's database session from the server side, as a cut network or a
-    restarted server would."""
-    conn = await asyncpg.connect(url)
-    try:
-        ended = await conn.fetchval(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
-            "WHERE locktype = 'advisory' AND granted AND objid = $1",
-            LEADER_LOCK & 0xFFFFFFFF,
-        )
-    finally:
-        await conn.close()
-    assert ended == 1
 
 
 async def test_only_the_leader_polls_and_the_other_takes_over_when_it_loses_its_lock(
@@ -134,14 +102,14 @@ async def test_only_the_leader_polls_and_the_other_takes_over_when_it_loses_its_
         residents = [person(9100 + n, f"R{n}", lang) for n, lang in enumerate(("es", "ar", "fr"))]
         for resident in residents:
             await api.push_update(message(resident, f"before {resident['id']}"))
-        await _eventually(lambda: len(handled) == 3)
+        await eventually(lambda: len(handled) == 3)
         assert {name for name, _ in handled} == {"a"}
 
-        await _kill_leader_session(storage_url)
-        await _eventually(lambda: b.leadership.leading and not a.leadership.leading)
+        await kill_leader_session(storage_url)
+        await eventually(lambda: b.leadership.leading and not a.leadership.leading)
         for resident in residents:
             await api.push_update(message(resident, f"after {resident['id']}"))
-        await _eventually(lambda: len(handled) == 6)
+        await eventually(lambda: len(handled) == 6)
         await asyncio.sleep(0.3)  # anything handled twice would show by now
         texts = Counter(text for _, text in handled)
         assert len(texts) == 6 and set(texts.values()) == {1}
@@ -174,15 +142,15 @@ async def test_a_second_poller_gets_409_and_the_adapter_keeps_going(
     try:
         for name in ("a", "b"):
             app = await make_app(config)
-            _recording(app, name, handled)
+            record_handled(app, name, handled)
             adapter = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
             adapters.append(adapter)
             await adapter.start()
-        await _eventually(lambda: api.conflicts >= 1)
+        await eventually(lambda: api.conflicts >= 1)
         resident = person(9200, "Ana", "es")
         for n in range(4):
             await api.push_update(message(resident, f"hola {n}"))
-        await _eventually(lambda: len(handled) >= 4)
+        await eventually(lambda: len(handled) >= 4)
         await asyncio.sleep(0.3)
         assert sorted(text for _, text in handled) == [f"hola {n}" for n in range(4)]
         assert all(adapter.connected for adapter in adapters)

@@ -8,7 +8,19 @@ for `compress=zlib-stream` but reads text frames as plain JSON, so the fake answ
 uncompressed. JSON shapes follow discord.com/developers/docs; only the fields discord.py
 reads are filled.
 
-Everything the bot sent is recorded: REST calls in `calls`, gateway payloads in `received`.
+Everything the bot sent is recorded: REST calls in `calls`, gateway payloads in `received`,
+and every gateway connection in `connections` (when it opened, identified or resumed, and
+closed, and which dispatches went through it).
+
+Several sessions at once: Discord lets one bot token hold several gateway sessions (its
+limits are on how many sessions start a day and how many IDENTIFYs per 5 s,
+`session_start_limit` in `GET /gateway/bot`, not on how many are open), and without
+sharding every session receives every event. The fake does the same: each identified
+session gets each dispatch, with its own sequence numbers. So two bot processes both
+connected would both handle every DM and interaction; nothing refuses the second one,
+which is why the bot must not open it (`max_identified_at_once` tells a test whether it did).
+A session ends when its client closes the socket (Discord invalidates a session closed
+with 1000/1001); one the fake drops (`drop_connection`) stays resumable.
 """
 
 from __future__ import annotations
@@ -17,6 +29,7 @@ import asyncio
 import itertools
 import json
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,6 +72,41 @@ class Call:
             for row in data.get("components") or []
             for button in row.get("components", [])
         ]
+
+
+@dataclass
+class GatewayConnection:
+    """One websocket to the gateway, as Discord would see it: open from `opened_at`,
+    identified (READY or RESUMED sent) from `identified_at`, until `closed_at`
+    (monotonic seconds). `dispatched` names every dispatch sent through it, in order."""
+
+    number: int
+    opened_at: float
+    identified_at: float | None = None
+    closed_at: float | None = None
+    session_id: str = ""
+    dispatched: list[str] = field(default_factory=list)
+
+    @property
+    def identified(self) -> bool:
+        """Receiving events now: identified and not closed."""
+        return self.identified_at is not None and self.closed_at is None
+
+    def count(self, event: str) -> int:
+        """How many `event` dispatches (e.g. "INTERACTION_CREATE") this connection got."""
+        return self.dispatched.count(event)
+
+
+@dataclass
+class GatewaySession:
+    """A gateway session: its sequence and history (for resumes), and the connection
+    that receives it now (None while dropped and waiting for a resume)."""
+
+    session_id: str
+    connection: GatewayConnection | None
+    socket: web.WebSocketResponse | None
+    sequence: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -124,10 +172,9 @@ class FakeDiscord:
         self.modals: dict[str, dict[str, Any]] = {}
         self._refusals: list[Refusal] = []
         self._ids = itertools.count(1200000000000000000)
-        self._socket: web.WebSocketResponse | None = None
-        self._session_id = ""
-        self._sequence = 0
-        self._history: list[dict[str, Any]] = []
+        # Every gateway connection ever opened, and the live sessions by session id.
+        self.connections: list[GatewayConnection] = []
+        self._sessions: dict[str, GatewaySession] = {}
         # Dispatches go out one at a time, so a resume's replay keeps sequence order.
         self._send_lock = asyncio.Lock()
         self._changed = asyncio.Condition()
@@ -151,8 +198,9 @@ class FakeDiscord:
         self.port = self._runner.addresses[0][1]
 
     async def close(self) -> None:
-        if self._socket is not None:
-            await self._socket.close()
+        for session in list(self._sessions.values()):
+            if session.socket is not None:
+                await session.socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -201,6 +249,27 @@ class FakeDiscord:
     def gateway_ops(self, op: int) -> list[dict[str, Any]]:
         return [payload for payload in self.received if payload.get("op") == op]
 
+    def identified_connections(self) -> list[GatewayConnection]:
+        """The connections receiving events now."""
+        return [connection for connection in self.connections if connection.identified]
+
+    def max_identified_at_once(self) -> int:
+        """The most connections that were identified at the same moment, ever: 1 when
+        the bot never held two sessions at once. A close and an identify at the same
+        instant count as one after the other."""
+        changes: list[tuple[float, int]] = []
+        for connection in self.connections:
+            if connection.identified_at is None:
+                continue
+            changes.append((connection.identified_at, 1))
+            if connection.closed_at is not None:
+                changes.append((connection.closed_at, -1))
+        most = current = 0
+        for _, change in sorted(changes):  # at one instant, -1 sorts before +1
+            current += change
+            most = max(most, current)
+        return most
+
     async def wait_for(self, check: Callable[[], Any], timeout: float = 30.0) -> Any:
         """Wait until `check()` returns something truthy (re-checked on every change)."""
 
@@ -240,10 +309,13 @@ class FakeDiscord:
         return self._dm_channels[user_id]
 
     async def drop_connection(self) -> None:
-        """Close the gateway socket as Discord does before asking for a resume."""
-        socket = self._socket
-        assert socket is not None, "no gateway connection to drop"
-        self._socket = None
+        """Close the live session's socket as Discord does before asking for a resume;
+        the session stays, collecting what it misses."""
+        live = [session for session in self._sessions.values() if session.socket is not None]
+        assert len(live) == 1, f"{len(live)} gateway sessions live; expected one to drop"
+        session = live[0]
+        socket, session.socket, session.connection = session.socket, None, None
+        assert socket is not None
         await socket.close(code=4000, message=b"fake: reconnect and resume")
 
     # -- people acting on Discord --
@@ -351,16 +423,26 @@ class FakeDiscord:
         return message
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a dispatch (op 0) to the live session; kept for replay on resume."""
+        """Send a dispatch (op 0) to every session, each with its own sequence number;
+        kept in each session's history for replay on resume."""
         async with self._send_lock:
-            await self._dispatch_locked(event, data)
+            for session in list(self._sessions.values()):
+                await self._dispatch_locked(session, event, data)
 
-    async def _dispatch_locked(self, event: str, data: dict[str, Any]) -> None:
-        self._sequence += 1
-        payload = {"op": 0, "t": event, "s": self._sequence, "d": data}
-        self._history.append(payload)
-        if self._socket is not None and not self._socket.closed:
-            await self._socket.send_json(payload)
+    async def _dispatch_locked(
+        self, session: GatewaySession, event: str, data: dict[str, Any]
+    ) -> None:
+        session.sequence += 1
+        payload = {"op": 0, "t": event, "s": session.sequence, "d": data}
+        session.history.append(payload)
+        await self._send_dispatch(session, payload)
+
+    async def _send_dispatch(self, session: GatewaySession, payload: dict[str, Any]) -> None:
+        socket, connection = session.socket, session.connection
+        if socket is None or socket.closed or connection is None:
+            return
+        await socket.send_json(payload)
+        await self._record(lambda: connection.dispatched.append(payload["t"]))
 
     # -- gateway --
 
@@ -368,58 +450,87 @@ class FakeDiscord:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         self.gateway_queries.append(dict(request.query))
-        await socket.send_json({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
-        async for frame in socket:
-            if frame.type is WSMsgType.TEXT:
-                await self._on_gateway_payload(socket, json.loads(frame.data))
-        if self._socket is socket:
-            self._socket = None
+        connection = GatewayConnection(len(self.connections) + 1, time.monotonic())
+        await self._record(lambda: self.connections.append(connection))
+        try:
+            await socket.send_json({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
+            async for frame in socket:
+                if frame.type is WSMsgType.TEXT:
+                    await self._on_gateway_payload(socket, connection, json.loads(frame.data))
+        finally:
+            await self._closed(socket, connection)
         return socket
 
+    async def _closed(self, socket: web.WebSocketResponse, connection: GatewayConnection) -> None:
+        """The socket is gone. A session whose client closed it ends; one the fake
+        dropped was detached already and waits for its resume."""
+        async with self._send_lock:
+            session = self._sessions.get(connection.session_id)
+            if session is not None and session.socket is socket:
+                del self._sessions[connection.session_id]
+
+            def close() -> None:
+                connection.closed_at = time.monotonic()
+
+            await self._record(close)
+
     async def _on_gateway_payload(
-        self, socket: web.WebSocketResponse, payload: dict[str, Any]
+        self,
+        socket: web.WebSocketResponse,
+        connection: GatewayConnection,
+        payload: dict[str, Any],
     ) -> None:
         await self._record(lambda: self.received.append(payload))
         op = payload.get("op")
         if op == 1:
             await socket.send_json({"op": 11})
         elif op == 2:
-            await self._identify(socket)
+            await self._identify(socket, connection)
         elif op == 6:
-            await self._resume(socket, payload["d"])
+            await self._resume(socket, connection, payload["d"])
 
-    async def _identify(self, socket: web.WebSocketResponse) -> None:
-        """A new session: READY, then the guild (it was listed as unavailable in READY)."""
+    async def _identify(self, socket: web.WebSocketResponse, connection: GatewayConnection) -> None:
+        """A new session: READY, then the guild (it was listed as unavailable in READY).
+        Sessions already open keep theirs: Discord does not close them."""
         async with self._send_lock:
-            self._socket = socket
-            self._session_id = f"session-{self._snowflake()}"
-            self._sequence = 0
-            self._history = []
-        await self.dispatch(
-            "READY",
-            {
+            session = GatewaySession(f"session-{self._snowflake()}", connection, socket)
+            self._sessions[session.session_id] = session
+            connection.session_id = session.session_id
+            await self._identified(connection)
+            ready = {
                 "v": 10,
                 "user": user_payload(self.BOT_ID, "liaison-bot", bot=True),
                 "guilds": [{"id": self.GUILD_ID, "unavailable": True}],
-                "session_id": self._session_id,
+                "session_id": session.session_id,
                 "resume_gateway_url": self.gateway_url,
                 "application": {"id": self.APP_ID, "flags": 0},
-            },
-        )
-        await self.dispatch("GUILD_CREATE", self._guild())
+            }
+            await self._dispatch_locked(session, "READY", ready)
+            await self._dispatch_locked(session, "GUILD_CREATE", self._guild())
 
-    async def _resume(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
+    async def _resume(
+        self, socket: web.WebSocketResponse, connection: GatewayConnection, data: dict[str, Any]
+    ) -> None:
         """Replay what the session missed, in order, then RESUMED; an unknown session is
         invalidated (op 9) so the client identifies afresh."""
-        if data.get("session_id") != self._session_id:
+        session = self._sessions.get(str(data.get("session_id")))
+        if session is None or session.socket is not None:
             await socket.send_json({"op": 9, "d": False})
             return
         async with self._send_lock:
-            for payload in self._history:
+            session.socket, session.connection = socket, connection
+            connection.session_id = session.session_id
+            await self._identified(connection)
+            for payload in session.history:
                 if payload["s"] > (data.get("seq") or 0):
-                    await socket.send_json(payload)
-            self._socket = socket
-            await self._dispatch_locked("RESUMED", {})
+                    await self._send_dispatch(session, payload)
+            await self._dispatch_locked(session, "RESUMED", {})
+
+    async def _identified(self, connection: GatewayConnection) -> None:
+        def mark() -> None:
+            connection.identified_at = time.monotonic()
+
+        await self._record(mark)
 
     # -- REST --
 

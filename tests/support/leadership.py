@@ -1,0 +1,60 @@
+"""Helpers for the journeys with several instances on one database (the leader receives):
+waiting for a condition, noting which instance handled what, and ending the leader's lock
+session from the server side."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import asyncpg
+import pytest
+
+from bot import leadership as leadership_module
+from bot.app import App
+from bot.core.context import Context
+from bot.core.events import Incoming
+from storage.leader import LEADER_LOCK
+
+TIMEOUT_S = 30.0
+# A new leader's wait before it receives, shortened from the shipped 6 s.
+GRACE_S = 0.5
+
+
+async def eventually(check: Callable[[], bool], timeout: float = TIMEOUT_S) -> None:
+    async with asyncio.timeout(timeout):
+        while not check():
+            await asyncio.sleep(0.02)
+
+
+def record_handled(app: App, name: str, handled: list[tuple[str, str]]) -> None:
+    """Note which instance handled which message text (a guard that lets all pass)."""
+
+    async def guard(ctx: Context, event: Incoming) -> bool:
+        handled.append((name, event.text))
+        return True
+
+    app.dispatcher.guards.insert(0, guard)
+
+
+def quicken(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Followers retry and leaders probe every 0.1 s, so a takeover takes under a second."""
+    monkeypatch.setattr(leadership_module, "RETRY_S", 0.1)
+    monkeypatch.setattr(leadership_module, "PROBE_S", 0.1)
+
+
+async def kill_leader_session(url: str) -> None:
+    """End the leader's database session from the server side, as a cut network or a
+    restarted server would. Advisory locks are per database but `pg_locks` lists those of
+    every database on the server: only this one's are ended, never another run's."""
+    conn = await asyncpg.connect(url)
+    try:
+        ended = await conn.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
+            "WHERE locktype = 'advisory' AND granted AND objid = $1 AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())",
+            LEADER_LOCK & 0xFFFFFFFF,
+        )
+    finally:
+        await conn.close()
+    assert ended == 1
