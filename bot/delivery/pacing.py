@@ -37,10 +37,14 @@ class Priority(enum.IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Pacing:
-    """A platform's sending limits: overall, and per chat (private and group differ)."""
+    """A platform's sending limits: overall, and per chat (private and group differ).
+
+    `shared` False: one instance at a time sends on the platform (the leader), so its
+    overall rate is not divided among the live instances."""
 
     global_per_s: float
     chat_rate: Callable[[str], tuple[float, float]]  # chat id -> (messages, per seconds)
+    shared: bool = True
 
 
 class _Cell:
@@ -89,8 +93,9 @@ class Schedule:
         return cell
 
     def share(self, instances: int) -> None:
-        """Several instances send as one bot: each paces at its share of the overall rate."""
-        if instances != self._instances:
+        """Several instances send as one bot: each paces at its share of the overall rate
+        (unless only one of them sends on the platform)."""
+        if self._pacing.shared and instances != self._instances:
             self._instances = max(1, instances)
             due = self._global.due
             self._global = self._global_cell()

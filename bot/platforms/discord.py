@@ -727,8 +727,9 @@ class DiscordAdapter:
             await client.tree.sync()
 
     def _pacing(self) -> Pacing:
+        """Only the leader sends on Discord (see `exclusive`): it keeps the whole rate."""
         per_channel = (self._config.rate_channel_per_5s, CHANNEL_RATE_PERIOD_S)
-        return Pacing(self._config.rate_global_per_s, lambda _chat_id: per_channel)
+        return Pacing(self._config.rate_global_per_s, lambda _chat_id: per_channel, shared=False)
 
     # -- incoming --
 

@@ -99,6 +99,17 @@ def test_instances_share_the_rate() -> None:
     assert 3.5 <= times[-1] <= 4.0  # 20 sends at 5/s
 
 
+def test_a_platform_only_the_leader_sends_on_keeps_its_whole_rate() -> None:
+    """Discord rows go out from the leader alone: dividing its rate by the live instances
+    would leave the rest of the bot's rate unused."""
+    plan = Schedule(Pacing(10.0, lambda _chat_id: (100.0, 1.0), shared=False))
+    plan.share(2)
+    for n in range(20):
+        plan.add(Ticket(f"c{n}", Priority.BULK))
+    times = [at for at, _ in run(plan, 10.0)]
+    assert 1.5 <= times[-1] <= 2.0  # 20 sends at 10/s
+
+
 def test_fractional_rates_still_send() -> None:
     plan = schedule(global_per_s=0.5, chat=(0.5, 1.0))
     plan.add(Ticket("a", Priority.BULK))
