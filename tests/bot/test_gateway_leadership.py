@@ -107,7 +107,8 @@ async def test_only_the_leader_holds_a_gateway_session_and_the_other_takes_over(
 ) -> None:
     """Leader a holds the one gateway session and answers a DM and a slash command once;
     a's lock session dies; a closes its gateway session, b identifies within the takeover
-    time and answers the next ones once; never two sessions identified at one moment.
+    time and answers the next ones once, and a takes over again when b's dies; never two
+    sessions identified at one moment.
     Discord's outbox rows are delivered by whichever instance leads."""
     handled: list[tuple[str, str]] = []
     started: list[Instance] = []
@@ -159,9 +160,19 @@ async def test_only_the_leader_holds_a_gateway_session_and_the_other_takes_over(
         await b.app.delivery.drain()
         await _posted_once(fake, fake.ANNOUNCE_CHANNEL_ID, "Meeting moved to 7")
 
-        assert [name for name, _ in handled] == ["a", "a", "b", "b"]
-        assert len(fake.posts_to(dm)) == 2, "a DM was answered twice"
+        # And back: the former leader's adapter connects again when b's session dies.
+        await kill_leader_session(storage_url)
+        await eventually(lambda: a.leadership.leading and not b.leadership.leading)
+        assert len(fake.connections) == 3
+        third = fake.connections[2]
+        assert fake.identified_connections() == [third]
+        await fake.send_dm(RESIDENT_DC, "/about")
+        await eventually(lambda: len(fake.posts_to(dm)) == 3)
+
+        assert [name for name, _ in handled] == ["a", "a", "b", "b", "a"]
+        assert len(fake.posts_to(dm)) == 3, "a DM was answered twice"
         assert fake.max_identified_at_once() == 1, "two gateway sessions were identified at once"
+        assert third.count("MESSAGE_CREATE") == 1
         for connection in (first, second):
             assert connection.count("MESSAGE_CREATE") == 1
             assert connection.count("INTERACTION_CREATE") == 1
