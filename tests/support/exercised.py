@@ -6,6 +6,8 @@ flow that no test reached fails the run with a list of them. A feature added wit
 test that drives it through the dispatcher is caught here, not by a reader.
 Handlers that run only inside bot processes started by tests (the terminal chat) are not
 seen by this recorder; each of those is also driven in-process somewhere.
+Under pytest-xdist each worker records what its own tests reached and hands the set to the
+controller when it finishes; only the controller, which saw the whole run, judges.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import pytest
 
 _REGISTERED: set[str] = set()
 _REACHED: set[str] = set()
+# The key under which an xdist worker reports its reached labels to the controller.
+_OUTPUT_KEY = "exercised_handlers"
 
 
 def _recording(label: str, handler: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
@@ -58,8 +62,18 @@ def _whole_suite(session: pytest.Session) -> bool:
     )
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object | None) -> None:
+    """In the xdist controller: add what a finished worker's tests reached."""
+    _REACHED.update(getattr(node, "workeroutput", {}).get(_OUTPUT_KEY, []))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if not _whole_suite(session):
+    workeroutput: dict[str, Any] | None = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: its tests are only part of the run
+        workeroutput[_OUTPUT_KEY] = sorted(_REACHED)
+        return
+    if exitstatus == pytest.ExitCode.INTERRUPTED or not _whole_suite(session):
         return
     missing = sorted(_REGISTERED - _REACHED)
     if not missing:
