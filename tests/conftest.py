@@ -25,7 +25,7 @@ from tests.support.app import (
 )
 from tests.support.harness import FakeClock
 
-pytest_plugins = ["tests.fakes.plugin", "tests.support.exercised"]
+pytest_plugins = ["tests.fakes.plugin", "tests.support.exercised", "tests.support.processes"]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config, ConfigError, load_config
+from tests.support.processes import BOT_PROCESS
 
 
 def _load(tmp_path: Path, admins: str) -> Config:
@@ -44,6 +45,7 @@ def test_a_broken_json_list_is_named(tmp_path: Path) -> None:
     assert raised.value.key == "bot.admins" and "JSON list" in str(raised.value)
 
 
+@BOT_PROCESS
 def test_the_cli_stops_with_one_line_for_a_bad_admin(tmp_path: Path) -> None:
     """`liaison run` with telegram:@name: exit 2 and one line naming bot.admins."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIAISON_")}

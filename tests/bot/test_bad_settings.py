@@ -18,6 +18,9 @@ import pytest
 
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI
+from tests.support.processes import BOT_PROCESS
+
+pytestmark = BOT_PROCESS
 
 # The acceptance bound: an operator must not wait longer than this for the one line.
 DEADLINE_S = 20.0

@@ -12,6 +12,7 @@ import pytest
 from bot.config import ConfigError, load_config
 from bot.platforms.discord_spec import DISCORD
 from bot.platforms.telegram_spec import TELEGRAM
+from tests.support.processes import BOT_PROCESS
 
 
 def test_defaults_are_safe_without_a_file(tmp_path: Path) -> None:
@@ -63,6 +64,7 @@ def test_bad_value_names_the_key(tmp_path: Path, toml: str, env: dict[str, str],
     assert raised.value.key == key
 
 
+@BOT_PROCESS
 def test_cli_exits_2_with_one_line_and_never_prints_the_token(tmp_path: Path) -> None:
     """A bad value stops start-up: exit code 2, one line naming the key, no secret shown."""
     path = tmp_path / "c.toml"

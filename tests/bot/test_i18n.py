@@ -12,6 +12,7 @@ from babel.messages.extract import extract_from_dir
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import Languages, negotiate, read_catalog, read_template
 from bot.i18n_check import check_all, check_catalog
+from tests.support.processes import BOT_PROCESS
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
@@ -101,6 +102,7 @@ def test_arabic_is_marked_right_to_left_and_dates_are_localized() -> None:
     assert "12月" in languages.translator("zh_Hans").datetime(moment, ZoneInfo("Asia/Shanghai"))
 
 
+@BOT_PROCESS
 def test_i18n_check_command_fails_when_a_catalog_on_disk_loses_a_string(tmp_path: Path) -> None:
     """`liaison i18n check` passes on the shipped catalogs and fails on a damaged copy."""
     import os

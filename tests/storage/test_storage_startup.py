@@ -14,6 +14,7 @@ import pytest
 
 from bot.cli import main
 from storage.database import open_database
+from tests.support.processes import BOT_PROCESS
 
 
 def _config(tmp_path: Path, url: str) -> Path:
@@ -111,6 +112,7 @@ def _liaison(cwd: Path, *args: str, stdin: int | None = None) -> subprocess.Pope
     )
 
 
+@BOT_PROCESS
 def test_second_bot_on_one_sqlite_file_is_refused_while_reads_work(tmp_path: Path) -> None:
     """Two bots on one file would both deliver every queued message: the second is
     refused at start; statistics still work beside the running bot."""

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.processes import BOT_PROCESS
+
+pytestmark = BOT_PROCESS
+
 
 def _chat(cwd: Path, stdin: str, *args: str) -> str:
     env = dict(os.environ)

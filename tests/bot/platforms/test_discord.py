@@ -51,6 +51,7 @@ from storage.outbox import OutboxStatus
 from tests.fakes.discord_api import FakeDiscord, user_payload
 from tests.support.app import AppFactory, languages
 from tests.support.platforms import Connect, discord_config, is_deferral
+from tests.support.processes import BOT_PROCESS
 
 TOKEN = "fake-discord-token-0123456789"
 ANA = "1300000000000000001"
@@ -630,6 +631,7 @@ def test_delivery_errors_map_to_outbox_outcomes(
 # --- the real command ----------------------------------------------------------------------
 
 
+@BOT_PROCESS
 async def test_liaison_run_serves_discord_and_stops_on_sigterm(
     fake: FakeDiscord, tmp_path: Path
 ) -> None:

@@ -11,6 +11,7 @@ from bot.doctor import doctor, no_room, room_problem
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, group_chat, message, person
 from tests.support.app import make_config
+from tests.support.processes import BOT_PROCESS
 
 DISCORD_TOKEN = "fake-discord-token-0123456789"
 FORUM = "-1001777"
@@ -111,6 +112,7 @@ async def test_start_needs_one_reachable_room_on_any_platform(
     assert await room_problem(make_config(tmp_path, **discord_room)) is None
 
 
+@BOT_PROCESS
 async def test_liaison_run_without_a_room_stops_with_one_line(
     tmp_path: Path, api: FakeTelegramAPI
 ) -> None:

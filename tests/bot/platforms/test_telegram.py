@@ -51,6 +51,7 @@ from tests.fakes.telegram_api import (
 )
 from tests.support.app import AppFactory
 from tests.support.platforms import telegram_config
+from tests.support.processes import BOT_PROCESS
 
 # PTB's own RetryAfter constructor reads its deprecated int `retry_after`; not our code.
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
@@ -697,6 +698,7 @@ def test_mapping_table(raw: JSON, expected: JSON | None) -> None:
 # ---------------------------------------------------------------- `liaison run`
 
 
+@BOT_PROCESS
 async def test_liaison_run_serves_telegram_and_stops_cleanly(
     tmp_path: Path, api: FakeTelegramAPI
 ) -> None:
