@@ -61,6 +61,19 @@ DANGER = {
     "vi": "có người cầm súng ngoài cửa nhà",
     "so": "nin hub wata ayaa albaabka jooga hadda",
 }
+# Emergencies told as a scene (drowning, a heart attack, a missing child), no danger word.
+SCENES = {
+    "en": "my neighbour is having a heart attack",
+    "es": "mi hijo se está ahogando en la piscina",
+    "fr": "mon enfant a disparu au parc",
+    "ht": "pitit mwen disparèt depi maten",
+    "pt": "meu filho sumiu no shopping",
+    "ru": "в реке человек тонет",
+    "ar": "ابني مفقود منذ الصباح",
+    "zh_Hans": "孩子不见了怎么办",
+    "vi": "con tôi mất tích từ chiều",
+    "so": "ilmahaygii waa lumay",
+}
 # Questions whose best matches include an urgent topic but are not clear enough to answer.
 URGENT_CHOICES = {
     "en": "i have a question about my kid and the police",
@@ -194,6 +207,16 @@ async def test_danger_as_people_type_it_puts_the_emergency_lines_first(app: App,
     replies = await Conversation(app, language_hint=lang).send(DANGER[lang])
     assert first_line_is_emergency(replies[0], app)
     assert any(offers_a_person(replies[0], app, code) for code in LANGS)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_an_emergency_told_as_a_scene_puts_the_emergency_lines_first(
+    app: App, lang: str
+) -> None:
+    """Drowning, a heart attack, a missing child: the danger lists know the scene."""
+    assert app.services.knowledge.decide(SCENES[lang], lang).danger
+    replies = await Conversation(app, language_hint=lang).send(SCENES[lang])
+    assert first_line_is_emergency(replies[0], app)
 
 
 @pytest.mark.parametrize("lang", LANGS)
