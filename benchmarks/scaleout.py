@@ -11,8 +11,9 @@ survivor speeds up to the whole rate) and its leased chats are taken over when t
 leases run out.
 
 The database is a fresh one on the PostgreSQL server (`--server`, default
-postgresql://postgres@127.0.0.1:5432), created for the run and dropped after it; it is
-prepared as an organizer's publish would (10,000 subscribers, one meeting, `announce`).
+postgresql://postgres@127.0.0.1:5432), created for the run and dropped after it, with
+10,000 subscribers and one meeting. The announcement is queued as an organizer's Publish
+does (`Meetings.announce`) once both instances are up, as it would be in service.
 
 The first instance is started alone until it long-polls, so it is the leader (the one
 instance that polls Telegram), and it is the one killed: the survivor must take over the
@@ -60,6 +61,7 @@ from benchmarks.shared import (  # noqa: E402
 )
 from bot.app import build_app  # noqa: E402
 from bot.config import load_config  # noqa: E402
+from bot.outbox import INSTANCE_PREFIX  # noqa: E402
 from handlers.meetings.service import Meetings  # noqa: E402
 from storage.meetings import Meeting  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegramAPI, RateLimits  # noqa: E402
@@ -82,13 +84,13 @@ def settings(folder: Path, url: str) -> dict[str, str]:
     }
 
 
-async def prepare(folder: Path, url: str, subscribers: int) -> float:
-    """Subscribers and the announced meeting in the fresh database; announce seconds."""
+async def prepare(folder: Path, url: str, subscribers: int) -> Meeting:
+    """Subscribers and the meeting to announce, in the fresh database."""
     app = await build_app(load_config(None, env=settings(folder, url)))
     try:
         now = app.services.clock()
         await add_subscribers(app.db, subscribers, now)
-        meeting = await app.repos.meetings.create(
+        return await app.repos.meetings.create(
             Meeting(
                 0,
                 "Community safety meeting",
@@ -103,6 +105,21 @@ async def prepare(folder: Path, url: str, subscribers: int) -> float:
             None,
             now,
         )
+    finally:
+        await app.close()
+
+
+async def announce_to_running_instances(
+    folder: Path, url: str, meeting: Meeting, subscribers: int, deadline: float
+) -> float:
+    """Once both instances are up (each renews its presence), queue the announcement as an
+    organizer's Publish does; seconds the queueing took."""
+    app = await build_app(load_config(None, env=settings(folder, url)))
+    try:
+        while await app.repos.leases.holders(INSTANCE_PREFIX, app.services.clock()) < INSTANCES:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the instances never both came up")
+            await asyncio.sleep(POLL_S)
         started = time.perf_counter()
         queued = await app.services.feature(Meetings).announce(meeting)
         assert queued == subscribers, f"announce queued {queued}"
@@ -152,7 +169,12 @@ async def all_sent(url: str, ids: list[int]) -> bool:
 
 
 async def run(
-    folder: Path, url: str, limits: RateLimits, subscribers: int, deadline: float
+    folder: Path,
+    url: str,
+    limits: RateLimits,
+    meeting: Meeting,
+    subscribers: int,
+    deadline: float,
 ) -> dict[str, float]:
     async with FakeTelegramAPI(rate_limits=limits) as api:
         bots = [instance(folder, url, api, limits, n) for n in range(INSTANCES)]
@@ -162,6 +184,10 @@ async def run(
         await leading(api, victim, deadline)
         await survivor.start()
         try:
+            seconds = await announce_to_running_instances(
+                folder, url, meeting, subscribers, deadline
+            )
+            print(f"announce: {subscribers} subscribers queued on PostgreSQL in {seconds:.1f} s")
             while deliveries.reached < subscribers * KILL_AT:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the instances never got half-way")
@@ -241,12 +267,9 @@ async def main() -> dict[str, float]:
     try:
         url = f"{args.server}/{name}"
         with TemporaryDirectory(prefix="liaison-scaleout-") as tmp:
-            seconds = await prepare(Path(tmp), url, args.subscribers)
-            print(
-                f"announce: {args.subscribers} subscribers queued on PostgreSQL in {seconds:.1f} s"
-            )
+            meeting = await prepare(Path(tmp), url, args.subscribers)
             limits = RateLimits(global_per_s=args.rate, chat_per_s=1.0)
-            return await run(Path(tmp), url, limits, args.subscribers, deadline)
+            return await run(Path(tmp), url, limits, meeting, args.subscribers, deadline)
     finally:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()

@@ -67,9 +67,11 @@ EXPIRY_SWEEP = timedelta(seconds=5)
 # time): when an instance dies, another takes its chats over within this.
 LEASE = timedelta(seconds=10)
 # Instances share each platform's global rate: every instance renews a presence lease
-# this often, lasting INSTANCE_TTL, and paces at the rate divided by the live count.
-HEARTBEAT = timedelta(seconds=1)
-INSTANCE_TTL = timedelta(seconds=4)
+# this often, lasting INSTANCE_TTL, and paces at the rate divided by the live count. A
+# dead instance's share comes back to the others within TTL + HEARTBEAT; the margin of
+# TTL over the idle poll lets an idle instance renew in time.
+HEARTBEAT = timedelta(seconds=0.5)
+INSTANCE_TTL = timedelta(seconds=2.5)
 INSTANCE_PREFIX = "instance:"
 
 
