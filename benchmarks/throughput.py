@@ -312,7 +312,9 @@ async def main() -> dict[str, float]:
         bot_settings,
         Args(PACED_MESSAGES, PACED_OFFERED_PER_S, args.seconds),
     )
-    on_postgres = await measure_on_postgres(parsed.postgres, args) if parsed.postgres else None
+    on_postgres = (
+        await measure_on_postgres(parsed.postgres, bot_settings, args) if parsed.postgres else None
+    )
     echo_script = [sys.executable, str(Path(__file__).resolve()), "--echo-bot", BASE_URL]
     echoes = [
         await measure(f"echo bot ({label})", [*echo_script, "--concurrent", str(n)], {}, args)
@@ -359,8 +361,8 @@ async def main() -> dict[str, float]:
     return figures
 
 
-async def measure_on_postgres(server: str, args: Args) -> Measured:
-    """The same bot on a fresh PostgreSQL database (created here, dropped after)."""
+async def measure_on_postgres(server: str, bot_settings: dict[str, str], args: Args) -> Measured:
+    """The same unpaced bot on a fresh PostgreSQL database (created here, dropped after)."""
     import asyncpg
 
     name = f"liaison_throughput_{os.getpid()}"
@@ -371,9 +373,8 @@ async def measure_on_postgres(server: str, args: Args) -> Measured:
             "liaison bot on PostgreSQL",
             [sys.executable, "-m", "bot", "run"],
             {
-                "LIAISON_TELEGRAM_TOKEN": TOKEN,
+                **bot_settings,
                 "LIAISON_TELEGRAM_RATE_GLOBAL_PER_S": UNPACED_PER_S,
-                "LIAISON_LOGGING_LEVEL": "WARNING",
                 "LIAISON_STORAGE_URL": f"{server}/{name}",
             },
             args,
