@@ -53,6 +53,8 @@ MAX_ACTIVE_CHATS = 64
 # reply starts at once even while a broadcast fills every other place.
 INTERACTIVE_ROOM = 8
 BULK_ROOM = MAX_ACTIVE_CHATS - INTERACTIVE_ROOM
+# Stopping waits this long at most for the "sent" marks on their way to be recorded.
+SETTLE_TIMEOUT_S = 5.0
 # Instances pick due chats in the same order, so a claim may find some taken: the pump
 # looks again (the winner's leases then show) this many times at most.
 CLAIM_ROUNDS = 3
@@ -232,10 +234,11 @@ class SentMarks:
             self._flusher = asyncio.create_task(self._flush(), name="outbox-sent-marks")
         await future
 
-    async def settle(self) -> None:
-        """Wait for the group on its way (stopping: rows already sent get recorded)."""
+    async def settle(self, timeout: float) -> None:
+        """Wait for the group on its way, `timeout` seconds at most (stopping: rows
+        already sent get recorded, unless the database does not answer)."""
         if self._flusher is not None:
-            await asyncio.shield(self._flusher)
+            await asyncio.wait_for(asyncio.shield(self._flusher), timeout)
 
     async def _flush(self) -> None:
         try:
@@ -336,7 +339,7 @@ class OutboxDispatcher:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         with contextlib.suppress(Exception):
-            await self._sent.settle()
+            await self._sent.settle(SETTLE_TIMEOUT_S)
         if self._holder:
             # Leaving cleanly: the others take this instance's chats and its share of the
             # rate at once, not when the leases run out.

@@ -21,6 +21,7 @@ from storage.database import Database, Params, Row, StorageError, _Unit
 POOL_MAX = 10
 MIGRATION_LOCK = 0x4C49414953  # advisory lock id: one migrating instance at a time
 CONNECT_TIMEOUT_S = 10.0
+CLOSE_TIMEOUT_S = 10.0
 # SQLite's rowid alias becomes an identity column; everything else in the migrations is
 # already portable.
 _ROWID = re.compile(r"\bid\s+INTEGER\s+PRIMARY\s+KEY\b", re.IGNORECASE)
@@ -151,4 +152,10 @@ class PostgresDatabase(Database):
                 await conn.execute(script)
 
     async def close(self) -> None:
-        await self._pool.close()
+        """Close the pool, waiting at most CLOSE_TIMEOUT_S for connections in use: a
+        connection a cancelled task never gave back would otherwise make the close (and
+        the process's shutdown) wait forever. Past that, the rest are cut."""
+        try:
+            await asyncio.wait_for(self._pool.close(), CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            self._pool.terminate()
