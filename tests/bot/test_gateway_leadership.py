@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,32 +16,24 @@ from bot.app import App
 from bot.core.events import Outgoing
 from bot.core.ports import Recipient
 from bot.host import AppHost
-from bot.leadership import Leadership
 from bot.platforms.discord import DiscordAdapter
 from bot.platforms.discord_spec import DISCORD
-from storage.leader import SoleInstance, leader_lock
 from tests.fakes.discord_api import FakeDiscord
 from tests.support.app import AppFactory, make_config
 from tests.support.leadership import (
-    GRACE_S,
     TIMEOUT_S,
+    Instance,
     eventually,
     kill_leader_session,
     quicken,
     record_handled,
+    start_instance,
+    two_instances,
 )
 from tests.support.platforms import DISCORD_TOKEN, GUILD_READY_WAIT_S, RESIDENT_DC
 
 # The takeover the operator is promised (issue: "within 30 s when it dies").
 TAKEOVER_LIMIT_S = 30.0
-
-
-@dataclass
-class Instance:
-    name: str
-    app: App
-    adapter: DiscordAdapter
-    leadership: Leadership
 
 
 @pytest.fixture
@@ -72,20 +63,12 @@ def _starter(
     storage_url: str,
     fake: FakeDiscord,
     handled: list[tuple[str, str]],
-    started: list[Instance],
-) -> Callable[[str], Awaitable[Instance]]:
-    async def start(name: str) -> Instance:
+    started: list[Instance[DiscordAdapter]],
+) -> Callable[[str], Awaitable[Instance[DiscordAdapter]]]:
+    async def start(name: str) -> Instance[DiscordAdapter]:
         app = await make_app(make_config(tmp_path, LIAISON_STORAGE_URL=storage_url))
-        record_handled(app, name, handled)
         adapter = _adapter(app, fake, tmp_path, storage_url)
-        await adapter.start_sending()
-        leadership = Leadership(
-            leader_lock(app.db), [adapter], app.services.metrics, grace_s=GRACE_S
-        )
-        instance = Instance(name, app, adapter, leadership)
-        started.append(instance)
-        await leadership.start()
-        return instance
+        return await start_instance(name, app, adapter, handled, started)
 
     return start
 
@@ -111,16 +94,13 @@ async def test_only_the_leader_holds_a_gateway_session_and_the_other_takes_over(
     sessions identified at one moment.
     Discord's outbox rows are delivered by whichever instance leads."""
     handled: list[tuple[str, str]] = []
-    started: list[Instance] = []
+    started: list[Instance[DiscordAdapter]] = []
     start = _starter(make_app, tmp_path, storage_url, fake, handled, started)
     try:
-        a = await start("a")
-        b = await start("b")
-        if storage_url.startswith("sqlite"):
-            # One process per SQLite file (the instance lock): it simply leads.
-            assert isinstance(leader_lock(a.app.db), SoleInstance)
-            assert a.leadership.leading and b.leadership.leading
+        pair = await two_instances(start, storage_url)
+        if pair is None:
             return
+        a, b = pair
         assert a.leadership.leading and not b.leadership.leading
         assert b.adapter.connected  # a follower is healthy: on standby, not connected
         assert len(fake.connections) == 1 and fake.identified_connections() == fake.connections

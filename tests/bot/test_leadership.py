@@ -7,34 +7,24 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bot.app import App
 from bot.host import AppHost
-from bot.leadership import Leadership
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_spec import TELEGRAM
-from storage.leader import SoleInstance, leader_lock
 from tests.fakes.telegram_api import TOKEN, FakeTelegramAPI, message, person
 from tests.support.app import AppFactory, make_config
 from tests.support.leadership import (
-    GRACE_S,
+    Instance,
     eventually,
     kill_leader_session,
     quicken,
     record_handled,
+    start_instance,
+    two_instances,
 )
-
-
-@dataclass
-class Instance:
-    name: str
-    app: App
-    adapter: TelegramAdapter
-    leadership: Leadership
 
 
 @pytest.fixture
@@ -49,8 +39,8 @@ async def _instances(
     storage_url: str,
     api: FakeTelegramAPI,
     handled: list[tuple[str, str]],
-    started: list[Instance],
-) -> Callable[[str], Awaitable[Instance]]:
+    started: list[Instance[TelegramAdapter]],
+) -> Callable[[str], Awaitable[Instance[TelegramAdapter]]]:
     config = make_config(
         tmp_path,
         LIAISON_STORAGE_URL=storage_url,
@@ -59,18 +49,10 @@ async def _instances(
         LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
     )
 
-    async def start(name: str) -> Instance:
+    async def start(name: str) -> Instance[TelegramAdapter]:
         app = await make_app(config)
-        record_handled(app, name, handled)
         adapter = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
-        await adapter.start_sending()
-        leadership = Leadership(
-            leader_lock(app.db), [adapter], app.services.metrics, grace_s=GRACE_S
-        )
-        instance = Instance(name, app, adapter, leadership)
-        started.append(instance)
-        await leadership.start()
-        return instance
+        return await start_instance(name, app, adapter, handled, started)
 
     return start
 
@@ -85,16 +67,13 @@ async def test_only_the_leader_polls_and_the_other_takes_over_when_it_loses_its_
     """Leader a polls and handles; a's lock session dies; a stops polling, b takes over
     after the grace, and every update is handled exactly once, never with two polls."""
     handled: list[tuple[str, str]] = []
-    started: list[Instance] = []
+    started: list[Instance[TelegramAdapter]] = []
     start = await _instances(make_app, tmp_path, storage_url, api, handled, started)
     try:
-        a = await start("a")
-        b = await start("b")
-        if storage_url.startswith("sqlite"):
-            # One process per SQLite file (the instance lock): it simply leads.
-            assert isinstance(leader_lock(a.app.db), SoleInstance)
-            assert a.leadership.leading and b.leadership.leading
+        pair = await two_instances(start, storage_url)
+        if pair is None:
             return
+        a, b = pair
         assert a.leadership.leading and not b.leadership.leading
         assert a.app.services.metrics.leader._value.get() == 1
         assert b.app.services.metrics.leader._value.get() == 0

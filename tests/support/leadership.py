@@ -1,11 +1,13 @@
 """Helpers for the journeys with several instances on one database (the leader receives):
-waiting for a condition, noting which instance handled what, and ending the leader's lock
-session from the server side."""
+starting an instance, waiting for a condition, noting which instance handled what, and
+ending the leader's lock session from the server side."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import asyncpg
 import pytest
@@ -14,11 +16,43 @@ from bot import leadership as leadership_module
 from bot.app import App
 from bot.core.context import Context
 from bot.core.events import Incoming
-from storage.leader import LEADER_LOCK
+from bot.core.ports import ExclusiveReceiver
+from bot.leadership import Leadership
+from storage.leader import LEADER_LOCK, SoleInstance, leader_lock
 
 TIMEOUT_S = 30.0
 # A new leader's wait before it receives, shortened from the shipped 6 s.
 GRACE_S = 0.5
+Adapter = TypeVar("Adapter", bound=ExclusiveReceiver)
+
+
+@dataclass
+class Instance(Generic[Adapter]):
+    """One bot instance of a journey: its app, its platform adapter and its leadership."""
+
+    name: str
+    app: App
+    adapter: Adapter
+    leadership: Leadership
+
+
+async def start_instance(
+    name: str,
+    app: App,
+    adapter: Adapter,
+    handled: list[tuple[str, str]],
+    started: list[Instance[Adapter]],
+) -> Instance[Adapter]:
+    """Start an instance as `liaison run` does: it sends at once and receives only while
+    it leads. What it handles is noted in `handled`; it is added to `started` before its
+    leadership starts, so a journey stops it even when that fails."""
+    record_handled(app, name, handled)
+    await adapter.start_sending()
+    leadership = Leadership(leader_lock(app.db), [adapter], app.services.metrics, grace_s=GRACE_S)
+    instance = Instance(name, app, adapter, leadership)
+    started.append(instance)
+    await leadership.start()
+    return instance
 
 
 async def eventually(check: Callable[[], bool], timeout: float = TIMEOUT_S) -> None:
@@ -58,3 +92,17 @@ async def kill_leader_session(url: str) -> None:
     finally:
         await conn.close()
     assert ended == 1
+
+
+async def two_instances(
+    start: Callable[[str], Awaitable[Instance[Adapter]]], storage_url: str
+) -> tuple[Instance[Adapter], Instance[Adapter]] | None:
+    """Instances "a" then "b". On SQLite (one process per file: the instance lock) each
+    simply leads, which is checked here, and there is no takeover to show: None."""
+    a = await start("a")
+    b = await start("b")
+    if storage_url.startswith("sqlite"):
+        assert isinstance(leader_lock(a.app.db), SoleInstance)
+        assert a.leadership.leading and b.leadership.leading
+        return None
+    return a, b
