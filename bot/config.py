@@ -131,6 +131,13 @@ def _hash_key(value: str) -> str | None:
 MIN_KEY_CHARS = 32
 
 
+def _cache_folder(value: str) -> str | None:
+    path = Path(value).expanduser()
+    if value and path.exists() and not path.is_dir():
+        return "must be a folder (created if missing) or empty"
+    return None
+
+
 def _folder(value: str) -> str | None:
     if not value or Path(value).expanduser().is_dir():
         return None
@@ -345,6 +352,7 @@ class PollsSection:
 @dataclass(frozen=True, slots=True)
 class KnowledgeSection:
     extra_path: str = setting("", _folder)
+    cache_path: str = setting("", _cache_folder)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.config import Config
 from bot.knowledge.catalog import CATALOG
@@ -13,6 +14,7 @@ from bot.knowledge.content import (
     load_search_hints,
     load_topics,
 )
+from bot.knowledge.index_cache import cached_search, default_folder
 from bot.knowledge.search import KnowledgeSearch, SearchResult
 from bot.knowledge.verdict import Verdict, decide
 from bot.local_defaults import localized
@@ -32,10 +34,15 @@ class KnowledgeBase:
         self.default = config.bot.default_locale
         self._local = config.local
         self._topics = load_topics(langs, config.knowledge.extra_path)
-        self.search_engine = KnowledgeSearch(
+        hints = {lang: load_search_hints(lang) for lang in langs}
+        scales = load_calibration()
+        folder = config.knowledge.cache_path
+        self.search_engine = cached_search(
             self._topics,
-            {lang: load_search_hints(lang) for lang in langs},
-            load_calibration(),
+            hints,
+            scales,
+            Path(folder).expanduser() if folder else default_folder(),
+            lambda: KnowledgeSearch(self._topics, hints, scales),
         )
         known = set().union(*(set(t) for t in self._topics.values()))
         extras = sorted(known - set(CATALOG))

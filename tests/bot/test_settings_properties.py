@@ -89,6 +89,7 @@ FORMAT_ERRORS: dict[str, list[str]] = {
     "local.meetings_url": ["www.example.org"],
     "local.privacy_notice_url": ["mailto:a@b.c"],
     "knowledge.extra_path": ["/does/not/exist/anywhere"],
+    "knowledge.cache_path": ["/dev/null"],
     "escalation.office_days": ["monday", "mon,funday"],
     "escalation.office_open": ["9", "25:00", "09:60", ""],
     "escalation.office_close": ["5pm"],
