@@ -9,6 +9,7 @@ the mapping `to_incoming` is a pure function, rendering escapes every piece of t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import html
 import logging
@@ -482,6 +483,7 @@ class TelegramAdapter:
         # Parts of a split outbox message already delivered, so a retry sends only the rest.
         self._progress: dict[tuple[str, str, str], int] = {}
         self._file_ids: dict[str, str] = {}
+        self._menus: asyncio.Task[None] | None = None
 
     def _build_application(self) -> Application[Any, Any, Any, Any, Any, Any]:
         section = self._section
@@ -516,7 +518,10 @@ class TelegramAdapter:
         return self._section.mode != "webhook"
 
     async def start_sending(self) -> None:
-        """Connect (getMe), publish the menus and deliver outbox rows; nothing received."""
+        """Connect (getMe), publish the menus and deliver outbox rows; nothing received.
+
+        The menus are published meanwhile, not first: they are cosmetic, and waiting for
+        them put a round trip between start-up and the first poll."""
         _quiet_library_debug_logs()
         application = self._application
         try:
@@ -525,7 +530,7 @@ class TelegramAdapter:
             self._me = BotIdentity(bot.id, bot.username)
             self._host.register_sender(self, self._pacing())
             self._host.offer_threads(PLATFORM, self.open_thread)
-            await self._publish_menus()
+            self._menus = asyncio.create_task(self._publish_menus(), name="telegram menus")
             await application.start()
         except BaseException:
             await self.stop()
@@ -601,6 +606,10 @@ class TelegramAdapter:
     async def stop(self) -> None:
         """Stop receiving, finish the updates in hand, close connections."""
         self._host.offer_threads(PLATFORM, None)
+        if self._menus is not None:
+            self._menus.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._menus
         application = self._application
         if application.updater is not None and application.updater.running:
             await application.updater.stop()
@@ -623,9 +632,8 @@ class TelegramAdapter:
     async def _publish_menus(self) -> None:
         """setMyCommands per language, and the default language for everyone else.
 
-        The calls go out together: one after another they cost a round trip each, which
-        on a real network is most of the time to the first poll. A menu that cannot be
-        published is cosmetic: logged, and the bot still starts.
+        The calls go out together: one after another they cost a round trip each. A menu
+        that cannot be published is cosmetic: logged, and the bot runs on.
         """
         languages = self._host.languages
         bot = self._application.bot
@@ -636,12 +644,9 @@ class TelegramAdapter:
             code = telegram_language_code(translator.locale)
             calls.append(with_retries(partial(bot.set_my_commands, commands, language_code=code)))
         outcomes = await asyncio.gather(*calls, return_exceptions=True)
-        failures = {type(error).__name__ for error in outcomes if isinstance(error, DeliveryError)}
+        failures = {type(error).__name__ for error in outcomes if isinstance(error, Exception)}
         if failures:
             log.warning("could not publish some Telegram command menus: %s", ", ".join(failures))
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException) and not isinstance(outcome, DeliveryError):
-                raise outcome
 
     # -- incoming
 

@@ -8,7 +8,8 @@ the bot lately, which does not confirm (consume) those updates.
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, cast
 
 import aiohttp
 
@@ -39,37 +40,64 @@ async def _call(session: aiohttp.ClientSession, base: str, method: str, **params
 
 
 async def check_telegram(settings: TelegramSection, full: bool) -> RoomCheck:
-    """The room check (and with `full`, the doctor's other checks) for Telegram."""
+    """The room check (and with `full`, the doctor's other checks) for Telegram.
+
+    The calls go out at once: one after another they cost a round trip each, and the room
+    check is on the way to the bot's first poll. The liaison group's membership is asked
+    for the bot id the token starts with (`<bot id>:<secret>`), so it need not wait for
+    getMe; when getMe fails the other answers are not read."""
     base = f"{settings.api_base_url}{settings.token}"
-    findings: list[Finding] = []
-    reachable = False
-    async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
-        try:
-            me = await _call(session, base, "getMe")
-        except (ApiRefused, aiohttp.ClientError, TimeoutError) as error:
-            findings.append(
-                Finding(
-                    Status.FAIL,
-                    f"token refused or API unreachable: {_why(error)}",
-                    "telegram.token",
-                )
+    chat_id = settings.liaison_chat_id
+    bot_id = _bot_id(settings.token)
+    async with aiohttp.ClientSession(timeout=TIMEOUT) as session, asyncio.TaskGroup() as calls:
+        asked = calls.create_task(_get_me(session, base))
+        room = None
+        if chat_id and bot_id is not None:
+            room = calls.create_task(_room(session, base, chat_id, bot_id))
+        extras = calls.create_task(_extras(session, base, settings)) if full else None
+        me = await asked
+        if isinstance(me, str):
+            refused = Finding(
+                Status.FAIL, f"token refused or API unreachable: {me}", "telegram.token"
             )
-            configured = bool(settings.liaison_chat_id)
-            return RoomCheck(NAME, configured, False, tuple(findings), connected=False)
-        findings.append(Finding(Status.OK, f"token valid: @{me.get('username', '?')}"))
+            return RoomCheck(NAME, bool(chat_id), False, (refused,), connected=False)
+        findings = [Finding(Status.OK, f"token valid: @{me.get('username', '?')}")]
         if full:
             findings.append(_privacy(me))
-        if settings.liaison_chat_id:
-            room, reachable = await _room(session, base, settings.liaison_chat_id, int(me["id"]))
-            findings.extend(room)
+        reachable = False
+        if chat_id:
+            found, reachable = await (room or _room(session, base, chat_id, int(me["id"])))
+            findings.extend(found)
         else:
             findings.append(
                 Finding(Status.WARN, f"{SETTING} is empty: no liaison group here", SETTING)
             )
-        if full:
-            findings.extend(await _webhook(session, base, settings))
-            findings.extend(await _chats(session, base))
-    return RoomCheck(NAME, bool(settings.liaison_chat_id), reachable, tuple(findings))
+        if extras is not None:
+            findings.extend(await extras)
+    return RoomCheck(NAME, bool(chat_id), reachable, tuple(findings))
+
+
+def _bot_id(token: str) -> int | None:
+    """The bot's id, which a Telegram token starts with; None for a malformed token."""
+    prefix, colon, _ = token.partition(":")
+    return int(prefix) if colon and prefix.isdigit() else None
+
+
+async def _get_me(session: aiohttp.ClientSession, base: str) -> dict[str, Any] | str:
+    """getMe's answer, or why the token was refused or the API not reached."""
+    try:
+        me: dict[str, Any] = await _call(session, base, "getMe")
+    except (ApiRefused, aiohttp.ClientError, TimeoutError) as error:
+        return _why(error)
+    return me
+
+
+async def _extras(
+    session: aiohttp.ClientSession, base: str, settings: TelegramSection
+) -> list[Finding]:
+    """The doctor's checks beyond the room: the webhook and the chats the bot sees."""
+    webhook, chats = await asyncio.gather(_webhook(session, base, settings), _chats(session, base))
+    return webhook + chats
 
 
 def _why(error: BaseException) -> str:
@@ -90,13 +118,19 @@ async def _room(
     session: aiohttp.ClientSession, base: str, chat_id: str, bot_id: int
 ) -> tuple[list[Finding], bool]:
     """The liaison group: it exists, the bot is in it and may post, topics and their right."""
-    try:
-        chat = await _call(session, base, "getChat", chat_id=chat_id)
-        member = await _call(session, base, "getChatMember", chat_id=chat_id, user_id=bot_id)
-    except (ApiRefused, aiohttp.ClientError, TimeoutError) as error:
+    answers = await asyncio.gather(
+        _call(session, base, "getChat", chat_id=chat_id),
+        _call(session, base, "getChatMember", chat_id=chat_id, user_id=bot_id),
+        return_exceptions=True,
+    )
+    failed = next((answer for answer in answers if isinstance(answer, BaseException)), None)
+    if failed is not None:
+        if not isinstance(failed, ApiRefused | aiohttp.ClientError | TimeoutError):
+            raise failed
         return [
-            Finding(Status.FAIL, f"chat {chat_id} not reachable: {_why(error)}", SETTING)
+            Finding(Status.FAIL, f"chat {chat_id} not reachable: {_why(failed)}", SETTING)
         ], False
+    chat, member = cast(list[dict[str, Any]], answers)
     title = chat.get("title") or chat_id
     status = member.get("status", "")
     if status not in PRESENT or member.get("can_send_messages") is False:

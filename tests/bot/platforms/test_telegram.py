@@ -303,8 +303,9 @@ async def test_right_to_left_lines_are_marked(app: App, api: FakeTelegramAPI) ->
 
 
 async def test_command_menus_are_published_per_language(app: App, api: FakeTelegramAPI) -> None:
-    """setMyCommands for every language (two-letter codes) and a default in English."""
-    calls = api.sent("setMyCommands")
+    """setMyCommands for every language (two-letter codes) and a default in English,
+    published while the bot already answers."""
+    calls = await api.wait_for("setMyCommands", count=11)
     codes = {call.get("language_code") for call in calls}
     assert codes == {None, "en", "es", "fr", "ar", "zh", "vi", "ht", "ru", "pt", "so"}
     default = {c["command"]: c["description"] for c in api.commands[("default", "")]}
