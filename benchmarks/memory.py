@@ -120,7 +120,7 @@ async def child(mode: str) -> dict[str, Any]:
 async def typical_reads(app: Any) -> dict[str, Any]:
     """A resident's /meetings, a poll's results, knowledge answers; then a results chart."""
     from bot.core.events import EventKind, Incoming, Outgoing
-    from handlers.polls.delivery import poll_results, results_messages
+    from handlers.polls.service import Polls
 
     replies: list[Outgoing] = []
 
@@ -134,7 +134,7 @@ async def typical_reads(app: Any) -> dict[str, Any]:
     meetings_listed = len(replies)
     poll = await app.repos.polls.get(POLLS)
     assert poll is not None
-    results = await poll_results(app.services, poll)
+    results = await app.services.feature(Polls).results(poll)
     for lang, question in QUESTIONS:
         event = Incoming(
             "telegram", resident, resident, EventKind.TEXT, text=question, language_hint=lang
@@ -142,7 +142,7 @@ async def typical_reads(app: Any) -> dict[str, Any]:
         await app.dispatcher.feed(event, collect)
     loaded = rss_mb()
     translator = app.services.languages.translator("en")
-    shown = await results_messages(app.services, translator, poll, ZoneInfo("UTC"))
+    shown = await app.services.feature(Polls).results_messages(translator, poll, ZoneInfo("UTC"))
     chart = shown[-1]
     return {
         "meetings_listed": meetings_listed,

@@ -22,7 +22,7 @@ from pathlib import Path
 from bot.app import App, build_app
 from bot.config import load_config
 from bot.core.events import EventKind, Incoming, Outgoing
-from handlers.polls.delivery import poll_results
+from handlers.polls.service import Polls
 from storage.polls import Poll
 
 PEOPLE = 10_000
@@ -109,7 +109,7 @@ async def run(app: App) -> dict[str, float]:
     timings = []
     for _ in range(5):
         began = time.perf_counter()
-        results = await poll_results(services, large)
+        results = await services.feature(Polls).results(large)
         timings.append((time.perf_counter() - began) * 1000)
     assert results.n_answered == LARGE
     figures = {

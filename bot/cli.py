@@ -284,13 +284,11 @@ async def _roles(config: Config, action: str, identity: str | None, role: str | 
 async def _polls_export(config: Config, poll_id: int | None) -> int:
     """Aggregates only, with the same suppression as in the chat; never a response row."""
     from bot.app import build_app
-    from handlers.polls.export import results_csv
+    from handlers.polls.service import Polls
 
     app = await build_app(config)
     try:
-        polls = await app.repos.polls.latest(10_000)
-        chosen = [p for p in sorted(polls, key=lambda p: p.id) if poll_id in (None, p.id)]
-        sys.stdout.write(await results_csv(app.services, chosen))
+        sys.stdout.write(await app.services.feature(Polls).export_csv(poll_id))
     finally:
         await app.close()
     return 0

@@ -17,7 +17,7 @@ from handlers.escalation import liaison, resident
 from handlers.escalation.sla import check_sla
 from handlers.meetings import organizer, subscriptions
 from handlers.polls import chat as polls
-from handlers.polls.closing import close_due_polls
+from handlers.polls.service import close_due_polls
 
 ROUTERS: tuple[Router, ...] = (
     start.router,

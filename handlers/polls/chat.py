@@ -16,8 +16,7 @@ from bot.core.ports import Recipient
 from bot.core.router import Router
 from bot.i18n import N_
 from handlers.neighborhoods import by_short_id, short_id
-from handlers.polls.closing import organizer_messages
-from handlers.polls.delivery import poll_results, progress_text, results_messages
+from handlers.polls.delivery import progress_text
 from handlers.polls.sending import (
     ANSWER,
     PREFER_NOT,
@@ -152,7 +151,7 @@ async def _open_polls(ctx: Context) -> None:
 async def _progress(ctx: Context) -> None:
     """Organizers: how many have answered each open poll so far (no breakdowns)."""
     for poll in await _store(ctx).polls.open_at(ctx.now()):
-        results = await poll_results(ctx.services, poll)
+        results = await _store(ctx).results(poll)
         await ctx.reply(progress_text(ctx.t, poll, results, _zone(ctx)))
 
 
@@ -348,7 +347,7 @@ async def _results(ctx: Context, arg: str) -> None:
     poll = await _chosen_poll(ctx, arg)
     if poll is None:
         return
-    for message in await results_messages(ctx.services, ctx.t, poll, _zone(ctx)):
+    for message in await _store(ctx).results_messages(ctx.t, poll, _zone(ctx)):
         await ctx.reply(message)
 
 
@@ -357,8 +356,7 @@ async def _csv(ctx: Context, arg: str) -> None:
     poll = await _chosen_poll(ctx, arg)
     if poll is None:
         return
-    messages = await organizer_messages(ctx.services, ctx.t, poll, _zone(ctx))
-    await ctx.reply(messages[-1])
+    await ctx.reply(await _store(ctx).csv_message(ctx.t, poll))
 
 
 async def _named_poll(ctx: Context, arg: str) -> Poll | None:

@@ -1,6 +1,7 @@
 """A poll's results as people read them: figures, the reporting rule, charts and trends.
 
-What a poll looks like when sent is in `sending`; when and to whom, in the service.
+What a poll looks like when sent is in `sending`; when and to whom, in the service, which
+also counts the results this module is given (so it needs no repository nor service).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.context import Services
 from bot.core.events import Attachment, Outgoing
 from bot.i18n import LANGUAGE_NAMES, Translator
 from handlers.polls.chart import ChartBar, ChartText, distribution_png, trend_png
@@ -20,17 +20,15 @@ from handlers.polls.results import (
     PollResults,
     SecondaryRule,
     Suppression,
-    summarize,
 )
-from handlers.polls.sending import option_count, option_labels, question_text
-from handlers.polls.service import Polls
+from handlers.polls.sending import option_labels, question_text
 from handlers.polls.templates import Scale, Template, template_for
 from storage.polls import Poll
 
-
-def suppression_of(services: Services) -> Suppression:
-    settings = services.config.polls
-    return Suppression(settings.min_group_size, SecondaryRule(settings.secondary_suppression))
+# The waves of a poll's template, each with its results, oldest first.
+Waves = list[tuple[Poll, PollResults]]
+# Templates asked again and again in the same words, so their waves make a trend.
+TRACKED = ("T1", "T2", "T3", "T4")
 
 
 def thresholds_text(t: Translator, suppression: Suppression) -> str:
@@ -170,13 +168,6 @@ def disclosure(t: Translator, poll: Poll, results: PollResults) -> str:
     )
 
 
-async def poll_results(services: Services, poll: Poll) -> PollResults:
-    responses = await services.feature(Polls).polls.responses(poll.id)
-    return summarize(
-        responses, template_for(poll.template), option_count(poll), suppression_of(services)
-    )
-
-
 def score_axis(t: Translator, template: Template) -> str:
     if template.scale is Scale.ZERO_TO_TEN:
         return t._("{name} (0–100, not a percentage)").format(
@@ -185,16 +176,11 @@ def score_axis(t: Translator, template: Template) -> str:
     return t._("Agree (%)")
 
 
-async def trend_lines(
-    services: Services, t: Translator, poll: Poll
-) -> tuple[list[str], list[ChartBar]]:
+def trend_lines(t: Translator, waves: Waves) -> tuple[list[str], list[ChartBar]]:
     """One line per wave of the same template, and the points of the trend chart."""
-    if poll.template not in ("T1", "T2", "T3", "T4"):
-        return [], []
     lines: list[str] = []
     points: list[ChartBar] = []
-    for wave in await services.feature(Polls).polls.waves(poll.template):
-        results = await poll_results(services, wave)
+    for wave, results in waves:
         score = results.overall.score if results.enough else None
         value = t.number(round(score)) if score is not None else t._("not enough responses yet")
         label = t._("Wave {number}").format(number=wave.wave)
@@ -237,15 +223,12 @@ def chart_summary(t: Translator, poll: Poll, results: PollResults, bars: list[Ch
 
 
 async def results_messages(
-    services: Services, t: Translator, poll: Poll, zone: ZoneInfo
+    t: Translator, poll: Poll, results: PollResults, waves: Waves, zone: ZoneInfo, now: datetime
 ) -> list[Outgoing]:
-    """The results as text, then a PNG chart (distribution, or the trend across waves)
+    """The results as text, then a PNG chart (distribution, or the trend across `waves`)
     whose caption says the same numbers in words."""
-    results = await poll_results(services, poll)
-    trend, points = await trend_lines(services, t, poll)
-    messages = [
-        Outgoing(results_text(t, poll, results, trend, zone, services.clock()), rtl=t.is_rtl)
-    ]
+    trend, points = trend_lines(t, waves)
+    messages = [Outgoing(results_text(t, poll, results, trend, zone, now), rtl=t.is_rtl)]
     if results.enough and any(bar.count is not None for bar in results.distribution):
         text, bars = distribution_chart(t, poll, results)
         png = await asyncio.to_thread(distribution_png, text, bars)

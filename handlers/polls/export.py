@@ -1,6 +1,7 @@
 """Poll results as CSV: aggregates only, with the same suppression as in the chat.
 
-Used by `liaison polls export` and by `/poll csv` in the chat; never a response row.
+Used by `liaison polls export`, by `/poll csv` in the chat and with the results a closed
+poll sends its organizers; never a response row. The polls service counts the results.
 """
 
 from __future__ import annotations
@@ -8,8 +9,9 @@ from __future__ import annotations
 import csv
 import io
 
-from bot.core.context import Services
-from handlers.polls.delivery import poll_results
+from bot.core.events import Attachment, Outgoing
+from bot.i18n import Translator
+from handlers.polls.results import PollResults
 from storage.polls import Poll
 
 HEADER = (
@@ -34,13 +36,24 @@ def _cell(value: float | None) -> str:
     return "" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
 
 
-async def results_csv(services: Services, polls: list[Poll]) -> str:
+def csv_message(t: Translator, poll: Poll, results: PollResults) -> Outgoing:
+    """One poll's results as a CSV file, as an organizer receives it."""
+    data = results_csv([(poll, results)]).encode("utf-8")
+    return Outgoing(
+        t._("Poll #{number} as a CSV file: totals only, hidden figures left blank.").format(
+            number=poll.id
+        ),
+        attachment=Attachment(f"poll-{poll.id}.csv", data, "text/csv"),
+        rtl=t.is_rtl,
+    )
+
+
+def results_csv(polls: list[tuple[Poll, PollResults]]) -> str:
     """One header, then per poll: the overall row, the distribution, the groups."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
-    for poll in polls:
-        results = await poll_results(services, poll)
+    for poll, results in polls:
         rule = results.suppression
         head = [
             poll.id,

@@ -4,23 +4,33 @@ Drafting, voting, sending and closing reach polls, their anonymous answers and t
 feature's pending reminders only through this service (`services.feature(Polls)`). A poll
 is never pushed to someone another feature knows to be in trouble (an open escalation
 case, an urgent answer just read: `bot.core.hooks.DoNotDisturb`): a trust survey is the
-wrong thing to send them. What a sent poll looks like is in `sending`.
+wrong thing to send them. What a sent poll looks like is in `sending`; its results are
+counted here and shown by `delivery` (in the chat) and `export` (as CSV), which are given
+the figures and so never reach back into the service.
 """
 
 from __future__ import annotations
 
+import logging
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.core.context import Services
+from bot.core.events import Outgoing
 from bot.core.people import Person, Role
 from bot.core.ports import Recipient
+from bot.i18n import Translator
 from bot.outbox import Queued
+from handlers.polls.delivery import TRACKED, Waves, results_messages
+from handlers.polls.export import csv_message, results_csv
+from handlers.polls.results import PollResults, SecondaryRule, Suppression, summarize
 from handlers.polls.sending import (
     URGENT_QUIET,
     PollQueue,
     closing_soon,
     closing_soon_message,
+    option_count,
     person_zone,
     poll_message,
     poll_row,
@@ -28,10 +38,15 @@ from handlers.polls.sending import (
     reaches,
     voter_hash,
 )
+from handlers.polls.templates import template_for
 from storage.database import Database
 from storage.outbox import OutboxRepository
 from storage.people import PeopleRepository
 from storage.polls import Poll, PollRepository
+
+log = logging.getLogger(__name__)
+# `liaison polls export` without a poll number: every poll, up to this many.
+EXPORT_LIMIT = 10_000
 
 
 class Polls:
@@ -113,6 +128,68 @@ class Polls:
             batch.append(poll_row(poll, recipient, poll_message(t, poll), services.clock()))
         return await queue_with_reminders(services, batch, later)
 
+    async def results(self, poll: Poll) -> PollResults:
+        """The poll's figures, with the deployment's small-group suppression applied."""
+        settings = self._services.config.polls
+        suppression = Suppression(
+            settings.min_group_size, SecondaryRule(settings.secondary_suppression)
+        )
+        responses = await self.polls.responses(poll.id)
+        return summarize(responses, template_for(poll.template), option_count(poll), suppression)
+
+    async def results_messages(self, t: Translator, poll: Poll, zone: ZoneInfo) -> list[Outgoing]:
+        """The results as a reader gets them: text, then a chart of the answers or of the
+        trend across the template's waves."""
+        return await results_messages(
+            t, poll, await self.results(poll), await self._waves(poll), zone, self._services.clock()
+        )
+
+    async def csv_message(self, t: Translator, poll: Poll) -> Outgoing:
+        """The poll's results as a CSV file in the chat."""
+        return csv_message(t, poll, await self.results(poll))
+
+    async def export_csv(self, poll_id: int | None) -> str:
+        """For `liaison polls export`: that poll's results as CSV, or every poll's."""
+        polls = sorted(await self.polls.latest(EXPORT_LIMIT), key=lambda poll: poll.id)
+        return results_csv(
+            [(poll, await self.results(poll)) for poll in polls if poll_id in (None, poll.id)]
+        )
+
+    async def close_due(self) -> int:
+        """Close polls at the end of their window and send the results to the organizers.
+
+        Results are drawn first; closing and queueing them is then one short transaction
+        (a closed poll always has its results on the way)."""
+        services = self._services
+        closed = 0
+        for poll in await self.polls.due_to_close(services.clock()):
+            results, waves = await self.results(poll), await self._waves(poll)
+            prepared: list[tuple[Recipient, int, list[Outgoing]]] = []
+            for person in await self.organizers():
+                t = services.languages.translator(person.locale)
+                zone = person_zone(services, person.timezone)
+                recipient = Recipient(person.platform, person.platform_user_id, None, person.id)
+                messages = await results_messages(t, poll, results, waves, zone, services.clock())
+                messages.append(csv_message(t, poll, results))
+                prepared.append((recipient, person.id, messages))
+            async with self.transaction():
+                if not await self.polls.close(poll.id):
+                    continue
+                for recipient, person_id, messages in prepared:
+                    for part, message in enumerate(messages):
+                        await services.outbox.enqueue(
+                            recipient, message, f"poll:{poll.id}:results:{person_id}:{part}"
+                        )
+            closed += 1
+            log.info("poll closed and results sent")
+        return closed
+
+    async def _waves(self, poll: Poll) -> Waves:
+        """Every wave of a tracked template with its results (none for other polls)."""
+        if poll.template not in TRACKED:
+            return []
+        return [(wave, await self.results(wave)) for wave in await self.polls.waves(poll.template)]
+
     async def _in_trouble(self, since: datetime) -> set[int]:
         """Everyone another feature knows to be in trouble."""
         quiet: set[int] = set()
@@ -127,6 +204,11 @@ class Polls:
             if await feature.includes(self._services, person_id, since):
                 return True
         return False
+
+
+async def close_due_polls(services: Services) -> int:
+    """The minute job (see `handlers.JOBS`)."""
+    return await services.feature(Polls).close_due()
 
 
 async def offer_open_polls(services: Services, person: Person) -> int:

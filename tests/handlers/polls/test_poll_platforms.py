@@ -21,7 +21,7 @@ from bot.core.people import Role
 from bot.host import AppHost
 from bot.platforms.discord_spec import DISCORD
 from bot.platforms.telegram_spec import TELEGRAM
-from handlers.polls.closing import close_due_polls
+from handlers.polls.service import Polls
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import ApiCall, FakeTelegramAPI, button_press, message, person
 from tests.support.app import AppFactory, make_config
@@ -199,7 +199,7 @@ async def test_telegram_long_neighbourhood_late_voter_progress_reminder_and_resu
     assert not [c for c in sent_to(api, AMAL_TG["id"]) if text_of(c).startswith("⏰")]
 
     clock.advance(days=1)
-    assert await close_due_polls(app.services) == 1
+    assert await app.services.feature(Polls).close_due() == 1
     await app.delivery.drain()
     results = [text_of(c) for c in sent_to(api, ORGANIZER_TG["id"])]
     assert any("Results of poll #1" in text for text in results)

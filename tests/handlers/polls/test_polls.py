@@ -12,8 +12,7 @@ from bot.app import App
 from bot.config import SUPPORTED_LOCALES
 from bot.core.events import PAYLOAD_MAX_BYTES, Outgoing
 from bot.core.people import Role
-from handlers.polls.closing import close_due_polls
-from handlers.polls.delivery import results_messages
+from handlers.polls.service import Polls
 from storage.polls import Poll
 from tests.support.app import AppFactory, make_config
 from tests.support.harness import Conversation, FakeClock, RecordingSender, staff_member, texts
@@ -79,7 +78,7 @@ async def test_closed_poll_refuses_answers_even_forged(app: App, clock: FakeCloc
     await _create_t1(organizer)
     assert "no longer works" in texts(await sam.press_payload("poll.a|1:42"))
     clock.advance(days=8)
-    assert await close_due_polls(app.services) == 1
+    assert await app.services.feature(Polls).close_due() == 1
     assert "closed" in texts(await sam.press_payload("poll.a|1:5"))
     assert "closed" in texts(await sam.press_payload("poll.a|999:5"))
     assert await app.repos.polls.responses(1) == []
@@ -138,8 +137,8 @@ async def test_results_in_two_languages_with_chart_and_disclosure(app: App) -> N
     assert "6: 12" in chart.text and "7: 12" in chart.text and "8: 12" in chart.text
     poll = await app.repos.polls.get(1)
     assert poll is not None
-    spanish, spanish_chart = await results_messages(
-        app.services, app.services.languages.translator("es"), poll, ZoneInfo("UTC")
+    spanish, spanish_chart = await app.services.feature(Polls).results_messages(
+        app.services.languages.translator("es"), poll, ZoneInfo("UTC")
     )
     assert "n = 36" in spanish.text and spanish.text != reply.text
     assert spanish_chart.text.startswith("Gráfico:")
@@ -153,7 +152,7 @@ async def test_trend_across_waves_of_one_template(app: App, clock: FakeClock) ->
         latest = (await app.repos.polls.latest(1))[0]
         await _answers(app, latest.id, values)
         clock.advance(days=8)
-        await close_due_polls(app.services)
+        await app.services.feature(Polls).close_due()
     poll = (await app.repos.polls.latest(1))[0]
     assert isinstance(poll, Poll) and poll.wave == 3
     text = texts(await organizer.send(f"/poll results {poll.id}"))
@@ -168,8 +167,8 @@ async def test_poll_closes_by_itself_and_results_go_to_organizers(
     organizer, sender = await _organizer(app)
     await _create_t1(organizer)
     clock.advance(days=7, seconds=1)
-    assert await close_due_polls(app.services) == 1
-    assert await close_due_polls(app.services) == 0
+    assert await app.services.feature(Polls).close_due() == 1
+    assert await app.services.feature(Polls).close_due() == 0
     await app.delivery.drain()
     results = [m for r, m in sender.delivered if r.chat_id == "olga"]
     assert len(results) == 2 and "Results of poll #1" in results[0].text
@@ -358,3 +357,19 @@ async def test_long_neighbourhood_names_fit_every_button(
     await resident.press(LONG_ZH)
     responses = await app.repos.polls.responses(1)
     assert [(r.answer, r.neighborhood) for r in responses] == [(0, LONG_ZH)]
+
+
+async def test_export_gives_the_named_poll_or_every_poll_in_order(app: App) -> None:
+    """`liaison polls export`: one poll's rows with --poll, every poll's otherwise, oldest
+    first, with the same figures as the chat's CSV."""
+    organizer, _ = await _organizer(app)
+    await _create_t1(organizer)
+    await _create_t1(organizer)
+    await _answers(app, 2, [4] * 12)
+    polls = app.services.feature(Polls)
+    header, *every = (await polls.export_csv(None)).splitlines()
+    assert list(dict.fromkeys(row.split(",")[0] for row in every)) == ["1", "2"]
+    second = [row for row in every if row.startswith("2,")]
+    assert (await polls.export_csv(2)).splitlines() == [header, *second]
+    assert ",open,all,,12,,,30,next_smallest" in second[0]
+    assert (await polls.export_csv(3)).splitlines() == [header]
