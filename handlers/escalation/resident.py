@@ -38,7 +38,8 @@ from handlers.escalation.buttons import (
 )
 from handlers.escalation.office import next_office_opening
 from handlers.escalation.personal import CaseRecords, OpenCases
-from handlers.escalation.service import Escalation, NewCase
+from handlers.escalation.relaying import NewCase
+from handlers.escalation.service import Escalation
 from storage.cases import Case, Outcome
 
 router = Router("escalation.resident")
