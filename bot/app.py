@@ -32,7 +32,6 @@ from handlers import JOBS, ROUTERS
 from handlers.abuse import FloodGuard, length_guard
 from handlers.broadcast_progress import DeliveryCounts
 from handlers.escalation.service import Escalation
-from handlers.escalation.sla import Sla
 from handlers.meetings.audiences import SubscriberAudiences
 from handlers.meetings.service import Meetings, SendJobs
 from handlers.polls.service import Polls
@@ -192,19 +191,18 @@ def _wire_features(services: Services, db: Database, repos: Repositories) -> Non
     """Give each feature its service and the repositories it owns; nothing else in the
     bot holds a repository on a feature's behalf."""
     features = services.features
-    features.add(
-        Escalation(
-            services,
-            db,
-            repos.cases,
-            repos.audit,
-            repos.snippets,
-            repos.people,
-            repos.knowledge,
-            repos.outbox,
-        )
+    escalation = Escalation(
+        services,
+        db,
+        repos.cases,
+        repos.audit,
+        repos.snippets,
+        repos.people,
+        repos.knowledge,
+        repos.outbox,
     )
-    features.add(Sla(services, db, repos.cases, repos.people, repos.outbox))
+    features.add(escalation)
+    features.add(escalation.sla())
     features.add(Meetings(services, db, repos.meetings, repos.subscriptions, repos.outbox))
     features.add(Polls(services, db, repos.polls, repos.people, repos.outbox))
     features.add(Profiles(services, db, repos.people, repos.audit))

@@ -17,11 +17,16 @@ from bot.core.context import Services
 from handlers.escalation.closing import Closing
 from handlers.escalation.lookup import CaseLookup, CaseStats
 from handlers.escalation.relaying import Relaying
+from handlers.escalation.sla import Sla
 from handlers.escalation.staff import StaffOperations
 
 
 class Escalation(CaseLookup, Relaying, StaffOperations, Closing):
     """Cases: opened, relayed both ways, claimed, closed, blocked."""
+
+    def sla(self) -> Sla:
+        """The timed reminders about these cases, over the same rooms and resident mail."""
+        return Sla(self._services, self._db, self._cases, self._rooms, self._resident)
 
 
 async def case_stats(services: Services) -> CaseStats:

@@ -16,27 +16,26 @@ from handlers.escalation.rooms import Rooms
 from handlers.escalation.texts import case_buttons, resident_translator, room_translator
 from storage.cases import Case, CaseRepository, SlaStep
 from storage.database import Database
-from storage.outbox import OutboxRepository
-from storage.people import PeopleRepository
 
 
 class Sla:
-    """Reminders about unclaimed cases, for the rooms first and then the resident; wired
-    by `bot.app` beside `Escalation`, over the same cases."""
+    """Reminders about unclaimed cases, for the rooms first and then the resident; made
+    by `Escalation.sla()` over the service's own cases, rooms and resident mail (one of
+    each per app), and wired by `bot.app` beside it."""
 
     def __init__(
         self,
         services: Services,
         db: Database,
         cases: CaseRepository,
-        people: PeopleRepository,
-        queued: OutboxRepository,
+        rooms: Rooms,
+        resident: ResidentMail,
     ) -> None:
         self._services = services
         self._db = db
         self._cases = cases
-        self._rooms = Rooms(services, db, cases, people, queued)
-        self._resident = ResidentMail(services, people)
+        self._rooms = rooms
+        self._resident = resident
 
     async def check(self) -> tuple[int, int]:
         """Remind rooms about unclaimed cases, then tell residents honestly it takes
