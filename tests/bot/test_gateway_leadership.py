@@ -28,6 +28,7 @@ from tests.support.leadership import (
     quicken,
     record_handled,
     start_instance,
+    stopped_at_end,
     two_instances,
 )
 from tests.support.platforms import DISCORD_TOKEN, GUILD_READY_WAIT_S, RESIDENT_DC
@@ -96,7 +97,7 @@ async def test_only_the_leader_holds_a_gateway_session_and_the_other_takes_over(
     handled: list[tuple[str, str]] = []
     started: list[Instance[DiscordAdapter]] = []
     start = _starter(make_app, tmp_path, storage_url, fake, handled, started)
-    try:
+    async with stopped_at_end(started):
         pair = await two_instances(start, storage_url)
         if pair is None:
             return
@@ -156,10 +157,6 @@ async def test_only_the_leader_holds_a_gateway_session_and_the_other_takes_over(
         for connection in (first, second):
             assert connection.count("MESSAGE_CREATE") == 1
             assert connection.count("INTERACTION_CREATE") == 1
-    finally:
-        for instance in reversed(started):
-            await instance.leadership.stop()
-            await instance.adapter.stop()
 
 
 async def test_two_instances_connected_without_a_leader_both_receive_every_event(
@@ -169,7 +166,7 @@ async def test_two_instances_connected_without_a_leader_both_receive_every_event
     token, and then both sessions get the DM, so both instances answer it."""
     handled: list[tuple[str, str]] = []
     adapters: list[DiscordAdapter] = []
-    try:
+    async with stopped_at_end(adapters):
         for name in ("a", "b"):
             app = await make_app(make_config(tmp_path, LIAISON_STORAGE_URL=storage_url))
             record_handled(app, name, handled)
@@ -182,7 +179,4 @@ async def test_two_instances_connected_without_a_leader_both_receive_every_event
         assert sorted(name for name, _ in handled) == ["a", "b"]
         assert fake.max_identified_at_once() == 2
         assert [c.count("MESSAGE_CREATE") for c in fake.connections] == [1, 1]
-    finally:
-        for adapter in adapters:
-            await adapter.stop()
     assert fake.identified_connections() == []

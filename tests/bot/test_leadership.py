@@ -23,6 +23,7 @@ from tests.support.leadership import (
     quicken,
     record_handled,
     start_instance,
+    stopped_at_end,
     two_instances,
 )
 
@@ -69,7 +70,7 @@ async def test_only_the_leader_polls_and_the_other_takes_over_when_it_loses_its_
     handled: list[tuple[str, str]] = []
     started: list[Instance[TelegramAdapter]] = []
     start = await _instances(make_app, tmp_path, storage_url, api, handled, started)
-    try:
+    async with stopped_at_end(started):
         pair = await two_instances(start, storage_url)
         if pair is None:
             return
@@ -97,10 +98,6 @@ async def test_only_the_leader_polls_and_the_other_takes_over_when_it_loses_its_
         assert len(api.pollers()) >= 2  # both polled, one after the other
         assert b.app.services.metrics.leader._value.get() == 1
         assert a.app.services.metrics.leader._value.get() == 0
-    finally:
-        for instance in reversed(started):
-            await instance.leadership.stop()
-            await instance.adapter.stop()
 
 
 async def test_a_second_poller_gets_409_and_the_adapter_keeps_going(
@@ -118,7 +115,7 @@ async def test_a_second_poller_gets_409_and_the_adapter_keeps_going(
     )
     handled: list[tuple[str, str]] = []
     adapters: list[TelegramAdapter] = []
-    try:
+    async with stopped_at_end(adapters):
         for name in ("a", "b"):
             app = await make_app(config)
             record_handled(app, name, handled)
@@ -133,6 +130,3 @@ async def test_a_second_poller_gets_409_and_the_adapter_keeps_going(
         await asyncio.sleep(0.3)
         assert sorted(text for _, text in handled) == [f"hola {n}" for n in range(4)]
         assert all(adapter.connected for adapter in adapters)
-    finally:
-        for adapter in adapters:
-            await adapter.stop()

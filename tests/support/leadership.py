@@ -1,13 +1,15 @@
 """Helpers for the journeys with several instances on one database (the leader receives):
-starting an instance, waiting for a condition, noting which instance handled what, and
-ending the leader's lock session from the server side."""
+starting an instance, stopping what a journey started however it ends, waiting for a
+condition, noting which instance handled what, and ending the leader's lock session from
+the server side."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import asyncpg
 import pytest
@@ -23,7 +25,18 @@ from storage.leader import LEADER_LOCK, SoleInstance, leader_lock
 TIMEOUT_S = 30.0
 # A new leader's wait before it receives, shortened from the shipped 6 s.
 GRACE_S = 0.5
-Adapter = TypeVar("Adapter", bound=ExclusiveReceiver)
+
+
+class Stoppable(Protocol):
+    async def stop(self) -> None: ...
+
+
+class JourneyAdapter(ExclusiveReceiver, Stoppable, Protocol):
+    """A platform adapter a journey starts, leads with and stops."""
+
+
+Adapter = TypeVar("Adapter", bound=JourneyAdapter)
+Running = TypeVar("Running", bound=Stoppable)
 
 
 @dataclass
@@ -34,6 +47,22 @@ class Instance(Generic[Adapter]):
     app: App
     adapter: Adapter
     leadership: Leadership
+
+    async def stop(self) -> None:
+        """Give up leading first, so the adapter is not asked to receive as it stops."""
+        await self.leadership.stop()
+        await self.adapter.stop()
+
+
+@asynccontextmanager
+async def stopped_at_end(running: list[Running]) -> AsyncIterator[list[Running]]:
+    """Stop what the journey adds to `running` (instances or bare adapters), the last
+    started first, whether the journey passes, fails or returns early."""
+    try:
+        yield running
+    finally:
+        for thing in reversed(running):
+            await thing.stop()
 
 
 async def start_instance(
