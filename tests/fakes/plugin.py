@@ -121,7 +121,9 @@ async def telegram_bot(
     """The bot on Telegram alone, against the fake, on a Monday morning in New York."""
     clock.now = MONDAY_MORNING
     async with FakeTelegramAPI() as api:
-        config = telegram_config(tmp_path, api)
+        # One message a second per chat is the adapter's own tests' business: here a
+        # person answering the bot at once would wait a real second at every step.
+        config = telegram_config(tmp_path, api, rate_private_chat_per_s="100")
         app = await make_app(config)
         adapter = TelegramAdapter(AppHost(app), TELEGRAM.settings(config))
         await adapter.start()
