@@ -25,7 +25,12 @@ from tests.support.app import (
 )
 from tests.support.harness import FakeClock
 
-pytest_plugins = ["tests.fakes.plugin", "tests.support.exercised", "tests.support.processes"]
+pytest_plugins = [
+    "tests.fakes.plugin",
+    "tests.support.exercised",
+    "tests.support.processes",
+    "tests.support.leadership",
+]
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import pytest
-
 from bot.app import App
 from bot.core.events import Outgoing
 from bot.core.ports import Recipient
@@ -25,7 +23,6 @@ from tests.support.leadership import (
     Instance,
     eventually,
     kill_leader_session,
-    quicken,
     record_handled,
     start_instance,
     stopped_at_end,
@@ -35,12 +32,6 @@ from tests.support.platforms import DISCORD_TOKEN, GUILD_READY_WAIT_S, RESIDENT_
 
 # The takeover the operator is promised (issue: "within 30 s when it dies").
 TAKEOVER_LIMIT_S = 30.0
-
-
-@pytest.fixture
-def quick(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Takeovers in under a second, so the test takes seconds."""
-    quicken(monkeypatch)
 
 
 def _adapter(app: App, fake: FakeDiscord, tmp_path: Path, storage_url: str) -> DiscordAdapter:

@@ -9,8 +9,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import pytest
-
+from bot.config import Config
 from bot.host import AppHost
 from bot.platforms.telegram import TelegramAdapter
 from bot.platforms.telegram_spec import TELEGRAM
@@ -20,7 +19,6 @@ from tests.support.leadership import (
     Instance,
     eventually,
     kill_leader_session,
-    quicken,
     record_handled,
     start_instance,
     stopped_at_end,
@@ -28,10 +26,15 @@ from tests.support.leadership import (
 )
 
 
-@pytest.fixture
-def quick(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Takeovers in under a second, so the test takes seconds."""
-    quicken(monkeypatch)
+def _config(tmp_path: Path, storage_url: str, api: FakeTelegramAPI) -> Config:
+    """Every instance of a journey: one database, the fake Bot API."""
+    return make_config(
+        tmp_path,
+        LIAISON_STORAGE_URL=storage_url,
+        LIAISON_TELEGRAM_TOKEN=TOKEN,
+        LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
+        LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
+    )
 
 
 async def _instances(
@@ -42,13 +45,7 @@ async def _instances(
     handled: list[tuple[str, str]],
     started: list[Instance[TelegramAdapter]],
 ) -> Callable[[str], Awaitable[Instance[TelegramAdapter]]]:
-    config = make_config(
-        tmp_path,
-        LIAISON_STORAGE_URL=storage_url,
-        LIAISON_TELEGRAM_TOKEN=TOKEN,
-        LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
-        LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
-    )
+    config = _config(tmp_path, storage_url, api)
 
     async def start(name: str) -> Instance[TelegramAdapter]:
         app = await make_app(config)
@@ -106,13 +103,7 @@ async def test_a_second_poller_gets_409_and_the_adapter_keeps_going(
     """If two processes poll anyway (a second deployment on another database), Telegram
     answers 409 to one of them: the adapter logs it and keeps polling, and every update
     is still handled once."""
-    config = make_config(
-        tmp_path,
-        LIAISON_STORAGE_URL=storage_url,
-        LIAISON_TELEGRAM_TOKEN=TOKEN,
-        LIAISON_TELEGRAM_API_BASE_URL=api.base_url,
-        LIAISON_TELEGRAM_API_FILE_URL=api.file_url,
-    )
+    config = _config(tmp_path, storage_url, api)
     handled: list[tuple[str, str]] = []
     adapters: list[TelegramAdapter] = []
     async with stopped_at_end(adapters):

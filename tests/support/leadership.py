@@ -100,8 +100,10 @@ def record_handled(app: App, name: str, handled: list[tuple[str, str]]) -> None:
     app.dispatcher.guards.insert(0, guard)
 
 
-def quicken(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Followers retry and leaders probe every 0.1 s, so a takeover takes under a second."""
+@pytest.fixture
+def quick(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Followers retry and leaders probe every 0.1 s, so a takeover takes under a second
+    and a journey seconds (a fixture: this module is a plugin of the suite)."""
     monkeypatch.setattr(leadership_module, "RETRY_S", 0.1)
     monkeypatch.setattr(leadership_module, "PROBE_S", 0.1)
 
