@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,7 +24,7 @@ from scipy.sparse import csr_matrix, hstack
 from bot.knowledge.content import SearchHints, Topic
 from bot.knowledge.language_id import LanguageIdentifier
 from bot.knowledge.terms import TermTable
-from bot.knowledge.text import Negation, is_han, normalize, runs, word_tokens
+from bot.knowledge.text import NEGATED, Negation, is_han, normalize, runs, word_tokens
 
 OFFTOPIC = "__offtopic__"
 SmallTalk = Literal["greeting", "thanks", "help"]
@@ -49,6 +50,11 @@ WHOLE_WEIGHT = 0.8
 # best single phrasing: "ICE wants into my apartment" matches "ICE" in one immigration
 # phrasing and "my apartment" in another (see docs/SEARCH.md, "best weight per term").
 TERM_BEST_WEIGHT = 0.5
+# A whole word shared with a phrasing counts this many times its BM25 weight; word pairs
+# and character n-grams count once. The n-grams catch typos and endings, but a word of
+# the question found whole in a phrasing ("car", "16", "ICE") is what tells neighbouring
+# topics apart, and its dozen n-grams otherwise outweigh it (see docs/SEARCH.md).
+WORD_WEIGHT = 2.0
 # Long messages: the first words say what it is about, so ranking reads this many words,
 # the language guess this many characters, and danger is looked for in this many
 # characters (a long story tells the danger early). The cost of a search stays bounded:
@@ -71,6 +77,8 @@ SMALL_TALK_WORDS = 12
 # on two words ("police problem" read as Portuguese) must not win a tie that way.
 DETECTED_LEAD_PER_MARGIN = 0.5
 DETECTED_LEAD_MAX_MARGIN = 0.5
+# Whole-word tokens as `word_tokens` writes them, plain and negated.
+_WORD_PREFIXES = ("w:", NEGATED + "w:")
 # Marks the language-guess class of a language's romanized form ("ru+latin").
 ROMANIZED = "+latin"
 
@@ -143,7 +151,11 @@ class LanguageIndex:
         term_ids = np.frombuffer(ids, dtype=np.int64)
         self._terms = TermTable(vocab)
         doc_ids = np.repeat(np.arange(len(texts)), lengths)
-        phrases, self._idf, self._avg_len = _weights(term_ids, doc_ids, len(vocab), len(texts))
+        phrases, idf, self._avg_len = _weights(term_ids, doc_ids, len(vocab), len(texts))
+        boost = _term_boost(vocab)
+        phrases = _scale_rows(phrases, boost)
+        # Boosted like the weights, so a question's score against itself stays the ceiling.
+        self._idf = idf * boost
         # Documents of one topic are contiguous: each topic is a slice starting here.
         self.topic_ids = list(dict.fromkeys(labels))
         # Index of the off-topic class among topic_ids (an empty slice without one).
@@ -157,6 +169,7 @@ class LanguageIndex:
         whole_topics, _, _ = _weights(
             term_ids, topic_of_doc[doc_ids], len(vocab), len(self.topic_ids)
         )
+        whole_topics = _scale_rows(whole_topics, boost)
         # The three side by side: one row sum scores a question against all of them.
         self._weights = hstack(
             [phrases, whole_topics, _best_per_topic(phrases, topic_of_doc, len(self.topic_ids))],
@@ -182,13 +195,15 @@ class LanguageIndex:
         kept = [word for word in words if word not in self._stopwords] if self._stopwords else words
         return word_tokens(self._negation.mark(kept))
 
-    def _self_score(self, query_length: int, term_ids: np.ndarray, tf: np.ndarray) -> float:
+    def _self_score(
+        self, query_length: int, term_ids: np.ndarray, tf: np.ndarray, boost: np.ndarray
+    ) -> float:
         """BM25 of the question against itself: the most any document could score.
 
         `term_ids` are the question's distinct terms (-1 for terms the content never
-        uses) and `tf` how often each occurs in the question."""
+        uses), `tf` how often each occurs in the question and `boost` its term weight."""
         length_norm = 1 - B + B * query_length / self._avg_len
-        idf = np.where(term_ids >= 0, self._idf[np.maximum(term_ids, 0)], self._unknown_idf)
+        idf = np.where(term_ids >= 0, self._idf[np.maximum(term_ids, 0)], self._unknown_idf * boost)
         return float(np.sum(idf * tf * (K1 + 1) / (tf + K1 * length_norm)))
 
     def rank(self, text: str) -> list[Match]:
@@ -216,7 +231,7 @@ class LanguageIndex:
         # hundred of them, the class would claim any everyday word a question holds.
         best_phrase[self._offtopic_class] = single[self._offtopic_class]
         whole = topic_scores / (float(topic_scores.max()) or 1.0)
-        ceiling = self._self_score(len(query), term_ids, tf) or 1.0
+        ceiling = self._self_score(len(query), term_ids, tf, _term_boost(distinct)) or 1.0
         confidence = np.minimum(
             1.0, self._scale * best_phrase / ceiling * (1 - WHOLE_WEIGHT + WHOLE_WEIGHT * whole)
         )
@@ -408,6 +423,20 @@ def _negated(text: str, start: int, end: int, negation: Negation) -> bool:
     if end < len(text) and text[end] != " " and after:
         after.pop(0)
     return negation.governs(before, after)
+
+
+def _term_boost(terms: Iterable[str]) -> np.ndarray:
+    """Each term's weight factor: WORD_WEIGHT for a whole word (negated or not), else 1."""
+    return np.fromiter(
+        (WORD_WEIGHT if term.startswith(_WORD_PREFIXES) else 1.0 for term in terms),
+        dtype=np.float64,
+    )
+
+
+def _scale_rows(matrix: csr_matrix, factors: np.ndarray) -> csr_matrix:
+    """`matrix` (rows are terms) with each row multiplied by its factor, in place."""
+    matrix.data *= np.repeat(factors, np.diff(matrix.indptr)).astype(matrix.data.dtype)
+    return matrix
 
 
 def _row_sum(matrix: csr_matrix, rows: np.ndarray) -> np.ndarray:
