@@ -40,7 +40,8 @@ def held_out_figures(
     report: Callable[[str, str, str, str, tuple[str, ...]], None] | None = None,
 ) -> dict[str, float]:
     """Shares of held-out phrasings: `top1`, `direct_correct`, `wrong_direct`,
-    `choices_contain` (right topic answered or offered) and `urgent_emergency_first`;
+    `choices_contain` (right topic answered or offered), `urgent_emergency_first` and
+    `other_emergency_first` (phrasings of urgent / other topics shown the emergency lines first);
     `offtopic_declined`, the share of held-out off-topic examples (search.toml) given
     the off-topic menu. `report(lang, question, wanted, got, choices)` is called for
     every miss (`wanted` is "" for an off-topic example)."""
@@ -56,6 +57,7 @@ def held_out_figures(
     declined: list[bool] = []
     counts = dict.fromkeys(("top1", "direct_correct", "wrong_direct", "choices_contain"), 0)
     urgent_first: list[bool] = []
+    other_first: list[bool] = []
     for fold in range(FOLDS):
         held = set(items[fold::FOLDS])
         reduced = {
@@ -94,10 +96,13 @@ def held_out_figures(
             )
             if topics[lang][wanted].urgent:
                 urgent_first.append(verdict.emergency_first)
+            else:
+                other_first.append(verdict.emergency_first)
             if report is not None and not (answered and right):
                 report(lang, question, wanted, str(verdict.topic), verdict.choices)
     figures = {key: round(value / len(items), 4) for key, value in counts.items()}
     figures["urgent_emergency_first"] = round(sum(urgent_first) / max(len(urgent_first), 1), 4)
+    figures["other_emergency_first"] = round(sum(other_first) / max(len(other_first), 1), 4)
     figures["offtopic_declined"] = round(sum(declined) / max(len(declined), 1), 4)
     figures["phrasings"] = len(items)
     return figures

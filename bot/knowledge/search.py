@@ -40,9 +40,9 @@ CHOICES_CONFIDENCE = 0.13
 OFFTOPIC_RATIO = 0.4
 # The winner must beat the runner-up by this share of its score to be answered directly.
 ANSWER_MARGIN = 0.30
-# Topics a result keeps, best first: three to offer, and one spare for a chat that leaves
-# one of them out.
-RANKED = 4
+# Topics a result keeps, best first: three to offer, one spare for a chat that leaves one
+# of them out, and one more within reach of the urgent rule (verdict.URGENT_REACH).
+RANKED = 5
 # Weight of the whole-topic view against the best single phrasing (see docs/SEARCH.md).
 WHOLE_WEIGHT = 0.8
 # Share of a topic's phrase score taken from its best weight per question term (each

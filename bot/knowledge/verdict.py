@@ -25,6 +25,12 @@ CHOICES = 3
 # offered ones scores at least this share of it: the resident gets the choices with the
 # emergency lines first instead (see docs/SEARCH.md, "urgent close behind").
 URGENT_RUNNER_UP = 0.45
+# Choices that hold no urgent topic still start with the emergency lines when an urgent
+# topic ranks among the first URGENT_REACH at URGENT_WITHIN_REACH of the best topic's
+# confidence or more: the ranking was not sure, and the topic it nearly offered is one
+# where a person may be in custody or in danger (see docs/SEARCH.md).
+URGENT_REACH = 5
+URGENT_WITHIN_REACH = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +87,14 @@ def decide(result: SearchResult, is_urgent: Callable[[str], bool]) -> Verdict:
         # Danger described in words the topics do not share (a romanized message):
         # what to do in danger is always one tap away, below the emergency lines.
         offered = (*offered[: CHOICES - 1], EMERGENCY_TOPIC)
-    urgent = result.danger or any(is_urgent(topic_id) for topic_id in offered)
+    urgent = (
+        result.danger
+        or any(is_urgent(topic_id) for topic_id in offered)
+        or any(
+            is_urgent(match.topic_id) and match.confidence >= URGENT_WITHIN_REACH * best.confidence
+            for match in result.ranked[:URGENT_REACH]
+        )
+    )
     return Verdict(
         "choices", result.lang, best.topic_id, offered, best.confidence, urgent, result.danger
     )

@@ -103,6 +103,14 @@ URGENT_CLOSE_BEHIND = {
     "en": "ice is knocking, do i have to let them in",
     "fr": "l'ICE frappe, je dois les laisser entrer ?",
 }
+# Choices of three non-urgent topics with an urgent one ranked just below them, close:
+# "they took my papers" may be an immigration or an arrest matter.
+URGENT_WITHIN_REACH = {
+    "en": "they searched my phone and took my papers",
+    "es": "me quitaron el celular y los papeles",
+    "ar": "الشرطي أخذ تلفوني وأوراقي",
+    "vi": "họ lục điện thoại và lấy giấy tờ của tôi",
+}
 HELP_ME_COMPLAIN = {
     "en": "could you help me file a complaint please",
     "es": "me ayudas a poner una queja?",
@@ -161,6 +169,12 @@ def first_line_is_emergency(reply: Outgoing, app: App) -> bool:
 def offers_a_person(reply: Outgoing, app: App, lang: str) -> bool:
     label = app.services.languages.translator(lang)._("Talk to a person")
     return any(button.label == label for row in reply.buttons for button in row)
+
+
+def is_urgent(app: App, topic_id: str, lang: str) -> bool:
+    found = app.services.knowledge.topic(topic_id, lang)
+    assert found is not None
+    return found.topic.urgent
 
 
 def title(app: App, topic_id: str, lang: str) -> str:
@@ -288,6 +302,26 @@ async def test_urgent_choices_are_never_behind_a_tap(app: App, lang: str) -> Non
     question = URGENT_CHOICES[lang]
     verdict = app.services.knowledge.decide(question, lang)
     assert verdict.reply == "choices"  # the premise
+    reply = (await Conversation(app, language_hint=lang).send(question))[0]
+    assert first_line_is_emergency(reply, app)
+    assert offers_a_person(reply, app, lang)
+    assert verdict.emergency_first
+
+
+@pytest.mark.parametrize("lang", sorted(URGENT_WITHIN_REACH))
+async def test_an_urgent_topic_within_reach_puts_the_emergency_lines_first(
+    app: App, lang: str
+) -> None:
+    """No urgent topic among the three offered, but one ranked just below them, close to
+    the best: the choices still open with the emergency lines and offer a person."""
+    question = URGENT_WITHIN_REACH[lang]
+    knowledge = app.services.knowledge
+    verdict = knowledge.decide(question, lang)
+    ranked = knowledge.search(question, lang).ranked
+    # The premise: choices without an urgent topic, an urgent one ranked within reach.
+    assert verdict.reply == "choices"
+    assert not any(is_urgent(app, topic_id, lang) for topic_id in verdict.choices)
+    assert any(is_urgent(app, match.topic_id, lang) for match in ranked[3:])
     reply = (await Conversation(app, language_hint=lang).send(question))[0]
     assert first_line_is_emergency(reply, app)
     assert offers_a_person(reply, app, lang)
