@@ -579,7 +579,7 @@ class KnowledgeSearch:
         self, lang: str, words: list[str], detected: str | None, romanized_danger: bool
     ) -> SearchResult:
         index = self._indexes[lang]
-        words = [self._romanization[lang].native(word) for word in words]
+        words = self._romanization[lang].spell_back(words)
         ranked = index.rank_words(words)
         danger = romanized_danger or index.mentions_danger(words)
         topics_only = tuple(m for m in ranked if m.topic_id != OFFTOPIC)

@@ -160,6 +160,15 @@ class Romanization:
 
     pairs: tuple[tuple[str, str], ...] = ()
 
+    def spell_back(self, words: list[str]) -> list[str]:
+        """A message typed in Latin letters spelled in the native script, word by word. A
+        message that already holds native-script words is left as typed: its Latin
+        words are the English terms people mix in ("badge number не видел"), which the
+        content holds in Latin letters too."""
+        if not self.pairs or not all(word.isascii() for word in words):
+            return words
+        return [self.native(word) for word in words]
+
     def native(self, word: str) -> str:
         """A Latin-letter word spelled in the native script (longest match first);
         anything else is returned as it is."""

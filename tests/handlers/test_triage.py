@@ -296,6 +296,26 @@ async def test_romanized_russian_is_answered_in_russian(app: App) -> None:
     assert replies[-1].buttons[0][0].label == LANGUAGE_NAMES["ru"]
 
 
+# Russian with the English terms people mix in: the Latin words stay as typed (the
+# content holds them in Latin letters too) rather than being spelled in Cyrillic.
+RUSSIAN_WITH_ENGLISH = {
+    "у меня спросили green card, я обязан показать?": "rights.immigration_status",
+    "как подать complaint на офицера": "complaint.how_to_file",
+    "где найти legal aid бесплатно": "help.legal_aid",
+}
+
+
+@pytest.mark.parametrize("question", sorted(RUSSIAN_WITH_ENGLISH))
+async def test_english_terms_in_a_russian_message_are_read_as_typed(
+    app: App, question: str
+) -> None:
+    """ "green card" in a Cyrillic message is the English term, not romanized Russian."""
+    wanted = RUSSIAN_WITH_ENGLISH[question]
+    reply = (await Conversation(app, language_hint="ru").send(question))[0]
+    assert title(app, wanted, "ru") in reply.text
+    assert first_line_is_emergency(reply, app) == is_urgent(app, wanted, "ru")
+
+
 @pytest.mark.parametrize("lang", sorted(URGENT_CHOICES))
 async def test_urgent_choices_are_never_behind_a_tap(app: App, lang: str) -> None:
     """Choices that include an urgent topic open with the emergency lines and a person."""
