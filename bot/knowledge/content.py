@@ -141,6 +141,9 @@ class SearchHints:
     help: tuple[str, ...] = ()
     danger_romanized: tuple[str, ...] = ()
     romanization: Romanization = NO_ROMANIZATION
+    # Words naming the police matched only as whole words: slang short enough to hide
+    # inside other words (Russian "мент" is inside "документ", "коп" inside "копия").
+    police_words: frozenset[str] = frozenset()
     # Everyday words that carry no topic yet occur unevenly in the content (Vietnamese
     # "em", "anh", "chi": pronouns of age and kinship), left out of the ranking.
     stopwords: frozenset[str] = frozenset()
@@ -192,6 +195,7 @@ def load_search_hints(lang: str) -> SearchHints:
         danger_romanized=optional("danger_romanized"),
         romanization=_romanization(data.get("romanization", []), where),
         stopwords=frozenset(word for entry in optional("stopwords") for word in runs(entry)),
+        police_words=frozenset(word for entry in optional("police_words") for word in runs(entry)),
     )
 
 

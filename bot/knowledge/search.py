@@ -182,6 +182,7 @@ class LanguageIndex:
         self._danger = Phrases.of(hints.danger)
         self._romanized_danger = Phrases.of(hints.danger_romanized)
         self._police = tuple(" ".join(runs(term)) for term in hints.police)
+        self._police_words = hints.police_words
         # Order matters: thanks wins over a greeting said with it ("hi, thanks!").
         self._small_talk: dict[SmallTalk, tuple[str, ...]] = {
             "thanks": _phrases(hints.thanks),
@@ -249,7 +250,7 @@ class LanguageIndex:
 
     def names_police(self, words: list[str]) -> bool:
         """The message (split by `runs`) names the police (an officer, ICE, a patrol car …)."""
-        return _mentions(self._police, words)
+        return _mentions(self._police, words) or not self._police_words.isdisjoint(words)
 
     def small_talk(self, words: list[str]) -> SmallTalk | None:
         """ "thanks", "greeting" or "help" when the message is made only of this

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.app import App
 from bot.config import load_config
 from bot.core.events import Outgoing
@@ -64,6 +66,26 @@ async def test_a_message_naming_the_police_is_never_turned_away(app: App) -> Non
     assert labels(reply)[-1] == "Talk to a person"
     unnamed = app.services.knowledge.search("my landlord called me about the rent", "en")
     assert unnamed.best is None  # the same words without the police stay off-topic
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "мой арендодатель вызвал ментов из-за долга по квартплате",
+        "арендодатель позвал копов из-за квартплаты",
+    ],
+)
+async def test_russian_slang_for_the_police_keeps_a_message_in_scope(
+    app: App, question: str
+) -> None:
+    """ "Менты", "копы" name the police as whole words ("police_words"); the same letters
+    inside another word ("копия", "документ") do not."""
+    assert app.services.knowledge.search(question, "ru").doubtful  # off-topic by numbers
+    reply = (await Conversation(app, language_hint="ru").send(question))[0]
+    person = app.services.languages.translator("ru")._("Talk to a person")
+    assert labels(reply)[-1] == person  # topics to choose from, then a person
+    copy = app.services.knowledge.decide("где сделать копию документов", "ru")
+    assert copy.reply == "offtopic"
 
 
 async def test_low_confidence_offers_three_topics_and_a_person(app: App) -> None:
