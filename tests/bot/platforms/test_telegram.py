@@ -82,6 +82,9 @@ async def start_bot(
     adapters: list[TelegramAdapter] = []
 
     async def start(**settings: str) -> Running:
+        # One message a second per private chat would make every step of a test that
+        # answers the bot at once wait a real second; the pacing tests set their rates.
+        settings.setdefault("rate_private_chat_per_s", "100")
         config = telegram_config(tmp_path, api, **settings)
         app = await make_app(config)
         app.dispatcher.include(_test_router())
