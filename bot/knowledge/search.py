@@ -77,6 +77,12 @@ SMALL_TALK_WORDS = 12
 # on two words ("police problem" read as Portuguese) must not win a tie that way.
 DETECTED_LEAD_PER_MARGIN = 0.5
 DETECTED_LEAD_MAX_MARGIN = 0.5
+# A negated character n-gram is read negated (its own term, not the plain n-gram's)
+# when the content uses it negated at least NEGATION_MIN times, mostly in one topic
+# whose share of its plain uses is lower by NEGATION_CONTRAST or more (see
+# `contrasting_negations` and docs/SEARCH.md).
+NEGATION_MIN = 3
+NEGATION_CONTRAST = 0.8
 # Whole-word tokens as `word_tokens` writes them, plain and negated.
 _WORD_PREFIXES = ("w:", NEGATED + "w:")
 # Marks the language-guess class of a language's romanized form ("ru+latin").
@@ -141,11 +147,21 @@ class LanguageIndex:
         for text in hints.offtopic:
             labels.append(OFFTOPIC)
             texts.append(text)
+        # Documents of one topic are contiguous: each topic is a slice starting here.
+        self.topic_ids = list(dict.fromkeys(labels))
+        marked = [self._marked(runs(text)) for text in texts]
+        tokenized = [word_tokens(words) for words in marked]
+        negated_docs = [any(word.startswith(NEGATED) for word in words) for words in marked]
+        topic_of_doc = np.repeat(
+            np.arange(len(self.topic_ids)),
+            np.diff([*(labels.index(tid) for tid in self.topic_ids), len(texts)]),
+        )
+        self._negated_kept = contrasting_negations(tokenized, topic_of_doc, negated_docs)
         vocab: dict[str, int] = {}
         lengths: list[int] = []
         ids = array("q")  # every document's term ids, one after the other
-        for text in texts:
-            found = self._tokens(runs(text))
+        for found, negated in zip(tokenized, negated_docs, strict=True):
+            found = self._resolve(found) if negated else found
             lengths.append(len(found))
             ids.extend(vocab.setdefault(term, len(vocab)) for term in found)
         term_ids = np.frombuffer(ids, dtype=np.int64)
@@ -156,16 +172,11 @@ class LanguageIndex:
         phrases = _scale_rows(phrases, boost)
         # Boosted like the weights, so a question's score against itself stays the ceiling.
         self._idf = idf * boost
-        # Documents of one topic are contiguous: each topic is a slice starting here.
-        self.topic_ids = list(dict.fromkeys(labels))
         # Index of the off-topic class among topic_ids (an empty slice without one).
         self._offtopic_class = [i for i, tid in enumerate(self.topic_ids) if tid == OFFTOPIC]
         self._starts = np.array([labels.index(tid) for tid in self.topic_ids])
         # A second view: one document per topic, so evidence spread over several
         # phrasings ("ICE" in one, "door" in another) adds up.
-        topic_of_doc = np.repeat(
-            np.arange(len(self.topic_ids)), np.diff([*self._starts, len(texts)])
-        )
         whole_topics, _, _ = _weights(
             term_ids, topic_of_doc[doc_ids], len(vocab), len(self.topic_ids)
         )
@@ -190,11 +201,23 @@ class LanguageIndex:
             "help": _phrases(hints.help),
         }
 
-    def _tokens(self, words: list[str]) -> list[str]:
-        """Ranking terms of words split by `runs`: stopwords out first, so a negation
-        cue's scope reaches the words that matter ("khong em co" -> "khong co")."""
+    def _marked(self, words: list[str]) -> list[str]:
+        """Words split by `runs` with stopwords out first, so a negation cue's scope
+        reaches the words that matter ("khong em co" -> "khong co"), then negation marked."""
         kept = [word for word in words if word not in self._stopwords] if self._stopwords else words
-        return word_tokens(self._negation.mark(kept))
+        return self._negation.mark(kept)
+
+    def _resolve(self, found: list[str]) -> list[str]:
+        """Tokens with a negated character n-gram read as the plain one unless the
+        content uses it negated for other topics than plain (`contrasting_negations`)."""
+        kept = self._negated_kept
+        return [term[len(NEGATED) :] if _read_plain(term, kept) else term for term in found]
+
+    def _tokens(self, words: list[str]) -> list[str]:
+        """Ranking terms of words split by `runs` (see `_marked` and `_resolve`)."""
+        marked = self._marked(words)
+        found = word_tokens(marked)
+        return self._resolve(found) if any(w.startswith(NEGATED) for w in marked) else found
 
     def _self_score(
         self, query_length: int, term_ids: np.ndarray, tf: np.ndarray, boost: np.ndarray
@@ -264,6 +287,55 @@ class LanguageIndex:
             if any(phrase in found for phrase in phrases):
                 return kind
         return None
+
+
+def _negation_subject(term: str) -> bool:
+    """A negated token the content decides how to read: a character n-gram. Whole
+    words, Han tokens and word pairs stay as marked."""
+    rest = term[len(NEGATED) :]
+    return bool(rest) and not rest.startswith("w:") and not is_han(rest[0])
+
+
+def _read_plain(term: str, kept: frozenset[str]) -> bool:
+    """A negated n-gram the content does not use negated for a topic of its own."""
+    return term.startswith(NEGATED) and _negation_subject(term) and term not in kept
+
+
+def contrasting_negations(
+    tokenized: list[list[str]], topic_of_doc: np.ndarray, negated_docs: list[bool]
+) -> frozenset[str]:
+    """The negated tokens whose negated uses in the content belong to other topics than
+    their plain uses: most of them in one topic (at least NEGATION_MIN), where the plain
+    token is rarer by NEGATION_CONTRAST of its uses or more. "Not an emergency" is the
+    non-emergency topic and "emergency" the danger topic, so the n-grams of a negated
+    "emergency" must not match the danger topic's; "I don't have my papers" is about
+    papers all the same, so a negated "papers" matches plain ones. `negated_docs` says
+    which documents hold a negated word at all (most hold none)."""
+    negated: dict[str, Counter[int]] = {}
+    for at in np.flatnonzero(negated_docs):
+        for term in tokenized[at]:
+            if term.startswith(NEGATED) and _negation_subject(term):
+                negated.setdefault(term, Counter())[int(topic_of_doc[at])] += 1
+    # Where its own negated uses alone are too few or too spread, no plain use can help.
+    leading = {
+        term: counts.most_common(1)[0]
+        for term, counts in negated.items()
+        if counts.total() >= NEGATION_MIN
+        and counts.most_common(1)[0][1] >= NEGATION_CONTRAST * counts.total()
+    }
+    plain: dict[str, Counter[int]] = {term[len(NEGATED) :]: Counter() for term in leading}
+    wanted = set(plain)
+    for doc, found in enumerate(tokenized):
+        for term in wanted.intersection(found):
+            plain[term][int(topic_of_doc[doc])] += found.count(term)
+    kept: set[str] = set()
+    for term, (topic, uses) in leading.items():
+        plain_uses = plain[term[len(NEGATED) :]]
+        plain_total = plain_uses.total()
+        plain_share = plain_uses[topic] / plain_total if plain_total else 0.0
+        if uses / negated[term].total() - plain_share >= NEGATION_CONTRAST:
+            kept.add(term)
+    return frozenset(kept)
 
 
 def _leading(words: list[str], budget: int) -> list[str]:

@@ -220,11 +220,11 @@ def word_tokens(words: list[str]) -> list[str]:
             for size in NGRAM_SIZES:
                 if len(padded) > size:
                     found.extend(padded[i : i + size] for i in range(len(padded) - size + 1))
-        # A negated word keeps its character n-grams (spelling variants still match)
-        # and changes its whole-word token; Han has no word token, so all of its change.
+        # Every token of a negated word is marked; the search reads a marked character
+        # n-gram as the plain one unless the content uses it negated for other topics
+        # than plain (`search.contrasting_negations`).
         if negated:
-            end = len(found) if is_han(run) else start + 1
-            found[start:end] = [NEGATED + term for term in found[start:end]]
+            found[start:] = [NEGATED + term for term in found[start:]]
     return found
 
 

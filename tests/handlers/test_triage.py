@@ -49,6 +49,15 @@ NOT_AN_EMERGENCY = {
     "vi": "không phải trường hợp khẩn cấp, xe đạp của tôi bị trộm",
     "so": "xaalad degdeg ah maaha, baaskiilkayga waa la xaday",
 }
+# A negated emergency followed by another question: the negated word's character
+# n-grams must not pull the danger topic close (no banner, no emergency choice).
+NOT_AN_EMERGENCY_BUT = {
+    "ar": "ليست حالة طارئة، كيف أقدم شكوى",
+    "es": "no es una emergencia, cómo presento una queja",
+    "fr": "ce n'est pas une urgence, comment porter plainte",
+    "pt": "não é uma emergência, como faço uma reclamação",
+    "so": "ma aha xaalad degdeg ah, sidee baan cabasho u gudbiyaa",
+}
 DANGER = {
     "en": "theyre following me",
     "es": "me están siguiendo",
@@ -213,6 +222,26 @@ async def test_a_negated_emergency_is_no_banner_and_finds_the_non_emergency_topi
         assert non_emergency in reply.text
     else:
         assert reply.buttons[0][0].label.upper() == non_emergency
+
+
+@pytest.mark.parametrize("lang", sorted(NOT_AN_EMERGENCY_BUT))
+async def test_a_negated_emergency_does_not_pull_the_danger_topic_close(
+    app: App, lang: str
+) -> None:
+    """ "It is not an emergency, how do I complain": no emergency lines, and the danger
+    topic is neither answered nor offered (it was, through the n-grams of the negated
+    word)."""
+    question = NOT_AN_EMERGENCY_BUT[lang]
+    verdict = app.services.knowledge.decide(question, lang)
+    assert not verdict.emergency_first
+    assert "safety.emergency" not in (verdict.topic, *verdict.choices)
+    reply = (await Conversation(app, language_hint=lang).send(question))[0]
+    assert not reply.text.startswith("🚨")
+    # Offered topics (related-topic links under an answer start with an arrow, "→").
+    offered = [button.label.upper() for row in reply.buttons for button in row]
+    assert title(app, "safety.emergency", lang) not in offered
+    non_emergency = title(app, "safety.non_emergency", lang)
+    assert non_emergency in reply.text or non_emergency in offered
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -8,7 +8,7 @@ import bm25s
 import numpy as np
 from bm25s.tokenization import Tokenized
 
-from bot.knowledge.search import K1, B, _weights
+from bot.knowledge.search import K1, B, _weights, contrasting_negations
 from bot.knowledge.terms import TermTable
 
 
@@ -46,3 +46,19 @@ def test_term_table_finds_every_term_and_only_those() -> None:
     found = table.lookup(["queja", "w:queja", "w:ICE", "w:警察", "w:police", "w:polic"])
     assert found.tolist() == [-1, 1, 3, 2, 0, -1]
     assert TermTable({}).lookup(["w:x"]).tolist() == [-1]
+
+
+def test_a_negated_ngram_is_read_negated_only_where_the_content_contrasts_it() -> None:
+    """Negated uses of "emergency" all in one topic, plain ones in another: its negated
+    n-grams keep their mark. Negated "papers" in the topic of plain "papers": read plain."""
+    tokenized = [
+        ["!eme", "!pap"],
+        ["!eme", "!pap"],
+        ["!eme", "!pap"],
+        ["eme", "pap"],
+        ["eme"],
+        ["pap"],
+    ]
+    topic_of_doc = np.array([0, 0, 0, 1, 1, 0])
+    negated_docs = [True, True, True, False, False, False]
+    assert contrasting_negations(tokenized, topic_of_doc, negated_docs) == frozenset({"!eme"})
