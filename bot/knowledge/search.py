@@ -83,6 +83,14 @@ DETECTED_LEAD_MAX_MARGIN = 0.5
 # `contrasting_negations` and docs/SEARCH.md).
 NEGATION_MIN = 3
 NEGATION_CONTRAST = 0.8
+# A best topic one of whose phrasings says nearly what was asked (word coverage, the
+# harmonic mean of the share of the question's words the phrasing holds and the share
+# of its words the question holds) is answered with a smaller margin: "how do I file a
+# complaint" against "who can file a complaint" shares most of its words with both, but
+# one phrasing of how_to_file holds all of them. At least COVERAGE_ANSWER, no other
+# ranked topic covering more, and a lead of COVERAGE_MARGIN of the best's confidence.
+COVERAGE_ANSWER = 0.7
+COVERAGE_MARGIN = 0.1
 # Whole-word tokens as `word_tokens` writes them, plain and negated.
 _WORD_PREFIXES = ("w:", NEGATED + "w:")
 # Marks the language-guess class of a language's romanized form ("ru+latin").
@@ -93,6 +101,9 @@ ROMANIZED = "+latin"
 class Match:
     topic_id: str
     confidence: float
+    # How nearly one phrasing of the topic (its title, an example, a keyword) says what
+    # was asked, in whole words both ways (see `LanguageIndex._coverage`).
+    coverage: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,8 +132,14 @@ class SearchResult:
             return False
         if len(self.ranked) < 2:
             return True
-        return self.ranked[0].confidence - self.ranked[1].confidence >= ANSWER_MARGIN * max(
-            self.ranked[0].confidence, 1e-9
+        best, runner_up = self.ranked[0], self.ranked[1]
+        lead = best.confidence - runner_up.confidence
+        if lead >= ANSWER_MARGIN * max(best.confidence, 1e-9):
+            return True
+        return (
+            best.coverage >= COVERAGE_ANSWER
+            and best.coverage >= max(match.coverage for match in self.ranked[1:])
+            and lead >= COVERAGE_MARGIN * best.confidence
         )
 
 
@@ -187,6 +204,9 @@ class LanguageIndex:
             format="csr",
         )
         self._phrase_count = len(texts)
+        self._word_incidence = _word_incidence(vocab, term_ids, doc_ids, len(texts))
+        # Distinct whole words of each phrasing (the incidence matrix's column sums).
+        self._phrasing_words = np.asarray(self._word_incidence.sum(axis=0)).ravel()
         self._unknown_idf = math.log(1 + (len(texts) + 0.5) / 0.5)
         # Terms are split into words as messages are ("can't" -> "can t"), or a phrase
         # with an apostrophe or hyphen could never match.
@@ -260,7 +280,23 @@ class LanguageIndex:
             1.0, self._scale * best_phrase / ceiling * (1 - WHOLE_WEIGHT + WHOLE_WEIGHT * whole)
         )
         order = np.argsort(-confidence, kind="stable")
-        return [Match(self.topic_ids[i], float(confidence[i])) for i in order]
+        coverage = self._coverage(distinct, term_ids)
+        return [Match(self.topic_ids[i], float(confidence[i]), float(coverage[i])) for i in order]
+
+    def _coverage(self, distinct: Counter[str], term_ids: np.ndarray) -> np.ndarray:
+        """Per topic, the word coverage of its best phrasing: the harmonic mean of the
+        share of the question's distinct words the phrasing holds and the share of the
+        phrasing's distinct words the question holds (high only when both are)."""
+        is_word = np.fromiter(
+            (term.startswith(_WORD_PREFIXES) for term in distinct), dtype=bool, count=len(distinct)
+        )
+        words = term_ids[is_word]
+        known = np.unique(words[words >= 0])
+        if not len(known):
+            return np.zeros(len(self.topic_ids))
+        held = _row_sum(self._word_incidence, known)
+        per_phrasing = 2 * held / (len(words) + self._phrasing_words)
+        return np.maximum.reduceat(per_phrasing, self._starts)
 
     def mentions_danger(self, words: list[str]) -> bool:
         """Danger happening now: a listed phrase appears in the message (split by `runs`)
@@ -287,6 +323,23 @@ class LanguageIndex:
             if any(phrase in found for phrase in phrases):
                 return kind
         return None
+
+
+def _word_incidence(
+    vocab: dict[str, int], term_ids: np.ndarray, doc_ids: np.ndarray, documents: int
+) -> csr_matrix:
+    """Rows are terms, columns documents: 1 where the document holds the term and the
+    term is a whole word (plain or negated), for `LanguageIndex._coverage`."""
+    is_word = np.zeros(len(vocab), dtype=bool)
+    for term, row in vocab.items():
+        is_word[row] = term.startswith(_WORD_PREFIXES)
+    entries = is_word[term_ids]
+    incidence = csr_matrix(
+        (np.ones(int(entries.sum())), (term_ids[entries], doc_ids[entries])),
+        shape=(len(vocab), documents),
+    )
+    incidence.data[:] = 1.0  # a word said twice in a phrasing is one word of it
+    return incidence
 
 
 def _negation_subject(term: str) -> bool:

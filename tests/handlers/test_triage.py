@@ -58,6 +58,14 @@ NOT_AN_EMERGENCY_BUT = {
     "pt": "não é uma emergência, como faço uma reclamação",
     "so": "ma aha xaalad degdeg ah, sidee baan cabasho u gudbiyaa",
 }
+# Questions one phrasing of a topic says nearly word for word, while a sibling topic in
+# the same section is close by the numbers: answered, not offered as choices.
+NEARLY_A_PHRASING = {
+    ("en", "how do i file a complaint"): "complaint.how_to_file",
+    ("es", "quién puede presentar una queja"): "complaint.who_can_file",
+    ("ar", "هل لازم احكي مع الشرطة"): "rights.stopped_on_street",
+    ("vi", "tôi có bắt buộc phải nói chuyện với cảnh sát không"): "rights.stopped_on_street",
+}
 DANGER = {
     "en": "theyre following me",
     "es": "me están siguiendo",
@@ -242,6 +250,19 @@ async def test_a_negated_emergency_does_not_pull_the_danger_topic_close(
     assert title(app, "safety.emergency", lang) not in offered
     non_emergency = title(app, "safety.non_emergency", lang)
     assert non_emergency in reply.text or non_emergency in offered
+
+
+@pytest.mark.parametrize(("lang", "question"), sorted(NEARLY_A_PHRASING))
+async def test_a_question_a_phrasing_says_nearly_whole_is_answered(
+    app: App, lang: str, question: str
+) -> None:
+    """Most of the question's words are one phrasing's and most of that phrasing's words
+    are the question's: the topic is answered although a sibling topic scores close."""
+    wanted = NEARLY_A_PHRASING[(lang, question)]
+    verdict = app.services.knowledge.decide(question, lang)
+    assert (verdict.reply, verdict.topic) == ("answer", wanted)
+    reply = (await Conversation(app, language_hint=lang).send(question))[0]
+    assert title(app, wanted, lang) in reply.text  # the article, not a list of buttons
 
 
 @pytest.mark.parametrize("lang", LANGS)
