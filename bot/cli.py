@@ -227,15 +227,17 @@ def _kb_check(config: Config) -> int:
 
 
 def _kb_calibrate(config: Config) -> int:
-    """Recompute the per-language confidence scales into the shipped locales folder."""
+    """Refit the ranking weights and per-language confidence scales into the shipped
+    locales folder."""
     from importlib import resources
 
     from bot.knowledge.calibrate import calibrate, write_calibration
 
-    scales = calibrate(config.bot.languages)
+    calibration = calibrate(config.bot.languages)
     target = Path(str(resources.files("locales").joinpath("calibration.toml")))
-    write_calibration(scales, target)
-    for lang, scale in sorted(scales.items()):
+    write_calibration(calibration, target)
+    print(f"ranking weights: {calibration.ranking}")
+    for lang, scale in sorted(calibration.scales.items()):
         print(f"{lang}: {scale}")
     print(f"written to {target}")
     return 0

@@ -35,14 +35,14 @@ class KnowledgeBase:
         self._local = config.local
         self._topics = load_topics(langs, config.knowledge.extra_path)
         hints = {lang: load_search_hints(lang) for lang in langs}
-        scales = load_calibration()
+        calibration = load_calibration()
         folder = config.knowledge.cache_path
         self.search_engine = cached_search(
             self._topics,
             hints,
-            scales,
+            calibration,
             Path(folder).expanduser() if folder else default_folder(),
-            lambda: KnowledgeSearch(self._topics, hints, scales),
+            lambda: KnowledgeSearch(self._topics, hints, calibration),
         )
         known = set().union(*(set(t) for t in self._topics.values()))
         extras = sorted(known - set(CATALOG))

@@ -1,11 +1,24 @@
-"""`liaison kb calibrate`: per-language confidence scales from the content itself.
+"""`liaison kb calibrate`: the search's ranking weights and per-language confidence scales,
+fitted on the content itself.
 
-Character tokens of Chinese score lower than words of Spanish for an equally good match,
-so one absolute threshold would reject good Chinese answers. A 4-fold cross-validation
-over each language's own example phrasings (each fold queried against an index built
-without it) finds the median confidence of correct matches; the scale brings every
-language's median to the same reference. Run after content changes; the result ships as
-`locales/calibration.toml`.
+A 4-fold cross-validation per language gives, for every held-out example phrasing, the
+ranking features of every topic (`search.FEATURES`). The folds hold out keywords with
+the example phrasings (each fold's keywords left out of its index too): with keywords
+always in the index, a held-out phrasing's words are often in its own topic's keywords,
+and the fit learned to trust keyword matches in a way residents' questions do not bear
+out (docs/SEARCH.md, "the re-ranker"). Two things are fitted on the features:
+- **Ranking weights**: how much each feature counts (the best keyword against the best
+  example phrasing, the whole topic against its best phrasing …). A conditional logit,
+  the right topic's share of a softmax over the topics, pooled over the languages: six
+  numbers for ~7,000 phrasings, so it learns how the content's parts tell topics apart
+  rather than any one phrasing. Fitted here, offline, and shipped with the content:
+  start-up only reads them.
+- **Confidence scales**: Chinese character tokens score lower than words of Spanish for an
+  equally good match, so one absolute threshold would reject good Chinese answers. The
+  median confidence of correct held-out matches is brought to the same reference in
+  every language.
+
+Run after content changes; the result ships as `locales/calibration.toml`.
 """
 
 from __future__ import annotations
@@ -15,49 +28,127 @@ import random
 import statistics
 from pathlib import Path
 
-from bot.knowledge.content import SearchHints, Topic, load_search_hints, load_topics
-from bot.knowledge.search import OFFTOPIC, REFERENCE_CONFIDENCE, LanguageIndex
+import numpy as np
+
+from bot.knowledge.content import (
+    Calibration,
+    SearchHints,
+    Topic,
+    load_search_hints,
+    load_topics,
+)
+from bot.knowledge.search import (
+    FEATURE_FLOOR,
+    FEATURES,
+    OFFTOPIC,
+    REFERENCE_CONFIDENCE,
+    LanguageIndex,
+)
+from bot.knowledge.text import runs
 
 FOLDS = 4
 SEED = 1
+# Gradient ascent on the mean log-likelihood of the right topic: the problem is convex
+# and small (six weights), so a fixed step and count converge (the weights move by under
+# 0.001 over the last hundred steps).
+STEPS = 300
+STEP_SIZE = 1.0
+# A little shrinkage keeps the weights finite if one feature separates the folds alone.
+SHRINKAGE = 1e-4
+_EXAMPLE, _KEYWORD = "example", "keyword"
 
 
-def correct_confidences(topics: dict[str, Topic], hints: SearchHints) -> list[float]:
-    items = [(t.id, example) for t in topics.values() for example in t.examples]
+@dataclasses.dataclass(frozen=True, slots=True)
+class HeldOut:
+    """One language's held-out phrasings: `features[n, topic, feature]` (log of the
+    search's features, off-topic class left out) and the right topic's column `wanted[n]`."""
+
+    lang: str
+    features: np.ndarray
+    wanted: np.ndarray
+
+
+def held_out(lang: str, topics: dict[str, Topic], hints: SearchHints) -> HeldOut:
+    """The ranking features of each held-out example phrasing of one language, on folds
+    that hold a quarter of the examples and a quarter of the keywords out."""
+    items = [(_EXAMPLE, t.id, text) for t in topics.values() for text in t.examples]
+    items += [(_KEYWORD, t.id, text) for t in topics.values() for text in t.keywords]
     random.Random(SEED).shuffle(items)
-    found: list[float] = []
+    rows: list[np.ndarray] = []
+    wanted: list[int] = []
     for fold in range(FOLDS):
         held = set(items[fold::FOLDS])
         reduced = {
             tid: dataclasses.replace(
-                topic, examples=tuple(e for e in topic.examples if (tid, e) not in held)
+                topic,
+                examples=tuple(e for e in topic.examples if (_EXAMPLE, tid, e) not in held),
+                keywords=tuple(k for k in topic.keywords if (_KEYWORD, tid, k) not in held),
             )
             for tid, topic in topics.items()
         }
         index = LanguageIndex(reduced, hints)
-        for topic_id, question in held:
-            ranked = [m for m in index.rank(question) if m.topic_id != OFFTOPIC]
-            if ranked and ranked[0].topic_id == topic_id:
-                found.append(ranked[0].confidence)
-    return found
+        kept = [i for i, tid in enumerate(index.topic_ids) if tid != OFFTOPIC]
+        columns = [index.topic_ids[i] for i in kept]
+        for kind, topic_id, question in items[fold::FOLDS]:
+            found = index.features(runs(question)) if kind == _EXAMPLE else None
+            if found is None:
+                continue
+            rows.append(np.log(found[0][kept] + FEATURE_FLOOR))
+            wanted.append(columns.index(topic_id))
+    empty = np.zeros((0, 0, len(FEATURES)))
+    return HeldOut(lang, np.stack(rows) if rows else empty, np.array(wanted, dtype=np.int64))
 
 
-def calibrate(langs: tuple[str, ...]) -> dict[str, float]:
+def fit_ranking(samples: list[HeldOut]) -> tuple[float, ...]:
+    """Feature weights that make the right topic most likely under a softmax over each
+    phrasing's topics, normalised to sum to 1 (confidence is then a weighted geometric
+    mean of the features, in the same 0..1 range as each of them)."""
+    weights = np.ones(len(FEATURES))
+    count = sum(len(sample.wanted) for sample in samples)
+    for _ in range(STEPS):
+        gradient = np.zeros(len(FEATURES))
+        for sample in samples:
+            if not len(sample.wanted):
+                continue
+            scores = sample.features @ weights
+            scores -= scores.max(axis=1, keepdims=True)
+            chance = np.exp(scores)
+            chance /= chance.sum(axis=1, keepdims=True)
+            right = sample.features[np.arange(len(sample.wanted)), sample.wanted]
+            gradient += right.sum(axis=0) - np.einsum("nt,ntf->f", chance, sample.features)
+        weights += STEP_SIZE * gradient / max(count, 1) - SHRINKAGE * weights
+    return tuple(round(float(weight), 4) for weight in weights / weights.sum())
+
+
+def scale_for(sample: HeldOut, ranking: tuple[float, ...]) -> float:
+    """The factor that brings the median confidence of correct held-out matches to the
+    reference confidence."""
+    if not len(sample.wanted):
+        return 1.0
+    confidence = np.exp(sample.features @ np.array(ranking))
+    right = np.argmax(confidence, axis=1) == sample.wanted
+    correct = confidence.max(axis=1)[right]
+    median = statistics.median(correct.tolist()) if right.any() else REFERENCE_CONFIDENCE
+    return round(REFERENCE_CONFIDENCE / median, 3)
+
+
+def calibrate(langs: tuple[str, ...]) -> Calibration:
     pack = load_topics(langs)
-    scales: dict[str, float] = {}
-    for lang in langs:
-        confidences = correct_confidences(pack[lang], load_search_hints(lang))
-        median = statistics.median(confidences) if confidences else REFERENCE_CONFIDENCE
-        scales[lang] = round(REFERENCE_CONFIDENCE / median, 3)
-    return scales
+    samples = [held_out(lang, pack[lang], load_search_hints(lang)) for lang in langs]
+    ranking = fit_ranking(samples)
+    return Calibration({sample.lang: scale_for(sample, ranking) for sample in samples}, ranking)
 
 
-def write_calibration(scales: dict[str, float], path: Path) -> None:
+def write_calibration(calibration: Calibration, path: Path) -> None:
     lines = [
-        "# Per-language confidence scales for the knowledge search.",
+        "# Ranking weights and per-language confidence scales for the knowledge search.",
         "# Generated by `liaison kb calibrate`; rerun it after changing content.",
+        "",
+        "[ranking]",
+        f"# Weights of {', '.join(FEATURES)}.",
+        f"weights = [{', '.join(str(weight) for weight in calibration.ranking or ())}]",
         "",
         "[scale]",
     ]
-    lines.extend(f'"{lang}" = {scale}' for lang, scale in sorted(scales.items()))
+    lines.extend(f'"{lang}" = {scale}' for lang, scale in sorted(calibration.scales.items()))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -223,10 +223,23 @@ def fill_placeholders(text: str, local: LocalSection) -> str:
     return PLACEHOLDER.sub(value, text)
 
 
-def load_calibration() -> dict[str, float]:
-    """Per-language confidence scales written by `liaison kb calibrate` (1.0 if absent)."""
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Fitted from the content by `liaison kb calibrate`: per-language confidence scales
+    and the weights of the search's ranking features (None: the search's defaults)."""
+
+    scales: dict[str, float]
+    ranking: tuple[float, ...] | None = None
+
+
+def load_calibration() -> Calibration:
+    """What `liaison kb calibrate` wrote (scales 1.0 and default weights if absent)."""
     entry = resources.files("locales").joinpath("calibration.toml")
     if not entry.is_file():
-        return {}
+        return Calibration({})
     data = tomllib.loads(entry.read_text(encoding="utf-8"))
-    return {str(lang): float(scale) for lang, scale in data.get("scale", {}).items()}
+    weights = data.get("ranking", {}).get("weights")
+    return Calibration(
+        {str(lang): float(scale) for lang, scale in data.get("scale", {}).items()},
+        tuple(float(weight) for weight in weights) if weights else None,
+    )

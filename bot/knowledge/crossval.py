@@ -14,7 +14,7 @@ import dataclasses
 import random
 from collections.abc import Callable
 
-from bot.knowledge.content import SearchHints, Topic
+from bot.knowledge.content import Calibration, SearchHints, Topic
 from bot.knowledge.search import KnowledgeSearch
 from bot.knowledge.verdict import REACH_A_PERSON_TOPIC, decide
 
@@ -36,7 +36,7 @@ def offers(reply: str, choices: tuple[str, ...], wanted: str) -> bool:
 def held_out_figures(
     topics: dict[str, dict[str, Topic]],
     hints: dict[str, SearchHints],
-    scales: dict[str, float],
+    calibration: Calibration,
     report: Callable[[str, str, str, str, tuple[str, ...]], None] | None = None,
 ) -> dict[str, float]:
     """Shares of held-out phrasings: `top1`, `direct_correct`, `wrong_direct`,
@@ -77,7 +77,7 @@ def held_out_figures(
             )
             for lang, found in hints.items()
         }
-        search = KnowledgeSearch(reduced, kept_hints, scales)
+        search = KnowledgeSearch(reduced, kept_hints, calibration)
         for lang, text in offtopic[fold::FOLDS]:
             verdict = decide(search.search(text, lang), urgency(topics[lang]))
             declined.append(verdict.reply == "offtopic")

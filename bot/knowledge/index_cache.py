@@ -32,7 +32,7 @@ import numpy as np
 import scipy
 
 from bot.knowledge import content, language_id, search, terms, text
-from bot.knowledge.content import SearchHints, Topic
+from bot.knowledge.content import Calibration, SearchHints, Topic
 from bot.knowledge.search import KnowledgeSearch
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,9 @@ def default_folder() -> Path:
 
 
 def index_key(
-    topics: dict[str, dict[str, Topic]], hints: dict[str, SearchHints], scales: dict[str, float]
+    topics: dict[str, dict[str, Topic]],
+    hints: dict[str, SearchHints],
+    calibration: Calibration,
 ) -> str:
     """A digest of everything the index is built from: its inputs and its code."""
     digest = hashlib.sha256()
@@ -64,19 +66,19 @@ def index_key(
         digest.update(Path(module.__file__ or "").read_bytes())
     versions = (sys.version, np.__version__, scipy.__version__, pickle.HIGHEST_PROTOCOL)
     digest.update(repr(versions).encode())
-    digest.update(repr(_canonical((topics, hints, scales))).encode())
+    digest.update(repr(_canonical((topics, hints, calibration))).encode())
     return digest.hexdigest()
 
 
 def cached_search(
     topics: dict[str, dict[str, Topic]],
     hints: dict[str, SearchHints],
-    scales: dict[str, float],
+    calibration: Calibration,
     folder: Path,
     build: Callable[[], KnowledgeSearch],
 ) -> KnowledgeSearch:
     """The index for these inputs from `folder`, or `build()` stored there for next time."""
-    path = folder / f"search-{index_key(topics, hints, scales)}.pickle"
+    path = folder / f"search-{index_key(topics, hints, calibration)}.pickle"
     loaded = _load(path)
     if loaded is not None:
         with contextlib.suppress(OSError):

@@ -4,9 +4,10 @@ Ranking is BM25 over one small document per example phrasing,
 title and keyword of each topic, in the question's language, with words and character
 n-grams as terms; a topic scores as its best-matching document. Off-topic examples are
 indexed as a class of their own, so "my landlord won't fix the heat" lands there instead
-of on the nearest police topic. Confidence is the BM25 score divided by the score the
-question would get against itself, so it reads as "how much of what was asked matched",
-between 0 and 1. See docs/SEARCH.md for the reasons and the measured figures.
+of on the nearest police topic. Each view's score is divided by the score the question
+would get against itself, so it reads as "how much of what was asked matched", between
+0 and 1; confidence weighs the views (`FEATURES`) by weights fitted offline on held-out
+phrasings. See docs/SEARCH.md for the reasons and the measured figures.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Literal
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
 
-from bot.knowledge.content import SearchHints, Topic
+from bot.knowledge.content import Calibration, SearchHints, Topic
 from bot.knowledge.language_id import LanguageIdentifier
 from bot.knowledge.terms import TermTable
 from bot.knowledge.text import NEGATED, Negation, is_han, normalize, runs, word_tokens
@@ -33,13 +34,13 @@ B = 1.0
 # Calibration brings each language's typical correct-match confidence to this value.
 REFERENCE_CONFIDENCE = 0.26
 # At or above: answer with the topic. Between the two: offer the top three. Below: off-topic.
-ANSWER_CONFIDENCE = 0.18
-CHOICES_CONFIDENCE = 0.13
+ANSWER_CONFIDENCE = 0.16
+CHOICES_CONFIDENCE = 0.12
 # Off-topic wins once its examples score this share of the best topic's score (calibrated
 # by cross-validation on the content's own examples, see docs/SEARCH.md).
-OFFTOPIC_RATIO = 0.4
+OFFTOPIC_RATIO = 0.35
 # The winner must beat the runner-up by this share of its score to be answered directly.
-ANSWER_MARGIN = 0.30
+ANSWER_MARGIN = 0.20
 # Topics a result keeps, best first: three to offer, one spare for a chat that leaves one
 # of them out, and one more within reach of the urgent rule (verdict.URGENT_REACH).
 RANKED = 5
@@ -91,8 +92,28 @@ NEGATION_CONTRAST = 0.8
 # ranked topic covering more, and a lead of COVERAGE_MARGIN of the best's confidence.
 COVERAGE_ANSWER = 0.7
 COVERAGE_MARGIN = 0.1
+# A topic's ranking features, each its BM25 score over the question's score against
+# itself: the best phrasing of any kind, the best weight per term, the whole topic as
+# one document, and the best keyword, title and example phrasing on their own. The
+# whole-topic view is not divided by the best topic's (as the linear mix does): that
+# share is 1 for every best topic and would flatten confidences between questions and
+# between languages. Confidence is the features' weighted geometric mean, the
+# weights fitted offline by `liaison kb calibrate` on held-out phrasings
+# (`locales/calibration.toml`; see docs/SEARCH.md, "the re-ranker").
+FEATURES = ("phrase", "term_best", "whole", "keyword", "title", "example")
+# The fitted weights used when a calibration file names none.
+DEFAULT_RANKING = (0.183, 0.2962, 0.5633, 0.0311, 0.0439, -0.1175)
+# A keyword match counts times the share of the keyword's words the question holds, to
+# this power: one short word in common ("without my mom" against "without my name")
+# must not carry a topic the way the whole keyword does.
+KEYWORD_SHARE_POWER = 2.0
+# Added to every feature before its logarithm: a topic without a keyword match is not
+# ruled out by that alone.
+FEATURE_FLOOR = 1e-3
 # Whole-word tokens as `word_tokens` writes them, plain and negated.
 _WORD_PREFIXES = ("w:", NEGATED + "w:")
+# Which part of a topic a phrase document is (the off-topic examples count as examples).
+_TITLE, _EXAMPLE, _KEYWORD = range(3)
 # Marks the language-guess class of a language's romanized form ("ru+latin").
 ROMANIZED = "+latin"
 
@@ -102,7 +123,7 @@ class Match:
     topic_id: str
     confidence: float
     # How nearly one phrasing of the topic (its title, an example, a keyword) says what
-    # was asked, in whole words both ways (see `LanguageIndex._coverage`).
+    # was asked, in whole words both ways (see `LanguageIndex.features`).
     coverage: float = 0.0
 
 
@@ -151,19 +172,34 @@ class LanguageIndex:
     calls. Both views share one vocabulary, so each language holds one copy of its n-grams.
     """
 
-    def __init__(self, topics: dict[str, Topic], hints: SearchHints, scale: float = 1.0) -> None:
+    def __init__(
+        self,
+        topics: dict[str, Topic],
+        hints: SearchHints,
+        scale: float = 1.0,
+        ranking: tuple[float, ...] = DEFAULT_RANKING,
+    ) -> None:
         self._scale = scale
+        self._ranking = np.array(ranking, dtype=np.float64)
         self._negation = hints.negation
         self._stopwords = hints.stopwords
         labels: list[str] = []
         texts: list[str] = []
+        fields: list[int] = []
         for topic in topics.values():
-            for text in (topic.title, *topic.examples, *topic.keywords):
-                labels.append(topic.id)
-                texts.append(text)
+            for field, field_texts in (
+                (_TITLE, (topic.title,)),
+                (_EXAMPLE, topic.examples),
+                (_KEYWORD, topic.keywords),
+            ):
+                labels.extend(topic.id for _ in field_texts)
+                texts.extend(field_texts)
+                fields.extend(field for _ in field_texts)
         for text in hints.offtopic:
             labels.append(OFFTOPIC)
             texts.append(text)
+            fields.append(_EXAMPLE)
+        self._fields = np.array(fields, dtype=np.int8)
         # Documents of one topic are contiguous: each topic is a slice starting here.
         self.topic_ids = list(dict.fromkeys(labels))
         marked = [self._marked(runs(text)) for text in texts]
@@ -256,47 +292,89 @@ class LanguageIndex:
 
     def rank_words(self, words: list[str]) -> list[Match]:
         """`rank` of a message already split by `runs`."""
+        found = self.features(words)
+        if found is None:
+            return []
+        values, coverage = found
+        off = self._offtopic_class
+        confidence = np.exp(np.log(values + FEATURE_FLOOR) @ self._ranking)
+        # The off-topic class is weighed by the linear mix of the views (best phrasing
+        # and best weight per term, times the whole-topic view), the evidence
+        # `OFFTOPIC_RATIO` was chosen on: its share of the best topic's, brought to the
+        # best topic's re-ranked confidence. (Its examples share no subject, so the
+        # weights fitted to tell topics apart say nothing about it.)
+        phrase, term_best, whole = (values[:, FEATURES.index(name)] for name in FEATURES[:3])
+        whole = whole / (float(whole.max()) or 1.0)
+        linear = ((1 - TERM_BEST_WEIGHT) * phrase + TERM_BEST_WEIGHT * term_best) * (
+            1 - WHOLE_WEIGHT + WHOLE_WEIGHT * whole
+        )
+        best_linear = float(np.delete(linear, off).max(initial=0.0))
+        best = float(np.delete(confidence, off).max(initial=0.0))
+        confidence[off] = linear[off] / best_linear * best if best_linear else 1.0
+        confidence = np.minimum(1.0, self._scale * confidence)
+        order = np.argsort(-confidence, kind="stable")
+        return [Match(self.topic_ids[i], float(confidence[i]), float(coverage[i])) for i in order]
+
+    def features(self, words: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per entry of `topic_ids` (rows), the ranking features `FEATURES` (columns) of a
+        message split by `runs`, each the share of the question's score against itself
+        it reaches, and the word coverage of each topic's best phrasing. None when no
+        term of the message occurs in the content."""
         query = self._tokens(_leading(words, RANKED_WORDS))
         distinct = Counter(query)
         term_ids = self._terms.lookup(distinct)
         tf = np.fromiter(distinct.values(), dtype=np.float64, count=len(distinct))
         found = term_ids >= 0
         if not found.any():
-            return []
+            return None
         known = np.repeat(term_ids[found], tf[found].astype(np.int64))
+        ceiling = self._self_score(len(query), term_ids, tf, _term_boost(distinct)) or 1.0
         scores = _row_sum(self._weights, known)
-        phrase_scores = scores[: self._phrase_count]
+        phrase_scores = scores[: self._phrase_count] / ceiling
         topic_count = len(self.topic_ids)
         topic_scores = scores[self._phrase_count : self._phrase_count + topic_count]
-        term_best = scores[self._phrase_count + topic_count :]
+        term_best = scores[self._phrase_count + topic_count :] / ceiling
         single = np.maximum.reduceat(phrase_scores, self._starts)
-        best_phrase = (1 - TERM_BEST_WEIGHT) * single + TERM_BEST_WEIGHT * term_best
-        # The off-topic examples share no subject: credited word by word across a
-        # hundred of them, the class would claim any everyday word a question holds.
-        best_phrase[self._offtopic_class] = single[self._offtopic_class]
-        whole = topic_scores / (float(topic_scores.max()) or 1.0)
-        ceiling = self._self_score(len(query), term_ids, tf, _term_boost(distinct)) or 1.0
-        confidence = np.minimum(
-            1.0, self._scale * best_phrase / ceiling * (1 - WHOLE_WEIGHT + WHOLE_WEIGHT * whole)
+        whole = topic_scores / ceiling
+        held, question_words = self._words_held(distinct, term_ids)
+        # A keyword counts by the share of its words the question holds: "without my
+        # name" must not carry "without my mom" to the anonymous-complaint topic.
+        keyword_share = held / np.maximum(self._phrasing_words, 1)
+        keyword = np.where(
+            self._fields == _KEYWORD, phrase_scores * keyword_share**KEYWORD_SHARE_POWER, 0.0
         )
-        order = np.argsort(-confidence, kind="stable")
-        coverage = self._coverage(distinct, term_ids)
-        return [Match(self.topic_ids[i], float(confidence[i]), float(coverage[i])) for i in order]
+        title = np.where(self._fields == _TITLE, phrase_scores, 0.0)
+        example = np.where(self._fields == _EXAMPLE, phrase_scores, 0.0)
+        values = np.column_stack(
+            [
+                single,
+                term_best,
+                whole,
+                np.maximum.reduceat(keyword, self._starts),
+                np.maximum.reduceat(title, self._starts),
+                np.maximum.reduceat(example, self._starts),
+            ]
+        )
+        # The off-topic examples share no subject: credited word by word across a
+        # hundred of them, the class would claim any everyday word a question holds, so
+        # each of its phrasing features is its best single example.
+        for column, name in enumerate(FEATURES):
+            if name != "whole":
+                values[self._offtopic_class, column] = single[self._offtopic_class]
+        per_phrasing = 2 * held / np.maximum(question_words + self._phrasing_words, 1)
+        return values, np.maximum.reduceat(per_phrasing, self._starts)
 
-    def _coverage(self, distinct: Counter[str], term_ids: np.ndarray) -> np.ndarray:
-        """Per topic, the word coverage of its best phrasing: the harmonic mean of the
-        share of the question's distinct words the phrasing holds and the share of the
-        phrasing's distinct words the question holds (high only when both are)."""
+    def _words_held(self, distinct: Counter[str], term_ids: np.ndarray) -> tuple[np.ndarray, int]:
+        """How many of the question's distinct known whole words each phrasing holds, and
+        how many whole words the question has (known or not)."""
         is_word = np.fromiter(
             (term.startswith(_WORD_PREFIXES) for term in distinct), dtype=bool, count=len(distinct)
         )
         words = term_ids[is_word]
         known = np.unique(words[words >= 0])
         if not len(known):
-            return np.zeros(len(self.topic_ids))
-        held = _row_sum(self._word_incidence, known)
-        per_phrasing = 2 * held / (len(words) + self._phrasing_words)
-        return np.maximum.reduceat(per_phrasing, self._starts)
+            return np.zeros(self._phrase_count), len(words)
+        return _row_sum(self._word_incidence, known), len(words)
 
     def mentions_danger(self, words: list[str]) -> bool:
         """Danger happening now: a listed phrase appears in the message (split by `runs`)
@@ -329,7 +407,7 @@ def _word_incidence(
     vocab: dict[str, int], term_ids: np.ndarray, doc_ids: np.ndarray, documents: int
 ) -> csr_matrix:
     """Rows are terms, columns documents: 1 where the document holds the term and the
-    term is a whole word (plain or negated), for `LanguageIndex._coverage`."""
+    term is a whole word (plain or negated), for `LanguageIndex.features`."""
     is_word = np.zeros(len(vocab), dtype=bool)
     for term, row in vocab.items():
         is_word[row] = term.startswith(_WORD_PREFIXES)
@@ -628,11 +706,12 @@ class KnowledgeSearch:
         self,
         topics: dict[str, dict[str, Topic]],
         hints: dict[str, SearchHints],
-        scales: dict[str, float] | None = None,
+        calibration: Calibration | None = None,
     ) -> None:
-        scales = scales or {}
+        calibration = calibration or Calibration({})
+        ranking = calibration.ranking or DEFAULT_RANKING
         self._indexes = {
-            lang: LanguageIndex(by_id, hints[lang], scales.get(lang, 1.0))
+            lang: LanguageIndex(by_id, hints[lang], calibration.scales.get(lang, 1.0), ranking)
             for lang, by_id in topics.items()
             if by_id
         }

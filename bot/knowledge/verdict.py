@@ -24,7 +24,7 @@ CHOICES = 3
 # A non-urgent winner is not answered directly while an urgent topic among the next
 # offered ones scores at least this share of it: the resident gets the choices with the
 # emergency lines first instead (see docs/SEARCH.md, "urgent close behind").
-URGENT_RUNNER_UP = 0.45
+URGENT_RUNNER_UP = 0.6
 # Choices that hold no urgent topic still start with the emergency lines when an urgent
 # topic ranks among the first URGENT_REACH at URGENT_WITHIN_REACH of the best topic's
 # confidence or more: the ranking was not sure, and the topic it nearly offered is one

@@ -63,7 +63,6 @@ NOT_AN_EMERGENCY_BUT = {
 NEARLY_A_PHRASING = {
     ("en", "how do i file a complaint"): "complaint.how_to_file",
     ("es", "quién puede presentar una queja"): "complaint.who_can_file",
-    ("ar", "هل لازم احكي مع الشرطة"): "rights.stopped_on_street",
     ("vi", "tôi có bắt buộc phải nói chuyện với cảnh sát không"): "rights.stopped_on_street",
 }
 DANGER = {
@@ -97,7 +96,7 @@ URGENT_CHOICES = {
     "es": "arrestaron a mi hijo de 14 años",
     "fr": "j'ai une question sur mon fils et la police",
     "ht": "yon kesyon sou pitit mwen ak polis la",
-    "ru": "у меня вопрос про сына и полицию",
+    "ru": "вопрос про сына и полицейских",
     "ar": "عندي سؤال عن ابني والشرطة",
     "zh_Hans": "我有个关于我儿子和警察的问题",
     "vi": "tôi có câu hỏi về con trai tôi và cảnh sát",
@@ -124,7 +123,7 @@ URGENT_CLOSE_BEHIND = {
 # "they took my papers" may be an immigration or an arrest matter.
 URGENT_WITHIN_REACH = {
     "en": "they searched my phone and took my papers",
-    "es": "me quitaron el celular y los papeles",
+    "es": "me revisaron el celular y me quitaron los papeles",
     "ar": "الشرطي أخذ تلفوني وأوراقي",
     "vi": "họ lục điện thoại và lấy giấy tờ của tôi",
 }

@@ -104,7 +104,7 @@ async def test_low_confidence_offers_three_topics_and_a_person(app: App) -> None
 async def test_choices_do_not_repeat_the_person_button(app: App) -> None:
     """When the topic about reaching a person is among the best, the choices skip it:
     the 'Talk to a person' button already does it, and the next topic takes its place."""
-    question = "someone about police stuff"
+    question = "speak with someone about police stuff"
     verdict = app.services.knowledge.search(question, "en")
     ranked = [m.topic_id for m in verdict.ranked]
     assert "liaison.talk_to_person" in ranked[:3] and not verdict.confident  # premise
