@@ -40,7 +40,7 @@ CHOICES_CONFIDENCE = 0.12
 # by cross-validation on the content's own examples, see docs/SEARCH.md).
 OFFTOPIC_RATIO = 0.35
 # The winner must beat the runner-up by this share of its score to be answered directly.
-ANSWER_MARGIN = 0.20
+ANSWER_MARGIN = 0.17
 # Topics a result keeps, best first: three to offer, one spare for a chat that leaves one
 # of them out, and one more within reach of the urgent rule (verdict.URGENT_REACH).
 RANKED = 5
