@@ -100,6 +100,8 @@ FILE_ID_CACHE = 512
 POOL_TIMEOUT_S = 10.0
 # Updates of different chats handled at once, so a 429 wait in one chat stalls no other.
 MAX_CONCURRENT_UPDATES = 64
+# The longest one step of stopping may take (the updates in hand finish well within it).
+STOP_STEP_S = 10.0
 # Incoming photos/documents are fetched only up to this size (the Bot API serves <= 20 MB).
 MAX_DOWNLOAD_BYTES = 10 * 1024 * 1024
 # Telegram's wording for an edit that changes nothing: the message already says it.
@@ -450,6 +452,15 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         """Nothing to release: the Application waits for running updates itself."""
 
 
+async def _bounded(step: str, action: Awaitable[object]) -> None:
+    """Await one step of stopping for at most STOP_STEP_S."""
+    try:
+        async with asyncio.timeout(STOP_STEP_S):
+            await action
+    except TimeoutError:
+        log.warning("Telegram: stopping (%s) took over %.0f s; going on", step, STOP_STEP_S)
+
+
 def _http_client(pool_size: int) -> AiohttpRequest:
     return AiohttpRequest(
         connection_pool_size=pool_size,
@@ -604,20 +615,27 @@ class TelegramAdapter:
         return self._application.running and (receiving or not self._receiving)
 
     async def stop(self) -> None:
-        """Stop receiving, finish the updates in hand, close connections."""
+        """Stop receiving, finish the updates in hand, close connections.
+
+        Each step is bounded: one that hangs (a request that never returns, an update
+        stuck behind it) is logged and left, so stopping always ends, well inside the
+        time a service manager gives before it kills the process."""
         self._host.offer_threads(PLATFORM, None)
+        application = self._application
+        await _bounded("command menus", self._cancel_menus())
+        if application.updater is not None and application.updater.running:
+            await _bounded("polling", application.updater.stop())
+        if application.running:
+            await _bounded("updates in hand", application.stop())
+        await _bounded("shutdown", application.shutdown())
+        for request in self._requests:
+            await _bounded("connections", request.shutdown())
+
+    async def _cancel_menus(self) -> None:
         if self._menus is not None:
             self._menus.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._menus
-        application = self._application
-        if application.updater is not None and application.updater.running:
-            await application.updater.stop()
-        if application.running:
-            await application.stop()
-        await application.shutdown()
-        for request in self._requests:
-            await request.shutdown()
 
     def _pacing(self) -> Pacing:
         section = self._section

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -30,6 +31,7 @@ from bot.core.ports import (
 from bot.core.router import Router
 from bot.host import AppHost
 from bot.i18n import RLM
+from bot.platforms import telegram
 from bot.platforms.telegram import MESSAGE_LIMIT, BotIdentity, TelegramAdapter, to_incoming
 from bot.platforms.telegram_spec import TELEGRAM
 from storage.outbox import OutboxStatus
@@ -115,7 +117,8 @@ def adapter(running: Running) -> TelegramAdapter:
 
 
 def _test_router() -> Router:
-    """Test-only commands: an echo (for escaping) and a reply longer than one message."""
+    """Test-only commands: an echo (for escaping), a reply longer than one message and a
+    command whose handling never ends."""
     router = Router("telegram-test")
 
     @router.command("echo")
@@ -126,7 +129,17 @@ def _test_router() -> Router:
     async def long(ctx: Context, event: Incoming) -> None:
         await ctx.reply(LONG_TEXT, [[Button("OK", "cmd", "start")]])
 
+    @router.command("hang")
+    async def hang(ctx: Context, event: Incoming) -> None:
+        """An update whose handling never ends (a call that never returns)."""
+        HANGING.append(event.user_id)
+        await asyncio.Event().wait()
+
     return router
+
+
+# Who sent /hang: their update is still in hand.
+HANGING: list[str] = []
 
 
 def record_events(app: App) -> list[Incoming]:
@@ -760,3 +773,21 @@ async def test_spanish_question_on_an_english_chat_is_triaged_in_spanish(
     assert "Información general, no asesoría legal." in article
     stored = await app.repos.people.find("telegram", "520")
     assert stored is not None and stored.locale == "en"
+
+
+async def test_stopping_ends_with_an_update_stuck_in_hand(
+    running: Running,
+    api: FakeTelegramAPI,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A handler that never returns does not hold the process: that step of stopping
+    waits its bound, says so, and the adapter stops."""
+    monkeypatch.setattr(telegram, "STOP_STEP_S", 0.2)
+    await api.push_update(message(person(531), "/hang"))
+    await eventually(lambda: _true("531" in HANGING))
+    with caplog.at_level(logging.WARNING, logger="bot.platforms.telegram"):
+        async with asyncio.timeout(5):
+            await running.adapter.stop()
+    assert "stopping (updates in hand) took over" in caplog.text
+    assert not running.adapter.connected
