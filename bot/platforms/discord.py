@@ -91,6 +91,7 @@ from bot.platforms.discord_spec import (
     ROWS_PER_MESSAGE,
 )
 from bot.platforms.slash_names import COMMAND_NAME_CONTEXT, LOCALIZED_NAMES
+from bot.platforms.stopping import bounded
 from bot.platforms.text_clean import clean_incoming
 from bot.platforms.text_split import split_text
 
@@ -689,13 +690,16 @@ class DiscordAdapter:
         return socket is not None and socket.open
 
     async def stop(self) -> None:
-        """Close the gateway and HTTP session; outbox rows for Discord stay pending."""
+        """Close the gateway and HTTP session (each step bounded); outbox rows for Discord
+        stay pending."""
         self._host.offer_threads(PLATFORM, None)
         self._host.offer_calendar(PLATFORM, None)
         if self._client is not None:
-            await self._client.close()
+            await bounded(PLATFORM, "gateway and HTTP session", self._client.close())
         if self._runner is not None:
-            await asyncio.gather(self._runner, return_exceptions=True)
+            await bounded(
+                PLATFORM, "client task", asyncio.gather(self._runner, return_exceptions=True)
+            )
 
     async def prepare(self, client: LiaisonClient) -> None:
         """After login, before the gateway: find the gateway, register buttons and commands."""

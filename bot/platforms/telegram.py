@@ -55,6 +55,7 @@ from bot.core.ports import (
 from bot.delivery import retries
 from bot.delivery.pacing import Pacing
 from bot.i18n import Translator
+from bot.platforms.stopping import bounded
 from bot.platforms.telegram_http import AiohttpRequest
 from bot.platforms.telegram_spec import MESSAGE_LIMIT, NAME
 from bot.platforms.text_clean import clean_incoming
@@ -100,8 +101,6 @@ FILE_ID_CACHE = 512
 POOL_TIMEOUT_S = 10.0
 # Updates of different chats handled at once, so a 429 wait in one chat stalls no other.
 MAX_CONCURRENT_UPDATES = 64
-# The longest one step of stopping may take (the updates in hand finish well within it).
-STOP_STEP_S = 10.0
 # Incoming photos/documents are fetched only up to this size (the Bot API serves <= 20 MB).
 MAX_DOWNLOAD_BYTES = 10 * 1024 * 1024
 # Telegram's wording for an edit that changes nothing: the message already says it.
@@ -452,15 +451,6 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         """Nothing to release: the Application waits for running updates itself."""
 
 
-async def _bounded(step: str, action: Awaitable[object]) -> None:
-    """Await one step of stopping for at most STOP_STEP_S."""
-    try:
-        async with asyncio.timeout(STOP_STEP_S):
-            await action
-    except TimeoutError:
-        log.warning("Telegram: stopping (%s) took over %.0f s; going on", step, STOP_STEP_S)
-
-
 def _http_client(pool_size: int) -> AiohttpRequest:
     return AiohttpRequest(
         connection_pool_size=pool_size,
@@ -622,14 +612,14 @@ class TelegramAdapter:
         time a service manager gives before it kills the process."""
         self._host.offer_threads(PLATFORM, None)
         application = self._application
-        await _bounded("command menus", self._cancel_menus())
+        await bounded(PLATFORM, "command menus", self._cancel_menus())
         if application.updater is not None and application.updater.running:
-            await _bounded("polling", application.updater.stop())
+            await bounded(PLATFORM, "polling", application.updater.stop())
         if application.running:
-            await _bounded("updates in hand", application.stop())
-        await _bounded("shutdown", application.shutdown())
+            await bounded(PLATFORM, "updates in hand", application.stop())
+        await bounded(PLATFORM, "shutdown", application.shutdown())
         for request in self._requests:
-            await _bounded("connections", request.shutdown())
+            await bounded(PLATFORM, "connections", request.shutdown())
 
     async def _cancel_menus(self) -> None:
         if self._menus is not None:

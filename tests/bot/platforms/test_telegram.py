@@ -31,7 +31,7 @@ from bot.core.ports import (
 from bot.core.router import Router
 from bot.host import AppHost
 from bot.i18n import RLM
-from bot.platforms import telegram
+from bot.platforms import stopping
 from bot.platforms.telegram import MESSAGE_LIMIT, BotIdentity, TelegramAdapter, to_incoming
 from bot.platforms.telegram_spec import TELEGRAM
 from storage.outbox import OutboxStatus
@@ -783,12 +783,12 @@ async def test_stopping_ends_with_an_update_stuck_in_hand(
 ) -> None:
     """A handler that never returns does not hold the process: that step of stopping
     waits its bound, says so, and the adapter stops."""
-    monkeypatch.setattr(telegram, "STOP_STEP_S", 0.2)
+    monkeypatch.setattr(stopping, "STOP_STEP_S", 0.2)
     HANGING.clear()  # the same test on another backend ran before
     await api.push_update(message(person(531), "/hang"))
     await eventually(lambda: _true("531" in HANGING))
-    with caplog.at_level(logging.WARNING, logger="bot.platforms.telegram"):
+    with caplog.at_level(logging.WARNING, logger="bot.platforms.stopping"):
         async with asyncio.timeout(5):
             await running.adapter.stop()
-    assert "stopping (updates in hand) took over" in caplog.text
+    assert "telegram: stopping (updates in hand) took over" in caplog.text
     assert not running.adapter.connected
