@@ -1,17 +1,19 @@
 """Knowledge search quality and speed on a question set.
 
 Runs every question of a JSONL set ({"q", "lang", "topic" | null}) through the verdict
-the chat renders, and prints, overall and per language (on-topic questions):
-top-1 accuracy; `direct_correct` (answered directly with the right topic); `wrong_direct`
-(answered directly with a wrong topic); `choices_contain` (the right topic answered or
-among the choices offered, reaching a person counting as offered: every choice message
-ends with its button); the share of urgent-topic questions (`urgent_emergency_first`)
-and of danger-now questions (`danger_emergency_first`, topic safety.emergency) whose first
-message starts with the emergency lines; the share of emergency-number questions
+the chat renders, and prints, overall and per language (on-topic questions): top-1
+accuracy; `direct_correct` (answered directly with the right topic); `wrong_direct`
+(answered directly with a wrong topic); `choices_contain` (the right topic answered, or
+among the choices or the alternatives offered under an answer, reaching a person
+counting as offered with choices: every choice message ends with its button); the share
+of urgent-topic questions (`urgent_emergency_first`) and of danger-now questions
+(`danger_emergency_first`, topic safety.emergency) whose first message starts with the
+emergency lines; the share of emergency-number questions
 (benchmarks/kb_emergency_questions.jsonl) routed to safety.emergency with the emergency
-lines first; off-topic questions not answered; and search latency (p50/p99, one core, plus
-p99 on 4,000-character messages; each timing is the search's CPU time, the best of three
-back-to-back runs, so other processes on a shared machine do not decide the figure).
+lines first; off-topic questions not answered; and search latency (p50/p99, one core,
+plus p99 on 4,000-character messages; each timing is the search's CPU time, the best of
+three back-to-back runs, so other processes on a shared machine do not decide the
+figure).
 The last line is one JSON object with the figures.
 
 With --crossval the same verdict figures are also measured on the content's own example

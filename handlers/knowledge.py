@@ -54,6 +54,8 @@ COMPLAINT_SECTIONS = ("complaints",)
 # them again are left out under the block (TOPICS.md has every urgent answer open so).
 BLOCK_CONTACTS = frozenset({"EMERGENCY_NUMBER", "CRISIS_LINE", "LIAISON_CONTACT"})
 SENTENCE_END = re.compile(r"(?<=[.!?。؟])\s*")
+# Topic buttons under an answer: the search's alternatives, then the related topics.
+ANSWER_TOPIC_BUTTONS = 4
 
 
 def topic_button(title: str, topic_id: str, lang: str) -> Button:
@@ -88,8 +90,15 @@ async def show_topic(ctx: Context, event: Incoming, topic: TopicRef) -> None:
     await send_answer(ctx, topic.topic_id, t, emergency=False)
 
 
-async def send_answer(ctx: Context, topic_id: str, t: Translator, emergency: bool) -> None:
-    """The answer in `t`'s language: emergency contacts first when urgent or in danger."""
+async def send_answer(
+    ctx: Context,
+    topic_id: str,
+    t: Translator,
+    emergency: bool,
+    alternatives: tuple[str, ...] = (),
+) -> None:
+    """The answer in `t`'s language: emergency contacts first when urgent or in danger
+    (or when an urgent topic is among the `alternatives` the search offers with it)."""
     knowledge = ctx.services.knowledge
     found = knowledge.topic(topic_id, t.locale)
     if found is None:  # only a button can name a topic the content no longer has
@@ -118,7 +127,8 @@ async def send_answer(ctx: Context, topic_id: str, t: Translator, emergency: boo
     if urgent:
         ctx.services.metrics.urgent_answers.inc()
     await ctx.feature(Reading).viewed(ctx.person.id, topic.id, urgent, ctx.now())
-    await ctx.reply("\n\n".join(parts), _answer_buttons(ctx, t, topic), rtl=t.is_rtl, private=True)
+    buttons = _answer_buttons(ctx, t, topic, alternatives)
+    await ctx.reply("\n\n".join(parts), buttons, rtl=t.is_rtl, private=True)
 
 
 def _without_block_contacts(answer: str) -> str:
@@ -135,15 +145,21 @@ def _says_more(sentence: str) -> bool:
     return bool(sentence.strip()) and (not named & BLOCK_CONTACTS or bool(named - BLOCK_CONTACTS))
 
 
-def _answer_buttons(ctx: Context, t: Translator, topic: Topic) -> list[list[Button]]:
+def _answer_buttons(
+    ctx: Context, t: Translator, topic: Topic, alternatives: tuple[str, ...]
+) -> list[list[Button]]:
+    """The search's alternatives first (the answer may be the wrong one), then the
+    topic's related ones, ANSWER_TOPIC_BUTTONS at most; feedback; a person."""
     knowledge = ctx.services.knowledge
     rows: list[list[Button]] = []
-    for related_id in topic.related:
-        if related_id == REACH_A_PERSON_TOPIC:
-            continue  # the "Talk to a person" button below does it in one tap
-        related = knowledge.topic(related_id, t.locale)
-        if related is not None:
-            rows.append([topic_button("→ " + related.topic.title, related_id, t.locale)])
+    # The "Talk to a person" button below reaches a person in one tap.
+    offered = dict.fromkeys(alternatives + topic.related)
+    offered.pop(REACH_A_PERSON_TOPIC, None)
+    offered.pop(topic.id, None)
+    for other_id in offered:
+        other = knowledge.topic(other_id, t.locale)
+        if other is not None and len(rows) < ANSWER_TOPIC_BUTTONS:
+            rows.append([topic_button("→ " + other.topic.title, other_id, t.locale)])
     rows.append(
         [
             FEEDBACK.button("👍 " + t._("Helpful"), TopicFeedback(topic.id, helpful=True)),
@@ -177,7 +193,9 @@ async def search(ctx: Context, event: Incoming) -> bool:
     elif verdict.small_talk is not None:
         await _small_talk(ctx, t, verdict)
     elif verdict.reply == "answer" and verdict.topic is not None:
-        await send_answer(ctx, verdict.topic, t, emergency=verdict.emergency_first)
+        await send_answer(
+            ctx, verdict.topic, t, emergency=verdict.emergency_first, alternatives=verdict.choices
+        )
     elif verdict.reply == "choices":
         await _choices(ctx, t, verdict)
     else:

@@ -28,9 +28,10 @@ def urgency(by_id: dict[str, Topic]) -> Callable[[str], bool]:
 
 
 def offers(reply: str, choices: tuple[str, ...], wanted: str) -> bool:
-    """Choices lead to `wanted`: it is offered, or it is reaching a person, which the
-    "Talk to a person" button under every choice starts."""
-    return reply == "choices" and (wanted in choices or wanted == REACH_A_PERSON_TOPIC)
+    """The reply leads to `wanted` in one tap: it is among the choices or the
+    alternatives under an answer, or choices were offered and it is reaching a person,
+    which the "Talk to a person" button under every choice starts."""
+    return wanted in choices or (reply == "choices" and wanted == REACH_A_PERSON_TOPIC)
 
 
 def held_out_figures(

@@ -31,6 +31,12 @@ URGENT_RUNNER_UP = 0.6
 # where a person may be in custody or in danger (see docs/SEARCH.md).
 URGENT_REACH = 5
 URGENT_WITHIN_REACH = 0.6
+# A direct answer also offers the next topics scoring at least ALTERNATIVE_SHARE of the
+# answered one's confidence, at most ALTERNATIVES of them: when the answer is the wrong
+# one (a held-out phrasing's right topic is most often second), the right one is a tap
+# away under it, not a rephrasing away (see docs/SEARCH.md, "alternatives").
+ALTERNATIVE_SHARE = 0.5
+ALTERNATIVES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +49,7 @@ class Verdict:
     lang: str
     # The answered topic; with choices, the best-ranked one (what the search thinks).
     topic: str | None
+    # The topics offered, in order: the choices, or the alternatives under an answer.
     choices: tuple[str, ...]
     confidence: float
     emergency_first: bool
@@ -77,8 +84,15 @@ def decide(result: SearchResult, is_urgent: Callable[[str], bool]) -> Verdict:
         return Verdict("offtopic", result.lang, None, (), 0.0, False, False)
     if result.confident and not _urgent_close_behind(result, is_urgent):
         urgent = result.danger or is_urgent(best.topic_id)
+        alternatives = _alternatives(result, is_urgent, urgent)
         return Verdict(
-            "answer", result.lang, best.topic_id, (), best.confidence, urgent, result.danger
+            "answer",
+            result.lang,
+            best.topic_id,
+            alternatives,
+            best.confidence,
+            urgent,
+            result.danger,
         )
     offered = tuple(m.topic_id for m in result.ranked if m.topic_id != REACH_A_PERSON_TOPIC)[
         :CHOICES
@@ -111,3 +125,22 @@ def _urgent_close_behind(result: SearchResult, is_urgent: Callable[[str], bool])
         is_urgent(match.topic_id) and match.confidence >= URGENT_RUNNER_UP * best.confidence
         for match in result.ranked[1:CHOICES]
     )
+
+
+def _alternatives(
+    result: SearchResult, is_urgent: Callable[[str], bool], emergency_first: bool
+) -> tuple[str, ...]:
+    """The topics offered under a direct answer: the next ones within ALTERNATIVE_SHARE
+    of its confidence (reaching a person has its own button under every answer). An
+    urgent topic is offered only under an answer that already starts with the emergency
+    lines: urgent is never behind a tap, and an urgent topic that close to a calm answer
+    has already turned it into choices (`URGENT_RUNNER_UP`); lower down, the lines would
+    greet a question about filing a complaint."""
+    best = result.ranked[0]
+    return tuple(
+        match.topic_id
+        for match in result.ranked[1:]
+        if match.topic_id != REACH_A_PERSON_TOPIC
+        and match.confidence >= ALTERNATIVE_SHARE * best.confidence
+        and (emergency_first or not is_urgent(match.topic_id))
+    )[:ALTERNATIVES]

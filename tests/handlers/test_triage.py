@@ -457,3 +457,64 @@ async def test_liaison_ask_jsonl_prints_what_the_chat_shows(app: App) -> None:
             assert title(app, verdict["topic"], verdict["lang"]) in first.text
         else:
             assert verdict["topic"] is None and not offered
+
+
+# Direct answers whose next topics score close behind: the answer may be the wrong one.
+CLOSE_ALTERNATIVES = {
+    "en": "how do i file a complaint about an officer",
+    "es": "como pongo una queja contra un policia",
+    "ar": "كيف اقدم شكوى ضد شرطي",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(CLOSE_ALTERNATIVES))
+async def test_a_direct_answer_offers_the_next_topics_first(app: App, lang: str) -> None:
+    """A direct answer puts the topics the search ranked close behind it first among its
+    buttons, in the chat's language; pressing one opens that article, in that language,
+    and `liaison ask` lists the same topics as the answer's choices."""
+    question = CLOSE_ALTERNATIVES[lang]
+    verdict = app.services.knowledge.decide(question, lang)
+    assert verdict.reply == "answer" and verdict.choices  # the premise
+    resident = Conversation(app, user=f"resident-{lang}", language_hint=lang)
+    answer = (await resident.send(question))[0]
+    knowledge = app.services.knowledge
+    titles = []
+    for topic_id in verdict.choices:
+        offered = knowledge.topic(topic_id, lang)
+        assert offered is not None
+        titles.append(offered.topic.title)
+    topic_labels = [
+        button.label for row in answer.buttons for button in row if button.label.startswith("→ ")
+    ]
+    assert topic_labels[: len(titles)] == ["→ " + title for title in titles]
+    assert len(topic_labels) <= 4
+    opened = (await resident.press("→ " + titles[0]))[0]
+    assert opened.text.startswith(titles[0].upper())
+    assert opened.rtl == (lang == "ar")
+    found = knowledge.topic(verdict.choices[0], lang)
+    assert found is not None and found.topic.lang == lang
+    printed = io.StringIO()
+    ask_jsonl(
+        app.services.config, io.StringIO(json.dumps({"q": question, "lang": lang}) + "\n"), printed
+    )
+    assert json.loads(printed.getvalue())["choices"] == list(verdict.choices)
+
+
+def test_a_calm_answer_never_offers_an_urgent_topic_without_the_lines(app: App) -> None:
+    """Urgent is never behind a tap: over every example phrasing of every language, an
+    answer that does not start with the emergency lines offers no urgent topic."""
+    knowledge = app.services.knowledge
+    checked = 0
+    for lang in LANGS:
+        for topic_id in knowledge.order:
+            found = knowledge.topic(topic_id, lang)
+            assert found is not None
+            for question in found.topic.examples:
+                verdict = knowledge.decide(question, lang)
+                if verdict.reply != "answer" or verdict.emergency_first:
+                    continue
+                checked += 1
+                for topic_id in verdict.choices:
+                    offered = knowledge.topic(topic_id, verdict.lang)
+                    assert offered is not None and not offered.topic.urgent, (lang, question)
+    assert checked > 1000
