@@ -17,6 +17,11 @@ out (docs/SEARCH.md, "the re-ranker"). Two things are fitted on the features:
   equally good match, so one absolute threshold would reject good Chinese answers. The
   median confidence of correct held-out matches is brought to the same reference in
   every language.
+- **The off-topic gate**: a logistic model over `search.OFFTOPIC_EVIDENCE`, on folds of
+  the example phrasings and the off-topic examples (a quarter of each held out), with
+  the ranking and scales just fitted. The two classes weigh the same in the fit (there
+  are seven times more phrasings than off-topic examples); messages that name the police
+  are left out, since the search never declines them.
 
 Run after content changes; the result ships as `locales/calibration.toml`.
 """
@@ -41,6 +46,7 @@ from bot.knowledge.search import (
     FEATURE_FLOOR,
     FEATURES,
     OFFTOPIC,
+    OFFTOPIC_EVIDENCE,
     REFERENCE_CONFIDENCE,
     LanguageIndex,
 )
@@ -55,6 +61,10 @@ STEPS = 300
 STEP_SIZE = 1.0
 # A little shrinkage keeps the weights finite if one feature separates the folds alone.
 SHRINKAGE = 1e-4
+# Newton steps for the off-topic gate's logistic fit (it converges in under ten) and its
+# ridge, which keeps the steps defined when two pieces of evidence move together.
+GATE_STEPS = 25
+GATE_RIDGE = 1e-3
 _EXAMPLE, _KEYWORD = "example", "keyword"
 
 
@@ -132,21 +142,91 @@ def scale_for(sample: HeldOut, ranking: tuple[float, ...]) -> float:
     return round(REFERENCE_CONFIDENCE / median, 3)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class GateSamples:
+    """Off-topic evidence of held-out messages (`evidence[n]`, `search.OFFTOPIC_EVIDENCE`)
+    and whether each is an off-topic example (`offtopic[n]`)."""
+
+    evidence: np.ndarray
+    offtopic: np.ndarray
+
+
+def gate_samples(
+    topics: dict[str, Topic],
+    hints: SearchHints,
+    scale: float,
+    ranking: tuple[float, ...],
+) -> GateSamples:
+    """One language's held-out example phrasings and off-topic examples, each asked of
+    an index that lacks its quarter of both (the ranking and scale already fitted)."""
+    items = [(False, text) for topic in topics.values() for text in topic.examples]
+    items += [(True, text) for text in hints.offtopic]
+    random.Random(SEED).shuffle(items)
+    rows: list[np.ndarray] = []
+    labels: list[bool] = []
+    for fold in range(FOLDS):
+        held = items[fold::FOLDS]
+        held_texts = {text for _, text in held}
+        reduced = {
+            tid: dataclasses.replace(
+                topic, examples=tuple(e for e in topic.examples if e not in held_texts)
+            )
+            for tid, topic in topics.items()
+        }
+        kept = dataclasses.replace(
+            hints, offtopic=tuple(t for t in hints.offtopic if t not in held_texts)
+        )
+        index = LanguageIndex(reduced, kept, scale, ranking)
+        for offtopic, text in held:
+            words = runs(text)
+            evidence = None if index.names_police(words) else index.offtopic_evidence(words)
+            if evidence is not None:
+                rows.append(evidence)
+                labels.append(offtopic)
+    empty = np.zeros((0, len(OFFTOPIC_EVIDENCE)))
+    return GateSamples(np.stack(rows) if rows else empty, np.array(labels, dtype=bool))
+
+
+def fit_offtopic(samples: list[GateSamples]) -> tuple[float, ...]:
+    """The off-topic gate's intercept and weights: a logistic regression pooled over the
+    languages, each class weighing as much as the other, by Newton's method."""
+    evidence = np.concatenate([sample.evidence for sample in samples])
+    labels = np.concatenate([sample.offtopic for sample in samples]).astype(np.float64)
+    design = np.column_stack([np.ones(len(evidence)), evidence])
+    positives = max(float(labels.sum()), 1.0)
+    balance = np.where(labels == 1.0, (len(labels) - positives) / positives, 1.0)
+    weights = np.zeros(design.shape[1])
+    for _ in range(GATE_STEPS):
+        chance = 1.0 / (1.0 + np.exp(-np.clip(design @ weights, -50.0, 50.0)))
+        gradient = design.T @ (balance * (labels - chance))
+        hessian = (design * (balance * chance * (1 - chance))[:, None]).T @ design
+        weights += np.linalg.solve(hessian + GATE_RIDGE * np.eye(len(weights)), gradient)
+    return tuple(round(float(weight), 4) for weight in weights)
+
+
 def calibrate(langs: tuple[str, ...]) -> Calibration:
     pack = load_topics(langs)
-    samples = [held_out(lang, pack[lang], load_search_hints(lang)) for lang in langs]
+    hints = {lang: load_search_hints(lang) for lang in langs}
+    samples = [held_out(lang, pack[lang], hints[lang]) for lang in langs]
     ranking = fit_ranking(samples)
-    return Calibration({sample.lang: scale_for(sample, ranking) for sample in samples}, ranking)
+    scales = {sample.lang: scale_for(sample, ranking) for sample in samples}
+    gate = [gate_samples(pack[lang], hints[lang], scales[lang], ranking) for lang in langs]
+    return Calibration(scales, ranking, fit_offtopic(gate))
 
 
 def write_calibration(calibration: Calibration, path: Path) -> None:
     lines = [
-        "# Ranking weights and per-language confidence scales for the knowledge search.",
+        "# Ranking weights, off-topic gate and per-language confidence scales for the knowledge",
+        "# search.",
         "# Generated by `liaison kb calibrate`; rerun it after changing content.",
         "",
         "[ranking]",
         f"# Weights of {', '.join(FEATURES)}.",
         f"weights = [{', '.join(str(weight) for weight in calibration.ranking or ())}]",
+        "",
+        "[offtopic]",
+        f"# Intercept, then weights of {', '.join(OFFTOPIC_EVIDENCE)}.",
+        f"weights = [{', '.join(str(weight) for weight in calibration.offtopic or ())}]",
         "",
         "[scale]",
     ]

@@ -225,11 +225,13 @@ def fill_placeholders(text: str, local: LocalSection) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
-    """Fitted from the content by `liaison kb calibrate`: per-language confidence scales
-    and the weights of the search's ranking features (None: the search's defaults)."""
+    """Fitted from the content by `liaison kb calibrate`: per-language confidence scales,
+    the weights of the search's ranking features and those of its off-topic gate (None:
+    the search's defaults)."""
 
     scales: dict[str, float]
     ranking: tuple[float, ...] | None = None
+    offtopic: tuple[float, ...] | None = None
 
 
 def load_calibration() -> Calibration:
@@ -239,7 +241,9 @@ def load_calibration() -> Calibration:
         return Calibration({})
     data = tomllib.loads(entry.read_text(encoding="utf-8"))
     weights = data.get("ranking", {}).get("weights")
+    offtopic = data.get("offtopic", {}).get("weights")
     return Calibration(
         {str(lang): float(scale) for lang, scale in data.get("scale", {}).items()},
         tuple(float(weight) for weight in weights) if weights else None,
+        tuple(float(weight) for weight in offtopic) if offtopic else None,
     )

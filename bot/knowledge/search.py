@@ -36,9 +36,29 @@ REFERENCE_CONFIDENCE = 0.26
 # At or above: answer with the topic. Between the two: offer the top three. Below: off-topic.
 ANSWER_CONFIDENCE = 0.16
 CHOICES_CONFIDENCE = 0.12
-# Off-topic wins once its examples score this share of the best topic's score (calibrated
-# by cross-validation on the content's own examples, see docs/SEARCH.md).
-OFFTOPIC_RATIO = 0.35
+# The off-topic gate: a logistic model over OFFTOPIC_EVIDENCE, fitted by `liaison kb
+# calibrate` on held-out phrasings of the topics against held-out off-topic examples
+# (`locales/calibration.toml`, [offtopic]: the intercept, then a weight per piece of
+# evidence). A message is off-topic at OFFTOPIC_PROBABILITY or more, chosen by
+# cross-validation (see docs/SEARCH.md, "the off-topic gate"). The evidence: the best
+# topic's confidence (log); the off-topic examples' confidence over it (log); the best
+# phrasing's word coverage; the share of the question's weight in terms the topics use,
+# and in terms only the off-topic examples use; the runner-up's confidence over the best
+# (log).
+OFFTOPIC_EVIDENCE = (
+    "best",
+    "offtopic_ratio",
+    "coverage",
+    "topic_terms",
+    "offtopic_terms",
+    "runner_up",
+)
+DEFAULT_OFFTOPIC = (-3.8317, -4.6431, 1.784, 1.4496, -3.6596, 5.6634, -2.2384)
+OFFTOPIC_PROBABILITY = 0.7
+# The gate's bar when the best topic is urgent (arrested, immigration, danger …): below
+# it the message gets that topic among choices with the emergency lines. Much lower, and
+# "how do I prepare for the citizenship exam" is greeted with the emergency numbers.
+OFFTOPIC_PROBABILITY_URGENT = 0.9
 # The winner must beat the runner-up by this share of its score to be answered directly.
 ANSWER_MARGIN = 0.17
 # Topics a result keeps, best first: three to offer, one spare for a chat that leaves one
@@ -164,6 +184,27 @@ class SearchResult:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A message's ranking terms, looked up in one language's index."""
+
+    distinct: Counter[str]
+    # Row of each distinct term, -1 where the content never uses it.
+    term_ids: np.ndarray
+    tf: np.ndarray
+    # Each term's BM25 against the question itself (their sum is the score ceiling).
+    own: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """Every topic and the off-topic class by confidence, best first, and the off-topic
+    gate's probability that the message is not about what the service does."""
+
+    ranked: list[Match]
+    offtopic_probability: float
+
+
 class LanguageIndex:
     """BM25 over one language's topic documents plus its off-topic examples.
 
@@ -178,9 +219,12 @@ class LanguageIndex:
         hints: SearchHints,
         scale: float = 1.0,
         ranking: tuple[float, ...] = DEFAULT_RANKING,
+        offtopic: tuple[float, ...] = DEFAULT_OFFTOPIC,
     ) -> None:
         self._scale = scale
         self._ranking = np.array(ranking, dtype=np.float64)
+        self._offtopic_weights = np.array(offtopic, dtype=np.float64)
+        self._urgent = frozenset(topic.id for topic in topics.values() if topic.urgent)
         self._negation = hints.negation
         self._stopwords = hints.stopwords
         labels: list[str] = []
@@ -228,6 +272,9 @@ class LanguageIndex:
         # Index of the off-topic class among topic_ids (an empty slice without one).
         self._offtopic_class = [i for i, tid in enumerate(self.topic_ids) if tid == OFFTOPIC]
         self._starts = np.array([labels.index(tid) for tid in self.topic_ids])
+        self._topic_terms, self._offtopic_only_terms = _term_sources(
+            phrases, int(self._starts[self._offtopic_class[0]]) if self._offtopic_class else None
+        )
         # A second view: one document per topic, so evidence spread over several
         # phrasings ("ICE" in one, "door" in another) adds up.
         whole_topics, _, _ = _weights(
@@ -275,16 +322,19 @@ class LanguageIndex:
         found = word_tokens(marked)
         return self._resolve(found) if any(w.startswith(NEGATED) for w in marked) else found
 
-    def _self_score(
-        self, query_length: int, term_ids: np.ndarray, tf: np.ndarray, boost: np.ndarray
-    ) -> float:
-        """BM25 of the question against itself: the most any document could score.
-
-        `term_ids` are the question's distinct terms (-1 for terms the content never
-        uses), `tf` how often each occurs in the question and `boost` its term weight."""
-        length_norm = 1 - B + B * query_length / self._avg_len
+    def _query(self, words: list[str]) -> Query:
+        """The ranking terms of a message split by `runs`, looked up in the index."""
+        tokens = self._tokens(_leading(words, RANKED_WORDS))
+        distinct = Counter(tokens)
+        term_ids = self._terms.lookup(distinct)
+        tf = np.fromiter(distinct.values(), dtype=np.float64, count=len(distinct))
+        # BM25 of each term against the question itself: summed, the most any document
+        # could score. Terms the content never uses count at the rarest term's idf.
+        length_norm = 1 - B + B * len(tokens) / self._avg_len
+        boost = _term_boost(distinct)
         idf = np.where(term_ids >= 0, self._idf[np.maximum(term_ids, 0)], self._unknown_idf * boost)
-        return float(np.sum(idf * tf * (K1 + 1) / (tf + K1 * length_norm)))
+        own = idf * tf * (K1 + 1) / (tf + K1 * length_norm)
+        return Query(distinct, term_ids, tf, own)
 
     def rank(self, text: str) -> list[Match]:
         """Every topic (and the off-topic class) by confidence, best first."""
@@ -292,17 +342,57 @@ class LanguageIndex:
 
     def rank_words(self, words: list[str]) -> list[Match]:
         """`rank` of a message already split by `runs`."""
-        found = self.features(words)
+        return self.assess(words).ranked
+
+    def assess(self, words: list[str]) -> Assessment:
+        """The ranking of a message split by `runs` and the off-topic gate's probability."""
+        query = self._query(words)
+        found = self._features_of(query)
         if found is None:
-            return []
-        values, coverage = found
+            return Assessment([], 1.0)
+        ranked = self._ranked(*found)
+        evidence = self._offtopic_evidence(query, ranked)
+        weights = self._offtopic_weights
+        odds = float(weights[0] + evidence @ weights[1:])
+        return Assessment(ranked, 1.0 / (1.0 + math.exp(-min(max(odds, -50.0), 50.0))))
+
+    def offtopic_evidence(self, words: list[str]) -> np.ndarray | None:
+        """The off-topic gate's evidence (`OFFTOPIC_EVIDENCE`) for a message split by
+        `runs`, for `liaison kb calibrate`; None when no term of it is in the content."""
+        query = self._query(words)
+        found = self._features_of(query)
+        return None if found is None else self._offtopic_evidence(query, self._ranked(*found))
+
+    def _offtopic_evidence(self, query: Query, ranked: list[Match]) -> np.ndarray:
+        topics = [match for match in ranked if match.topic_id != OFFTOPIC]
+        offtopic = next((m.confidence for m in ranked if m.topic_id == OFFTOPIC), 0.0)
+        best = topics[0] if topics else Match(OFFTOPIC, 0.0)
+        runner_up = topics[1].confidence if len(topics) > 1 else 0.0
+        known = query.term_ids >= 0
+        rows = np.maximum(query.term_ids, 0)
+        in_topics = known & self._topic_terms[rows]
+        only_offtopic = known & self._offtopic_only_terms[rows]
+        own = query.own
+        total = float(own.sum()) or 1.0
+        return np.array(
+            [
+                math.log(best.confidence + FEATURE_FLOOR),
+                math.log((offtopic + FEATURE_FLOOR) / (best.confidence + FEATURE_FLOOR)),
+                best.coverage,
+                float(own[in_topics].sum()) / total,
+                float(own[only_offtopic].sum()) / total,
+                math.log((runner_up + FEATURE_FLOOR) / (best.confidence + FEATURE_FLOOR)),
+            ]
+        )
+
+    def _ranked(self, values: np.ndarray, coverage: np.ndarray) -> list[Match]:
+        """Every topic (and the off-topic class) by confidence, from their features."""
         off = self._offtopic_class
         confidence = np.exp(np.log(values + FEATURE_FLOOR) @ self._ranking)
         # The off-topic class is weighed by the linear mix of the views (best phrasing
-        # and best weight per term, times the whole-topic view), the evidence
-        # `OFFTOPIC_RATIO` was chosen on: its share of the best topic's, brought to the
-        # best topic's re-ranked confidence. (Its examples share no subject, so the
-        # weights fitted to tell topics apart say nothing about it.)
+        # and best weight per term, times the whole-topic view): its share of the best
+        # topic's, brought to the best topic's re-ranked confidence. (Its examples share
+        # no subject, so the weights fitted to tell topics apart say nothing about it.)
         phrase, term_best, whole = (values[:, FEATURES.index(name)] for name in FEATURES[:3])
         whole = whole / (float(whole.max()) or 1.0)
         linear = ((1 - TERM_BEST_WEIGHT) * phrase + TERM_BEST_WEIGHT * term_best) * (
@@ -320,15 +410,15 @@ class LanguageIndex:
         message split by `runs`, each the share of the question's score against itself
         it reaches, and the word coverage of each topic's best phrasing. None when no
         term of the message occurs in the content."""
-        query = self._tokens(_leading(words, RANKED_WORDS))
-        distinct = Counter(query)
-        term_ids = self._terms.lookup(distinct)
-        tf = np.fromiter(distinct.values(), dtype=np.float64, count=len(distinct))
+        return self._features_of(self._query(words))
+
+    def _features_of(self, query: Query) -> tuple[np.ndarray, np.ndarray] | None:
+        distinct, term_ids, tf = query.distinct, query.term_ids, query.tf
         found = term_ids >= 0
         if not found.any():
             return None
         known = np.repeat(term_ids[found], tf[found].astype(np.int64))
-        ceiling = self._self_score(len(query), term_ids, tf, _term_boost(distinct)) or 1.0
+        ceiling = float(query.own.sum()) or 1.0
         scores = _row_sum(self._weights, known)
         phrase_scores = scores[: self._phrase_count] / ceiling
         topic_count = len(self.topic_ids)
@@ -385,6 +475,9 @@ class LanguageIndex:
         """A danger phrase of this language typed in Latin letters (translit, Arabizi)."""
         return self._romanized_danger.found_in(words, self._negation)
 
+    def is_urgent(self, topic_id: str) -> bool:
+        return topic_id in self._urgent
+
     def names_police(self, words: list[str]) -> bool:
         """The message (split by `runs`) names the police (an officer, ICE, a patrol car …)."""
         return _mentions(self._police, words) or not self._police_words.isdisjoint(words)
@@ -401,6 +494,19 @@ class LanguageIndex:
             if any(phrase in found for phrase in phrases):
                 return kind
         return None
+
+
+def _term_sources(phrases: csr_matrix, offtopic_start: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per term (rows of `phrases`): whether a topic's phrasing uses it, and whether only
+    off-topic examples (the documents from `offtopic_start` on) do."""
+    terms, documents = phrases.shape
+    row_of_entry = np.repeat(np.arange(terms), np.diff(phrases.indptr))
+    limit = documents if offtopic_start is None else offtopic_start
+    in_topics = np.zeros(terms, dtype=bool)
+    in_topics[row_of_entry[phrases.indices < limit]] = True
+    in_offtopic = np.zeros(terms, dtype=bool)
+    in_offtopic[row_of_entry[phrases.indices >= limit]] = True
+    return in_topics, in_offtopic & ~in_topics
 
 
 def _word_incidence(
@@ -710,8 +816,11 @@ class KnowledgeSearch:
     ) -> None:
         calibration = calibration or Calibration({})
         ranking = calibration.ranking or DEFAULT_RANKING
+        offtopic = calibration.offtopic or DEFAULT_OFFTOPIC
         self._indexes = {
-            lang: LanguageIndex(by_id, hints[lang], calibration.scales.get(lang, 1.0), ranking)
+            lang: LanguageIndex(
+                by_id, hints[lang], calibration.scales.get(lang, 1.0), ranking, offtopic
+            )
             for lang, by_id in topics.items()
             if by_id
         }
@@ -785,20 +894,29 @@ class KnowledgeSearch:
     ) -> SearchResult:
         index = self._indexes[lang]
         words = self._romanization[lang].spell_back(words)
-        ranked = index.rank_words(words)
+        assessment = index.assess(words)
         danger = romanized_danger or index.mentions_danger(words)
-        topics_only = tuple(m for m in ranked if m.topic_id != OFFTOPIC)
-        offtopic_score = next((m.confidence for m in ranked if m.topic_id == OFFTOPIC), 0.0)
+        topics_only = tuple(m for m in assessment.ranked if m.topic_id != OFFTOPIC)
         looks_offtopic = (
             not topics_only
             or topics_only[0].confidence < CHOICES_CONFIDENCE
-            or offtopic_score >= OFFTOPIC_RATIO * topics_only[0].confidence
+            or assessment.offtopic_probability >= OFFTOPIC_PROBABILITY
         )
         # "The police took my passport": the passport and the landlord of everyday life
         # can outweigh the police topics, but a message naming the police is what this
         # service is for. It gets the nearest topics to choose from and a person, never
         # "I can only help with questions about the police".
-        in_scope = danger or (bool(topics_only) and index.names_police(words))
+        # An urgent best topic is turned away only when the gate is surer
+        # (OFFTOPIC_PROBABILITY_URGENT); short of that it gets the choices, with the
+        # emergency lines: turning away someone who may be in custody costs more than a
+        # choice of topics costs someone who is not.
+        urgent_doubted = (
+            bool(topics_only)
+            and topics_only[0].confidence >= CHOICES_CONFIDENCE
+            and index.is_urgent(topics_only[0].topic_id)
+            and assessment.offtopic_probability < OFFTOPIC_PROBABILITY_URGENT
+        )
+        in_scope = danger or (bool(topics_only) and (index.names_police(words) or urgent_doubted))
         return SearchResult(
             lang,
             detected,

@@ -518,3 +518,28 @@ def test_a_calm_answer_never_offers_an_urgent_topic_without_the_lines(app: App) 
                     offered = knowledge.topic(topic_id, verdict.lang)
                     assert offered is not None and not offered.topic.urgent, (lang, question)
     assert checked > 1000
+
+
+# Everyday questions that share words with the content ("complain", "report", "officer"
+# in another sense): the off-topic gate weighs how much of the question the topics'
+# terms hold, not only how close the nearest off-topic example is.
+EVERYDAY_QUESTIONS = {
+    "en": "how do i ask my boss for a raise",
+    "es": "como le pido un aumento a mi jefe",
+    "ar": "بدي اشتكي على شركة الموبايل",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(EVERYDAY_QUESTIONS))
+async def test_an_everyday_question_gets_the_offtopic_menu(app: App, lang: str) -> None:
+    """Not an answer about praising an officer or a phone search: the menu of what the
+    bot does, in the person's language, right to left in Arabic."""
+    resident = Conversation(app, user=f"resident-{lang}", language_hint=lang)
+    reply = (await resident.send(EVERYDAY_QUESTIONS[lang]))[-1]
+    t = app.services.languages.translator(lang)
+    assert reply.text == t._(
+        "I can only help with questions about the police: your rights, complaints, "
+        "community meetings, and reaching a person. Here is what I can help with:"
+    )
+    assert reply.rtl == (lang == "ar")
+    assert not first_line_is_emergency(reply, app)

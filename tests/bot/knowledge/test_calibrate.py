@@ -6,9 +6,17 @@ import datetime as dt
 
 import numpy as np
 
-from bot.knowledge.calibrate import HeldOut, fit_ranking, held_out, scale_for
+from bot.knowledge.calibrate import (
+    GateSamples,
+    HeldOut,
+    fit_offtopic,
+    fit_ranking,
+    gate_samples,
+    held_out,
+    scale_for,
+)
 from bot.knowledge.content import Topic, load_calibration, load_search_hints, load_topics
-from bot.knowledge.search import FEATURES, LanguageIndex
+from bot.knowledge.search import DEFAULT_RANKING, FEATURES, OFFTOPIC_EVIDENCE, LanguageIndex
 from bot.knowledge.text import runs
 
 
@@ -78,3 +86,43 @@ def test_the_shipped_calibration_names_a_weight_per_feature() -> None:
     assert weights["whole"] == max(weights.values())
     assert weights["keyword"] < weights["phrase"]
     assert set(calibration.scales) >= {"en", "es", "zh_Hans"}
+
+
+def test_the_gate_fit_learns_which_evidence_marks_offtopic() -> None:
+    """Synthetic evidence: off-topic messages hold few terms the topics use (third
+    column), everything else is noise; the fit leans on that column, with the classes
+    weighed alike although off-topic examples are seven times fewer."""
+    rng = np.random.default_rng(2)
+    labels = rng.uniform(size=800) < 0.125
+    evidence = rng.normal(size=(800, len(OFFTOPIC_EVIDENCE)))
+    column = OFFTOPIC_EVIDENCE.index("topic_terms")
+    evidence[:, column] = np.where(labels, 0.2, 0.8) + rng.normal(scale=0.15, size=800)
+    weights = fit_offtopic([GateSamples(evidence, labels)])
+    assert len(weights) == 1 + len(OFFTOPIC_EVIDENCE)
+    slopes = np.abs(np.array(weights[1:]))
+    assert weights[1 + column] < 0 and slopes[column] == slopes.max()
+    odds = weights[0] + evidence @ np.array(weights[1:])
+    declined = odds > 0
+    assert declined[labels].mean() > 0.9 and declined[~labels].mean() < 0.1
+
+
+def test_the_gate_is_fitted_on_held_out_phrasings_and_offtopic_examples() -> None:
+    topics = load_topics(("en",))["en"]
+    hints = load_search_hints("en")
+    samples = gate_samples(topics, hints, 1.0, DEFAULT_RANKING)
+    examples = sum(len(topic.examples) for topic in topics.values())
+    # Messages naming the police are left out (never declined); both kinds remain.
+    assert 0.5 * examples < int((~samples.offtopic).sum()) < examples
+    assert 0.8 * len(hints.offtopic) < int(samples.offtopic.sum()) <= len(hints.offtopic)
+    assert samples.evidence.shape == (len(samples.offtopic), len(OFFTOPIC_EVIDENCE))
+
+
+def test_the_shipped_calibration_names_a_gate_weight_per_evidence() -> None:
+    calibration = load_calibration()
+    assert calibration.offtopic is not None
+    assert len(calibration.offtopic) == 1 + len(OFFTOPIC_EVIDENCE)
+    weights = dict(zip(OFFTOPIC_EVIDENCE, calibration.offtopic[1:], strict=True))
+    # A stronger best topic, and more of the question in the topics' terms, mean
+    # on-topic; more of it in terms only off-topic examples use, off-topic.
+    assert weights["best"] < 0 and weights["topic_terms"] < 0
+    assert weights["offtopic_terms"] > 0
