@@ -87,6 +87,10 @@ HAN_CHARS_PER_WORD = 2
 STEM_LETTERS = 4
 # Characters either side of a danger phrase read for negation cues (more than any scope).
 NEGATION_WINDOW = 80
+# Words a message may hold between two words of a danger phrase (`Phrases`).
+PHRASE_GAP = 1
+# Stands for every negation cue of a language in a danger phrase (`Phrases`).
+ANY_CUE = "¬"
 GUESSED_CHARS = 400
 SCANNED_CHARS = 1200
 # Small talk is a short message: "hi", "thanks a lot", "hello, are you there?".
@@ -293,8 +297,8 @@ class LanguageIndex:
         self._unknown_idf = math.log(1 + (len(texts) + 0.5) / 0.5)
         # Terms are split into words as messages are ("can't" -> "can t"), or a phrase
         # with an apostrophe or hyphen could never match.
-        self._danger = Phrases.of(hints.danger)
-        self._romanized_danger = Phrases.of(hints.danger_romanized)
+        self._danger = Phrases.of(hints.danger, hints.negation.cues)
+        self._romanized_danger = Phrases.of(hints.danger_romanized, hints.negation.cues)
         self._police = tuple(" ".join(runs(term)) for term in hints.police)
         self._police_words = hints.police_words
         # Order matters: thanks wins over a greeting said with it ("hi, thanks!").
@@ -640,19 +644,23 @@ class Phrases:
     Cyrillic) matches anywhere; otherwise whole words, where a word of STEM_LETTERS or
     more also matches its longer forms ("kick in my door" finds "kicking in my door",
     "armado" "armados", "me esta siguiendo" "me estan siguiendo"): people type
-    inflections the list cannot all hold."""
+    inflections the list cannot all hold. For the same reason a phrase's words may have
+    PHRASE_GAP words between them in the message ("не хочу больше жить" is "не хочу
+    жить"), and a negation cue in a phrase stands for any of the language's cues ("not
+    breathing" is "isnt breathing")."""
 
     anywhere: tuple[str, ...]
     # First word (or its stem) -> the phrases starting with it, as word tuples.
     by_first: dict[str, tuple[tuple[str, ...], ...]]
     stem_lengths: tuple[int, ...]
+    cues: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, phrases: tuple[str, ...]) -> Phrases:
+    def of(cls, phrases: tuple[str, ...], cues: frozenset[str] = frozenset()) -> Phrases:
         anywhere: list[str] = []
         by_first: dict[str, list[tuple[str, ...]]] = {}
         for phrase in phrases:
-            words = tuple(runs(phrase))
+            words = tuple(_any_cue(runs(phrase), cues))
             if len(words) == 1 and not words[0].isascii():
                 anywhere.append(words[0])
             elif words:
@@ -662,6 +670,7 @@ class Phrases:
             tuple(anywhere),
             {first: tuple(found) for first, found in by_first.items()},
             tuple(sorted(lengths)),
+            cues,
         )
 
     def found_in(self, words: list[str], negation: Negation) -> bool:
@@ -678,9 +687,10 @@ class Phrases:
         # The phrases that could start at each distinct word, decided once per word: a
         # phrase whose later words the message never holds cannot match anywhere, and a
         # long message repeats its common words ("me", "con") at many positions.
-        present = _word_forms(words)
+        said = _any_cue(words, self.cues)
+        present = _word_forms(said)
         starting: dict[str, list[tuple[str, ...]]] = {}
-        for position, word in enumerate(words):
+        for position, word in enumerate(said):
             phrases = starting.get(word)
             if phrases is None:
                 stems = (word[:length] for length in self.stem_lengths if len(word) > length)
@@ -691,12 +701,18 @@ class Phrases:
                     if all(later in present for later in phrase[1:])
                 ]
             for phrase in phrases:
-                if _matches(phrase, words, position) and not negation.governs(
+                end = _match_end(phrase, said, position)
+                if end is not None and not negation.governs(
                     words[max(0, position - negation.scope) : position],
-                    words[position + len(phrase) : position + len(phrase) + negation.scope],
+                    words[end : end + negation.scope],
                 ):
                     return True
         return False
+
+
+def _any_cue(words: list[str], cues: frozenset[str]) -> list[str]:
+    """`words` with every negation cue written as ANY_CUE."""
+    return [ANY_CUE if word in cues else word for word in words] if cues else words
 
 
 def _word_forms(words: list[str]) -> set[str]:
@@ -709,14 +725,27 @@ def _word_forms(words: list[str]) -> set[str]:
     return forms
 
 
-def _matches(phrase: tuple[str, ...], words: list[str], position: int) -> bool:
-    """`phrase` starts at `words[position]`; long words may be followed by an ending."""
-    if position + len(phrase) > len(words):
-        return False
-    return all(
-        said == wanted or (len(wanted) >= STEM_LETTERS and said.startswith(wanted))
-        for wanted, said in zip(phrase, words[position:], strict=False)
-    )
+def _match_end(phrase: tuple[str, ...], words: list[str], position: int) -> int | None:
+    """Where `phrase` ends in `words` when it starts at `words[position]`, with up to
+    PHRASE_GAP words between two of its words, never a negation cue ("its not an
+    emergency" is not "its an emergency"); None: it does not start there. Each word is
+    taken at its first fit, which leaves the most room for the next."""
+    at = position
+    for index, wanted in enumerate(phrase):
+        limit = min(len(words), at + (1 if index == 0 else PHRASE_GAP + 1))
+        while at < limit and not _says(words[at], wanted):
+            if words[at] == ANY_CUE:
+                return None
+            at += 1
+        if at >= limit:
+            return None
+        at += 1
+    return at
+
+
+def _says(said: str, wanted: str) -> bool:
+    """A message word is a phrase's word: the same, or a longer form of a long word."""
+    return said == wanted or (len(wanted) >= STEM_LETTERS and said.startswith(wanted))
 
 
 def _negated(text: str, start: int, end: int, negation: Negation) -> bool:

@@ -543,3 +543,42 @@ async def test_an_everyday_question_gets_the_offtopic_menu(app: App, lang: str) 
     )
     assert reply.rtl == (lang == "ar")
     assert not first_line_is_emergency(reply, app)
+
+
+# Not wanting to live, said with a word between the listed phrase's words or with
+# another negation cue than the list's ("больше", "anymore", "isnt").
+NOT_WANTING_TO_LIVE = {
+    "en": "i do not want to live anymore",
+    "es": "ya no quiero seguir viviendo",
+    "fr": "je ne veux plus vivre",
+    "ht": "mwen pa vle viv ankò",
+    "pt": "eu nao quero mais viver",
+    "ru": "я не хочу больше жить",
+    "ar": "ما بدي عيش بعد اليوم",
+    "zh_Hans": "我真的不想活了",
+    "vi": "tôi không muốn sống nữa",
+    "so": "ma rabo inaan noolaado",
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_not_wanting_to_live_puts_the_emergency_lines_first(app: App, lang: str) -> None:
+    """Crisis, said as people say it: the 🚨 lines (with the crisis line) first, never
+    the off-topic menu, in every language."""
+    question = NOT_WANTING_TO_LIVE[lang]
+    assert app.services.knowledge.decide(question, lang).danger
+    replies = await Conversation(app, user=f"resident-{lang}", language_hint=lang).send(question)
+    assert first_line_is_emergency(replies[0], app)
+    assert replies[0].rtl == (lang == "ar")
+
+
+def test_a_danger_phrase_is_found_across_a_word_and_any_negation_cue(app: App) -> None:
+    """The method, not the list: a listed phrase with one extra word inside it, or with
+    another of the language's negation cues, is still that phrase; a negated one is not."""
+    knowledge = app.services.knowledge
+    assert knowledge.decide("the baby isnt breathing", "en").danger  # listed: "not breathing"
+    assert knowledge.decide("she is not really breathing", "en").danger
+    assert knowledge.decide("не хочу больше жить", "ru").danger  # listed: "не хочу жить"
+    assert not knowledge.decide("he is not going to kill me, it's fine", "en").danger
+    # The word between may not be a negation cue: "its not an emergency" is negated.
+    assert not knowledge.decide("its not an emergency", "en").danger
