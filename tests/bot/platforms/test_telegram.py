@@ -792,3 +792,25 @@ async def test_stopping_ends_with_an_update_stuck_in_hand(
             await running.adapter.stop()
     assert "telegram: stopping (updates in hand) took over" in caplog.text
     assert not running.adapter.connected
+
+
+async def test_a_direct_answer_offers_its_close_alternatives_in_arabic(
+    app: App, api: FakeTelegramAPI
+) -> None:
+    """An Arabic question answered directly: the topics ranked close behind it are the
+    first buttons under the article, and the one she presses opens in Arabic, marked
+    right to left."""
+    question = "كيف اقدم شكوى ضد شرطي"
+    verdict = app.services.knowledge.decide(question, "ar")
+    assert verdict.reply == "answer" and verdict.choices  # the premise
+    salma = person(530, "Salma", "ar")
+    await api.push_update(message(salma, question))
+    answer = (await api.wait_for("sendMessage"))[0]
+    first_button = answer.json("reply_markup")["inline_keyboard"][0][0]
+    assert first_button["callback_data"] == f"kb|{verdict.choices[0]}@ar"
+    offered = app.services.knowledge.topic(verdict.choices[0], "ar")
+    assert offered is not None and first_button["text"] == "→ " + offered.topic.title
+    await api.push_update(button_press(salma, answer.result, first_button["callback_data"]))
+    article = (await api.wait_for("sendMessage", 2))[1].get("text") or ""
+    assert offered.topic.title.upper() in article
+    assert article.startswith("\u200f")  # right-to-left mark, as every Arabic reply
