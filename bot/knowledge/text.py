@@ -51,6 +51,10 @@ NGRAM_SIZES = (3, 4)
 # Marks a word (or a stretch of Han characters) that a negation cue governs: its tokens
 # differ from the plain word's, so "not an emergency" and "emergency" stop matching.
 NEGATED = "!"
+# A number a teenager's age could be ("I'm 16", "my son is 13", "ولدي عمره ١٣") also
+# counts as this one word, so any such age matches the phrasings that give another.
+TEEN_AGES = (10, 17)
+TEEN_NUMBER = "w:#teen"
 # Han text has no spaces: a cue governs this many characters after it.
 HAN_SCOPE = 4
 
@@ -216,6 +220,8 @@ def word_tokens(words: list[str]) -> list[str]:
             found.extend(run[i : i + 2] for i in range(len(run) - 1))
         else:
             found.append("w:" + run)
+            if run.isdigit() and TEEN_AGES[0] <= int(run) <= TEEN_AGES[1]:
+                found.append(TEEN_NUMBER)
             padded = f"<{run}>"
             for size in NGRAM_SIZES:
                 if len(padded) > size:

@@ -126,3 +126,17 @@ def test_the_shipped_calibration_names_a_gate_weight_per_evidence() -> None:
     # on-topic; more of it in terms only off-topic examples use, off-topic.
     assert weights["best"] < 0 and weights["topic_terms"] < 0
     assert weights["offtopic_terms"] > 0
+
+
+def test_any_teenage_age_matches_a_phrasing_that_gives_another() -> None:
+    """ "my 12 year old" shares no word with "my 15 year old son" but the age: a number
+    from 10 to 17 (in any digits) also counts as one shared word; other numbers do not."""
+    topics = {
+        "minors": _topic("minors", ("police questioned my 15 year old",), ()),
+        "stopped": _topic("stopped", ("police stopped me on the street",), ()),
+    }
+    index = LanguageIndex(topics, load_search_hints("en"))
+    for age in ("12", "١٢", "17", "10"):
+        ranked = index.rank(age)
+        assert ranked and ranked[0].topic_id == "minors", age
+    assert index.rank("25") == [] and index.rank("9") == []
