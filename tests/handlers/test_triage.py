@@ -582,3 +582,30 @@ def test_a_danger_phrase_is_found_across_a_word_and_any_negation_cue(app: App) -
     assert not knowledge.decide("he is not going to kill me, it's fine", "en").danger
     # The word between may not be a negation cue: "its not an emergency" is negated.
     assert not knowledge.decide("its not an emergency", "en").danger
+
+
+# Asking for the police to come now, in the words people type (not the lists' own).
+SEND_THE_POLICE = {
+    "en": "please send the police here",
+    "es": "manden a la policia rapido",
+    "fr": "envoyez la police vite",
+    "ht": "voye lapolis vit",
+    "pt": "mandem a policia aqui",
+    "ru": "пришлите полицию быстрее",
+    "ar": "ارسلوا الشرطة بسرعة",
+    "zh_Hans": "快派警察来",
+    "vi": "cần cảnh sát tới ngay",
+    "so": "booliska ii soo dira hadda",
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_asking_for_the_police_now_puts_the_emergency_lines_first(
+    app: App, lang: str
+) -> None:
+    """Someone who wants the police sent now is told the emergency number first: this
+    service cannot dispatch anyone."""
+    question = SEND_THE_POLICE[lang]
+    assert app.services.knowledge.decide(question, lang).danger
+    replies = await Conversation(app, user=f"resident-{lang}", language_hint=lang).send(question)
+    assert first_line_is_emergency(replies[0], app)
