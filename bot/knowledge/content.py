@@ -184,11 +184,12 @@ def load_search_hints(lang: str) -> SearchHints:
         raise ContentError(f"{where}: negation_scope must be a whole number of words")
     cues = frozenset(" ".join(runs(cue)) for cue in optional("negation"))
     cues_after = frozenset(" ".join(runs(cue)) for cue in optional("negation_after"))
+    prefixes = frozenset(" ".join(runs(cue)) for cue in optional("negation_prefix"))
     return SearchHints(
         _strings(data, "offtopic", where),
         _strings(data, "danger", where),
         _strings(data, "police", where),
-        negation=Negation(cues, scope, cues_after),
+        negation=Negation(cues, scope, cues_after, prefixes),
         greeting=optional("greeting"),
         thanks=optional("thanks"),
         help=optional("help"),

@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
 
-from bot.knowledge.content import Calibration, SearchHints, Topic
+from bot.knowledge.content import PLACEHOLDER, Calibration, SearchHints, Topic
 from bot.knowledge.language_id import LanguageIdentifier
 from bot.knowledge.terms import TermTable
 from bot.knowledge.text import NEGATED, Negation, is_han, normalize, runs, word_tokens
@@ -115,7 +115,7 @@ NEGATION_CONTRAST = 0.8
 # one phrasing of how_to_file holds all of them. At least COVERAGE_ANSWER, no other
 # ranked topic covering more, and a lead of COVERAGE_MARGIN of the best's confidence.
 COVERAGE_ANSWER = 0.7
-COVERAGE_MARGIN = 0.1
+COVERAGE_MARGIN = 0.08
 # A topic's ranking features, each its BM25 score over the question's score against
 # itself: the best phrasing of any kind, the best weight per term, the whole topic as
 # one document, and the best keyword, title and example phrasing on their own. The
@@ -126,7 +126,7 @@ COVERAGE_MARGIN = 0.1
 # (`locales/calibration.toml`; see docs/SEARCH.md, "the re-ranker").
 FEATURES = ("phrase", "term_best", "whole", "keyword", "title", "example")
 # The fitted weights used when a calibration file names none.
-DEFAULT_RANKING = (0.183, 0.2962, 0.5633, 0.0311, 0.0439, -0.1175)
+DEFAULT_RANKING = (0.1771, 0.291, 0.5714, 0.031, 0.0433, -0.1138)
 # A keyword match counts times the share of the keyword's words the question holds, to
 # this power: one short word in common ("without my mom" against "without my name")
 # must not carry a topic the way the whole keyword does.
@@ -250,7 +250,10 @@ class LanguageIndex:
         self._fields = np.array(fields, dtype=np.int8)
         # Documents of one topic are contiguous: each topic is a slice starting here.
         self.topic_ids = list(dict.fromkeys(labels))
-        marked = [self._marked(runs(text)) for text in texts]
+        split = [runs(text) for text in texts]
+        # The content's own words: what a fused negation cue is read in front of.
+        self._known_words = frozenset(word for words in split for word in words)
+        marked = [self._marked(words) for words in split]
         tokenized = [word_tokens(words) for words in marked]
         negated_docs = [any(word.startswith(NEGATED) for word in words) for words in marked]
         topic_of_doc = np.repeat(
@@ -266,6 +269,21 @@ class LanguageIndex:
             lengths.append(len(found))
             ids.extend(vocab.setdefault(term, len(vocab)) for term in found)
         term_ids = np.frombuffer(ids, dtype=np.int64)
+        # Terms of the phrasings come first; those only the answers' leads use follow.
+        self._phrasing_terms = len(vocab)
+        leads = [
+            (at, _answer_lead(topics[tid]))
+            for at, tid in enumerate(self.topic_ids)
+            if tid in topics
+        ]
+        lead_tokens = [self._tokens(runs(lead)) for _, lead in leads]
+        lead_topics = np.array([at for at, _ in leads], dtype=np.int64)
+        lead_lengths = [len(found) for found in lead_tokens]
+        lead_ids = np.fromiter(
+            (vocab.setdefault(term, len(vocab)) for found in lead_tokens for term in found),
+            dtype=np.int64,
+            count=sum(lead_lengths),
+        )
         self._terms = TermTable(vocab)
         doc_ids = np.repeat(np.arange(len(texts)), lengths)
         phrases, idf, self._avg_len = _weights(term_ids, doc_ids, len(vocab), len(texts))
@@ -280,9 +298,13 @@ class LanguageIndex:
             phrases, int(self._starts[self._offtopic_class[0]]) if self._offtopic_class else None
         )
         # A second view: one document per topic, so evidence spread over several
-        # phrasings ("ICE" in one, "door" in another) adds up.
+        # phrasings ("ICE" in one, "door" in another) adds up. It also holds the
+        # first paragraph of the topic's answer (`_answer_lead`).
         whole_topics, _, _ = _weights(
-            term_ids, topic_of_doc[doc_ids], len(vocab), len(self.topic_ids)
+            np.concatenate([term_ids, lead_ids]),
+            np.concatenate([topic_of_doc[doc_ids], np.repeat(lead_topics, lead_lengths)]),
+            len(vocab),
+            len(self.topic_ids),
         )
         whole_topics = _scale_rows(whole_topics, boost)
         # The three side by side: one row sum scores a question against all of them.
@@ -310,9 +332,10 @@ class LanguageIndex:
 
     def _marked(self, words: list[str]) -> list[str]:
         """Words split by `runs` with stopwords out first, so a negation cue's scope
-        reaches the words that matter ("khong em co" -> "khong co"), then negation marked."""
+        reaches the words that matter ("khong em co" -> "khong co"), then negation marked
+        (a fused cue too: "неэкстренный" -> "!экстренный")."""
         kept = [word for word in words if word not in self._stopwords] if self._stopwords else words
-        return self._negation.mark(kept)
+        return self._negation.mark(self._negation.unfused(kept, self._known_words))
 
     def _resolve(self, found: list[str]) -> list[str]:
         """Tokens with a negated character n-gram read as the plain one unless the
@@ -413,13 +436,13 @@ class LanguageIndex:
         """Per entry of `topic_ids` (rows), the ranking features `FEATURES` (columns) of a
         message split by `runs`, each the share of the question's score against itself
         it reaches, and the word coverage of each topic's best phrasing. None when no
-        term of the message occurs in the content."""
+        term of the message occurs in the content's phrasings."""
         return self._features_of(self._query(words))
 
     def _features_of(self, query: Query) -> tuple[np.ndarray, np.ndarray] | None:
         distinct, term_ids, tf = query.distinct, query.term_ids, query.tf
         found = term_ids >= 0
-        if not found.any():
+        if not (found & (term_ids < self._phrasing_terms)).any():
             return None
         known = np.repeat(term_ids[found], tf[found].astype(np.int64))
         ceiling = float(query.own.sum()) or 1.0
@@ -511,6 +534,14 @@ def _term_sources(phrases: csr_matrix, offtopic_start: int | None) -> tuple[np.n
     in_offtopic = np.zeros(terms, dtype=bool)
     in_offtopic[row_of_entry[phrases.indices >= limit]] = True
     return in_topics, in_offtopic & ~in_topics
+
+
+def _answer_lead(topic: Topic) -> str:
+    """The first paragraph of a topic's answer, placeholders left out: it says in the
+    topic's own words what the topic is about ("If no one is in danger and it is not
+    happening now, call the non-emergency number"), words its phrasings may lack. The rest
+    (details, steps, exceptions) names other topics' subjects too often to count."""
+    return PLACEHOLDER.sub(" ", topic.answer.partition("\n\n")[0])
 
 
 def _word_incidence(

@@ -57,6 +57,8 @@ TEEN_AGES = (10, 17)
 TEEN_NUMBER = "w:#teen"
 # Han text has no spaces: a cue governs this many characters after it.
 HAN_SCOPE = 4
+# A fused negation cue is read as one only before a word at least this long.
+FUSED_MIN_LETTERS = 4
 
 
 def normalize(text: str) -> str:
@@ -89,6 +91,24 @@ class Negation:
     scope: int = 0
     # Cues that follow what they negate (Somali "degdeg ah maaha", "is not urgent").
     cues_after: frozenset[str] = frozenset()
+    # Cues written fused to the word they negate (Russian "неэкстренный", English
+    # "nonemergency"): such a word is read as the rest negated when the rest is a word
+    # of its own (`unfused`).
+    prefixes: frozenset[str] = frozenset()
+
+    def unfused(self, words: list[str], known: frozenset[str]) -> list[str]:
+        """`words` with each word made of a fused cue and a `known` word of
+        FUSED_MIN_LETTERS or more letters written as that word, negated."""
+        if not self.prefixes:
+            return words
+        return [self._unfused(word, known) for word in words]
+
+    def _unfused(self, word: str, known: frozenset[str]) -> str:
+        for prefix in self.prefixes:
+            rest = word[len(prefix) :]
+            if word.startswith(prefix) and len(rest) >= FUSED_MIN_LETTERS and rest in known:
+                return NEGATED + rest
+        return word
 
     def mark(self, words: list[str]) -> list[str]:
         """`words` with every word a cue governs prefixed by NEGATED (Han: the

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import bm25s
 import numpy as np
 from bm25s.tokenization import Tokenized
 
-from bot.knowledge.search import K1, B, _weights, contrasting_negations
+from bot.knowledge.content import SearchHints, Topic
+from bot.knowledge.search import K1, B, LanguageIndex, _weights, contrasting_negations
 from bot.knowledge.terms import TermTable
+from bot.knowledge.text import Negation
 
 
 def _random_corpus(seed: int) -> tuple[list[list[int]], int]:
@@ -62,3 +65,40 @@ def test_a_negated_ngram_is_read_negated_only_where_the_content_contrasts_it() -
     topic_of_doc = np.array([0, 0, 0, 1, 1, 0])
     negated_docs = [True, True, True, False, False, False]
     assert contrasting_negations(tokenized, topic_of_doc, negated_docs) == frozenset({"!eme"})
+
+
+def test_a_fused_negation_cue_is_read_before_a_word_of_the_content() -> None:
+    """ "неэкстренная" is "экстренная" negated when the content has "экстренная"; a word
+    that only starts like the cue ("неделя") or whose rest the content lacks stays."""
+    negation = Negation(frozenset({"не"}), 2, prefixes=frozenset({"не"}))
+    known = frozenset({"экстренная", "ситуация"})
+    words = ["неэкстренная", "ситуация", "неделя", "несколько"]
+    assert negation.unfused(words, known) == ["!экстренная", "ситуация", "неделя", "несколько"]
+    assert Negation(frozenset({"не"}), 2).unfused(words, known) == words
+
+
+def test_a_topic_answers_first_paragraph_is_evidence_of_the_whole_topic() -> None:
+    """A word only the answer's first paragraph says finds its topic; one only later
+    paragraphs say does not."""
+    topics = {
+        tid: Topic(
+            id=tid,
+            lang="en",
+            section="s",
+            urgent=False,
+            last_reviewed=dt.date(2026, 1, 1),
+            title=title,
+            examples=(example,),
+            keywords=(),
+            related=(),
+            answer=answer,
+            sources=(),
+        )
+        for tid, title, example, answer in (
+            ("a", "bikes", "my bike was taken", "Report a stolen bicycle.\n\nA scooter too."),
+            ("b", "cars", "my car was towed", "Call the tow yard.\n\nOr the {{CITY}} office."),
+        )
+    }
+    index = LanguageIndex(topics, SearchHints((), (), ()))
+    assert index.rank("stolen bicycle")[0].topic_id == "a"
+    assert index.rank("scooter") == []
