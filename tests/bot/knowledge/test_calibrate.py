@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 
 from bot.knowledge.calibrate import (
@@ -15,33 +13,18 @@ from bot.knowledge.calibrate import (
     held_out,
     scale_for,
 )
-from bot.knowledge.content import Topic, load_calibration, load_search_hints, load_topics
+from bot.knowledge.content import load_calibration, load_search_hints, load_topics
 from bot.knowledge.search import DEFAULT_RANKING, FEATURES, OFFTOPIC_EVIDENCE, LanguageIndex
 from bot.knowledge.text import runs
-
-
-def _topic(topic_id: str, examples: tuple[str, ...], keywords: tuple[str, ...]) -> Topic:
-    return Topic(
-        id=topic_id,
-        lang="en",
-        section="test",
-        urgent=False,
-        last_reviewed=dt.date(2026, 1, 1),
-        title=topic_id,
-        examples=examples,
-        keywords=keywords,
-        related=(),
-        answer="",
-        sources=(),
-    )
+from tests.support.knowledge import make_topic
 
 
 def test_a_keyword_counts_by_the_share_of_its_words_the_question_holds() -> None:
     """One word in common with a three-word keyword must not weigh as the whole keyword:
     "without my mom" is not "without my name"."""
     topics = {
-        "anonymous": _topic("anonymous", ("can i complain anonymously",), ("without my name",)),
-        "minors": _topic("minors", ("police questioned my son",), ("my mom",)),
+        "anonymous": make_topic("anonymous", ("can i complain anonymously",), ("without my name",)),
+        "minors": make_topic("minors", ("police questioned my son",), ("my mom",)),
     }
     index = LanguageIndex(topics, load_search_hints("en"))
     keyword = FEATURES.index("keyword")
@@ -132,8 +115,8 @@ def test_any_teenage_age_matches_a_phrasing_that_gives_another() -> None:
     """ "my 12 year old" shares no word with "my 15 year old son" but the age: a number
     from 10 to 17 (in any digits) also counts as one shared word; other numbers do not."""
     topics = {
-        "minors": _topic("minors", ("police questioned my 15 year old",), ()),
-        "stopped": _topic("stopped", ("police stopped me on the street",), ()),
+        "minors": make_topic("minors", ("police questioned my 15 year old",), ()),
+        "stopped": make_topic("stopped", ("police stopped me on the street",), ()),
     }
     index = LanguageIndex(topics, load_search_hints("en"))
     for age in ("12", "١٢", "17", "10"):

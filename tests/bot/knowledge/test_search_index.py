@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 
 import bm25s
 import numpy as np
 from bm25s.tokenization import Tokenized
 
-from bot.knowledge.content import SearchHints, Topic
+from bot.knowledge.content import SearchHints
 from bot.knowledge.search import K1, B, LanguageIndex, _weights, contrasting_negations
 from bot.knowledge.terms import TermTable
 from bot.knowledge.text import Negation
+from tests.support.knowledge import make_topic
 
 
 def _random_corpus(seed: int) -> tuple[list[list[int]], int]:
@@ -81,19 +81,7 @@ def test_a_topic_answers_first_paragraph_is_evidence_of_the_whole_topic() -> Non
     """A word only the answer's first paragraph says finds its topic; one only later
     paragraphs say does not."""
     topics = {
-        tid: Topic(
-            id=tid,
-            lang="en",
-            section="s",
-            urgent=False,
-            last_reviewed=dt.date(2026, 1, 1),
-            title=title,
-            examples=(example,),
-            keywords=(),
-            related=(),
-            answer=answer,
-            sources=(),
-        )
+        tid: make_topic(tid, (example,), title=title, answer=answer)
         for tid, title, example, answer in (
             ("a", "bikes", "my bike was taken", "Report a stolen bicycle.\n\nA scooter too."),
             ("b", "cars", "my car was towed", "Call the tow yard.\n\nOr the {{CITY}} office."),
