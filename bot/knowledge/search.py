@@ -53,7 +53,8 @@ OFFTOPIC_EVIDENCE = (
     "offtopic_terms",
     "runner_up",
 )
-DEFAULT_OFFTOPIC = (-3.8317, -4.6431, 1.784, 1.4496, -3.6596, 5.6634, -2.2384)
+# The fitted weights used when a calibration file names none.
+DEFAULT_OFFTOPIC = (2.6371, -2.9942, 2.4204, 1.4995, -7.0868, 5.0256, -1.701)
 OFFTOPIC_PROBABILITY = 0.7
 # The gate's bar when the best topic is urgent (arrested, immigration, danger …): below
 # it the message gets that topic among choices with the emergency lines. Much lower, and
@@ -126,7 +127,7 @@ COVERAGE_MARGIN = 0.08
 # (`locales/calibration.toml`; see docs/SEARCH.md, "the re-ranker").
 FEATURES = ("phrase", "term_best", "whole", "keyword", "title", "example")
 # The fitted weights used when a calibration file names none.
-DEFAULT_RANKING = (0.1771, 0.291, 0.5714, 0.031, 0.0433, -0.1138)
+DEFAULT_RANKING = (0.1751, 0.2872, 0.5723, 0.0324, 0.0441, -0.1111)
 # A keyword match counts times the share of the keyword's words the question holds, to
 # this power: one short word in common ("without my mom" against "without my name")
 # must not carry a topic the way the whole keyword does.
