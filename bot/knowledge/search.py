@@ -330,6 +330,11 @@ class LanguageIndex:
             "greeting": _phrases(hints.greeting),
             "help": _phrases(hints.help),
         }
+        # Every small-talk phrase, longest first, as `_cover` tries them (sorted once
+        # here: every message is checked against every language's).
+        self._small_talk_phrases = tuple(
+            sorted({p for ps in self._small_talk.values() for p in ps}, key=len, reverse=True)
+        )
 
     def _marked(self, words: list[str]) -> list[str]:
         """Words split by `runs` with stopwords out first, so a negation cue's scope
@@ -515,7 +520,10 @@ class LanguageIndex:
         language's phrases of one of those kinds (thanks wins: "hi, thanks!")."""
         if not words or len(words) > SMALL_TALK_WORDS:
             return None
-        found = _cover(" ".join(words), tuple(p for ps in self._small_talk.values() for p in ps))
+        text = " ".join(words)
+        if not text.startswith(self._small_talk_phrases):
+            return None  # most messages: no phrase of this language even starts them
+        found = _cover(text, self._small_talk_phrases)
         if found is None:
             return None
         for kind, phrases in self._small_talk.items():
@@ -634,10 +642,10 @@ def _phrases(texts: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(" ".join(runs(text)) for text in texts)
 
 
-def _cover(text: str, phrases: tuple[str, ...]) -> set[str] | None:
-    """The listed phrases that together make up all of `text` (longest first at each
-    point, spaces between them optional for Han), or None when something else is said."""
-    ordered = sorted(set(phrases), key=len, reverse=True)
+def _cover(text: str, ordered: tuple[str, ...]) -> set[str] | None:
+    """The listed phrases (`ordered` longest first, the order they are tried in at each
+    point) that together make up all of `text`, spaces between them optional for Han;
+    None when something else is said."""
     used: set[str] = set()
     at = 0
     while at < len(text):
