@@ -54,7 +54,7 @@ OFFTOPIC_EVIDENCE = (
     "runner_up",
 )
 # The fitted weights used when a calibration file names none.
-DEFAULT_OFFTOPIC = (2.6371, -2.9942, 2.4204, 1.4995, -7.0868, 5.0256, -1.701)
+DEFAULT_OFFTOPIC = (1.3777, -3.2384, 2.4984, 1.2866, -6.0137, 4.9471, -2.1446)
 OFFTOPIC_PROBABILITY = 0.7
 # The gate's bar when the best topic is urgent (arrested, immigration, danger …): below
 # it the message gets that topic among choices with the emergency lines. Much lower, and
@@ -127,7 +127,7 @@ COVERAGE_MARGIN = 0.08
 # (`locales/calibration.toml`; see docs/SEARCH.md, "the re-ranker").
 FEATURES = ("phrase", "term_best", "whole", "keyword", "title", "example")
 # The fitted weights used when a calibration file names none.
-DEFAULT_RANKING = (0.1751, 0.2872, 0.5723, 0.0324, 0.0441, -0.1111)
+DEFAULT_RANKING = (0.1662, 0.2912, 0.5798, 0.0339, 0.0446, -0.1157)
 # A keyword match counts times the share of the keyword's words the question holds, to
 # this power: one short word in common ("without my mom" against "without my name")
 # must not carry a topic the way the whole keyword does.
