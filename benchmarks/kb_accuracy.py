@@ -20,7 +20,7 @@ With --crossval the same verdict figures are also measured on the content's own 
 phrasings, each held out of the index it is asked against (bot/knowledge/crossval.py):
 the unseen-like measure the calibration is chosen on.
 
-    python benchmarks/kb_accuracy.py [--questions PATH] [--misses] [--crossval]
+    python benchmarks/kb_accuracy.py [--questions PATH] [--misses] [--crossval [--seeds N]]
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from bot.config import load_config
 from bot.i18n import negotiate
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.content import load_calibration, load_search_hints, load_topics
-from bot.knowledge.crossval import held_out_figures, offers
+from bot.knowledge.crossval import averaged_figures, offers
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_QUESTIONS = HERE.parents[1] / "shared" / "kb" / "dev_questions.jsonl"
@@ -89,6 +89,12 @@ def main() -> int:
         "--crossval",
         action="store_true",
         help="also the same verdict figures on held-out content phrasings (4-fold, ~20 s)",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        help="with --crossval: average over the folds of this many seeds (~15 s each)",
     )
     args = parser.parse_args()
     rows = read(args.questions)
@@ -172,10 +178,11 @@ def main() -> int:
     }
     if args.crossval:
         langs = config.bot.languages
-        held_out = held_out_figures(
+        held_out = averaged_figures(
             load_topics(langs),
             {lang: load_search_hints(lang) for lang in langs},
             load_calibration(),
+            max(args.seeds, 1),
         )
         figures["crossval"] = held_out
         print(

@@ -39,22 +39,25 @@ def held_out_figures(
     hints: dict[str, SearchHints],
     calibration: Calibration,
     report: Callable[[str, str, str, str, tuple[str, ...]], None] | None = None,
+    seed: int = SEED,
 ) -> dict[str, float]:
     """Shares of held-out phrasings: `top1`, `direct_correct`, `wrong_direct`,
     `choices_contain` (right topic answered or offered), `urgent_emergency_first` and
     `other_emergency_first` (phrasings of urgent / other topics shown the emergency lines first);
     `offtopic_declined`, the share of held-out off-topic examples (search.toml) given
     the off-topic menu. `report(lang, question, wanted, got, choices)` is called for
-    every miss (`wanted` is "" for an off-topic example)."""
+    every miss (`wanted` is "" for an off-topic example). `seed` chooses the folds: one
+    added phrasing reshuffles them all, so a change of half a point is judged over
+    several seeds (`averaged_figures`)."""
     items = [
         (lang, tid, example)
         for lang, by_id in topics.items()
         for tid, topic in by_id.items()
         for example in topic.examples
     ]
-    random.Random(SEED).shuffle(items)
+    random.Random(seed).shuffle(items)
     offtopic = [(lang, text) for lang in topics for text in hints[lang].offtopic]
-    random.Random(SEED).shuffle(offtopic)
+    random.Random(seed).shuffle(offtopic)
     declined: list[bool] = []
     counts = dict.fromkeys(("top1", "direct_correct", "wrong_direct", "choices_contain"), 0)
     urgent_first: list[bool] = []
@@ -107,3 +110,18 @@ def held_out_figures(
     figures["offtopic_declined"] = round(sum(declined) / max(len(declined), 1), 4)
     figures["phrasings"] = len(items)
     return figures
+
+
+def averaged_figures(
+    topics: dict[str, dict[str, Topic]],
+    hints: dict[str, SearchHints],
+    calibration: Calibration,
+    seeds: int,
+) -> dict[str, float]:
+    """`held_out_figures` averaged over the folds of `seeds` seeds (SEED, SEED + 1 …)."""
+    runs = [
+        held_out_figures(topics, hints, calibration, seed=SEED + offset) for offset in range(seeds)
+    ]
+    averaged = {key: round(sum(run[key] for run in runs) / seeds, 4) for key in runs[0]}
+    averaged["phrasings"] = runs[0]["phrasings"]  # a count, the same under every seed
+    return averaged
