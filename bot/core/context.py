@@ -87,6 +87,11 @@ class Context:
     t: Translator
     services: Services
     _responder: Responder
+    # The person's conversation state as read in this turn (several steps of one turn
+    # ask for it: the dispatcher's routing, then a question remembered after the answer).
+    # Any write through this context forgets it, so a later read sees the store again.
+    _state: ConversationState | None = None
+    _state_read: bool = False
 
     # Shortcuts read as the gettext functions they are, so extraction finds the strings.
     def _(self, message: str) -> str:
@@ -151,7 +156,10 @@ class Context:
         return self.privacy_pointer()
 
     async def state(self) -> ConversationState | None:
-        return await self.services.conversations.get(self.person.id)
+        if not self._state_read:
+            self._state = await self.services.conversations.get(self.person.id)
+            self._state_read = True
+        return self._state
 
     async def form(self, form: FormSpec[D, S]) -> Filled[D, S] | None:
         """The person's `form` if they are in it (outside the dispatcher's checks)."""
@@ -166,11 +174,13 @@ class Context:
     async def set_form(self, form: FormSpec[D, S], step: S, data: D) -> None:
         """Keep the person in `form` at `step` with `data` (stored, so a restart loses
         nothing)."""
+        self._state_read = False
         await self.services.conversations.put(
             self.person.id, form.flow, str(step.value), data.stored(), self.now()
         )
 
     async def clear_state(self) -> None:
+        self._state_read = False
         await self.services.conversations.clear(self.person.id)
 
 

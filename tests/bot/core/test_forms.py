@@ -90,3 +90,28 @@ async def test_a_forms_button_outside_its_step_is_answered_once(app: App, lang: 
     state = await app.repos.conversations.get(person_id)
     assert state is not None and state.step == "title"
     assert await app.repos.meetings.upcoming_next(app.services.clock()) == []
+
+
+async def test_one_turn_reads_the_conversation_state_once(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question is routed (the state is read) and, offered choices, kept for "Talk to a
+    person" (read again, then written): one read from storage, and what was written is
+    what the next turn reads."""
+    repository = app.services.conversations
+    read = repository.get
+    reads: list[int] = []
+
+    async def counted(person_id: int) -> object:
+        reads.append(person_id)
+        return await read(person_id)
+
+    monkeypatch.setattr(repository, "get", counted)
+    resident = Conversation(app, user="counted")
+    replies = await resident.send("i have a question about my kid and the police")
+    assert "I am not sure I understood" in replies[-1].text  # choices: the question is kept
+    assert len(reads) == 1
+    person = await app.repos.people.find(resident.platform, "counted")
+    assert person is not None
+    kept = await read(person.id)
+    assert kept is not None and "my kid" in str(kept.data)
