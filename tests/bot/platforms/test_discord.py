@@ -668,3 +668,25 @@ async def test_liaison_run_serves_discord_and_stops_on_sigterm(
     assert post.content.startswith("Hello! I am the assistant")
     assert any(c.path == f"/applications/{fake.APP_ID}/commands" for c in fake.calls), "global"
     assert TOKEN not in log and ANA not in log
+
+
+async def test_a_spanish_direct_answer_offers_its_close_alternatives(
+    connect: Connect, fake: FakeDiscord
+) -> None:
+    """A Spanish question in a DM is answered in Spanish with the topics ranked close
+    behind it as its first buttons; the one she clicks opens in Spanish."""
+    app, _ = await connect()
+    question = "como pongo una queja contra un policia"
+    verdict = app.services.knowledge.decide(question, "es")
+    assert verdict.reply == "answer" and verdict.choices  # the premise
+    await fake.send_dm(ANA, question)
+    dm = fake.dm_channel_id(ANA)
+    answer = (await fake.wait_for(lambda: fake.posts_to(dm)))[0]
+    first = f"kb|{verdict.choices[0]}@es"
+    assert answer.custom_ids()[0] == first
+    offered = app.services.knowledge.topic(verdict.choices[0], "es")
+    assert offered is not None
+    pressed = await fake.click(ANA, fake.last_message(dm)["id"], first)
+    opened = (await fake.wait_for(lambda: fake.interaction_calls(pressed)))[0]
+    assert opened.content.startswith(offered.topic.title.upper())
+    assert "Información general, no asesoría legal." in opened.content
