@@ -179,7 +179,7 @@ def gate_samples(
         index = LanguageIndex(reduced, kept, scale, ranking)
         for offtopic, text in held:
             words = runs(text)
-            evidence = None if index.names_police(words) else index.offtopic_evidence(words)
+            evidence = None if index.names_police(words) else index.assess(words).evidence
             if evidence is not None:
                 rows.append(evidence)
                 labels.append(offtopic)

@@ -208,6 +208,9 @@ class Assessment:
 
     ranked: list[Match]
     offtopic_probability: float
+    # What the probability was computed from (`OFFTOPIC_EVIDENCE`), for `liaison kb
+    # calibrate`; None when no term of the message is in the content.
+    evidence: np.ndarray | None = None
 
 
 class LanguageIndex:
@@ -387,14 +390,8 @@ class LanguageIndex:
         evidence = self._offtopic_evidence(query, ranked)
         weights = self._offtopic_weights
         odds = float(weights[0] + evidence @ weights[1:])
-        return Assessment(ranked, 1.0 / (1.0 + math.exp(-min(max(odds, -50.0), 50.0))))
-
-    def offtopic_evidence(self, words: list[str]) -> np.ndarray | None:
-        """The off-topic gate's evidence (`OFFTOPIC_EVIDENCE`) for a message split by
-        `runs`, for `liaison kb calibrate`; None when no term of it is in the content."""
-        query = self._query(words)
-        found = self._features_of(query)
-        return None if found is None else self._offtopic_evidence(query, self._ranked(*found))
+        probability = 1.0 / (1.0 + math.exp(-min(max(odds, -50.0), 50.0)))
+        return Assessment(ranked, probability, evidence)
 
     def _offtopic_evidence(self, query: Query, ranked: list[Match]) -> np.ndarray:
         topics = [match for match in ranked if match.topic_id != OFFTOPIC]
