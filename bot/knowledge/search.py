@@ -42,20 +42,23 @@ CHOICES_CONFIDENCE = 0.12
 # evidence). A message is off-topic at OFFTOPIC_PROBABILITY or more, chosen by
 # cross-validation (see docs/SEARCH.md, "the off-topic gate"). The evidence: the best
 # topic's confidence (log); the off-topic examples' confidence over it (log); the best
-# phrasing's word coverage; the share of the question's weight in terms the topics use,
-# and in terms only the off-topic examples use; the runner-up's confidence over the best
-# (log).
+# phrasing's word coverage; the share of the question's weight in terms the topics use;
+# the runner-up's confidence over the best (log); the question's terms' lean towards the
+# off-topic examples, weighted as in the ranking (`_term_sources`).
 OFFTOPIC_EVIDENCE = (
     "best",
     "offtopic_ratio",
     "coverage",
     "topic_terms",
-    "offtopic_terms",
     "runner_up",
+    "offtopic_lean",
 )
 # The fitted weights used when a calibration file names none.
-DEFAULT_OFFTOPIC = (1.3777, -3.2384, 2.4984, 1.2866, -6.0137, 4.9471, -2.1446)
+DEFAULT_OFFTOPIC = (0.5483, -3.1256, 1.8598, 1.8306, -7.2199, -1.2103, 2.1371)
 OFFTOPIC_PROBABILITY = 0.7
+# Smoothing of a term's off-topic lean (`_term_sources`): counts as if each term had been
+# seen this many times more on both sides.
+LEAN_PRIOR = 0.5
 # The gate's bar when the best topic is urgent (arrested, immigration, danger …): below
 # it the message gets that topic among choices with the emergency lines. Much lower, and
 # "how do I prepare for the citizenship exam" is greeted with the emergency numbers.
@@ -298,7 +301,7 @@ class LanguageIndex:
         # Index of the off-topic class among topic_ids (an empty slice without one).
         self._offtopic_class = [i for i, tid in enumerate(self.topic_ids) if tid == OFFTOPIC]
         self._starts = np.array([labels.index(tid) for tid in self.topic_ids])
-        self._topic_terms, self._offtopic_only_terms = _term_sources(
+        self._topic_terms, self._offtopic_lean = _term_sources(
             phrases, int(self._starts[self._offtopic_class[0]]) if self._offtopic_class else None
         )
         # A second view: one document per topic, so evidence spread over several
@@ -401,7 +404,6 @@ class LanguageIndex:
         known = query.term_ids >= 0
         rows = np.maximum(query.term_ids, 0)
         in_topics = known & self._topic_terms[rows]
-        only_offtopic = known & self._offtopic_only_terms[rows]
         own = query.own
         total = float(own.sum()) or 1.0
         return np.array(
@@ -410,8 +412,8 @@ class LanguageIndex:
                 math.log((offtopic + FEATURE_FLOOR) / (best.confidence + FEATURE_FLOOR)),
                 best.coverage,
                 float(own[in_topics].sum()) / total,
-                float(own[only_offtopic].sum()) / total,
                 math.log((runner_up + FEATURE_FLOOR) / (best.confidence + FEATURE_FLOOR)),
+                float(own[known] @ self._offtopic_lean[rows[known]]) / total,
             ]
         )
 
@@ -530,16 +532,26 @@ class LanguageIndex:
 
 
 def _term_sources(phrases: csr_matrix, offtopic_start: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per term (rows of `phrases`): whether a topic's phrasing uses it, and whether only
-    off-topic examples (the documents from `offtopic_start` on) do."""
+    """Per term (rows of `phrases`): whether a topic's phrasing uses it, and how far it
+    leans towards the off-topic examples (the documents from `offtopic_start` on): the
+    log-odds of finding it in an off-topic example rather than in a topic's phrasing,
+    smoothed by LEAN_PRIOR, 0 for a term neither uses. "Store" or "landlord" in a few
+    off-topic examples and hardly any phrasing is evidence that a message is about
+    neither the police nor this service, even when the message also says "complaint"; a
+    yes/no "only off-topic examples use it" lost that."""
     terms, documents = phrases.shape
     row_of_entry = np.repeat(np.arange(terms), np.diff(phrases.indptr))
     limit = documents if offtopic_start is None else offtopic_start
-    in_topics = np.zeros(terms, dtype=bool)
-    in_topics[row_of_entry[phrases.indices < limit]] = True
-    in_offtopic = np.zeros(terms, dtype=bool)
-    in_offtopic[row_of_entry[phrases.indices >= limit]] = True
-    return in_topics, in_offtopic & ~in_topics
+    topic_entries = phrases.indices < limit
+    in_topics_count = np.bincount(row_of_entry[topic_entries], minlength=terms)
+    in_offtopic_count = np.bincount(row_of_entry[~topic_entries], minlength=terms)
+    in_topics = in_topics_count > 0
+    in_offtopic = in_offtopic_count > 0
+    lean = np.log((in_offtopic_count + LEAN_PRIOR) / (documents - limit + 2 * LEAN_PRIOR)) - np.log(
+        (in_topics_count + LEAN_PRIOR) / (limit + 2 * LEAN_PRIOR)
+    )
+    lean[~(in_topics | in_offtopic)] = 0.0
+    return in_topics, lean
 
 
 def _answer_lead(topic: Topic) -> str:

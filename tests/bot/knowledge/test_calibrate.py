@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pytest
 
 from bot.knowledge.calibrate import (
     GateSamples,
@@ -106,9 +109,9 @@ def test_the_shipped_calibration_names_a_gate_weight_per_evidence() -> None:
     assert len(calibration.offtopic) == 1 + len(OFFTOPIC_EVIDENCE)
     weights = dict(zip(OFFTOPIC_EVIDENCE, calibration.offtopic[1:], strict=True))
     # A stronger best topic, and more of the question in the topics' terms, mean
-    # on-topic; more of it in terms only off-topic examples use, off-topic.
+    # on-topic; words that lean towards the off-topic examples, off-topic.
     assert weights["best"] < 0 and weights["topic_terms"] < 0
-    assert weights["offtopic_terms"] > 0
+    assert weights["offtopic_lean"] > 0
 
 
 def test_any_teenage_age_matches_a_phrasing_that_gives_another() -> None:
@@ -123,3 +126,32 @@ def test_any_teenage_age_matches_a_phrasing_that_gives_another() -> None:
         ranked = index.rank(age)
         assert ranked and ranked[0].topic_id == "minors", age
     assert index.rank("25") == [] and index.rank("9") == []
+
+
+def test_words_of_the_offtopic_examples_lean_a_message_off_topic() -> None:
+    """ "Complaint" belongs to the topics, "store" to the off-topic examples: a complaint
+    about a store leans off-topic, one about an officer does not, and a word neither
+    side uses says nothing either way."""
+    topics = {
+        "how_to_file": make_topic(
+            "how_to_file",
+            ("how do i file a complaint about an officer", "complaint against a cop"),
+            (),
+        ),
+        "stopped": make_topic("stopped", ("police stopped me on the street",), ()),
+    }
+    hints = dataclasses.replace(
+        load_search_hints("en"),
+        offtopic=("the store overcharged me", "where is the nearest store", "store hours"),
+    )
+    index = LanguageIndex(topics, hints)
+    lean = OFFTOPIC_EVIDENCE.index("offtopic_lean")
+
+    def leaning(message: str) -> float:
+        return float(index.assess(runs(message)).evidence[lean])
+
+    assert leaning("complaint about the store") > leaning("complaint about the officer")
+    assert leaning("complaint about the officer") < 0 < leaning("store")
+    assert leaning("complaint about the officer zzyzx") == pytest.approx(
+        leaning("complaint about the officer"), abs=0.2
+    )
