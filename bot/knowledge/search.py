@@ -258,8 +258,9 @@ class LanguageIndex:
         # Documents of one topic are contiguous: each topic is a slice starting here.
         self.topic_ids = list(dict.fromkeys(labels))
         split = [runs(text) for text in texts]
-        # The content's own words: what a fused negation cue is read in front of.
-        self._known_words = frozenset(word for words in split for word in words)
+        # The content's own words: what a fused negation cue is read in front of, and
+        # the Latin words a romanized message keeps as typed (`Romanization.spell_back`).
+        self.known_words = frozenset(word for words in split for word in words)
         marked = [self._marked(words) for words in split]
         tokenized = [word_tokens(words) for words in marked]
         negated_docs = [any(word.startswith(NEGATED) for word in words) for words in marked]
@@ -347,7 +348,7 @@ class LanguageIndex:
         reaches the words that matter ("khong em co" -> "khong co"), then negation marked
         (a fused cue too: "неэкстренный" -> "!экстренный")."""
         kept = [word for word in words if word not in self._stopwords] if self._stopwords else words
-        return self._negation.mark(self._negation.unfused(kept, self._known_words))
+        return self._negation.mark(self._negation.unfused(kept, self.known_words))
 
     def _resolve(self, found: list[str]) -> list[str]:
         """Tokens with a negated character n-gram read as the plain one unless the
@@ -971,7 +972,7 @@ class KnowledgeSearch:
         self, lang: str, words: list[str], detected: str | None, romanized_danger: bool
     ) -> SearchResult:
         index = self._indexes[lang]
-        words = self._romanization[lang].spell_back(words)
+        words = self._romanization[lang].spell_back(words, index.known_words)
         assessment = index.assess(words)
         danger = romanized_danger or index.mentions_danger(words)
         topics_only = tuple(m for m in assessment.ranked if m.topic_id != OFFTOPIC)

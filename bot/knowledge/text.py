@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -184,14 +185,21 @@ class Romanization:
 
     pairs: tuple[tuple[str, str], ...] = ()
 
-    def spell_back(self, words: list[str]) -> list[str]:
+    def spell_back(self, words: list[str], known: AbstractSet[str] = frozenset()) -> list[str]:
         """A message typed in Latin letters spelled in the native script, word by word. A
         message that already holds native-script words is left as typed: its Latin
         words are the English terms people mix in ("badge number не видел"), which the
-        content holds in Latin letters too."""
+        content holds in Latin letters too. In a wholly Latin message, a word the
+        content (`known`) holds as typed and not in its native spelling stays as typed
+        too: in "ICE stuchat v dver" "ICE" is the agency the Russian content names in
+        Latin letters, and "ице" is no word of it."""
         if not self.pairs or not all(word.isascii() for word in words):
             return words
-        return [self.native(word) for word in words]
+        return [self._spelled(word, known) for word in words]
+
+    def _spelled(self, word: str, known: AbstractSet[str]) -> str:
+        native = self.native(word)
+        return word if word in known and native not in known else native
 
     def native(self, word: str) -> str:
         """A Latin-letter word spelled in the native script (longest match first);

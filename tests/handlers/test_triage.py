@@ -365,6 +365,29 @@ async def test_english_terms_in_a_russian_message_are_read_as_typed(
     assert first_line_is_emergency(reply, app) == is_urgent(app, wanted, "ru")
 
 
+# The same in Latin letters: the message is spelled back into Cyrillic, all but the
+# words the Russian content holds as typed and not in Cyrillic ("ICE", not "ице").
+ROMANIZED_RUSSIAN_WITH_ENGLISH = {
+    "ICE prishli k muzhu na rabotu, chto delat": "rights.immigration_status",
+    "kak podat complaint na ofitsera": "complaint.how_to_file",
+    "menya sprosili green card, ya obyazan pokazat?": "rights.immigration_status",
+}
+
+
+@pytest.mark.parametrize("question", sorted(ROMANIZED_RUSSIAN_WITH_ENGLISH))
+async def test_english_terms_in_a_romanized_russian_message_are_read_as_typed(
+    app: App, question: str
+) -> None:
+    """Asked from an English chat: the answer or the first choice is the topic, in
+    Russian, with the emergency lines first when it is urgent."""
+    wanted = ROMANIZED_RUSSIAN_WITH_ENGLISH[question]
+    replies = await Conversation(app, language_hint="en").send(question)
+    first_button = replies[0].buttons[0][0].label.removeprefix("→ ").upper()
+    assert title(app, wanted, "ru") in replies[0].text or first_button == title(app, wanted, "ru")
+    assert first_line_is_emergency(replies[0], app) == is_urgent(app, wanted, "ru")
+    assert replies[-1].buttons[0][0].label == LANGUAGE_NAMES["ru"]
+
+
 @pytest.mark.parametrize("lang", sorted(URGENT_CHOICES))
 async def test_urgent_choices_are_never_behind_a_tap(app: App, lang: str) -> None:
     """Choices that include an urgent topic open with the emergency lines and a person."""
