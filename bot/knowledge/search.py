@@ -63,6 +63,11 @@ LEAN_PRIOR = 0.5
 # it the message gets that topic among choices with the emergency lines. Much lower, and
 # "how do I prepare for the citizenship exam" is greeted with the emergency numbers.
 OFFTOPIC_PROBABILITY_URGENT = 0.9
+# An urgent best topic is weighed by the gate from this confidence up, below
+# CHOICES_CONFIDENCE too: "how do I pay bail for my brother" shares few words with the
+# arrest topic's phrasings, and the gate tells such a weak match from an everyday
+# question better than the confidence floor does (see docs/SEARCH.md).
+URGENT_CHOICES_CONFIDENCE = 0.08
 # The winner must beat the runner-up by this share of its score to be answered directly.
 ANSWER_MARGIN = 0.17
 # Topics a result keeps, best first: three to offer, one spare for a chat that leaves one
@@ -991,7 +996,7 @@ class KnowledgeSearch:
         # choice of topics costs someone who is not.
         urgent_doubted = (
             bool(topics_only)
-            and topics_only[0].confidence >= CHOICES_CONFIDENCE
+            and topics_only[0].confidence >= URGENT_CHOICES_CONFIDENCE
             and index.is_urgent(topics_only[0].topic_id)
             and assessment.offtopic_probability < OFFTOPIC_PROBABILITY_URGENT
         )
