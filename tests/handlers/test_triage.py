@@ -90,6 +90,20 @@ SCENES = {
     "vi": "con tôi mất tích từ chiều",
     "so": "ilmahaygii waa lumay",
 }
+# Someone else about to harm themselves, told in the third person and everyday forms
+# ("se quiere matar", "بدو ينتحر"): the danger lists hold the inflected forms.
+SOMEONE_ELSE_SELF_HARM = {
+    "en": "my roommate says he is going to kill himself tonight",
+    "es": "mi hermana dice que se quiere matar",
+    "fr": "mon fils dit qu'il veut se tuer",
+    "ht": "frè m di li vle touye tèt li",
+    "pt": "minha amiga falou que quer se matar",
+    "ru": "сестра пишет что покончит с собой",
+    "ar": "اخوي عم يقول بدو ينتحر",
+    "zh_Hans": "我朋友说他想自杀",
+    "vi": "em gái tôi nói muốn tự tử",
+    "so": "walaalkay wuxuu leeyahay is dilayaa",
+}
 # Questions whose best matches include an urgent topic but are not clear enough to answer.
 URGENT_CHOICES = {
     "en": "i have a question about my kid and the police",
@@ -280,6 +294,15 @@ async def test_an_emergency_told_as_a_scene_puts_the_emergency_lines_first(
     assert app.services.knowledge.decide(SCENES[lang], lang).danger
     replies = await Conversation(app, language_hint=lang).send(SCENES[lang])
     assert first_line_is_emergency(replies[0], app)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_someone_else_about_to_harm_themselves_is_danger(app: App, lang: str) -> None:
+    """Danger by the lists, not only by the ranking: the emergency lines come first."""
+    assert app.services.knowledge.decide(SOMEONE_ELSE_SELF_HARM[lang], lang).danger
+    replies = await Conversation(app, language_hint=lang).send(SOMEONE_ELSE_SELF_HARM[lang])
+    assert first_line_is_emergency(replies[0], app)
+    assert any(offers_a_person(replies[0], app, code) for code in LANGS)
 
 
 @pytest.mark.parametrize("lang", LANGS)
