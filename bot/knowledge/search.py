@@ -54,7 +54,7 @@ OFFTOPIC_EVIDENCE = (
     "offtopic_lean",
 )
 # The fitted weights used when a calibration file names none.
-DEFAULT_OFFTOPIC = (0.5483, -3.1256, 1.8598, 1.8306, -7.2199, -1.2103, 2.1371)
+DEFAULT_OFFTOPIC = (2.0977, -2.4457, 2.0381, 1.7203, -7.3768, -0.6216, 2.3424)
 OFFTOPIC_PROBABILITY = 0.7
 # Smoothing of a term's off-topic lean (`_term_sources`): counts as if each term had been
 # seen this many times more on both sides.
@@ -135,7 +135,7 @@ COVERAGE_MARGIN = 0.08
 # (`locales/calibration.toml`; see docs/SEARCH.md, "the re-ranker").
 FEATURES = ("phrase", "term_best", "whole", "keyword", "title", "example")
 # The fitted weights used when a calibration file names none.
-DEFAULT_RANKING = (0.1662, 0.2912, 0.5798, 0.0339, 0.0446, -0.1157)
+DEFAULT_RANKING = (0.1648, 0.2905, 0.58, 0.0347, 0.0449, -0.1149)
 # A keyword match counts times the share of the keyword's words the question holds, to
 # this power: one short word in common ("without my mom" against "without my name")
 # must not carry a topic the way the whole keyword does.

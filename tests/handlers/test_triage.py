@@ -318,6 +318,13 @@ async def test_asking_for_help_with_a_complaint_is_not_danger(app: App, lang: st
         assert title(app, "complaint.how_to_file", lang) in reply.text
 
 
+async def test_an_everyday_keeps_doing_is_not_being_followed(app: App) -> None:
+    """Spanish "me sigue cobrando" is "they keep charging me"; "alguien me sigue" is danger."""
+    knowledge = app.services.knowledge
+    assert not knowledge.decide("la compañia me sigue cobrando una linea", "es").danger
+    assert knowledge.decide("alguien me sigue desde el metro", "es").danger
+
+
 async def test_longer_forms_of_a_listed_danger_phrase_count(app: App) -> None:
     """Listed "kick in my door" finds "kicking in my door"; a negation before it does not."""
     kicking = (await Conversation(app).send("two guys kicking in my door"))[0]
