@@ -185,7 +185,7 @@ class Romanization:
 
     pairs: tuple[tuple[str, str], ...] = ()
 
-    def spell_back(self, words: list[str], known: AbstractSet[str] = frozenset()) -> list[str]:
+    def spell_back(self, words: list[str], known: AbstractSet[str]) -> list[str]:
         """A message typed in Latin letters spelled in the native script, word by word. A
         message that already holds native-script words is left as typed: its Latin
         words are the English terms people mix in ("badge number не видел"), which the
