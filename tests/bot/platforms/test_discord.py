@@ -690,3 +690,18 @@ async def test_a_spanish_direct_answer_offers_its_close_alternatives(
     opened = (await fake.wait_for(lambda: fake.interaction_calls(pressed)))[0]
     assert opened.content.startswith(offered.topic.title.upper())
     assert "Información general, no asesoría legal." in opened.content
+
+
+async def test_danger_told_in_everyday_forms_opens_with_the_emergency_lines(
+    connect: Connect, fake: FakeDiscord
+) -> None:
+    """A Spanish DM saying her sister wants to kill herself ("se quiere matar") is
+    answered with the emergency lines first, in Spanish, with a person one tap away."""
+    app, _ = await connect()
+    question = "mi hermana dice que se quiere matar"
+    assert app.services.knowledge.decide(question, "es").danger  # by the lists
+    await fake.send_dm(ANA, question)
+    dm = fake.dm_channel_id(ANA)
+    reply = (await fake.wait_for(lambda: fake.posts_to(dm)))[0]
+    assert reply.content.startswith("🚨 Si está en peligro ahora mismo, llame al 911.")
+    assert any(custom_id.startswith("cmd|human") for custom_id in reply.custom_ids())

@@ -814,3 +814,32 @@ async def test_a_direct_answer_offers_its_close_alternatives_in_arabic(
     article = (await api.wait_for("sendMessage", 2))[1].get("text") or ""
     assert offered.topic.title.upper() in article
     assert article.startswith("\u200f")  # right-to-left mark, as every Arabic reply
+
+
+async def test_danger_told_in_everyday_forms_opens_with_the_emergency_lines(
+    app: App, api: FakeTelegramAPI
+) -> None:
+    """Two residents on one bot: an Arabic one whose brother says he will kill himself
+    sees the emergency lines first, right to left; a Russian one typing in Latin letters
+    from an English Telegram about ICE at her husband's work sees them too, with the
+    immigration topic offered first in Russian and the offer to keep to Russian."""
+    salma = person(532, "Salma", "ar")
+    brother = "اخوي عم يقول بدو ينتحر"
+    assert app.services.knowledge.decide(brother, "ar").danger  # by the lists
+    await api.push_update(message(salma, brother))
+    danger = (await api.wait_for("sendMessage"))[0]
+    text = danger.get("text") or ""
+    assert text.startswith("\u200f🚨")
+    assert "911" in text.splitlines()[0]
+    vera = person(533, "Vera", "en")
+    await api.push_update(message(vera, "ICE prishli k muzhu na rabotu, chto delat"))
+    sent = await api.wait_for("sendMessage", 3)  # Salma's answer, then Vera's two
+    choices, offer = sent[1], sent[2]
+    assert (choices.get("text") or "").startswith("🚨")
+    first = choices.json("reply_markup")["inline_keyboard"][0][0]
+    assert first["callback_data"] == "kb|rights.immigration_status@ru"
+    immigration = app.services.knowledge.topic("rights.immigration_status", "ru")
+    assert immigration is not None and first["text"] == immigration.topic.title
+    assert offer.json("reply_markup")["inline_keyboard"][0][0]["text"] == "Русский"
+    # Each saw only her own replies.
+    assert str(danger.get("chat_id")) == "532" and str(choices.get("chat_id")) == "533"
